@@ -1,0 +1,78 @@
+"""Residents (bewoners) as household groups: support, capacity, objections and drop-out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Actor, clip01
+
+if TYPE_CHECKING:
+    from ..model import AreaDevelopmentModel
+
+
+class Resident(Actor):
+    """A group of households in one sub-area.
+
+    draagvlak follows participation quality, delivered benefits, construction nuisance and trust;
+    draagkracht is what the group can put in (money, time, knowledge as a money equivalent) against what
+    the plan asks of it this quarter (the energy-system connection, spread over ``phasing_quarters``;
+    NOVEX L2487 "naar rato van kunnen"; 002:59–72 on draagvlak vs draagkracht).
+    """
+
+    group = "residents"
+
+    def __init__(self, model: "AreaDevelopmentModel", subarea: str, households: int,
+                 support: float, capacity: float, trust: float):
+        super().__init__(model, f"Bewoners {subarea}", draagvlak=support, trust=trust)
+        self.subarea = subarea
+        self.households = households
+        self.resources = max(0.0, capacity)  # M€ per household available
+        self.ask_remaining = 0.0  # M€ per household still asked
+        self.ask_quarters_left = 0
+        self.asked_now = 0.0
+        self.paid = 0.0
+
+    def receive_ask(self, per_household: float) -> None:
+        phasing = self.model.scenario.instruments.phasing_quarters
+        self.ask_remaining += per_household
+        self.ask_quarters_left = max(self.ask_quarters_left, phasing)
+
+    def step(self) -> None:
+        """Step 3: update support and capacity, pay what is asked when able."""
+        spec = self.model.scenario.residents
+        area = self.model.area
+        delivered_here = sum(1 for t in area.tasks if t.delivered_step == self.model.steps - 1 and self.subarea in t.beneficiary_subareas)
+        nuisance = any(p.subarea == self.subarea and p.status.value == "construction" for p in area.plots)
+        self.draagvlak = clip01(
+            self.draagvlak
+            + 0.02 * (spec.participation_quality - 0.5)
+            + 0.05 * delivered_here
+            - 0.005 * nuisance
+            + 0.01 * (self.trust - 0.5)
+        )
+        self.resources += spec.capacity_growth
+        self.asked_now = 0.0
+        if self.ask_remaining > 1e-12 and not self.dropped_out:
+            self.asked_now = self.ask_remaining / max(1, self.ask_quarters_left)
+            if self.model.scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
+                # dubbel toetsen: the ask waits until the group can carry it, instead of failing midway
+                self.asked_now = 0.0
+            elif self.resources >= self.asked_now:
+                self.resources -= self.asked_now
+                self.ask_remaining -= self.asked_now
+                self.paid += self.asked_now * self.households
+                self.ask_quarters_left = max(0, self.ask_quarters_left - 1)
+            self.ask_quarters_left = max(1, self.ask_quarters_left)
+        self.update_capacity()
+
+    def update_capacity(self) -> None:
+        need = self.asked_now if self.asked_now > 0 else (
+            self.ask_remaining / max(1, self.ask_quarters_left) if self.ask_remaining > 1e-12 else 0.0)
+        self.draagkracht = 1.0 if need <= 0 else clip01(self.resources / need)
+
+    def consider_objection(self, plot_subarea: str) -> bool:
+        """Whether this group objects to a plan or permit in its sub-area (zienswijze/bezwaar/beroep)."""
+        if plot_subarea != self.subarea or self.dropped_out:
+            return False
+        p = self.model.scenario.residents.objection_propensity * (1 - self.draagvlak) * (1.5 - self.trust)
+        return self.model.random.random() < p

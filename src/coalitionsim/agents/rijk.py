@@ -1,0 +1,53 @@
+"""The central government (Rijk): gebiedsbudget in tranches, expert capacity, national rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Actor, clip01
+
+if TYPE_CHECKING:
+    from ..model import AreaDevelopmentModel
+
+
+class Rijk(Actor):
+    """Releases the gebiedsbudget in tranches into a pot that co-funds a share of public spending
+    (NOVEX L812–820: €475 m BZK gebiedsbudget for the public deficit), and lends expert capacity
+    (operational arrangements, L855–856)."""
+
+    group = "rijk"
+
+    def __init__(self, model: "AreaDevelopmentModel"):
+        super().__init__(model, "Rijk", draagvlak=0.9, trust=0.6)
+        self.spec = model.scenario.rijk
+        self.pot = 0.0
+        self.released = 0.0
+        self.paid = 0.0
+
+    def budget_round(self) -> None:
+        """Step 1: release a tranche when one is due."""
+        s = self.spec
+        if s.gebiedsbudget <= 0:
+            return
+        step = self.model.steps
+        if step % s.tranche_interval_quarters == 0 and self.released < s.gebiedsbudget - 1e-9:
+            tranche = min(s.gebiedsbudget / s.tranches, s.gebiedsbudget - self.released)
+            self.released += tranche
+            self.pot += tranche
+            self.model.log("rijk", f"Rijk releases a tranche of €{tranche:.1f} m of the gebiedsbudget")
+
+    def cofunding_available(self, amount: float) -> float:
+        return min(self.pot, self.spec.cofunding_share * amount)
+
+    def cofund(self, amount: float) -> float:
+        part = self.cofunding_available(amount)
+        self.pot -= part
+        self.paid += part
+        return part
+
+    def expert_capacity_now(self) -> float:
+        return self.spec.expert_capacity if self.model.steps < self.spec.expert_quarters else 0.0
+
+    def update_capacity(self) -> None:
+        budget = self.spec.gebiedsbudget
+        self.draagkracht = 1.0 if budget <= 0 else clip01((budget - self.paid) / budget)

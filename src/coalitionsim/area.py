@@ -1,0 +1,131 @@
+"""The area: plots (kavels) in sub-areas (deelgebieden) and the area-wide collective tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .agents.base import Owner
+    from .scenario import CollectiveTask as TaskSpec
+
+
+class Status(str, Enum):
+    """Where a plot stands in the development pipeline."""
+
+    HELD = "held"
+    AGREED = "agreed"  # in an agreement, award or adopted plan: may apply for a permit
+    PERMIT_PROCEDURE = "permit_procedure"
+    PERMITTED = "permitted"
+    CONSTRUCTION = "construction"
+    COMPLETED = "completed"
+    STALLED = "stalled"  # permitted but paused (business case or financing)
+    WITHDRAWN = "withdrawn"
+
+
+SEGMENTS = ("social", "mid", "market")
+
+
+@dataclass
+class Plot:
+    """One kavel with its owner, programme and pipeline dates (quarters; None = not reached)."""
+
+    plot_id: int
+    subarea: str
+    homes: int
+    nonres_m2: float
+    existing_use_value: float  # inbrengwaarde, M€
+    owner: "Owner"
+    social_share: float
+    mid_share: float
+    status: Status = Status.HELD
+    in_plan: bool = False  # an adopted plan gives the development right
+    in_agreement: bool = False  # covered by a private-law agreement (SOK, GEM, tender award)
+    contract_contributions: bool = False  # its area-task contributions are fixed by contract
+    step_agreement: int | None = None
+    step_permit_application: int | None = None
+    step_permit: int | None = None
+    step_construction_start: int | None = None
+    step_completion: int | None = None
+    step_withdrawal: int | None = None
+    construction_remaining: int = 0
+    permit_delay: int = 0  # quarters added by objections
+    objections: int = 0
+    original_owner_type: str = ""
+    land_paid: bool = False  # bought in a tender or allotment: the price is sunk
+    build_obligation: bool = False  # bouwplicht from a tender award
+    stalled_quarters: int = 0
+
+    @property
+    def segment_homes(self) -> dict[str, int]:
+        social = round(self.homes * self.social_share)
+        mid = min(self.homes - social, round(self.homes * self.mid_share))
+        return {"social": social, "mid": mid, "market": self.homes - social - mid}
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet under construction, completed or withdrawn."""
+        return self.status in (Status.HELD, Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)
+
+
+@dataclass
+class Task:
+    """A gebiedsbrede opgave with its funding state."""
+
+    spec: "TaskSpec"
+    beneficiary_subareas: frozenset[str]
+    funds: float = 0.0  # M€ collected towards delivery (one-off tasks)
+    delivered_step: int | None = None
+    delivery_started: int | None = None
+    funded_this_step: bool = False  # recurring tasks: funded for the current quarter
+    paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivered_step is not None
+
+    def benefits(self, plot: Plot) -> bool:
+        return plot.subarea in self.beneficiary_subareas
+
+    @property
+    def total_cost_so_far(self) -> float:
+        return self.spec.cost
+
+
+class Area:
+    """Plots, sub-areas and tasks, with the look-ups the submodels need."""
+
+    def __init__(self, plots: list[Plot], tasks: list[Task], subareas: list[str], separable: dict[str, bool]):
+        self.plots = plots
+        self.tasks = tasks
+        self.subareas = subareas
+        self.separable = separable
+
+    @property
+    def homes_planned(self) -> int:
+        return sum(p.homes for p in self.plots)
+
+    def plots_in(self, subarea: str) -> list[Plot]:
+        return [p for p in self.plots if p.subarea == subarea]
+
+    def plots_of(self, owner: "Owner") -> list[Plot]:
+        return [p for p in self.plots if p.owner is owner]
+
+    def homes_with(self, *statuses: Status) -> int:
+        return sum(p.homes for p in self.plots if p.status in statuses)
+
+    def gate_open(self, subarea: str) -> bool:
+        """No completion before the gating tasks that serve this sub-area are delivered."""
+        return all(t.delivered for t in self.tasks if t.spec.gate and subarea in t.beneficiary_subareas)
+
+    def uplift(self, plot: Plot) -> float:
+        return sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))
+
+    def benefit_weight(self, plot: Plot) -> float:
+        """Weight of a plot in the benefit of area tasks: homes plus non-residential floor space."""
+        return plot.homes + plot.nonres_m2 / 100.0

@@ -1,0 +1,154 @@
+"""The ``coalitionsim`` command line (design section 8)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
+
+SCENARIO_HELP = "Scenario file or bundled scenario name (default: the embedded reference area)."
+SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
+
+
+class InputError(click.ClickException):
+    """Bad input: reported as one line, exit code 2."""
+
+    exit_code = 2
+
+
+def _scenario(path: str | None, overrides: tuple[str, ...]):
+    try:
+        return load_scenario(path, list(overrides))
+    except ScenarioError as err:
+        raise InputError(str(err)) from None
+
+
+def _check_form(scenario, form: str) -> None:
+    from .governance import load_all
+
+    reason = load_all()[form].not_applicable(scenario)
+    if reason:
+        raise InputError(f"--form {form}: not applicable to this area: {reason}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="coalitionsim")
+def cli() -> None:
+    """coalitionsim: who builds, who pays, who can carry it — Dutch area development under the NOVEX forms."""
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result files here.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overrides: tuple[str, ...]) -> None:
+    """One run; prints a readable summary."""
+    import pandas as pd
+
+    from .model import new_seed
+    from .runner import run_model
+    from .store import manifest, write_outputs
+
+    sc = _scenario(scenario, overrides)
+    form = form or sc.simulation.form
+    _check_form(sc, form)
+    seed = new_seed() if seed is None else seed
+    result = run_model(sc, form, seed)
+    click.echo(describe_run(result.summary))
+    if out is not None:
+        write_outputs(out, pd.DataFrame([result.summary]), result.timeseries, pd.DataFrame(result.projects),
+                      manifest("run", sc.to_dict(), [seed], form=form))
+        click.echo(f"results written to {out}")
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--replications", type=click.IntRange(min=1, max=10000), default=20, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/compare-<scenario>).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def compare(scenario: str | None, replications: int, workers: int | None, seed: int, out: Path | None,
+            overrides: tuple[str, ...]) -> None:
+    """The flagship: all five forms, replicated; a table with 90% intervals, files and figures."""
+    from .figures import compare_figures
+    from .runner import compare as run_compare
+    from .store import manifest, write_outputs
+    from .tables import format_table, interval_table
+
+    sc = _scenario(scenario, overrides)
+    out = out or Path("results") / f"compare-{sc.meta.name}"
+    result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=sys.stderr.isatty())
+    click.echo(f"{sc.meta.name}: {sc.meta.description}")
+    click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]\n")
+    click.echo(format_table(interval_table(result.summary)))
+    for form, reason in result.not_applicable.items():
+        click.echo(f"\n{form}: not run — {reason}")
+    write_outputs(
+        out, result.summary, result.timeseries, result.projects,
+        manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
+                 not_applicable=result.not_applicable),
+        figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
+    )
+    click.echo(f"\nresults and figures written to {out}")
+
+
+@cli.command()
+def scenarios() -> None:
+    """The bundled scenarios with a one-line description."""
+    for name, path in sorted(bundled_scenarios().items()):
+        sc = load_scenario(path)
+        click.echo(f"{name:28s} {sc.meta.description}")
+
+
+def _fmt_years(x: float, horizon: float) -> str:
+    return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
+
+
+def describe_run(s: dict) -> str:
+    """A readable summary of one run, in the policy vocabulary."""
+    horizon = s["param.simulation.horizon_quarters"] / 4
+    lines = [
+        f"{s['scenario']} under {s['form']} (seed {s['seed']})",
+        f"  homes completed        {s['homes_completed']} of {s['homes_planned']} planned ({s['realisation_share']:.0%})",
+        f"  first agreement        {_fmt_years(s['years_to_agreement'], horizon)}",
+        f"  first home             {_fmt_years(s['years_to_first_home'], horizon)}",
+        f"  half of the homes      {_fmt_years(s['t50_years'], horizon)}",
+        f"  free-riding index      {s['free_riding_index']:.2f} (free riders: {s['free_rider_share']:.0%} of owners)",
+        f"  funding gap            {s['funding_gap_share']:.0%} of area-task cost not paid privately",
+        f"  public deficit         €{s['public_deficit']:.1f} m (Rijk subsidy €{s['rijk_subsidy']:.1f} m)",
+        f"  willing but unable     {s['willing_unable_share']:.1%} of actors on average; {s['dropouts']} drop-outs",
+        f"  negotiation            {s['negotiation_rounds']} rounds, {s['escalations']} escalations",
+        f"  objections             {s['objections']} ({s['delay_quarters_objections']} quarters of delay)",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="coalitionsim", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return 2 if isinstance(exc, (InputError, click.UsageError)) else exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

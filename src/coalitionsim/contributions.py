@@ -1,0 +1,245 @@
+"""Collective goods and free riding: who benefits from each area task, what each paid.
+
+Fair share: a task's cost divided over the plots that benefit from it, by benefit weight (homes plus
+non-residential floor space), "wie profiteert, betaalt" (NOVEX L1254–1256). Contributions arrive by:
+
+- contract: plots in an SOK, GEM or tender award pay their fair share of one-off tasks at permit and of the
+  recurring area organisation each quarter while they develop (with kettingbeding/erfpacht also after);
+- kostenverhaal: developing owners outside a contract pay a per-home and per-m2 levy plus fonds
+  bovenwijks at permit, for public works only (NOVEX L2452: "laat alle ontwikkelaars naar rato betalen");
+- BIZ (non-residential owners) or a hypothetical GIZ (everyone), after a vote: ≥50% turnout, ≥2/3 in
+  favour, supporters holding more property value than opponents; five years, then a new vote
+  (tooling research NL9; NOVEX L2453–2455);
+- voluntary: the rest of the fair share asked each quarter, given by conditional co-operation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .area import Plot, Status, Task
+
+if TYPE_CHECKING:
+    from .agents.base import Owner
+    from .model import AreaDevelopmentModel
+
+INSTALMENT_QUARTERS = 8  # an unfunded one-off task is asked for in instalments over two years
+BIZ_TERM_QUARTERS = 20  # a BIZ lasts at most five years
+
+
+class Contributions:
+    def __init__(self, model: "AreaDevelopmentModel"):
+        self.model = model
+        area = model.area
+        self.total_weight = {
+            id(t): sum(area.benefit_weight(p) for p in area.plots if t.benefits(p)) or 1.0 for t in area.tasks
+        }
+        self.paid_by_plot: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
+        self.one_off_paid: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
+        self.private_paid = 0.0
+        self.public_paid = 0.0
+        self.voluntary_asked = 0.0  # this step
+        self.voluntary_paid = 0.0  # this step
+        self.voluntary_rates: list[float] = []
+        self.biz_until = -1
+        self.giz_until = -1
+
+    # ------------------------------------------------------------ fair shares
+    def share(self, plot: Plot, task: Task) -> float:
+        if not task.benefits(plot):
+            return 0.0
+        return self.model.area.benefit_weight(plot) / self.total_weight[id(task)]
+
+    def one_off_fair_share(self, plot: Plot) -> float:
+        return sum(t.spec.cost * self.share(plot, t) for t in self.model.area.tasks if not t.spec.recurring)
+
+    def kostenverhaal(self, plot: Plot) -> float:
+        ins = self.model.scenario.instruments
+        return plot.homes * (ins.kostenverhaal_per_home + ins.fonds_bovenwijks_per_home) + plot.nonres_m2 * ins.kostenverhaal_per_m2
+
+    def due_at_permit(self, plot: Plot, owner: "Owner") -> float:
+        """What the permit will cost in enforced contributions (0 once the permit is granted)."""
+        if plot.step_permit is not None:
+            return 0.0
+        if plot.contract_contributions:
+            # a contract fixes the full fair share of the one-off tasks; instalments already paid count
+            return max(0.0, self.one_off_fair_share(plot) - self.one_off_paid[plot.plot_id])
+        if self.model.scenario.instruments.kostenverhaal and owner.developing:
+            return self.kostenverhaal(plot)
+        return 0.0
+
+    # ------------------------------------------------------------ enforced at permit
+    def pay_at_permit(self, plot: Plot) -> None:
+        owner = plot.owner
+        amount = self.due_at_permit(plot, owner)
+        if amount <= 0:
+            return
+        tasks = [t for t in self.model.area.tasks if not t.spec.recurring]
+        if plot.contract_contributions:
+            weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks}
+        else:  # kostenverhaal recovers public works only
+            weights = {id(t): t.spec.cost for t in tasks if t.spec.kind == "public_works"}
+        self._pay(owner, plot, amount, tasks, weights)
+        self.one_off_paid[plot.plot_id] += amount
+
+    def _pay(self, owner: "Owner", plot: Plot, amount: float, tasks: list[Task], weights: dict[int, float]) -> None:
+        """Book a payment: public-works money refunds the municipality, the rest funds the tasks."""
+        m = self.model.municipality
+        total = sum(weights.values())
+        if total <= 0 or amount <= 0:
+            return
+        if owner is m:
+            m.spend(amount, "collective")
+            self.public_paid += amount
+        else:
+            self.private_paid += amount
+        for t in tasks:
+            part = amount * weights.get(id(t), 0.0) / total
+            if part <= 0:
+                continue
+            t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
+            if t.spec.kind == "public_works" and owner is not m:
+                m.receive(part)
+            elif t.spec.recurring:
+                t.funds += part  # spent this quarter
+            else:
+                t.funds += part
+        self.paid_by_plot[plot.plot_id] += amount
+
+    # ------------------------------------------------------------ quarterly asks
+    def enforced(self, plot: Plot) -> bool:
+        """Whether this quarter's ask to this plot binds (otherwise it is voluntary)."""
+        from .agents.landowner import Landowner
+
+        owner = plot.owner
+        step = self.model.steps
+        if owner is self.model.municipality or getattr(owner, "pooled", False):
+            return True
+        if step < self.giz_until:
+            return True
+        if step < self.biz_until and isinstance(owner, Landowner):
+            return True
+        if plot.contract_contributions:
+            return plot.status != Status.COMPLETED or self.model.scenario.instruments.kettingbeding
+        return False
+
+    def quarterly_round(self) -> None:
+        """Step 6: ask every beneficiary its fair share of this quarter's needs; enforced asks are paid,
+        voluntary ones by conditional co-operation."""
+        m = self.model
+        self._votes()
+        needs: list[tuple[Task, float]] = []
+        for t in m.area.tasks:
+            if t.spec.recurring:
+                t.funds = 0.0
+                needs.append((t, t.spec.cost))
+            elif t.spec.kind == "collective" and t.delivery_started is None:
+                needs.append((t, min(t.spec.cost / INSTALMENT_QUARTERS, max(0.0, t.spec.cost - t.funds))))
+        self.voluntary_asked = self.voluntary_paid = 0.0
+        asked_total = paid_total = 0.0
+        for plot in m.area.plots:
+            if plot.status == Status.WITHDRAWN:
+                continue
+            weights = {id(t): need * self.share(plot, t) for t, need in needs}
+            ask = sum(weights.values())
+            if ask <= 1e-12:
+                continue
+            owner = plot.owner
+            if self.enforced(plot):
+                pay = ask
+            else:
+                self.voluntary_asked += ask
+                pay = ask * owner.voluntary_rate()
+                if hasattr(owner, "asked"):
+                    owner.asked += ask
+                    pay = min(pay, max(0.0, owner.cash))
+                    owner.cash -= pay
+                self.voluntary_paid += pay
+            asked_total += ask
+            paid_total += pay
+            self._pay(owner, plot, pay, [t for t, _ in needs], weights)
+            one_off = sum(w for t, _ in needs if not t.spec.recurring for w in [weights[id(t)]])
+            self.one_off_paid[plot.plot_id] += pay * one_off / ask
+        observed = paid_total / asked_total if asked_total > 0 else 1.0
+        for owner in m.owners:
+            owner.observe_contributions(observed)
+            if hasattr(owner, "asked"):
+                owner.asked = 0.0
+        if self.voluntary_asked > 0:
+            self.voluntary_rates.append(self.voluntary_paid / self.voluntary_asked)
+
+    @property
+    def voluntary_contribution_rate(self) -> float:
+        return self.voluntary_paid / self.voluntary_asked if self.voluntary_asked > 0 else float("nan")
+
+    def _votes(self) -> None:
+        """BIZ among non-residential owners, GIZ among all private owners, when the scenario allows."""
+        from .agents.landowner import Landowner
+
+        ins = self.model.scenario.instruments
+        step = self.model.steps
+        if ins.biz and step >= self.biz_until:
+            voters = [o for o in self.model.owners if isinstance(o, Landowner)]
+            if self._vote(voters, "BIZ"):
+                self.biz_until = step + BIZ_TERM_QUARTERS
+            else:
+                self.biz_until = step + BIZ_TERM_QUARTERS // 2  # try again later
+        if ins.giz and step >= self.giz_until:
+            voters = [o for o in self.model.owners if o is not self.model.municipality]
+            if self._vote(voters, "GIZ"):
+                self.giz_until = step + BIZ_TERM_QUARTERS
+            else:
+                self.giz_until = step + BIZ_TERM_QUARTERS // 2
+
+    def _vote(self, voters: list["Owner"], label: str) -> bool:
+        if not voters:
+            return False
+        rng = self.model.random
+        value = {o: sum(p.existing_use_value for p in self.model.area.plots_of(o)) for o in voters}
+        cast = [o for o in voters if rng.random() < 0.4 + 0.6 * o.draagvlak]
+        favour = [o for o in cast if o.draagvlak + 0.3 * (o.belief - 0.5) >= self.model.scenario.behaviour.willing_threshold]
+        against = [o for o in cast if o not in favour]
+        passed = (
+            len(cast) >= 0.5 * len(voters)
+            and len(favour) >= 2 / 3 * len(cast)
+            and sum(value[o] for o in favour) > sum(value[o] for o in against)
+        )
+        self.model.log("vote", f"{label} vote: {len(favour)} for, {len(against)} against, turnout {len(cast)}/{len(voters)} — "
+                       + ("adopted" if passed else "rejected"))
+        return passed
+
+    # ------------------------------------------------------------ metrics
+    def incurred_cost(self, task: Task) -> float:
+        return task.spec.cost * (self.model.steps if task.spec.recurring else 1)
+
+    def fair_share_incurred(self, plot: Plot) -> float:
+        return sum(self.incurred_cost(t) * self.share(plot, t) for t in self.model.area.tasks)
+
+    def private_plots(self) -> list[Plot]:
+        return [p for p in self.model.area.plots if p.owner is not self.model.municipality]
+
+    def free_riding_index(self) -> float:
+        fair = paid = shortfall = 0.0
+        for p in self.private_plots():
+            f = self.fair_share_incurred(p)
+            fair += f
+            shortfall += max(0.0, f - self.paid_by_plot[p.plot_id])
+        return shortfall / fair if fair > 0 else 0.0
+
+    def free_rider_share(self) -> float:
+        """Share of private beneficiary owners who paid under half their fair share."""
+        fair: dict[int, float] = {}
+        paid: dict[int, float] = {}
+        for p in self.private_plots():
+            key = p.owner.unique_id
+            fair[key] = fair.get(key, 0.0) + self.fair_share_incurred(p)
+            paid[key] = paid.get(key, 0.0) + self.paid_by_plot[p.plot_id]
+        owners = [k for k, f in fair.items() if f > 0]
+        return sum(paid[k] < 0.5 * fair[k] for k in owners) / len(owners) if owners else 0.0
+
+    def total_cost(self) -> float:
+        return sum(self.incurred_cost(t) for t in self.model.area.tasks)
+
+    def funding_gap(self) -> float:
+        """Area-task cost so far not covered by private contributions (M€)."""
+        return max(0.0, self.total_cost() - self.private_paid)

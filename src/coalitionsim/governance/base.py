@@ -1,0 +1,142 @@
+"""The shared interface of a governance form, and the procedures forms are built from.
+
+A form is a rule set: it decides how plots get into an agreement or plan, who negotiates with whom,
+whose contributions are fixed by contract, and what happens when a new council reopens agreements. It
+never sets a speed, cost or free-riding figure; those come out of the shared mechanisms.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Callable, ClassVar
+
+from ..area import Plot, Status
+from ..negotiation import Negotiation
+
+if TYPE_CHECKING:
+    from ..agents.base import Owner
+    from ..model import AreaDevelopmentModel
+    from ..scenario import Scenario
+
+REGISTRY: dict[str, type["GovernanceForm"]] = {}
+
+
+def register(cls: type["GovernanceForm"]) -> type["GovernanceForm"]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+class GovernanceForm(ABC):
+    """One of the NOVEX collaboration forms for the physical development organisation."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # Dutch name with English gloss
+
+    def __init__(self, model: "AreaDevelopmentModel"):
+        self.model = model
+        self.negotiations: list[Negotiation] = []
+        self.reopened: list[tuple[Negotiation, list[Plot]]] = []
+
+    @classmethod
+    def not_applicable(cls, scenario: "Scenario") -> str | None:
+        """Why this form cannot work on the scenario's area (None when it can)."""
+        return None
+
+    def setup(self) -> None:
+        """Called once the area and agents exist."""
+
+    @abstractmethod
+    def step(self) -> None:
+        """Process step 2: advance the form's own procedure by one quarter."""
+
+    # ------------------------------------------------------------ shared procedures
+    def negotiate(self, label: str, owners: list["Owner"], *, stick: bool | None = None,
+                  needs_capacity: bool = True) -> Negotiation:
+        """Open a negotiation; ``stick`` defaults to expropriation or kostenverhaal being available."""
+        stick = self.model.stick_against_holdout() if stick is None else stick
+        neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity)
+        self.negotiations.append(neg)
+        self.model.log("negotiation", f"{label}: negotiation opens among {len(owners)} parties")
+        return neg
+
+    def sign(self, plots: list[Plot], contract: bool) -> None:
+        """Plots enter a private-law agreement (contract=True) or a public plan's development right."""
+        step = self.model.steps
+        for plot in plots:
+            if plot.step_agreement is None:
+                plot.step_agreement = step
+            plot.in_agreement = plot.in_agreement or contract
+            plot.contract_contributions = plot.contract_contributions or contract
+            if plot.owner.developing and plot.original_owner_type != "corporation":
+                # the municipal programme binds developer plots in an agreement or plan
+                plot.social_share = max(plot.social_share, self.model.municipality.social_share_target)
+
+    def adopt_plan(self, label: str, plots: list[Plot], workload: float,
+                   then: "Callable[[], None] | None" = None) -> None:
+        """The municipality prepares and adopts the (omgevings)plan for these plots; residents may file
+        zienswijzen, which delay adoption. Plots may apply for permits once it is in force."""
+        m = self.model
+        extra = m.objections_against(plots, "plan")
+
+        def in_force() -> None:
+            for plot in plots:
+                plot.in_plan = True
+                if plot.status == Status.HELD:
+                    plot.status = Status.AGREED
+            self.sign([p for p in plots if p.owner is not m.municipality], contract=False)
+            m.log("plan", f"{label}: plan adopted for {sum(p.homes for p in plots)} homes")
+            if then is not None:
+                then()
+
+        m.municipality.enqueue(label, "plan", workload, m.scenario.municipality.plan_min_quarters, in_force, extra)
+
+    def reopen(self, plots: list[Plot]) -> None:
+        """A new council reopens agreements that have no permit yet; the parties' trust suffers."""
+        reopened = [p for p in plots if p.in_agreement and p.status in (Status.HELD, Status.AGREED)]
+        if not reopened:
+            return
+        owners = {p.owner for p in reopened if p.owner is not self.model.municipality}
+        for owner in owners:
+            owner.lose_trust()
+        for p in reopened:
+            p.status = Status.HELD
+        label = "heronderhandeling (renegotiation)"
+        self.model.log("council", f"new council reopens agreements on {len(reopened)} plots")
+        neg = self.negotiate(label, sorted(owners, key=lambda o: o.unique_id))
+        self.reopened.append((neg, reopened))
+
+    def step_reopened(self) -> None:
+        """Advance renegotiations; a plot goes on once its owner has signed again (or was cut loose)."""
+        for neg, plots in list(self.reopened):
+            neg.step()
+            if neg.done:
+                self.reopened.remove((neg, plots))
+                for p in plots:
+                    if p.status == Status.HELD:
+                        p.status = Status.AGREED if p.in_plan else Status.HELD
+                self.model.log("council", f"renegotiation closed after {neg.rounds} rounds")
+
+    def council_change(self) -> None:
+        """Hook for the council cycle: by default, agreements are reopened unless a renegotiation floor
+        holds (NOVEX L1152–1161)."""
+        if self.model.scenario.instruments.renegotiation_floor:
+            return
+        self.reopen([p for p in self.model.area.plots if p.in_agreement])
+
+    # ------------------------------------------------------------ metrics
+    @property
+    def rounds(self) -> int:
+        return sum(n.rounds for n in self.negotiations)
+
+    @property
+    def escalations(self) -> int:
+        return sum(n.escalations for n in self.negotiations)
+
+
+def make_form(name: str, model: "AreaDevelopmentModel") -> GovernanceForm:
+    from . import load_all
+
+    load_all()
+    if name not in REGISTRY:
+        raise ValueError(f"unknown form {name!r} (allowed: {', '.join(REGISTRY)})")
+    return REGISTRY[name](model)

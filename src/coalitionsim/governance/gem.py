@@ -1,0 +1,121 @@
+"""GEM / PPS (grondexploitatiemaatschappij): negotiation on inbrengwaarde, then a joint company that owns
+the pooled land, carries the risk pro rata (the "financial bathtub", NOVEX L970, L1305–1307) and decides
+as one board: it develops a plot when its pooled portfolio clears the margin, so plots cross-subsidise."""
+
+from __future__ import annotations
+
+from ..agents.base import Owner, clip01
+from ..development import investment, profit, revenue
+from ..land import transfer
+from .base import GovernanceForm, register
+
+
+class JointCompany(Owner):
+    """The GEM: pooled land, pooled equity, one decision rule over the whole portfolio."""
+
+    group = "developers"
+    pooled = True
+
+    def __init__(self, model, partners: list[Owner], equity: float, shares: dict[int, float] | None = None):
+        super().__init__(model, "GEM", draagvlak=0.8, trust=sum(p.trust for p in partners) / len(partners))
+        self.free_rider = False
+        self.partners = partners
+        self.shares = shares or {}  # partner unique_id -> share of the paid-in capital
+        self.equity = equity
+        self.committed = 0.0
+        margins = [p.required_margin for p in partners if hasattr(p, "required_margin")]
+        self.required_margin = sum(margins) / len(margins) if margins else 0.06
+
+    def decision_margin(self, plot) -> float:
+        """The pooled margin: profit over revenue of all plots the company still has to develop."""
+        open_plots = [p for p in self.plots() if p.is_open]
+        rev = sum(revenue(self.model, p) for p in open_plots)
+        return sum(profit(self.model, p, self) for p in open_plots) / rev if rev > 0 else -1.0
+
+    def start_threshold(self, plot) -> float:
+        return self.required_margin
+
+    def can_finance(self, plot, inv: float) -> bool:
+        return self.equity - self.committed >= self.model.scenario.behaviour.equity_share * inv
+
+    def commit(self, plot, inv: float) -> None:
+        self.committed += self.model.scenario.behaviour.equity_share * inv
+
+    def release(self, plot, revenue: float, inv: float) -> None:
+        """Proceeds flow back into the pool; the municipality's share of the profit goes to the public purse."""
+        self.committed -= self.model.scenario.behaviour.equity_share * inv
+        gain = revenue - inv
+        m = self.model.municipality
+        public = self.shares.get(m.unique_id, 0.0) * max(0.0, gain)
+        if public:
+            m.receive(public)
+        self.equity += gain - public
+
+    def update_capacity(self) -> None:
+        needed = sum(self.model.scenario.behaviour.equity_share * investment(self.model, p)
+                     for p in self.plots() if p.is_open)
+        self.draagkracht = 1.0 if needed <= 0 else clip01((self.equity - self.committed) / needed)
+
+
+@register
+class GEM(GovernanceForm):
+    name = "gem"
+    title = "GEM / PPS (joint development company)"
+
+    def setup(self) -> None:
+        m = self.model
+        owners = [o for o in m.owners if m.area.plots_of(o)]
+        self.deal = self.negotiate("GEM inbreng", owners)
+        self.stage = "negotiating"
+        self.company: JointCompany | None = None
+
+    def step(self) -> None:
+        if self.stage == "negotiating":
+            self.deal.step()
+            if self.deal.done:
+                self._capital_call()
+
+    def _capital_call(self) -> None:
+        """Each partner pays in capital pro rata to the investment on its land; who cannot, cannot join."""
+        m = self.model
+        b = m.scenario.behaviour
+        partners, capital, paid = [], 0.0, {}
+        for owner in self.deal.members:
+            call = b.gem_equity_share * sum(investment(m, p) for p in m.area.plots_of(owner))
+            if owner is m.municipality:
+                if m.municipality.can_spend(call):
+                    m.municipality.spend(call, "public_works")
+                    partners.append(owner)
+                    capital += call
+                    paid[owner.unique_id] = call
+                continue
+            free = getattr(owner, "equity", getattr(owner, "headroom", getattr(owner, "cash", 0.0)))
+            if free >= call or not owner.developing:
+                for attr in ("equity", "headroom", "cash"):
+                    if hasattr(owner, attr) and owner.developing:
+                        setattr(owner, attr, getattr(owner, attr) - call)
+                        break
+                partners.append(owner)
+                capital += call if owner.developing else 0.0
+                paid[owner.unique_id] = call if owner.developing else 0.0
+            else:
+                owner.unable_quarters += 1
+                m.log("agreement", f"{owner.name} is willing but cannot pay in its GEM capital; it stays out")
+        self.stage = "founding"
+        m.log("agreement", f"GEM agreed by {len(partners)} partners after {self.deal.rounds} rounds; company being set up")
+        m.municipality.enqueue("GEM oprichting (company set-up)", "company", m.scenario.municipality.company_workload,
+                               2, lambda: self._found(partners, capital, paid))
+
+    def _found(self, partners: list[Owner], capital: float, paid: dict[int, float]) -> None:
+        m = self.model
+        shares = {k: v / capital for k, v in paid.items()} if capital > 0 else {}
+        company = JointCompany(m, partners, capital, shares)
+        m.add_owner(company)
+        plots = [p for p in m.area.plots if p.owner in partners]
+        for plot in plots:
+            transfer(m, plot, company, 0.0)  # brought in at inbrengwaarde, settled inside the company
+            plot.land_paid = False
+        self.company = company
+        self.stage = "running"
+        self.sign(plots, contract=True)
+        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)

@@ -1,0 +1,50 @@
+"""SOK / joint venture light (samenwerkingsovereenkomst): one agreement among the owners, unanimity of the
+participants; each keeps its land and risk; municipal land is shared out pro rata (virtual land bank,
+NOVEX L965–973); non-signatories are reached only through public kostenverhaal."""
+
+from __future__ import annotations
+
+from ..land import TenderPool, land_buyers, transfer
+from ..development import land_bid
+from .base import GovernanceForm, register
+
+
+@register
+class SOK(GovernanceForm):
+    name = "sok"
+    title = "SOK / joint venture light (samenwerkingsovereenkomst)"
+
+    def setup(self) -> None:
+        m = self.model
+        self.pool = TenderPool(self)
+        owners = [o for o in m.owners if m.area.plots_of(o)]
+        self.deal = self.negotiate("SOK", owners)
+        self.closed = False
+
+    def step(self) -> None:
+        self.pool.step()
+        if self.closed:
+            return
+        self.deal.step()
+        if self.deal.done:
+            self.closed = True
+            self._close()
+
+    def _close(self) -> None:
+        m = self.model
+        members = self.deal.members
+        m.log("agreement", f"SOK signed by {len(members)} parties after {self.deal.rounds} rounds")
+        developers = land_buyers(m, members)
+        signed_plots = [p for p in m.area.plots if p.owner in members]
+        for plot in signed_plots:
+            if plot.owner is m.municipality or not plot.owner.developing:
+                # municipal and non-developing land goes to the developing partners, pro rata
+                if developers:
+                    buyer = min(developers, key=lambda d: (sum(q.homes for q in m.area.plots_of(d)), d.unique_id))
+                    price = max(0.5 * plot.existing_use_value, land_bid(m, plot, buyer))
+                    transfer(m, plot, buyer, price)
+                elif plot.owner is m.municipality:
+                    self.pool.add([plot])
+                    continue
+        self.sign([p for p in signed_plots if p not in self.pool.pool], contract=True)
+        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)

@@ -1,0 +1,43 @@
+"""Publieke tender (public tender): the municipality issues its land by tender; awards bind programme,
+payments and a bouwplicht; nobody can block after award (NOVEX L1590–1598)."""
+
+from __future__ import annotations
+
+from ..land import TenderPool, buy_after
+from .base import GovernanceForm, register
+
+
+@register
+class PublicTender(GovernanceForm):
+    name = "tender"
+    title = "publieke tender (public tender)"
+
+    @classmethod
+    def not_applicable(cls, scenario):
+        ins = scenario.instruments
+        if scenario.ownership.municipal_land_share <= 0 and not ins.expropriation:
+            return ("the municipality owns no land to tender and cannot expropriate "
+                    "(ownership.municipal_land_share = 0, instruments.expropriation = false)")
+        return None
+
+    def setup(self) -> None:
+        m = self.model
+        self.pool = TenderPool(self)
+        self.pool.add([p for p in m.area.plots if p.owner is m.municipality])
+        # the municipality tries to buy the private land it needs, one owner at a time
+        self.purchases = []
+        for owner in m.owners:
+            if owner is m.municipality or not m.area.plots_of(owner):
+                continue
+            neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
+                                 stick=m.scenario.instruments.expropriation, needs_capacity=False)
+            self.purchases.append((neg, m.area.plots_of(owner)))
+        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)
+
+    def step(self) -> None:
+        for neg, plots in list(self.purchases):
+            neg.step()
+            if neg.done:
+                self.purchases.remove((neg, plots))
+                buy_after(self.model, neg, plots, self.pool)
+        self.pool.step()

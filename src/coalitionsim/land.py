@@ -1,0 +1,131 @@
+"""Municipal land policy: issuing land by tender (Didam), buying land, expropriation.
+
+A tender is prepared within municipal staff capacity and published (Didam: always published, NOVEX
+L1205–1225); developers and corporations that can finance the plot bid their residual land value; the
+highest bid at or above the reserve price wins and is bound to the programme, the contributions and a
+bouwplicht. Without a winner the plot goes back into the pool with a lower reserve price.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .area import Plot
+from .development import investment, land_bid
+
+if TYPE_CHECKING:
+    from .agents.base import Owner
+    from .governance.base import GovernanceForm
+    from .model import AreaDevelopmentModel
+    from .negotiation import Negotiation
+
+TENDER_MIN_QUARTERS = 2  # preparation plus the publication period
+
+
+def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float) -> None:
+    """Sell a plot: money moves between buyer and seller, the price becomes sunk for the buyer."""
+    seller = plot.owner
+    m = model.municipality
+    if seller is m:
+        m.receive(price)
+    elif buyer is m:
+        m.spend(price, "acquisition")
+    if buyer is not m and hasattr(buyer, "equity"):
+        buyer.equity -= model.scenario.behaviour.equity_share * price
+    plot.owner = buyer
+    plot.land_paid = buyer is not m
+
+
+def land_buyers(model: "AreaDevelopmentModel", owners: list["Owner"]) -> list["Owner"]:
+    """Who can buy building land: developers (corporations take their social homes on their own land
+    or turnkey from developers; a joint company already holds its land)."""
+    return [o for o in owners if o.group == "developers" and o.developing and not o.dropped_out
+            and not getattr(o, "pooled", False)]
+
+
+class TenderPool:
+    """The municipal plots still to be issued, tendered in batches of ``municipality.tender_batch``."""
+
+    def __init__(self, form: "GovernanceForm"):
+        self.form = form
+        self.model = form.model
+        self.pool: list[Plot] = []
+        self.reserve_factor: dict[int, float] = {}
+        self.running = False
+        self.tenders = 0
+        self.awards = 0
+
+    def add(self, plots: list[Plot]) -> None:
+        for p in plots:
+            if p not in self.pool:
+                self.pool.append(p)
+                self.reserve_factor.setdefault(p.plot_id, 0.5)
+
+    def step(self) -> None:
+        if self.running or not self.pool:
+            return
+        batch = self.pool[: self.model.scenario.municipality.tender_batch]
+        self.running = True
+        self.tenders += 1
+        spec = self.model.scenario.municipality
+        self.model.log("tender", f"tender {self.tenders} in preparation: {len(batch)} plots")
+        self.model.municipality.enqueue(f"tender {self.tenders}", "tender", spec.tender_workload,
+                                        TENDER_MIN_QUARTERS, lambda: self._award(batch))
+
+    def _award(self, batch: list[Plot]) -> None:
+        m = self.model
+        self.running = False
+        bidders = land_buyers(m, m.owners)
+        for plot in batch:
+            reserve = self.reserve_factor[plot.plot_id] * plot.existing_use_value
+            bids = []
+            for b in bidders:
+                bid = land_bid(m, plot, b)
+                if bid >= reserve and b.can_take_on(plot, investment(m, plot) + bid):
+                    bids.append((bid, b.unique_id, b))
+            if not bids:
+                self.reserve_factor[plot.plot_id] *= 0.5
+                m.log("tender", f"plot {plot.plot_id}: no valid bid; back in the pool")
+                continue
+            bid, _, winner = max(bids, key=lambda x: (x[0], -x[1]))
+            self.pool.remove(plot)
+            transfer(m, plot, winner, bid)
+            plot.build_obligation = m.scenario.instruments.build_obligation
+            self.form.sign([plot], contract=True)
+            self.awards += 1
+            m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)")
+        # plots that found no bidder wait at the back of the pool
+        self.pool = [p for p in self.pool if p not in batch] + [p for p in batch if p in self.pool]
+
+
+def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:
+    """Close a purchase negotiation: signed sellers sell at inbrengwaarde plus the mandate; the rest
+    keep their land (or face expropriation when the scenario allows it)."""
+    m = model
+    ins = m.scenario.instruments
+    kept = []
+    for plot in plots:
+        party = next(p for p in neg.parties if p.owner is plot.owner)
+        price = plot.existing_use_value * (1 + m.scenario.municipality.mandate)
+        if party.signed and m.municipality.can_spend(price):
+            transfer(m, plot, m.municipality, price)
+            plot.land_paid = False
+            pool.add([plot])
+        elif ins.expropriation and m.municipality.can_spend(price):
+            m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts")
+            m.municipality.enqueue(f"onteigening plot {plot.plot_id}", "acquisition", 2.0, ins.expropriation_quarters,
+                                   lambda plot=plot: _expropriated(m, plot, pool))
+        else:
+            kept.append(plot)
+    return kept
+
+
+EXPROPRIATION_COMPENSATION = 1.25  # full value plus damages; assumption, range 1.1–1.5
+
+
+def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> None:
+    plot.owner.lose_trust()
+    transfer(model, plot, model.municipality, plot.existing_use_value * EXPROPRIATION_COMPENSATION)
+    plot.land_paid = False
+    pool.add([plot])
+    model.log("land", f"plot {plot.plot_id} expropriated")

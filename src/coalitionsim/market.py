@@ -1,0 +1,56 @@
+"""The market: house prices, construction costs, financing and absorption, with scripted shocks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .scenario import Market as MarketSpec
+
+
+class Market:
+    """Price and cost indices (1.0 at the start) that follow seeded log random walks.
+
+    Scripted shocks: ``downturn`` lowers prices by ``magnitude`` for ``duration`` quarters; ``cost_spike``
+    raises costs likewise; ``permit_freeze`` stops permit issuing (read by the municipality).
+    """
+
+    def __init__(self, spec: MarketSpec, rng: np.random.Generator):
+        self.spec = spec
+        self.rng = rng
+        self.price_index = 1.0
+        self.cost_index = 1.0
+        self._price_trend = 1.0
+        self._cost_trend = 1.0
+        self.permit_freeze = False
+
+    def step(self, quarter: int) -> None:
+        s = self.spec
+        self._price_trend *= math.exp(s.price_drift + s.price_volatility * self.rng.standard_normal())
+        self._cost_trend *= math.exp(s.cost_drift + s.cost_volatility * self.rng.standard_normal())
+        price_shock = cost_shock = 1.0
+        self.permit_freeze = False
+        for shock in s.shocks:
+            if shock.quarter <= quarter < shock.quarter + shock.duration:
+                if shock.kind == "downturn":
+                    price_shock *= 1 - shock.magnitude
+                elif shock.kind == "cost_spike":
+                    cost_shock *= 1 + shock.magnitude
+                else:
+                    self.permit_freeze = True
+        self.price_index = self._price_trend * price_shock
+        self.cost_index = self._cost_trend * cost_shock
+
+    def home_value(self, segment: str) -> float:
+        base = {"social": self.spec.value_social, "mid": self.spec.value_mid, "market": self.spec.value_market}[segment]
+        # regulated social rents do not follow the market
+        return base if segment == "social" else base * self.price_index
+
+    @property
+    def build_cost(self) -> float:
+        return self.spec.build_cost * self.cost_index
+
+    def financing_cost(self, investment: float, quarters: int) -> float:
+        """Interest on the average outstanding investment over the build period."""
+        return investment * 0.5 * self.spec.interest_rate * quarters / 4.0

@@ -1,0 +1,171 @@
+"""Outputs with the names fixed by the design (section 7): per-step series, per-run summary, per-project rows."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Callable
+
+from .area import Status
+
+if TYPE_CHECKING:
+    from .model import AreaDevelopmentModel
+
+GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
+
+
+def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
+    members = [a for a in model.group_members(group) if not a.dropped_out]
+    if group == "residents":
+        weights = [a.households for a in members]
+    else:
+        weights = [1.0] * len(members)
+    total = sum(weights)
+    return sum(getattr(a, attr) * w for a, w in zip(members, weights)) / total if total else float("nan")
+
+
+def willing_unable_share(model: "AreaDevelopmentModel") -> float:
+    """Share of actors (household groups count once each) that are willing but unable now."""
+    actors = model.actors()
+    return sum(a.willing_unable for a in actors) / len(actors) if actors else 0.0
+
+
+def trust_mean(model: "AreaDevelopmentModel") -> float:
+    actors = [a for a in model.actors() if a is not model.municipality]
+    return sum(a.trust for a in actors) / len(actors) if actors else float("nan")
+
+
+STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
+    "homes_completed": lambda m: m.area.homes_with(Status.COMPLETED),
+    "homes_started": lambda m: m.homes_started_step,
+    "homes_permitted": lambda m: m.homes_permitted_step,
+    "voluntary_contribution_rate": lambda m: m.contributions.voluntary_contribution_rate,
+    "free_riding_index": lambda m: m.contributions.free_riding_index(),
+    "funding_gap": lambda m: m.contributions.funding_gap(),
+    **{f"draagvlak_{g}": (lambda m, g=g: _group_mean(m, g, "draagvlak")) for g in GROUPS},
+    **{f"draagkracht_{g}": (lambda m, g=g: _group_mean(m, g, "draagkracht")) for g in GROUPS},
+    "willing_unable_share": willing_unable_share,
+    "trust_mean": trust_mean,
+    "objections": lambda m: m.objections,
+    "public_balance": lambda m: m.public_balance,
+}
+
+
+def _first(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def _years(step: int | None) -> float:
+    return float("nan") if step is None else step / 4.0
+
+
+def completion_time(model: "AreaDevelopmentModel", share: float) -> int | None:
+    """First quarter by which ``share`` of the planned homes were completed (None if never)."""
+    target = share * model.area.homes_planned
+    done = sorted((p.step_completion, p.homes) for p in model.area.plots if p.step_completion is not None)
+    total = 0
+    for step, homes in done:
+        total += homes
+        if total >= target - 1e-9:
+            return step
+    return None
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys for nested dicts and lists (the same paths ``--set`` takes)."""
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+    elif isinstance(data, list) and data and isinstance(data[0], (dict, list)):
+        for i, v in enumerate(data):
+            out.update(flatten(v, f"{prefix}{i}."))
+    else:
+        out[prefix[:-1]] = data if not isinstance(data, list) else ",".join(map(str, data))
+    return out
+
+
+def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
+    """The per-run summary row (design section 7)."""
+    area = model.area
+    plots = area.plots
+    planned = area.homes_planned
+    completed = area.homes_with(Status.COMPLETED)
+    horizon_years = model.steps / 4.0
+    t50, t90 = completion_time(model, 0.5), completion_time(model, 0.9)
+    ts = model.datacollector.get_model_vars_dataframe()
+    social_done = sum(p.segment_homes["social"] for p in plots if p.status == Status.COMPLETED)
+    row: dict[str, Any] = {
+        "scenario": model.scenario.meta.name,
+        "form": model.form_name,
+        "seed": model.seed,
+        "homes_planned": planned,
+        "homes_completed": completed,
+        "realisation_share": completed / planned if planned else 0.0,
+        "years_to_agreement": _years(_first([p.step_agreement for p in plots])),
+        "years_to_first_home": _years(_first([p.step_completion for p in plots])),
+        "t50_years": _years(t50),
+        "t90_years": _years(t90),
+        "t50_censored": t50 is None,
+        "t90_censored": t90 is None,
+        "homes_per_year": completed / horizon_years if horizon_years else 0.0,
+        "free_riding_index": model.contributions.free_riding_index(),
+        "free_rider_share": model.contributions.free_rider_share(),
+        "funding_gap_share": model.contributions.funding_gap() / max(1e-9, model.contributions.total_cost()),
+        "willing_unable_share": float(ts["willing_unable_share"].mean()),
+        "dropouts": model.dropouts,
+        "households_dropped": model.households_dropped,
+        "public_deficit": max(0.0, -model.public_balance),
+        "rijk_subsidy": model.rijk.paid,
+        "social_share_realised": social_done / completed if completed else float("nan"),
+        "social_share_target": model.scenario.programme.social_share_target,
+        "negotiation_rounds": model.governance.rounds,
+        "escalations": model.governance.escalations,
+        "objections": model.objections,
+        "delay_quarters_objections": model.delay_quarters_objections,
+        "trust_mean": trust_mean(model),
+        "homes_withdrawn": area.homes_with(Status.WITHDRAWN),
+        "voluntary_contribution_rate": _mean(model.contributions.voluntary_rates),
+    }
+    for g in GROUPS:
+        row[f"gap_{g}"] = float((ts[f"draagvlak_{g}"] - ts[f"draagkracht_{g}"]).mean())
+    row.update({f"param.{k}": v for k, v in flatten(model.scenario.to_dict()).items()})
+    return row
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
+    """One row per plot with its owner type, programme and pipeline steps."""
+    rows = []
+    for p in model.area.plots:
+        seg = p.segment_homes
+        rows.append({
+            "scenario": model.scenario.meta.name, "form": model.form_name, "seed": model.seed,
+            "plot": p.plot_id, "subarea": p.subarea, "owner": p.owner.name,
+            "owner_type": p.original_owner_type, "homes": p.homes,
+            "homes_social": seg["social"], "homes_mid": seg["mid"], "homes_market": seg["market"],
+            "status": p.status.value,
+            "step_agreement": p.step_agreement, "step_permit_application": p.step_permit_application,
+            "step_permit": p.step_permit, "step_construction_start": p.step_construction_start,
+            "step_completion": p.step_completion, "step_withdrawal": p.step_withdrawal,
+            "objections": p.objections,
+            "contributions_paid": model.contributions.paid_by_plot[p.plot_id],
+            "fair_share": model.contributions.fair_share_incurred(p),
+        })
+    return rows
+
+
+def timeseries(model: "AreaDevelopmentModel"):
+    """The per-step series as a DataFrame with scenario, form, seed and step columns."""
+    df = model.datacollector.get_model_vars_dataframe().reset_index(names="step")
+    df.insert(0, "seed", model.seed)
+    df.insert(0, "form", model.form_name)
+    df.insert(0, "scenario", model.scenario.meta.name)
+    return df
+
+
+def is_missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -1,0 +1,371 @@
+"""AreaDevelopmentModel: the Mesa model of one area developed under one governance form."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .agents.base import Actor, Owner, clip01
+from .agents.corporation import Corporation
+from .agents.developer import Developer
+from .agents.landowner import Landowner
+from .agents.municipality import Municipality
+from .agents.resident import Resident
+from .agents.rijk import Rijk
+from .area import Area, Plot, Status, Task
+from .contributions import Contributions
+from .development import investment, revenue
+from .governance import make_form
+from .market import Market
+from .metrics import STEP_REPORTERS
+from .scenario import Scenario
+
+GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
+
+
+def new_seed() -> int:
+    """A fresh seed drawn from OS entropy, so that even an unseeded run is recorded and repeatable."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+class AreaDevelopmentModel(mesa.Model):
+    """One area, one governance form, one seed; a step is one quarter.
+
+    Args:
+        scenario: the validated scenario (default: the embedded reference area).
+        form: governance form name (default: ``scenario.simulation.form``).
+        seed: integer seed for ``model.random`` and ``model.rng`` (default: drawn and recorded).
+    """
+
+    def __init__(self, scenario: Scenario | None = None, form: str | None = None, seed: int | None = None):
+        seed = new_seed() if seed is None else int(seed)
+        super().__init__(seed=seed)
+        self.seed = seed
+        self.scenario = scenario or Scenario()
+        self.form_name = form or self.scenario.simulation.form
+        self.events: list[tuple[int, str, str]] = []
+        self.speculation = 0.0
+        self.objections = 0
+        self.delay_quarters_objections = 0
+        self.homes_started_step = 0
+        self.homes_permitted_step = 0
+        self.absorbed_step = 0
+        self.compensation_paid = 0.0
+        self.dropouts = 0
+        self.households_dropped = 0
+
+        self.market = Market(self.scenario.market, self.rng)
+        self.municipality = Municipality(self)
+        self.rijk = Rijk(self)
+        self.owners: list[Owner] = [self.municipality]
+        self.area = self._build_area()
+        self.residents = self._build_residents()
+        self.contributions = Contributions(self)
+        self.governance = make_form(self.form_name, self)
+        self.governance.setup()
+        self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
+        self.datacollector.collect(self)
+
+    # ================================================================ the quarter (design section 5)
+    def step(self) -> None:
+        self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections
+        self.governance.step()  # 2. the form's own procedure
+        self.governance.step_reopened()
+        self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
+        self.owners_decide()  # 4. start, continue, pause or withdraw
+        self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions
+        self.contributions.quarterly_round()  # 6. voluntary and enforced contributions
+        self.deliver_tasks()  # 7. collective tasks, uplift and gates
+        self.trust_and_dropouts()  # 8. trust, drop-outs
+        self.datacollector.collect(self)  # 9. data collection
+
+    # ================================================================ set-up
+    def _build_area(self) -> Area:
+        s = self.scenario
+        own = s.ownership
+        plots: list[Plot] = []
+        for sub in s.subareas:
+            for _ in range(sub.plots):
+                plots.append(Plot(plot_id=len(plots), subarea=sub.name, homes=sub.homes_per_plot,
+                                  nonres_m2=sub.nonres_m2_per_plot, existing_use_value=0.0,
+                                  owner=self.municipality, social_share=s.programme.social_share,
+                                  mid_share=s.programme.mid_share))
+        n = len(plots)
+        order = list(range(n))
+        self.random.shuffle(order)
+        n_mun = round(n * own.municipal_land_share)
+        n_corp = round(n * own.corporation_land_share)
+        n_pass = round(n * own.passive_land_share)
+        n_dev = n - n_mun - n_corp - n_pass
+        developers = [Developer(self, d) for d in own.developers]
+        corporations = [Corporation(self, c) for c in own.corporations]
+        landowners = [
+            Landowner(self, f"Eigenaar {i + 1}",
+                      clip01(own.passive_owner_willingness + 0.4 * (self.random.random() - 0.5)),
+                      holdout=self.random.random() < 0.5)
+            for i in range(own.passive_owners if n_pass else 0)
+        ]
+        cursor = n_mun
+        for owners, count, kind in ((corporations, n_corp, "corporation"), (landowners, n_pass, "landowner"),
+                                    (developers, n_dev, "developer")):
+            for owner, k in zip(owners, _apportion(count, [getattr(o, "weight", 1.0) for o in owners])):
+                for idx in order[cursor:cursor + k]:
+                    plots[idx].owner = owner
+                    plots[idx].original_owner_type = kind
+                cursor += k
+        for idx in order[:n_mun]:
+            plots[idx].original_owner_type = "municipality"
+        spec = s.market
+        for plot in plots:
+            if plot.original_owner_type == "corporation":
+                plot.social_share = s.programme.corporation_social_share
+                plot.mid_share = 1 - plot.social_share
+            noise = 1 + spec.existing_use_value_spread * (2 * self.random.random() - 1)
+            plot.existing_use_value = plot.homes * spec.existing_use_value_per_home * noise
+        # the municipality's land sits in its grondexploitatie at book value (inbrengwaarde)
+        self.municipality.balance -= sum(p.existing_use_value for p in plots if p.owner is self.municipality)
+        for lo in landowners:
+            lo.income = 0.015 * sum(p.existing_use_value for p in plots if p.owner is lo)
+        self.owners += developers + corporations + landowners
+        tasks = [
+            Task(spec=t, beneficiary_subareas=frozenset(
+                [x.name for x in s.subareas] if "all" in t.beneficiaries else t.beneficiaries))
+            for t in s.tasks
+        ]
+        return Area(plots, tasks, [x.name for x in s.subareas], {x.name: x.separable for x in s.subareas})
+
+    def _build_residents(self) -> list[Resident]:
+        spec = self.scenario.residents
+        names = [x.name for x in self.scenario.subareas]
+        residents = []
+        for i in range(spec.groups):
+            residents.append(Resident(
+                self, names[i % len(names)], spec.households_per_group,
+                support=clip01(self.rng.normal(spec.support_mean, spec.support_sd)),
+                capacity=max(0.0, float(self.rng.normal(spec.capacity_mean, spec.capacity_sd))),
+                trust=clip01(self.rng.normal(spec.trust_mean, 0.1)),
+            ))
+        return residents
+
+    def add_owner(self, owner: Owner) -> None:
+        self.owners.append(owner)
+
+    # ================================================================ 1. exogenous
+    def exogenous(self) -> None:
+        self.market.step(self.steps)
+        self.rijk.budget_round()
+        if not self.speculation_stopped():
+            self.speculation += self.scenario.behaviour.speculation_rate
+        interval = self.scenario.behaviour.election_interval_quarters
+        if self.steps % interval == 0:
+            self.election()
+
+    def election(self) -> None:
+        b = self.scenario.behaviour
+        if self.random.random() >= b.ambition_change_probability:
+            self.log("council", "council election: the new council keeps the ambitions")
+            return
+        mun = self.municipality
+        mun.social_share_target = clip01(mun.social_share_target + 0.2 * (self.random.random() - 0.5))
+        self.log("council", f"council election: new ambitions, social share target {mun.social_share_target:.0%}")
+        self.governance.council_change()
+
+    def speculation_stopped(self) -> bool:
+        q = self.scenario.instruments.voorkeursrecht_quarter
+        return q is not None and self.steps >= q
+
+    # ================================================================ 3. residents
+    def residents_update(self) -> None:
+        self.compensate()
+        for r in self.residents:
+            r.step()
+
+    def compensate(self) -> None:
+        """Targeted compensation (with dubbel toetsen the municipality knows who cannot carry the ask);
+        without it the budget is spread over everyone who is asked."""
+        ins = self.scenario.instruments
+        left = ins.compensation_budget - self.compensation_paid
+        if left <= 0:
+            return
+        asked = [r for r in self.residents if r.ask_remaining > 1e-12 and not r.dropped_out]
+        if not asked:
+            return
+        if ins.dubbel_toetsen:
+            targets = [r for r in asked if r.resources < r.ask_remaining / max(1, r.ask_quarters_left)]
+            gaps = {r: r.ask_remaining / max(1, r.ask_quarters_left) - r.resources for r in targets}
+        else:
+            gaps = {r: r.ask_remaining / max(1, r.ask_quarters_left) / 2 for r in asked}
+        for r, gap in gaps.items():
+            amount = min(left, gap * r.households)
+            if amount <= 0:
+                break
+            r.resources += amount / r.households
+            left -= amount
+            self.compensation_paid += amount
+            self.municipality.spend(amount, "compensation")
+
+    def objections_against(self, plots: list[Plot], what: str) -> int:
+        """Residents of the sub-areas concerned may object; returns the delay in quarters."""
+        subareas = {p.subarea for p in plots}
+        n = sum(r.consider_objection(s) for s in subareas for r in self.residents)
+        if n == 0:
+            return 0
+        self.objections += n
+        delay = 1 + (2 if self.random.random() < 1 - 0.8 ** n else 0)  # bezwaar, and sometimes beroep
+        self.delay_quarters_objections += delay
+        for p in plots:
+            p.objections += n
+            p.permit_delay += delay if what == "permit" else 0
+        self.log("objection", f"{n} objections against the {what} in {', '.join(sorted(subareas))}: +{delay} quarters")
+        return delay
+
+    # ================================================================ 4. owners
+    def owners_decide(self) -> None:
+        self.homes_started_step = 0
+        self.absorbed_step = 0
+        self.progress_construction()
+        for owner in list(self.owners):
+            owner.update_capacity()
+        for plot in self.area.plots:
+            if plot.status in (Status.AGREED, Status.PERMITTED, Status.STALLED):
+                plot.owner.decide(plot)
+
+    def progress_construction(self) -> None:
+        for plot in self.area.plots:
+            if plot.status != Status.CONSTRUCTION:
+                continue
+            plot.construction_remaining = max(0, plot.construction_remaining - 1)
+            if plot.construction_remaining == 0 and self.area.gate_open(plot.subarea):
+                plot.status = Status.COMPLETED
+                plot.step_completion = self.steps
+                plot.owner.release(plot, revenue(self, plot), investment(self, plot))
+                self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}")
+
+    def apply_for_permit(self, plot: Plot) -> None:
+        plot.status = Status.PERMIT_PROCEDURE
+        plot.step_permit_application = self.steps
+        delay = self.objections_against([plot], "permit")
+        spec = self.scenario.municipality
+
+        def grant() -> None:
+            self.contributions.pay_at_permit(plot)  # before step_permit is set: it is what makes it due
+            plot.status = Status.PERMITTED
+            plot.step_permit = self.steps
+            self.homes_permitted_step += plot.homes
+
+        self.municipality.enqueue(f"permit plot {plot.plot_id}", "permit", spec.permit_workload,
+                                  spec.permit_min_quarters, grant, delay)
+
+    def absorb(self, plot: Plot) -> bool:
+        """The area can absorb only so many homes for sale or mid-rent per quarter; programming raises it."""
+        homes = plot.segment_homes
+        need = homes["market"] + homes["mid"]
+        boost = sum(t.spec.absorption_boost * min(1.0, t.funds / t.spec.cost)
+                    for t in self.area.tasks if t.spec.recurring and t.spec.cost > 0)
+        cap = self.scenario.market.absorption_per_quarter * (1 + boost)
+        if self.absorbed_step > 0 and self.absorbed_step + need > cap:
+            return False
+        self.absorbed_step += need
+        return True
+
+    def start_construction(self, plot: Plot, inv: float) -> None:
+        plot.status = Status.CONSTRUCTION
+        plot.step_construction_start = self.steps
+        plot.construction_remaining = self.scenario.instruments.construction_quarters
+        plot.owner.commit(plot, inv)
+        self.homes_started_step += plot.homes
+        self.log("start", f"{plot.owner.name} starts building {plot.homes} homes on plot {plot.plot_id}")
+
+    def withdraw(self, plot: Plot, reason: str) -> None:
+        plot.status = Status.WITHDRAWN
+        plot.step_withdrawal = self.steps
+        self.log("withdrawal", f"{plot.owner.name} withdraws plot {plot.plot_id}: {reason}")
+
+    def started_share(self) -> float:
+        started = sum(p.homes for p in self.area.plots if p.step_construction_start is not None)
+        return started / max(1, self.area.homes_planned)
+
+    def stick_against_holdout(self) -> bool:
+        ins = self.scenario.instruments
+        return ins.expropriation or ins.kostenverhaal
+
+    # ================================================================ 7. collective tasks
+    def deliver_tasks(self) -> None:
+        for task in self.area.tasks:
+            if task.spec.recurring or task.delivered:
+                continue
+            if task.delivery_started is None:
+                if task.spec.kind == "public_works":
+                    needed = any(p.status != Status.HELD for p in self.area.plots if task.benefits(p))
+                    if needed and self.municipality.can_spend(task.spec.cost):
+                        self.municipality.spend(task.spec.cost, "public_works")
+                        self._start_delivery(task)
+                elif task.funds >= task.spec.cost - 1e-9:
+                    self._start_delivery(task)
+            elif self.steps - task.delivery_started >= task.spec.delivery_quarters:
+                task.delivered_step = self.steps
+                self.log("task", f"{task.name} delivered")
+                for r in self.residents:
+                    if r.subarea in task.beneficiary_subareas:
+                        r.gain_trust()
+
+    def _start_delivery(self, task: Task) -> None:
+        task.delivery_started = self.steps
+        self.log("task", f"{task.name}: funded, delivery starts")
+        if task.spec.resident_ask > 0:
+            for r in self.residents:
+                if r.subarea in task.beneficiary_subareas:
+                    r.receive_ask(task.spec.resident_ask)
+
+    # ================================================================ 8. trust and drop-outs
+    def trust_and_dropouts(self) -> None:
+        b = self.scenario.behaviour
+        for actor in self.actors():
+            if not isinstance(actor, (Resident, Landowner)) or actor.dropped_out:
+                continue
+            actor.unable_quarters = actor.unable_quarters + 1 if actor.willing_unable else 0
+            if actor.unable_quarters >= b.dropout_quarters:
+                actor.dropped_out = True
+                self.dropouts += 1
+                if isinstance(actor, Resident):
+                    self.households_dropped += actor.households
+                    actor.ask_remaining = 0.0
+                    for other in self.residents:
+                        if other.subarea == actor.subarea:
+                            other.lose_trust(0.5)  # a drop-out is "fatal for trust" (002:63)
+                self.log("dropout", f"{actor.name} drops out: willing but unable for {actor.unable_quarters} quarters")
+
+    # ================================================================ helpers
+    def actors(self) -> list[Actor]:
+        return [self.municipality, self.rijk] + [o for o in self.owners if o is not self.municipality] + self.residents
+
+    def group_members(self, group: str) -> list[Actor]:
+        return [a for a in self.actors() if a.group == group]
+
+    def investment(self, plot: Plot) -> float:
+        return investment(self, plot)
+
+    def log(self, kind: str, text: str) -> None:
+        self.events.append((self.steps, kind, text))
+
+    @property
+    def public_balance(self) -> float:
+        return self.municipality.balance
+
+    def run(self) -> "AreaDevelopmentModel":
+        """Run to the scenario's horizon."""
+        for _ in range(self.scenario.simulation.horizon_quarters):
+            self.step()
+        return self
+
+
+def _apportion(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` items by ``weights`` (largest remainder)."""
+    if not weights or total <= 0:
+        return [0] * len(weights)
+    w = sum(weights)
+    raw = [total * x / w for x in weights]
+    out = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
+        out[i] += 1
+    return out

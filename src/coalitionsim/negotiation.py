@@ -1,0 +1,136 @@
+"""Multi-party negotiation with concessions, hold-out, outside options and escalation.
+
+Each party starts with a premium: how far above its pro-rata share (inbrengwaarde, plus its share of the
+joint surplus) it asks. Every round it concedes part of that premium, faster with more trust. A party
+signs once its premium is within the municipal negotiator's mandate *and* it can carry its part
+(draagkracht = 1); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
+already signed) raises its premium instead, unless a stick is credible: expropriation, or public
+kostenverhaal that will bind it as a non-signatory anyway (its nulscenario, NOVEX L1075, L1338–1342).
+After ``escalation_rounds`` rounds without agreement the steering group may cut the knot and go on
+without the parties that have not signed (004:877–929; NOVEX L1084–1092). Before the voorkeursrecht is
+set, speculation raises every private premium a little each quarter (NOVEX L912).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .agents.base import Owner
+    from .model import AreaDevelopmentModel
+
+
+@dataclass
+class Party:
+    owner: "Owner"
+    land: float  # weight of its land in the deal (inbrengwaarde)
+    premium: float
+    signed: bool = False
+    excluded: bool = False
+
+
+@dataclass
+class Negotiation:
+    """One negotiation among ``parties``; call :meth:`step` once per quarter until ``done``."""
+
+    model: "AreaDevelopmentModel"
+    label: str
+    parties: list[Party]
+    stick: bool  # expropriation or kostenverhaal makes hold-out pointless
+    needs_capacity: bool = True  # signing requires draagkracht (SOK/GEM partners pay their share)
+    rounds: int = 0
+    escalations: int = 0
+    rounds_since_escalation: int = 0
+    start_step: int = 0
+    end_step: int | None = None
+    done: bool = False
+    log: list[str] = field(default_factory=list)
+
+    @classmethod
+    def among(cls, model: "AreaDevelopmentModel", label: str, owners: list["Owner"], *,
+              stick: bool, needs_capacity: bool = True) -> "Negotiation":
+        """Open a negotiation among the owners of land in the deal (the municipality proposes)."""
+        b = model.scenario.behaviour
+        parties = []
+        for owner in owners:
+            land = sum(p.existing_use_value for p in model.area.plots_of(owner))
+            if owner is model.municipality:
+                parties.append(Party(owner, land, 0.0, signed=True))
+                continue
+            base = b.initial_premium_holdout if owner.holdout else b.initial_premium_cooperative
+            premium = base * (0.5 + model.random.random()) * (1 + model.speculation)
+            parties.append(Party(owner, land, premium))
+        neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity,
+                  start_step=model.steps)
+        neg._check_done()
+        return neg
+
+    # --------------------------------------------------------------- state
+    def active(self) -> list[Party]:
+        return [p for p in self.parties if not p.excluded]
+
+    def signed_share(self) -> float:
+        total = sum(p.land for p in self.active()) or 1.0
+        return sum(p.land for p in self.active() if p.signed) / total
+
+    @property
+    def members(self) -> list["Owner"]:
+        return [p.owner for p in self.active()]
+
+    # --------------------------------------------------------------- dynamics
+    def step(self) -> None:
+        """One quarter: one round, two with an independent process director (sprints, decision moments)."""
+        if self.done:
+            return
+        rounds = 2 if self.model.scenario.instruments.process_director else 1
+        for _ in range(rounds):
+            self._round()
+            if self.done:
+                return
+        if not self.model.speculation_stopped():
+            for p in self.parties:
+                if not p.signed:
+                    p.premium *= 1 + self.model.scenario.behaviour.speculation_rate
+
+    def _round(self) -> None:
+        b = self.model.scenario.behaviour
+        mandate = self.model.scenario.municipality.mandate
+        self.rounds += 1
+        self.rounds_since_escalation += 1
+        pivotal = self.signed_share() >= 0.5
+        for p in self.active():
+            if p.signed:
+                continue
+            owner = p.owner
+            if owner.holdout and pivotal and not self.stick:
+                p.premium *= 1 + b.holdout_markup  # the pivotal owner asks more
+            else:
+                slow = 0.5 if owner.holdout else 1.0
+                p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
+            able = owner.draagkracht >= 1.0 or not self.needs_capacity
+            if p.premium <= mandate and able:
+                p.signed = True
+        self._check_done()
+        if not self.done and self.rounds_since_escalation >= self.model.scenario.instruments.escalation_rounds:
+            self._escalate()
+
+    def _escalate(self) -> None:
+        self.escalations += 1
+        self.rounds_since_escalation = 0
+        ins = self.model.scenario.instruments
+        self.model.log("escalation", f"{self.label}: escalated to the steering group")
+        if self.signed_share() >= 0.5 and self.model.random.random() < ins.steering_group_cut_probability:
+            for p in self.active():
+                if not p.signed:
+                    p.excluded = True
+                    p.owner.lose_trust()
+                    self.model.log("escalation", f"{self.label}: steering group goes on without {p.owner.name}")
+            self._check_done()
+
+    def _check_done(self) -> None:
+        if all(p.signed for p in self.active()):
+            self.done = True
+            self.end_step = self.model.steps
+            for p in self.active():
+                p.owner.gain_trust()

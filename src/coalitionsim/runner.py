@@ -1,0 +1,108 @@
+"""Running the model: one run, or all forms replicated in parallel, with seeds that are recorded.
+
+Seeds come from ``numpy.random.SeedSequence(root).spawn(n)``; replication *i* uses the same seed for every
+form (common random numbers), so forms are compared on the same draws. Results are identical whatever the
+number of workers, because every run depends on its own seed only.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .governance import load_all
+from .metrics import projects, summary, timeseries
+from .model import AreaDevelopmentModel, new_seed
+from .scenario import FORMS, Scenario, load_scenario
+
+
+@dataclass
+class RunResult:
+    """Everything one run produces."""
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    projects: list[dict[str, Any]]
+    events: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CompareResult:
+    """All runs of a comparison, as tables, plus the seeds and the forms that could not be run."""
+
+    scenario: Scenario
+    seeds: list[int]
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    projects: pd.DataFrame
+    not_applicable: dict[str, str]
+
+
+def replication_seeds(root_seed: int, n: int) -> list[int]:
+    """``n`` independent seeds spawned from one root seed."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root_seed).spawn(n)]
+
+
+def run_model(scenario: Scenario, form: str, seed: int) -> RunResult:
+    model = AreaDevelopmentModel(scenario, form=form, seed=seed).run()
+    return RunResult(summary(model), timeseries(model), projects(model), list(model.events))
+
+
+def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None) -> RunResult:
+    """One run of ``scenario`` (object, file, bundled name, or None for the reference area)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    return run_model(scenario, form or scenario.simulation.form, new_seed() if seed is None else seed)
+
+
+def _job(args: tuple[Scenario, str, int]) -> RunResult:
+    scenario, form, seed = args
+    return run_model(scenario, form, seed)
+
+
+def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
+             progress: bool = False, label: str = "runs") -> list[RunResult]:
+    """Run jobs serially (workers=1) or in local processes; results come back in job order."""
+    workers = workers or os.cpu_count() or 1
+    bar = tqdm(total=len(jobs), desc=label, unit="run", disable=not progress, leave=False)
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            out = []
+            for job in jobs:
+                out.append(_job(job))
+                bar.update()
+            return out
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            out = []
+            for result in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+                out.append(result)
+                bar.update()
+            return out
+    finally:
+        bar.close()
+
+
+def compare(scenario: Scenario | str | None = None, replications: int = 20, workers: int | None = None,
+            seed: int = 20261123, forms: Iterable[str] = FORMS, progress: bool = False) -> CompareResult:
+    """All governance forms on one scenario, ``replications`` seeded runs each."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    registry = load_all()
+    seeds = replication_seeds(seed, replications)
+    skipped = {f: reason for f in forms if (reason := registry[f].not_applicable(scenario))}
+    jobs = [(scenario, f, s) for f in forms if f not in skipped for s in seeds]
+    results = run_jobs(jobs, workers, progress, label="compare")
+    return CompareResult(
+        scenario=scenario,
+        seeds=seeds,
+        summary=pd.DataFrame([r.summary for r in results]),
+        timeseries=pd.concat([r.timeseries for r in results], ignore_index=True) if results else pd.DataFrame(),
+        projects=pd.DataFrame([row for r in results for row in r.projects]),
+        not_applicable=skipped,
+    )

@@ -1,0 +1,404 @@
+"""Scenario files: TOML validated into typed objects.
+
+A scenario describes one area (plots, owners, collective tasks, residents), its market, the instruments
+the municipality has, and the behavioural parameters. Every field has a default, so a scenario file only
+states what differs from the embedded reference area. Money is in millions of euros (M€), time in quarters.
+
+Errors are raised as :class:`ScenarioError` with one line that names the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+FORMS: tuple[str, ...] = ("tender", "sok", "gem", "framework_subareas", "framework_organic")
+FormName = Literal["tender", "sok", "gem", "framework_subareas", "framework_organic"]
+
+Share = float  # documented 0..1 fields use Field(ge=0, le=1)
+
+
+class ScenarioError(ValueError):
+    """A scenario (or override) that cannot be used; the message is one line for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meta(_Section):
+    name: str = "reference"
+    description: str = "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third"
+    sources: list[str] = Field(default_factory=list)
+
+
+class Simulation(_Section):
+    horizon_quarters: int = Field(100, ge=4, le=400)
+    form: FormName = "sok"
+
+
+class SubArea(_Section):
+    name: str
+    plots: int = Field(ge=1, le=500)
+    homes_per_plot: int = Field(ge=1, le=5000)
+    nonres_m2_per_plot: float = Field(0.0, ge=0)
+    # the sub-area can be developed on its own (beslisboom: "logische opdeling")
+    separable: bool = True
+
+
+class Programme(_Section):
+    social_share: float = Field(0.30, ge=0, le=1)
+    mid_share: float = Field(0.20, ge=0, le=1)
+    # the municipal ambition imposed on developer plots that enter an agreement, tender or plan
+    social_share_target: float = Field(0.30, ge=0, le=1)
+    corporation_social_share: float = Field(0.80, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> "Programme":
+        if self.social_share + self.mid_share > 1:
+            raise ValueError("social_share + mid_share must be at most 1")
+        return self
+
+
+class DeveloperSpec(_Section):
+    name: str
+    strategy: Literal["cooperative", "holdout"] = "cooperative"
+    timing: Literal["pioneer", "waiter"] = "pioneer"
+    equity: float = Field(40.0, ge=0)  # M€ available for equity
+    required_margin: float = Field(0.08, ge=0, le=0.5)
+    weight: float = Field(1.0, gt=0)  # relative share of the developer land
+
+
+class CorporationSpec(_Section):
+    name: str
+    headroom: float = Field(60.0, ge=0)  # M€ borrowing/investment room
+    headroom_growth: float = Field(2.0, ge=0)  # M€ per quarter
+    weight: float = Field(1.0, gt=0)
+
+
+class Ownership(_Section):
+    municipal_land_share: float = Field(0.33, ge=0, le=1)
+    corporation_land_share: float = Field(0.14, ge=0, le=1)
+    passive_land_share: float = Field(0.11, ge=0, le=1)
+    passive_owners: int = Field(4, ge=0, le=500)
+    passive_owner_willingness: float = Field(0.5, ge=0, le=1)
+    developers: list[DeveloperSpec] = Field(
+        default_factory=lambda: [
+            DeveloperSpec(name="Stadmakers BV", strategy="cooperative", timing="pioneer", equity=45),
+            DeveloperSpec(name="Kanaal Ontwikkeling", strategy="cooperative", timing="waiter", equity=35),
+            DeveloperSpec(name="Merwede Vastgoed", strategy="cooperative", timing="pioneer", equity=30),
+            DeveloperSpec(name="Grondpositie Holding", strategy="holdout", timing="waiter", equity=25),
+            DeveloperSpec(name="Speculant CV", strategy="holdout", timing="waiter", equity=20),
+        ]
+    )
+    corporations: list[CorporationSpec] = Field(
+        default_factory=lambda: [
+            CorporationSpec(name="Woonstichting Noord", headroom=70),
+            CorporationSpec(name="Woongoed Zuid", headroom=50),
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _land_adds_up(self) -> "Ownership":
+        total = self.municipal_land_share + self.corporation_land_share + self.passive_land_share
+        if total > 1 + 1e-9:
+            raise ValueError(
+                "municipal_land_share + corporation_land_share + passive_land_share must be at most 1 "
+                f"(got {total:.2f})"
+            )
+        if total < 1 - 1e-9 and not self.developers:
+            raise ValueError("developers is empty but land is left for developers; add developers or raise the other shares")
+        if self.corporation_land_share > 0 and not self.corporations:
+            raise ValueError("corporation_land_share > 0 needs at least one corporation")
+        if self.passive_land_share > 0 and self.passive_owners == 0:
+            raise ValueError("passive_land_share > 0 needs passive_owners >= 1")
+        return self
+
+
+class Shock(_Section):
+    kind: Literal["downturn", "cost_spike", "permit_freeze"]
+    quarter: int = Field(ge=0)
+    magnitude: float = Field(0.15, ge=0, le=1)
+    duration: int = Field(4, ge=1, le=100)
+
+
+class Market(_Section):
+    value_social: float = Field(0.20, gt=0)  # M€ per home
+    value_mid: float = Field(0.32, gt=0)
+    value_market: float = Field(0.45, gt=0)
+    build_cost: float = Field(0.25, gt=0)  # M€ per home, all-in excluding land
+    price_drift: float = Field(0.009, ge=-0.1, le=0.1)  # per quarter, log
+    price_volatility: float = Field(0.02, ge=0, le=0.5)
+    cost_drift: float = Field(0.0075, ge=-0.1, le=0.1)
+    cost_volatility: float = Field(0.01, ge=0, le=0.5)
+    interest_rate: float = Field(0.045, ge=0, le=0.3)  # per year
+    absorption_per_quarter: int = Field(110, ge=1)  # homes that can start selling per quarter
+    existing_use_value_per_home: float = Field(0.04, ge=0)  # inbrengwaarde per home of capacity, M€
+    existing_use_value_spread: float = Field(0.3, ge=0, le=1)  # ± relative spread across plots
+    nonres_value_per_m2: float = Field(0.0025, ge=0)  # M€ per m2 (€2,500)
+    nonres_build_cost_per_m2: float = Field(0.0018, ge=0)  # M€ per m2 (€1,800)
+    shocks: list[Shock] = Field(default_factory=list)
+
+
+class CollectiveTask(_Section):
+    name: str
+    cost: float = Field(ge=0)  # M€ (per quarter when recurring)
+    kind: Literal["public_works", "collective"] = "collective"
+    beneficiaries: list[str] = Field(default_factory=lambda: ["all"])
+    uplift: float = Field(0.0, ge=0, le=0.5)  # value uplift for beneficiary plots once delivered
+    gate: bool = False  # no completion in beneficiary sub-areas before delivery
+    recurring: bool = False  # area organisation: a cost every quarter while the area develops
+    absorption_boost: float = Field(0.0, ge=0, le=1)
+    delivery_quarters: int = Field(4, ge=0, le=40)
+    resident_ask: float = Field(0.0, ge=0)  # M€ asked per household in beneficiary sub-areas
+
+
+def _default_tasks() -> list[CollectiveTask]:
+    return [
+        CollectiveTask(name="ontsluiting (access road and bridge)", cost=60, kind="public_works",
+                       beneficiaries=["Zuid"], uplift=0.03, gate=True, delivery_quarters=8),
+        CollectiveTask(name="openbare ruimte en groen", cost=55, kind="public_works", uplift=0.04,
+                       delivery_quarters=6),
+        CollectiveTask(name="mobiliteitshub", cost=18, kind="collective", uplift=0.03, delivery_quarters=6),
+        CollectiveTask(name="energiesysteem (heat network)", cost=24, kind="collective", uplift=0.02,
+                       delivery_quarters=6, resident_ask=0.006),
+        CollectiveTask(name="school en park", cost=20, kind="collective", uplift=0.03, delivery_quarters=8),
+        CollectiveTask(name="gebiedsorganisatie en programmering", cost=0.3, kind="collective", recurring=True,
+                       absorption_boost=0.2, delivery_quarters=0),
+    ]
+
+
+class Municipality(_Section):
+    budget: float = Field(150.0, ge=0)  # M€ the council has reserved for the area
+    staff_capacity: float = Field(6.0, gt=0, le=200)  # work units per quarter
+    plan_workload: float = Field(8.0, gt=0)  # units for an area plan/framework
+    subarea_plan_workload: float = Field(3.0, gt=0)
+    tender_workload: float = Field(4.0, gt=0)
+    permit_workload: float = Field(1.0, gt=0)
+    company_workload: float = Field(6.0, gt=0)  # setting up a GEM
+    permit_min_quarters: int = Field(2, ge=1, le=20)
+    plan_min_quarters: int = Field(4, ge=1, le=40)
+    mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
+    tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
+
+
+class Instruments(_Section):
+    kostenverhaal: bool = True
+    kostenverhaal_per_home: float = Field(0.015, ge=0)  # M€ per home at permit
+    kostenverhaal_per_m2: float = Field(0.00015, ge=0)  # M€ per m2 non-residential
+    fonds_bovenwijks_per_home: float = Field(0.002, ge=0)
+    kettingbeding: bool = False  # also stands for erfpacht: contributions follow the property
+    biz: bool = False
+    giz: bool = False
+    voorkeursrecht_quarter: int | None = Field(None, ge=0)  # quarter the pre-emption right is set
+    expropriation: bool = False
+    expropriation_quarters: int = Field(12, ge=1, le=80)
+    process_director: bool = False
+    escalation_rounds: int = Field(6, ge=1, le=100)
+    steering_group_cut_probability: float = Field(0.5, ge=0, le=1)
+    renegotiation_floor: bool = False
+    dubbel_toetsen: bool = False
+    compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
+    phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
+    construction_quarters: int = Field(8, ge=1, le=40)
+    build_obligation: bool = True  # tender awards carry a bouwplicht
+
+
+class Residents(_Section):
+    groups: int = Field(40, ge=0, le=5000)
+    households_per_group: int = Field(50, ge=1)
+    support_mean: float = Field(0.6, ge=0, le=1)
+    support_sd: float = Field(0.15, ge=0, le=1)
+    capacity_mean: float = Field(0.005, ge=0)  # M€ a household can put in (savings and time, money-equivalent)
+    capacity_sd: float = Field(0.003, ge=0)
+    capacity_growth: float = Field(0.0002, ge=0)  # M€ per quarter
+    objection_propensity: float = Field(0.3, ge=0, le=1)
+    participation_quality: float = Field(0.5, ge=0, le=1)
+    trust_mean: float = Field(0.5, ge=0, le=1)
+
+
+class Rijk(_Section):
+    gebiedsbudget: float = Field(0.0, ge=0)  # M€ for this area
+    tranches: int = Field(4, ge=1, le=40)
+    tranche_interval_quarters: int = Field(4, ge=1, le=40)
+    cofunding_share: float = Field(0.5, ge=0, le=1)  # share of public deficit spending it co-funds
+    expert_capacity: float = Field(0.0, ge=0)  # extra municipal work units per quarter
+    expert_quarters: int = Field(16, ge=0, le=400)
+
+
+class Behaviour(_Section):
+    concession_rate: float = Field(0.2, ge=0, le=1)
+    holdout_markup: float = Field(0.15, ge=0, le=2)
+    initial_premium_cooperative: float = Field(0.25, ge=0, le=5)
+    initial_premium_holdout: float = Field(0.8, ge=0, le=5)
+    speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
+    conditional_slope: float = Field(0.85, ge=0, le=1.5)
+    free_rider_share: float = Field(0.3, ge=0, le=1)
+    trust_gain: float = Field(0.02, ge=0, le=1)
+    trust_loss: float = Field(0.10, ge=0, le=1)
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5)  # below this margin an owner withdraws
+    pioneer_follow_share: float = Field(0.1, ge=0, le=1)  # waiters go once this share of homes started
+    pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
+    equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
+    gem_equity_share: float = Field(0.10, ge=0, le=1)  # capital each GEM partner pays in, share of its land's investment
+    willing_threshold: float = Field(0.5, ge=0, le=1)
+    dropout_quarters: int = Field(4, ge=1, le=40)
+    ambition_change_probability: float = Field(0.5, ge=0, le=1)
+    election_interval_quarters: int = Field(16, ge=4, le=80)
+
+
+class Scenario(_Section):
+    """A complete, validated scenario."""
+
+    meta: Meta = Meta()
+    simulation: Simulation = Simulation()
+    subareas: list[SubArea] = Field(
+        default_factory=lambda: [
+            SubArea(name="Noord", plots=12, homes_per_plot=130, nonres_m2_per_plot=1500),
+            SubArea(name="Midden", plots=12, homes_per_plot=125, nonres_m2_per_plot=2500),
+            SubArea(name="Zuid", plots=12, homes_per_plot=120, nonres_m2_per_plot=1000),
+        ],
+        min_length=1,
+    )
+    programme: Programme = Programme()
+    ownership: Ownership = Ownership()
+    market: Market = Market()
+    tasks: list[CollectiveTask] = Field(default_factory=_default_tasks)
+    municipality: Municipality = Municipality()
+    instruments: Instruments = Instruments()
+    residents: Residents = Residents()
+    rijk: Rijk = Rijk()
+    behaviour: Behaviour = Behaviour()
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> "Scenario":
+        names = {s.name for s in self.subareas}
+        if len(names) != len(self.subareas):
+            raise ValueError("subareas: names must be unique")
+        for task in self.tasks:
+            unknown = [b for b in task.beneficiaries if b != "all" and b not in names]
+            if unknown:
+                raise ValueError(
+                    f"tasks '{task.name}': beneficiary {unknown[0]!r} is not a sub-area (allowed: all, {', '.join(sorted(names))})"
+                )
+        return self
+
+    @property
+    def homes_planned(self) -> int:
+        return sum(s.plots * s.homes_per_plot for s in self.subareas)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- loading
+
+BUNDLED = "coalitionsim.scenarios"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenario files that ship with the package, by name."""
+    folder = resources.files(BUNDLED)
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "literal_error":
+        msg = msg.replace("Input should be", "must be")
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    got = first.get("input")
+    got_text = "" if isinstance(got, (dict, list)) or first["type"] == "missing" else f" (got {got!r})"
+    where = f"{loc}: " if loc else ""
+    return f"{source}: {where}{msg}{got_text}"
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate a plain dict (as read from TOML) into a Scenario."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_format_error(err, source)) from None
+
+
+def read_scenario_dict(path_or_name: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """The raw dict of a scenario file (or bundled scenario name) and a label for messages."""
+    if path_or_name is None:
+        path_or_name = "reference"
+    path = Path(path_or_name)
+    if not path.exists():
+        bundled = bundled_scenarios()
+        if str(path_or_name) in bundled:
+            path = bundled[str(path_or_name)]
+        else:
+            names = ", ".join(sorted(bundled))
+            raise ScenarioError(f"{path_or_name}: no such file or bundled scenario (bundled: {names})")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), str(path_or_name)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path_or_name}: not valid TOML: {err}") from None
+    except OSError as err:
+        raise ScenarioError(f"{path_or_name}: cannot read: {err.strerror}") from None
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``PATH=VALUE``; the value is read as a TOML literal, else as a string."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}: expected PATH=VALUE, e.g. ownership.municipal_land_share=0.5")
+    path, raw = text.split("=", 1)
+    path = path.strip()
+    if not path:
+        raise ScenarioError(f"--set {text}: PATH is empty")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], source: str = "scenario") -> dict[str, Any]:
+    """Set dotted paths (``tasks.0.cost`` for list items) in a scenario dict; returns the full dict.
+
+    The dict is completed with defaults first, so every path a scenario file could hold is settable and
+    a misspelt one is reported with the keys allowed at that level.
+    """
+    full = scenario_from_dict(data, source).to_dict()
+    for text in overrides:
+        keys, value = parse_override(text)
+        node: Any = full
+        for i, key in enumerate(keys):
+            here = ".".join(keys[: i + 1])
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    raise ScenarioError(f"--set {text}: {here} is not a list index (0..{len(node) - 1})")
+                key = int(key)
+            elif not isinstance(node, dict) or key not in node:
+                allowed = ", ".join(sorted(node)) if isinstance(node, dict) else "none (a value)"
+                raise ScenarioError(f"--set {text}: unknown key {here} (allowed here: {allowed})")
+            if i == len(keys) - 1:
+                node[key] = value
+            else:
+                node = node[key]
+    return full
+
+
+def load_scenario(path_or_name: str | Path | None = None, overrides: list[str] | None = None) -> Scenario:
+    """Load and validate a scenario file, a bundled scenario name, or (None) the reference area.
+
+    ``overrides`` are ``PATH=VALUE`` strings applied before validation, e.g.
+    ``["ownership.municipal_land_share=0.5"]``.
+    """
+    data, label = read_scenario_dict(path_or_name)
+    if overrides:
+        data = apply_overrides(data, overrides, label)
+    return scenario_from_dict(data, label)
