@@ -5,7 +5,7 @@ as one board: it develops a plot when its pooled portfolio clears the margin, so
 from __future__ import annotations
 
 from ..agents.base import Owner, clip01
-from ..development import investment, profit, revenue
+from ..development import investment, margin, profit, revenue
 from ..land import transfer
 from .base import GovernanceForm, register
 
@@ -27,10 +27,12 @@ class JointCompany(Owner):
         self.required_margin = sum(margins) / len(margins) if margins else 0.06
 
     def decision_margin(self, plot) -> float:
-        """The pooled margin: profit over revenue of all plots the company still has to develop."""
+        """A plot goes ahead on its own margin or, if that falls short, on the pooled margin of all plots
+        still to develop: the pool lets weak plots ride on strong ones (verevening inside the company)."""
         open_plots = [p for p in self.plots() if p.is_open]
         rev = sum(revenue(self.model, p) for p in open_plots)
-        return sum(profit(self.model, p, self) for p in open_plots) / rev if rev > 0 else -1.0
+        pooled = sum(profit(self.model, p, self) for p in open_plots) / rev if rev > 0 else -1.0
+        return max(pooled, margin(self.model, plot, self))
 
     def start_threshold(self, plot) -> float:
         return self.required_margin
