@@ -31,9 +31,11 @@ class Contributions:
     def __init__(self, model: "AreaDevelopmentModel"):
         self.model = model
         area = model.area
-        self.total_weight = {
-            id(t): sum(area.benefit_weight(p) for p in area.plots if t.benefits(p)) or 1.0 for t in area.tasks
-        }
+        # benefit shares are fixed by the area: plot weights and beneficiary sub-areas do not change
+        self._share: dict[int, dict[int, float]] = {}
+        for t in area.tasks:
+            total = sum(area.benefit_weight(p) for p in area.plots if t.benefits(p)) or 1.0
+            self._share[id(t)] = {p.plot_id: area.benefit_weight(p) / total for p in area.plots if t.benefits(p)}
         self.paid_by_plot: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.one_off_paid: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.private_paid = 0.0
@@ -46,9 +48,8 @@ class Contributions:
 
     # ------------------------------------------------------------ fair shares
     def share(self, plot: Plot, task: Task) -> float:
-        if not task.benefits(plot):
-            return 0.0
-        return self.model.area.benefit_weight(plot) / self.total_weight[id(task)]
+        """The plot's share of the task's cost (0 when it does not benefit)."""
+        return self._share[id(task)].get(plot.plot_id, 0.0)
 
     def one_off_fair_share(self, plot: Plot) -> float:
         return sum(t.spec.cost * self.share(plot, t) for t in self.model.area.tasks if not t.spec.recurring)

@@ -60,6 +60,9 @@ class AreaDevelopmentModel(mesa.Model):
         self.owners: list[Owner] = [self.municipality]
         self.area = self._build_area()
         self.residents = self._build_residents()
+        self.residents_by_subarea = {name: [r for r in self.residents if r.subarea == name] for name in self.area.subareas}
+        self.building_in: set[str] = set()  # sub-areas with construction this quarter
+        self.just_delivered: dict[str, int] = {}  # sub-area -> tasks delivered last quarter
         self.contributions = Contributions(self)
         self.governance = make_form(self.form_name, self)
         self.governance.setup()
@@ -176,6 +179,12 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ 3. residents
     def residents_update(self) -> None:
+        self.building_in = {p.subarea for p in self.area.plots if p.status == Status.CONSTRUCTION}
+        self.just_delivered = {}
+        for t in self.area.tasks:
+            if t.delivered_step == self.steps - 1:
+                for s in t.beneficiary_subareas:
+                    self.just_delivered[s] = self.just_delivered.get(s, 0) + 1
         self.compensate()
         for r in self.residents:
             r.step()
@@ -206,8 +215,13 @@ class AreaDevelopmentModel(mesa.Model):
 
     def objections_against(self, plots: list[Plot], what: str) -> int:
         """Residents of the sub-areas concerned may object; returns the delay in quarters."""
-        subareas = {p.subarea for p in plots}
-        n = sum(r.consider_objection(s) for s in subareas for r in self.residents)
+        subareas = sorted({p.subarea for p in plots})
+        n = 0
+        for s in subareas:
+            groups = self.residents_by_subarea.get(s, [])
+            if groups:
+                probs = np.fromiter((r.objection_probability() for r in groups), float, len(groups))
+                n += int((self.rng.random(len(groups)) < probs).sum())
         if n == 0:
             return 0
         self.objections += n

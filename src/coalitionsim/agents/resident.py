@@ -40,9 +40,8 @@ class Resident(Actor):
     def step(self) -> None:
         """Step 3: update support and capacity, pay what is asked when able."""
         spec = self.model.scenario.residents
-        area = self.model.area
-        delivered_here = sum(1 for t in area.tasks if t.delivered_step == self.model.steps - 1 and self.subarea in t.beneficiary_subareas)
-        nuisance = any(p.subarea == self.subarea and p.status.value == "construction" for p in area.plots)
+        delivered_here = self.model.just_delivered.get(self.subarea, 0)
+        nuisance = self.subarea in self.model.building_in
         self.draagvlak = clip01(
             self.draagvlak
             + 0.02 * (spec.participation_quality - 0.5)
@@ -70,9 +69,9 @@ class Resident(Actor):
             self.ask_remaining / max(1, self.ask_quarters_left) if self.ask_remaining > 1e-12 else 0.0)
         self.draagkracht = 1.0 if need <= 0 else clip01(self.resources / need)
 
-    def consider_objection(self, plot_subarea: str) -> bool:
-        """Whether this group objects to a plan or permit in its sub-area (zienswijze/bezwaar/beroep)."""
-        if plot_subarea != self.subarea or self.dropped_out:
-            return False
-        p = self.model.scenario.residents.objection_propensity * (1 - self.draagvlak) * (1.5 - self.trust)
-        return self.model.random.random() < p
+    def objection_probability(self) -> float:
+        """Chance that this group objects to a plan or permit in its sub-area (zienswijze/bezwaar/beroep):
+        higher with less support and less trust."""
+        if self.dropped_out:
+            return 0.0
+        return self.model.scenario.residents.objection_propensity * (1 - self.draagvlak) * (1.5 - self.trust)
