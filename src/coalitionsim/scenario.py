@@ -251,6 +251,39 @@ class Behaviour(_Section):
     election_interval_quarters: int = Field(16, ge=4, le=80)
 
 
+class Beslisboom(_Section):
+    """Answers to beslisboom (decision tree) questions that the rest of the scenario cannot give, and the
+    thresholds the advisor (``coalitionsim advise``) uses; ``None`` means: derive it from the scenario.
+    Question codes follow seed_novex.md section 4.2 (NOVEX practice guide L1700-1880)."""
+
+    # A1 "Is hierbinnen een grote infrastructurele investering benodigd?" (L1741-1743); None: a gated public-works task
+    infra_investment: bool | None = None
+    # A2 "fysiek verbonden met de gebiedsontwikkeling?" (L1745-1749); None: yes when a gate ties completion to it
+    infra_physically_linked: bool | None = None
+    # A3 "Zijn de betrokken partijen bij beide opgaven hetzelfde?" (L1768-1771); no when e.g. ProRail/NS/RWS lead (L984-986)
+    infra_same_parties: bool = True
+    # B1 "Vragen ambities of noodzaak een collectieve, (deel)gebiedsbrede aanpak?" (L1874); None: there are collective tasks
+    collective_approach: bool | None = None
+    # B3 tasks better handled at city or regional level (L1855-1861, L421-427), by task name
+    city_level_tasks: list[str] = Field(default_factory=list)
+    # B4 "Wil iedereen afnemen/meedoen?" (L1831-1832); None: derived from free riders, hold-outs, passive owners
+    everyone_participates: bool | None = None
+    # B5 "Zijn er free-riders?" (L1834); None: derived from behaviour.free_rider_share and passive owners
+    free_riders: bool | None = None
+    # C1 "Zijn er zakelijk-financieel substantiele risico's en kansen?" (L1876)
+    substantial_risk: bool = True
+    # C5 "behoefte aan een eigenstandige rechtspersoonlijkheid" (L1608-1613): GEM rather than SOK
+    needs_legal_entity: bool = False
+    # C3 "Gemeente = eigenaar?" / "dominant publiek grondeigendom" (L1590-1591); assumption, range 0.5-0.7
+    public_dominant_share: float = Field(0.5, ge=0, le=1)
+    # C4 "Een overzichtelijk aantal eigenaren?" (L1809-1812); assumption, range 6-15 owners with land
+    max_manageable_owners: int = Field(12, ge=1, le=1000)
+    # C4 "redelijk coherent (lees: ontwikkelingsgericht)" (L1601-1602): development-oriented share of private land; assumption 0.6-0.9
+    min_coherent_share: float = Field(0.75, ge=0, le=1)
+    # "gebrek aan welwillendheid van een selectere groep eigenaren" (L1616): unwilling share of private land; assumption 0.25-0.5
+    max_unwilling_share: float = Field(0.4, ge=0, le=1)
+
+
 class Scenario(_Section):
     """A complete, validated scenario."""
 
@@ -273,6 +306,7 @@ class Scenario(_Section):
     residents: Residents = Residents()
     rijk: Rijk = Rijk()
     behaviour: Behaviour = Behaviour()
+    beslisboom: Beslisboom = Beslisboom()
 
     @model_validator(mode="after")
     def _names_resolve(self) -> "Scenario":
