@@ -130,6 +130,9 @@ class AreaDevelopmentModel(mesa.Model):
         for lo in landowners:
             lo.income = 0.015 * sum(p.existing_use_value for p in plots if p.owner is lo)
         self.owners += developers + corporations + landowners
+        private = developers + corporations + landowners
+        for owner in self.random.sample(private, round(s.behaviour.free_rider_share * len(private))):
+            owner.free_rider = True
         tasks = [
             Task(spec=t, beneficiary_subareas=frozenset(
                 [x.name for x in s.subareas] if "all" in t.beneficiaries else t.beneficiaries))

@@ -1,13 +1,13 @@
 """Multi-party negotiation with concessions, hold-out, outside options and escalation.
 
 Each party starts with a premium: how far above its pro-rata share (inbrengwaarde, plus its share of the
-joint surplus) it asks. Every round it concedes part of that premium, faster with more trust. A party
-signs once its premium is within the municipal negotiator's mandate *and* it can carry its part
-(draagkracht = 1); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
+joint surplus) it asks. Every round it concedes part of that premium, faster with more trust, and the
+carrying cost of its land (a quarter's interest) eats into it. A party signs once its premium is within
+the municipal negotiator's mandate *and* it can carry its part (``Owner.can_sign``); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
 already signed) raises its premium instead, unless a stick is credible: expropriation, or public
 kostenverhaal that will bind it as a non-signatory anyway (its nulscenario, NOVEX L1075, L1338–1342).
 After ``escalation_rounds`` rounds without agreement the steering group may cut the knot and go on
-without the parties that have not signed (004:877–929; NOVEX L1084–1092). Before the voorkeursrecht is
+without the parties that have not signed, with a chance that grows with the share of land signed (004:877–929; NOVEX L1084–1092). Before the voorkeursrecht is
 set, speculation raises every private premium a little each quarter (NOVEX L912).
 """
 
@@ -42,6 +42,7 @@ class Negotiation:
     rounds: int = 0
     escalations: int = 0
     rounds_since_escalation: int = 0
+    talk_budget: float = 0.0  # talks available and not yet used for a full round
     start_step: int = 0
     end_step: int | None = None
     done: bool = False
@@ -80,14 +81,21 @@ class Negotiation:
 
     # --------------------------------------------------------------- dynamics
     def step(self) -> None:
-        """One quarter: one round, two with an independent process director (sprints, decision moments)."""
+        """One quarter of talks. A round needs a talk with every party that has not signed; the
+        negotiators hold ``talks_per_quarter`` talks, twice as many with an independent process director
+        (sprints, decision moments: NOVEX L1188–1196). So more open parties mean slower rounds."""
         if self.done:
             return
-        rounds = 2 if self.model.scenario.instruments.process_director else 1
-        for _ in range(rounds):
+        talks = self.model.scenario.municipality.talks_per_quarter
+        self.talk_budget += talks * (2 if self.model.scenario.instruments.process_director else 1)
+        while not self.done:
+            needed = sum(1 for p in self.active() if not p.signed)
+            if self.talk_budget < needed:
+                break
+            self.talk_budget -= needed
             self._round()
-            if self.done:
-                return
+        if self.done:
+            return
         if not self.model.speculation_stopped():
             for p in self.parties:
                 if not p.signed:
@@ -99,6 +107,7 @@ class Negotiation:
         self.rounds += 1
         self.rounds_since_escalation += 1
         pivotal = self.signed_share() >= 0.5
+        delay_cost = self.model.scenario.market.interest_rate / 4  # a quarter's carrying cost of the land
         for p in self.active():
             if p.signed:
                 continue
@@ -108,7 +117,8 @@ class Negotiation:
             else:
                 slow = 0.5 if owner.holdout else 1.0
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
-            able = owner.draagkracht >= 1.0 or not self.needs_capacity
+            p.premium = max(0.0, p.premium - delay_cost)
+            able = owner.can_sign() or not self.needs_capacity
             if p.premium <= mandate and able:
                 p.signed = True
         self._check_done()
@@ -120,7 +130,9 @@ class Negotiation:
         self.rounds_since_escalation = 0
         ins = self.model.scenario.instruments
         self.model.log("escalation", f"{self.label}: escalated to the steering group")
-        if self.signed_share() >= 0.5 and self.model.random.random() < ins.steering_group_cut_probability:
+        # the more land has signed, the easier it is to go on without the rest
+        share = self.signed_share()
+        if share >= 0.5 and self.model.random.random() < ins.steering_group_cut_probability * share:
             for p in self.active():
                 if not p.signed:
                     p.excluded = True

@@ -175,13 +175,14 @@ def _default_tasks() -> list[CollectiveTask]:
 class Municipality(_Section):
     budget: float = Field(150.0, ge=0)  # M€ the council has reserved for the area
     staff_capacity: float = Field(6.0, gt=0, le=200)  # work units per quarter
-    plan_workload: float = Field(8.0, gt=0)  # units for an area plan/framework
-    subarea_plan_workload: float = Field(3.0, gt=0)
-    tender_workload: float = Field(4.0, gt=0)
-    permit_workload: float = Field(1.0, gt=0)
-    company_workload: float = Field(6.0, gt=0)  # setting up a GEM
+    plan_workload: float = Field(24.0, gt=0)  # units for an area plan/framework
+    subarea_plan_workload: float = Field(8.0, gt=0)
+    tender_workload: float = Field(6.0, gt=0)
+    permit_workload: float = Field(2.0, gt=0)
+    company_workload: float = Field(12.0, gt=0)  # setting up a GEM
     permit_min_quarters: int = Field(2, ge=1, le=20)
     plan_min_quarters: int = Field(4, ge=1, le=40)
+    talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
     mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
     tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
 
@@ -236,7 +237,7 @@ class Behaviour(_Section):
     initial_premium_cooperative: float = Field(0.25, ge=0, le=5)
     initial_premium_holdout: float = Field(0.8, ge=0, le=5)
     speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
-    conditional_slope: float = Field(0.85, ge=0, le=1.5)
+    conditional_slope: float = Field(1.0, ge=0, le=1.5)
     free_rider_share: float = Field(0.3, ge=0, le=1)
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)

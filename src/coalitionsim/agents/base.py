@@ -62,7 +62,7 @@ class Owner(Actor):
 
     def __init__(self, model: "AreaDevelopmentModel", name: str, draagvlak: float, trust: float):
         super().__init__(model, name, draagvlak, trust)
-        self.free_rider = model.random.random() < model.scenario.behaviour.free_rider_share
+        self.free_rider = False  # the model assigns exactly round(free_rider_share x owners) free riders
         self.belief = draagvlak  # expected contribution rate of the others
         self.cash = 0.0  # M€ available for contributions and equity
 
@@ -86,6 +86,18 @@ class Owner(Actor):
     def can_finance(self, plot: "Plot", investment: float) -> bool:
         """Whether the owner can put up the equity a start needs."""
         return True
+
+    def can_sign(self) -> bool:
+        """Whether the owner can carry what an agreement asks of it: the fair share of the area tasks on
+        its plots (dubbel toetsen's question "kan het?" next to "wil het?")."""
+        return True
+
+    def agreement_burden(self) -> float:
+        """The guarantee an agreement asks: the equity share of the fair share of the one-off area tasks
+        on the owner's open plots (paid later, at permit, but guaranteed at signing)."""
+        c = self.model.contributions
+        share = self.model.scenario.behaviour.equity_share
+        return share * sum(c.one_off_fair_share(p) for p in self.plots() if p.is_open)
 
     def commit(self, plot: "Plot", investment: float) -> None:
         """Book the resources a start uses."""

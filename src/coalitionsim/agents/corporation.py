@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..area import Status
 from .base import Owner, clip01
 
 if TYPE_CHECKING:
@@ -40,7 +41,11 @@ class Corporation(Owner):
     def commit(self, plot: "Plot", investment: float) -> None:
         self.headroom -= self.unprofitable_top(plot)
 
+    def can_sign(self) -> bool:
+        return self.headroom >= self.agreement_burden()
+
     def update_capacity(self) -> None:
+        """draagkracht: headroom against the unprofitable top of the plots it could start now."""
         self.headroom += self.headroom_growth
-        needed = sum(self.unprofitable_top(p) for p in self.plots() if p.is_open)
+        needed = sum(self.unprofitable_top(p) for p in self.plots() if p.status in (Status.PERMITTED, Status.STALLED))
         self.draagkracht = 1.0 if needed <= 0 else clip01(self.headroom / needed)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..area import Status
 from .base import Owner, clip01
+
+READY = (Status.PERMITTED, Status.STALLED)
 
 if TYPE_CHECKING:
     from ..area import Plot
@@ -49,10 +52,15 @@ class Developer(Owner):
         self.committed -= self.model.scenario.behaviour.equity_share * investment
         self.equity += max(-self.equity, revenue - investment)
 
+    def can_sign(self) -> bool:
+        return self.equity - self.committed >= self.agreement_burden()
+
     def update_capacity(self) -> None:
-        needed = sum(
-            self.model.scenario.behaviour.equity_share * self.model.investment(p)
-            for p in self.plots() if p.is_open
-        )
+        """draagkracht: free equity against what the plan asks now — the equity for the plots it could
+        start and the contributions due on the permits it has applied for."""
+        m = self.model
+        share = m.scenario.behaviour.equity_share
+        needed = sum(share * m.investment(p) for p in self.plots() if p.status in READY) + sum(
+            m.contributions.due_at_permit(p, self) for p in self.plots() if p.status == Status.PERMIT_PROCEDURE)
         free = self.equity - self.committed
         self.draagkracht = 1.0 if needed <= 0 else clip01(free / needed)
