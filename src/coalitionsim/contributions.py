@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from .agents.base import Owner
     from .model import AreaDevelopmentModel
 
-INSTALMENT_QUARTERS = 8  # an unfunded one-off task is asked for in instalments over two years
-BIZ_TERM_QUARTERS = 20  # a BIZ lasts at most five years
-
-
 class Contributions:
     def __init__(self, model: "AreaDevelopmentModel"):
         self.model = model
@@ -135,7 +131,8 @@ class Contributions:
                 t.funds = 0.0
                 needs.append((t, t.spec.cost))
             elif t.spec.kind == "collective" and t.delivery_started is None:
-                needs.append((t, min(t.spec.cost / INSTALMENT_QUARTERS, max(0.0, t.spec.cost - t.funds))))
+                instalments = m.scenario.instruments.instalment_quarters
+                needs.append((t, min(t.spec.cost / instalments, max(0.0, t.spec.cost - t.funds))))
         self.voluntary_asked = self.voluntary_paid = 0.0
         asked_total = paid_total = 0.0
         for plot in m.area.plots:
@@ -179,18 +176,19 @@ class Contributions:
 
         ins = self.model.scenario.instruments
         step = self.model.steps
+        term = ins.biz_term_quarters
         if ins.biz and step >= self.biz_until:
             voters = [o for o in self.model.owners if isinstance(o, Landowner)]
             if self._vote(voters, "BIZ"):
-                self.biz_until = step + BIZ_TERM_QUARTERS
+                self.biz_until = step + term
             else:
-                self.biz_until = step + BIZ_TERM_QUARTERS // 2  # try again later
+                self.biz_until = step + term // 2  # try again later
         if ins.giz and step >= self.giz_until:
             voters = [o for o in self.model.owners if o is not self.model.municipality]
             if self._vote(voters, "GIZ"):
-                self.giz_until = step + BIZ_TERM_QUARTERS
+                self.giz_until = step + term
             else:
-                self.giz_until = step + BIZ_TERM_QUARTERS // 2
+                self.giz_until = step + term // 2
 
     def _vote(self, voters: list["Owner"], label: str) -> bool:
         if not voters:

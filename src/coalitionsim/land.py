@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from .model import AreaDevelopmentModel
     from .negotiation import Negotiation
 
-TENDER_MIN_QUARTERS = 2  # preparation plus the publication period
-
-
 def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float) -> None:
     """Sell a plot: money moves between buyer and seller, the price becomes sunk for the buyer."""
     seller = plot.owner
@@ -70,7 +67,7 @@ class TenderPool:
         spec = self.model.scenario.municipality
         self.model.log("tender", f"tender {self.tenders} in preparation: {len(batch)} plots")
         self.model.municipality.enqueue(f"tender {self.tenders}", "tender", spec.tender_workload,
-                                        TENDER_MIN_QUARTERS, lambda: self._award(batch))
+                                        spec.tender_min_quarters, lambda: self._award(batch))
 
     def _award(self, batch: list[Plot]) -> None:
         m = self.model
@@ -120,12 +117,9 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
     return kept
 
 
-EXPROPRIATION_COMPENSATION = 1.25  # full value plus damages; assumption, range 1.1–1.5
-
-
 def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> None:
     plot.owner.lose_trust()
-    transfer(model, plot, model.municipality, plot.existing_use_value * EXPROPRIATION_COMPENSATION)
+    transfer(model, plot, model.municipality, plot.existing_use_value * model.scenario.instruments.expropriation_compensation)
     plot.land_paid = False
     pool.add([plot])
     model.log("land", f"plot {plot.plot_id} expropriated")

@@ -185,6 +185,7 @@ class Municipality(_Section):
     talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
     mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
     tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
+    tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
 
 
 class Instruments(_Section):
@@ -198,6 +199,9 @@ class Instruments(_Section):
     voorkeursrecht_quarter: int | None = Field(None, ge=0)  # quarter the pre-emption right is set
     expropriation: bool = False
     expropriation_quarters: int = Field(12, ge=1, le=80)
+    expropriation_compensation: float = Field(1.25, ge=1, le=3)  # price as multiple of inbrengwaarde
+    biz_term_quarters: int = Field(20, ge=4, le=40)  # a BIZ or GIZ runs at most five years
+    instalment_quarters: int = Field(8, ge=1, le=40)  # an unfunded one-off task is asked for in this many instalments
     process_director: bool = False
     escalation_rounds: int = Field(6, ge=1, le=100)
     steering_group_cut_probability: float = Field(0.5, ge=0, le=1)
