@@ -145,11 +145,14 @@ class AreaDevelopmentModel(mesa.Model):
         names = [x.name for x in self.scenario.subareas]
         residents = []
         for i in range(spec.groups):
+            vulnerable = self.random.random() < spec.vulnerable_share
+            capacity = max(0.0, float(self.rng.normal(spec.capacity_mean, spec.capacity_sd)))
             residents.append(Resident(
                 self, names[i % len(names)], spec.households_per_group,
                 support=clip01(self.rng.normal(spec.support_mean, spec.support_sd)),
-                capacity=max(0.0, float(self.rng.normal(spec.capacity_mean, spec.capacity_sd))),
+                capacity=capacity * (spec.vulnerable_capacity_factor if vulnerable else 1.0),
                 trust=clip01(self.rng.normal(spec.trust_mean, 0.1)),
+                vulnerable=vulnerable,
             ))
         return residents
 

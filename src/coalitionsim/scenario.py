@@ -219,8 +219,10 @@ class Residents(_Section):
     support_mean: float = Field(0.6, ge=0, le=1)
     support_sd: float = Field(0.15, ge=0, le=1)
     capacity_mean: float = Field(0.005, ge=0)  # M€ a household can put in (savings and time, money-equivalent)
-    capacity_sd: float = Field(0.003, ge=0)
-    capacity_growth: float = Field(0.0002, ge=0)  # M€ per quarter
+    capacity_sd: float = Field(0.002, ge=0)
+    capacity_growth: float = Field(0.0002, ge=0)  # M€ per quarter a household sets aside once asked
+    vulnerable_share: float = Field(0.25, ge=0, le=1)  # share of groups with little capacity
+    vulnerable_capacity_factor: float = Field(0.3, ge=0, le=1)
     objection_propensity: float = Field(0.3, ge=0, le=1)
     participation_quality: float = Field(0.5, ge=0, le=1)
     trust_mean: float = Field(0.5, ge=0, le=1)

@@ -22,9 +22,10 @@ class Resident(Actor):
     group = "residents"
 
     def __init__(self, model: "AreaDevelopmentModel", subarea: str, households: int,
-                 support: float, capacity: float, trust: float):
+                 support: float, capacity: float, trust: float, vulnerable: bool = False):
         super().__init__(model, f"Bewoners {subarea}", draagvlak=support, trust=trust)
         self.subarea = subarea
+        self.vulnerable = vulnerable
         self.households = households
         self.resources = max(0.0, capacity)  # M€ per household available
         self.ask_remaining = 0.0  # M€ per household still asked
@@ -49,7 +50,8 @@ class Resident(Actor):
             - 0.005 * nuisance
             + 0.01 * (self.trust - 0.5)
         )
-        self.resources += spec.capacity_growth
+        if self.ask_remaining > 1e-12:
+            self.resources += spec.capacity_growth  # households save towards a known ask
         self.asked_now = 0.0
         if self.ask_remaining > 1e-12 and not self.dropped_out:
             self.asked_now = self.ask_remaining / max(1, self.ask_quarters_left)
