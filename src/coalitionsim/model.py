@@ -176,6 +176,7 @@ class AreaDevelopmentModel(mesa.Model):
             return
         mun = self.municipality
         mun.social_share_target = clip01(mun.social_share_target + 0.2 * (self.random.random() - 0.5))
+        mun.draagvlak = clip01(mun.draagvlak + 0.2 * (self.random.random() - 0.5))  # the new council's commitment
         self.log("council", f"council election: new ambitions, social share target {mun.social_share_target:.0%}")
         self.governance.council_change()
 
@@ -340,6 +341,10 @@ class AreaDevelopmentModel(mesa.Model):
     # ================================================================ 8. trust and drop-outs
     def trust_and_dropouts(self) -> None:
         b = self.scenario.behaviour
+        for owner in self.owners:
+            if owner is not self.municipality:
+                # support follows experience: kept agreements build it, broken ones erode it
+                owner.draagvlak = clip01(owner.draagvlak + 0.02 * (owner.trust - 0.5))
         for actor in self.actors():
             if not isinstance(actor, (Resident, Landowner)) or actor.dropped_out:
                 continue
