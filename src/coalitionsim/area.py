@@ -105,6 +105,15 @@ class Area:
         self.tasks = tasks
         self.subareas = subareas
         self.separable = separable
+        self._by_owner: dict[int, list[Plot]] = {}
+        for plot in plots:
+            self._by_owner.setdefault(id(plot.owner), []).append(plot)
+
+    def set_owner(self, plot: Plot, owner: "Owner") -> None:
+        """Change a plot's owner; keeps the owner index right (use this, not ``plot.owner = ...``)."""
+        self._by_owner[id(plot.owner)].remove(plot)
+        plot.owner = owner
+        self._by_owner.setdefault(id(owner), []).append(plot)
 
     @property
     def homes_planned(self) -> int:
@@ -114,7 +123,7 @@ class Area:
         return [p for p in self.plots if p.subarea == subarea]
 
     def plots_of(self, owner: "Owner") -> list[Plot]:
-        return [p for p in self.plots if p.owner is owner]
+        return list(self._by_owner.get(id(owner), ()))
 
     def homes_with(self, *statuses: Status) -> int:
         return sum(p.homes for p in self.plots if p.status in statuses)

@@ -29,7 +29,7 @@ def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: f
         m.spend(price, "acquisition")
     if buyer is not m and hasattr(buyer, "equity"):
         buyer.equity -= model.scenario.behaviour.equity_share * price
-    plot.owner = buyer
+    model.area.set_owner(plot, buyer)
     plot.land_paid = buyer is not m
 
 
