@@ -75,10 +75,9 @@ class Task:
 
     spec: "TaskSpec"
     beneficiary_subareas: frozenset[str]
-    funds: float = 0.0  # M€ collected towards delivery (one-off tasks)
+    funds: float = 0.0  # M€ collected towards delivery (one-off); paid this quarter (recurring)
     delivered_step: int | None = None
     delivery_started: int | None = None
-    funded_this_step: bool = False  # recurring tasks: funded for the current quarter
     paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
 
     @property
@@ -91,10 +90,6 @@ class Task:
 
     def benefits(self, plot: Plot) -> bool:
         return plot.subarea in self.beneficiary_subareas
-
-    @property
-    def total_cost_so_far(self) -> float:
-        return self.spec.cost
 
 
 class Area:

@@ -97,8 +97,6 @@ class Contributions:
             t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
             if t.spec.kind == "public_works" and owner is not m:
                 m.receive(part)
-            elif t.spec.recurring:
-                t.funds += part  # spent this quarter
             else:
                 t.funds += part
         self.paid_by_plot[plot.plot_id] += amount
@@ -218,7 +216,7 @@ class Contributions:
         return [p for p in self.model.area.plots if p.owner is not self.model.municipality]
 
     def free_riding_index(self) -> float:
-        fair = paid = shortfall = 0.0
+        fair = shortfall = 0.0
         for p in self.private_plots():
             f = self.fair_share_incurred(p)
             fair += f

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Callable
 
 from .area import Status
@@ -165,7 +164,3 @@ def timeseries(model: "AreaDevelopmentModel"):
     df.insert(0, "form", model.form_name)
     df.insert(0, "scenario", model.scenario.meta.name)
     return df
-
-
-def is_missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -42,7 +42,7 @@ class GovernanceForm(ABC):
         """Why this form cannot work on the scenario's area (None when it can)."""
         return None
 
-    def setup(self) -> None:
+    def setup(self) -> None:  # noqa: B027  (optional hook)
         """Called once the area and agents exist."""
 
     @abstractmethod
