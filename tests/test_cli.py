@@ -1,0 +1,166 @@
+"""The command line (design section 8): bad input exits 2 with one line on stderr and writes nothing;
+``run`` is reproducible; ``compare --out`` writes the contract files; ``scenarios`` lists the bundled areas."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from coalitionsim import FORMS
+from coalitionsim.cli import main
+
+SHORT = ["--set", "simulation.horizon_quarters=12"]
+
+
+def run_cli(capsys, args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, *expected):
+    assert code == 2, f"exit code {code}, stderr {err!r}"
+    lines = err.strip("\n").splitlines()
+    assert len(lines) == 1, f"expected exactly one line on stderr, got {err!r}"
+    assert "Traceback" not in err and "Traceback" not in out
+    for text in expected:
+        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+
+
+@pytest.fixture
+def bad_toml(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[ownership\nmunicipal_land_share = 0.4\n")
+    return path
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["does/not/exist.toml"], ["does/not/exist.toml"]),
+        (["--set", "ownership.nosuch=1"], ["ownership.nosuch"]),
+        (["--set", "nosuch=1"], ["nosuch"]),
+        (["--set", "ownership.municipal_land_share=1.7"], ["ownership.municipal_land_share"]),
+        (["--set", "behaviour.free_rider_share=-1"], ["behaviour.free_rider_share"]),
+        (["--set", "tasks.42.cost=1"], ["tasks.42"]),
+        (["--set", "simulation.horizon_quarters"], ["PATH=VALUE"]),
+    ],
+)
+def test_invalid_input_exits_2_with_one_line_and_no_output(capsys, tmp_path, command, args, expected):
+    out_dir = tmp_path / "x"
+    code, out, err = run_cli(capsys, [command, *args, "--out", str(out_dir)])
+    assert_one_line_error(code, out, err, *expected)
+    assert not out_dir.exists()
+    assert not list(tmp_path.glob(".x*")), "a partial output folder was left behind"
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_bad_toml_file(capsys, tmp_path, bad_toml, command):
+    out_dir = tmp_path / "x"
+    code, out, err = run_cli(capsys, [command, str(bad_toml), "--out", str(out_dir)])
+    assert_one_line_error(code, out, err, str(bad_toml), "TOML")
+    assert not out_dir.exists()
+
+
+def test_unknown_form(capsys, tmp_path):
+    out_dir = tmp_path / "x"
+    code, out, err = run_cli(capsys, ["run", "--form", "pps", "--out", str(out_dir)])
+    assert_one_line_error(code, out, err, "--form", "pps")
+    assert not out_dir.exists()
+
+
+def test_tender_without_municipal_land_is_not_applicable(capsys, tmp_path):
+    out_dir = tmp_path / "x"
+    code, out, err = run_cli(capsys, ["run", "--form", "tender", "--set", "ownership.municipal_land_share=0",
+                                      "--seed", "1", "--out", str(out_dir)])
+    assert_one_line_error(code, out, err, "tender", "municipal_land_share")
+    assert not out_dir.exists()
+    assert out == ""  # no run summary was printed: the run did not happen
+
+
+def test_tender_with_municipal_land_runs(capsys, tmp_path):
+    code, out, err = run_cli(capsys, ["run", "--form", "tender", "--seed", "1", *SHORT])
+    assert code == 0, err
+    assert "tender" in out
+
+
+def test_run_with_the_same_seed_prints_identical_text(capsys):
+    args = ["run", "--seed", "7", "--set", "simulation.horizon_quarters=40"]
+    code1, out1, err1 = run_cli(capsys, args)
+    code2, out2, err2 = run_cli(capsys, args)
+    assert code1 == code2 == 0, err1 + err2
+    assert out1 == out2
+    assert "seed 7" in out1
+    assert "homes completed" in out1
+
+
+def test_run_with_another_seed_prints_other_text(capsys):
+    base = ["run", "--set", "simulation.horizon_quarters=40", "--seed"]
+    _, out7, _ = run_cli(capsys, [*base, "7"])
+    _, out8, _ = run_cli(capsys, [*base, "8"])
+    assert out7.replace("seed 7", "") != out8.replace("seed 8", "")
+
+
+def test_run_out_writes_files(capsys, tmp_path):
+    out_dir = tmp_path / "one"
+    code, out, err = run_cli(capsys, ["run", "--seed", "3", *SHORT, "--out", str(out_dir)])
+    assert code == 0, err
+    for name in ("summary.csv", "summary.parquet", "timeseries.parquet", "projects.parquet", "manifest.json"):
+        assert (out_dir / name).is_file(), name
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["seeds"] == [3]
+    summary = pd.read_csv(out_dir / "summary.csv")
+    assert len(summary) == 1 and int(summary.loc[0, "seed"]) == 3
+
+
+def test_compare_writes_the_contract_files(capsys, tmp_path):
+    out_dir = tmp_path / "cmp"
+    code, out, err = run_cli(capsys, ["compare", "--replications", "2", "--workers", "1", "--seed", "11",
+                                      *SHORT, "--out", str(out_dir)])
+    assert code == 0, err
+    for name in ("summary.csv", "summary.parquet", "timeseries.parquet", "projects.parquet", "manifest.json"):
+        assert (out_dir / name).is_file(), name
+    for fig in ("realisation.png", "free_riding.png", "draagvlak_draagkracht.png"):
+        path = out_dir / "figures" / fig
+        assert path.is_file(), fig
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{fig} is not a PNG"
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    seeds = manifest["seeds"]
+    assert len(seeds) == 2 and len(set(seeds)) == 2
+    assert all(isinstance(s, int) for s in seeds)
+    assert "scenario" in manifest and "versions" in manifest and "command" in manifest
+
+    summary = pd.read_parquet(out_dir / "summary.parquet")
+    assert sorted(summary["form"].unique()) == sorted(FORMS)
+    assert len(summary) == 2 * len(FORMS)
+    assert set(summary["seed"]) == set(seeds)  # the recorded seeds are the ones the runs used
+    csv = pd.read_csv(out_dir / "summary.csv")
+    assert len(csv) == len(summary)
+    ts = pd.read_parquet(out_dir / "timeseries.parquet")
+    assert len(ts) == 2 * len(FORMS) * (12 + 1)
+    projects = pd.read_parquet(out_dir / "projects.parquet")
+    assert len(projects) == 2 * len(FORMS) * 36  # 36 plots in the reference area
+    for form in FORMS:
+        assert form in out  # the table names every form
+
+
+def test_compare_reports_a_form_that_is_not_applicable(capsys, tmp_path):
+    out_dir = tmp_path / "cmp"
+    code, out, err = run_cli(capsys, ["compare", "--replications", "1", "--workers", "1", *SHORT,
+                                      "--set", "ownership.municipal_land_share=0", "--out", str(out_dir)])
+    assert code == 0, err
+    summary = pd.read_csv(out_dir / "summary.csv")
+    assert "tender" not in set(summary["form"])
+    assert "tender" in out and "not run" in out
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert "tender" in manifest["not_applicable"]
+
+
+def test_scenarios_lists_reference(capsys):
+    code, out, err = run_cli(capsys, ["scenarios"])
+    assert code == 0, err
+    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert "reference" in names
