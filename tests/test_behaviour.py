@@ -1,0 +1,265 @@
+"""Behavioural tests: the mechanisms of design section 6 show up in the outputs over seeded replications.
+
+Every test compares two (or more) arms that differ in one lever, over ``N`` seeds per arm, and asserts a
+direction with a margin that a missing or broken mechanism would not reach. The margin's reason is stated
+next to each assertion. Runs use a 60-quarter horizon unless the mechanism needs more.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalitionsim import load_scenario
+from coalitionsim.runner import replication_seeds, run_model
+
+N = 8
+SEEDS = tuple(replication_seeds(20261123, N))
+HORIZON = 60
+
+
+@lru_cache(maxsize=None)
+def arm(form: str, sets: tuple[str, ...] = (), horizon: int = HORIZON):
+    """Summary, time series and projects of ``N`` seeded runs of one arm (cached across tests)."""
+    sc = load_scenario(None, [f"simulation.horizon_quarters={horizon}", *sets])
+    runs = [run_model(sc, form, seed) for seed in SEEDS]
+    return (pd.DataFrame([r.summary for r in runs]),
+            pd.concat([r.timeseries for r in runs], ignore_index=True),
+            pd.DataFrame([row for r in runs for row in r.projects]))
+
+
+def summary(form, *sets, horizon=HORIZON) -> pd.DataFrame:
+    return arm(form, tuple(sets), horizon)[0]
+
+
+def developers(strategies: list[str], equity: float = 200.0) -> str:
+    """A ``--set`` that replaces the developers; ample equity so that capacity does not confound."""
+    items = ", ".join(f"{{name='Ontwikkelaar {i}', strategy='{s}', equity={equity}}}" for i, s in enumerate(strategies))
+    return f"ownership.developers=[{items}]"
+
+
+def years_to_agreement(df: pd.DataFrame, horizon: int = HORIZON) -> pd.Series:
+    """Years to the first agreement; no agreement within the horizon counts as the horizon (censored)."""
+    return df["years_to_agreement"].fillna(horizon / 4)
+
+
+# =================================================================== negotiation (SOK)
+
+
+@pytest.mark.slow
+def test_sok_agreement_takes_longer_with_more_owners():
+    few = years_to_agreement(summary("sok", developers(["cooperative"] * 2)))
+    many = years_to_agreement(summary("sok", developers(["cooperative"] * 12)))
+    # a round needs a talk with every open party, and the last of more parties signs later; 2 vs 12
+    # developers differ by well over a year (about 1.6 vs 3.1); a mechanism without an owner effect gives 0
+    assert many.mean() > few.mean() + 0.75, (few.tolist(), many.tolist())
+    assert many.median() > few.median()
+
+
+@pytest.mark.slow
+def test_sok_agreement_takes_longer_with_holdout_owners():
+    no_stick = "instruments.kostenverhaal=false"
+    cooperative = years_to_agreement(summary("sok", no_stick, developers(["cooperative"] * 6)))
+    holdout = years_to_agreement(summary("sok", no_stick, developers(["holdout"] * 6)))
+    # same number of owners, only their strategy differs; without a stick the pivotal hold-outs raise
+    # their price until the steering group cuts them loose: several years more (about 2.8 vs 7.4)
+    assert holdout.mean() > cooperative.mean() + 1.5, (cooperative.tolist(), holdout.tolist())
+    assert holdout.median() > cooperative.median() + 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stick", ["instruments.kostenverhaal=true", "instruments.expropriation=true"])
+def test_a_stick_shortens_holdout(stick):
+    owners = developers(["holdout"] * 6)
+    none = years_to_agreement(summary("sok", "instruments.kostenverhaal=false", owners))
+    with_stick = years_to_agreement(summary("sok", "instruments.kostenverhaal=false", stick, owners))
+    # with a credible stick hold-outs concede instead of raising their price (about 7.4 vs 4.8 years);
+    # a full year is far above the seed noise of the means (sd of a mean over 8 seeds < 0.5 year)
+    assert with_stick.mean() < none.mean() - 1.0, (none.tolist(), with_stick.tolist())
+    assert (with_stick <= none + 0.5).mean() >= 0.75  # and it does so in (nearly) every replication
+
+
+def test_without_stick_or_steering_group_holdouts_block_for_good():
+    base = ("instruments.steering_group_cut_probability=0", "ownership.passive_land_share=0",
+            "ownership.corporation_land_share=0", developers(["cooperative"] * 3 + ["holdout"] * 3))
+    blocked = summary("sok", "instruments.kostenverhaal=false", *base)
+    unblocked = summary("sok", "instruments.kostenverhaal=true", *base)
+    # nobody can cut the knot and nobody can be forced: unanimity is never reached
+    assert blocked["years_to_agreement"].isna().all()
+    assert blocked["homes_completed"].eq(0).all() or blocked["realisation_share"].max() < 0.5
+    # the kostenverhaal stick alone makes the same owners agree, every time
+    assert unblocked["years_to_agreement"].notna().all()
+    assert unblocked["years_to_agreement"].max() < 6
+
+
+def test_process_director_speeds_up_agreement():
+    owners = developers(["cooperative"] * 8)
+    plain = years_to_agreement(summary("sok", owners))
+    director = years_to_agreement(summary("sok", "instruments.process_director=true", owners))
+    # twice the talks per quarter: rounds come twice as fast, so clearly sooner (not just a quarter)
+    assert director.mean() < plain.mean() - 0.5, (plain.tolist(), director.tolist())
+
+
+# =================================================================== tender
+
+
+def test_tender_is_not_applicable_without_municipal_land():
+    from coalitionsim.governance import load_all
+    from coalitionsim.runner import compare
+
+    tender = load_all()["tender"]
+    no_land = load_scenario(None, ["ownership.municipal_land_share=0"])
+    assert tender.not_applicable(no_land)
+    assert tender.not_applicable(load_scenario(None)) is None
+    # with expropriation the municipality can acquire land to tender
+    assert tender.not_applicable(load_scenario(None, ["ownership.municipal_land_share=0",
+                                                      "instruments.expropriation=true"])) is None
+    result = compare(load_scenario(None, ["ownership.municipal_land_share=0", "simulation.horizon_quarters=8"]),
+                     replications=1, workers=1, forms=["tender", "sok"])
+    assert "tender" in result.not_applicable
+    assert set(result.summary["form"]) == {"sok"}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "tender realisation does not grow with municipal land: reference area, 60 quarters, 8 seeds: "
+    "municipal_land_share 0.1 -> 0.81, 0.33 -> 0.75, 0.6 -> 0.79, 0.75 -> 0.85. Private developers develop "
+    "their own plots under the plan anyway, and two groups of plots never develop whatever the share: land the "
+    "municipality buys from corporations (80% social) finds no bidder because land.land_buyers admits only "
+    "developers and their residual land value is negative (~4,000-5,000 homes over 8 runs stay 'agreed' in "
+    "municipal hands), and passive owners' land that hold-outs refuse to sell (PublicTender.setup purchase "
+    "negotiations have no stick without expropriation)"))
+def test_tender_realises_more_when_the_municipality_owns_more_land():
+    little = summary("tender", "ownership.municipal_land_share=0.1")
+    much = summary("tender", "ownership.municipal_land_share=0.6")
+    # tendered land carries a bouwplicht and binds programme and payments: more of it, more homes
+    assert much["realisation_share"].mean() > little["realisation_share"].mean() + 0.05
+
+
+# =================================================================== free riding
+
+
+@pytest.mark.slow
+def test_enforcement_lowers_free_riding():
+    none = summary("framework_organic", "instruments.kostenverhaal=false")
+    levy = summary("framework_organic")
+    full = summary("framework_organic", "instruments.kettingbeding=true", "instruments.giz=true")
+    fri_none, fri_levy, fri_full = (df["free_riding_index"] for df in (none, levy, full))
+    # without any enforced contribution about half of the fair share is not paid (~0.49); kostenverhaal
+    # recovers the public works (~0.28), a GIZ makes the rest compulsory (~0.20). Margins 0.1 and 0.15 are
+    # several times the seed noise (sd of a mean over 8 seeds ~0.015)
+    assert fri_levy.mean() < fri_none.mean() - 0.1
+    assert fri_full.mean() < fri_none.mean() - 0.15
+    assert fri_full.mean() < fri_levy.mean()
+    assert (fri_full.to_numpy() < fri_none.to_numpy()).all()  # common random numbers: every seed
+
+
+def test_sok_contract_lowers_free_riding_compared_to_a_framework():
+    organic = summary("framework_organic", "instruments.kostenverhaal=false")["free_riding_index"]
+    sok = summary("sok", "instruments.kostenverhaal=false")["free_riding_index"]
+    # SOK signatories pay their fair share by contract; in the framework the same tasks are voluntary
+    assert sok.mean() < organic.mean() - 0.1
+
+
+@pytest.mark.slow
+def test_voluntary_contributions_decline_when_free_riders_are_present():
+    def early_late(free_riders):
+        _, ts, _ = arm("framework_organic", ("instruments.kostenverhaal=false",
+                                             f"behaviour.free_rider_share={free_riders}"), HORIZON)
+        rate = ts.groupby("step")["voluntary_contribution_rate"].mean()
+        return rate.loc[1:8].mean(), rate.loc[41:60].mean()
+
+    early, late = early_late(0.3)
+    # conditional co-operators see free riders and lower their belief: the rate erodes (about 0.44 -> 0.17)
+    assert late < early - 0.1, (early, late)
+    early0, late0 = early_late(0.0)
+    # without free riders there is nothing to erode it: co-operation holds or grows (about 0.69 -> 0.99)
+    assert late0 >= early0 - 0.02, (early0, late0)
+    assert late0 > late + 0.3
+
+
+# =================================================================== draagvlak and draagkracht
+
+
+@pytest.mark.slow
+def test_targeted_compensation_lowers_dropouts():
+    none = summary("framework_organic")
+    spread = summary("framework_organic", "instruments.compensation_budget=5")
+    targeted = summary("framework_organic", "instruments.compensation_budget=5", "instruments.dubbel_toetsen=true")
+    # the same €5 m reaches only the groups that cannot carry the ask when it is targeted: far fewer
+    # drop-outs than spread thinly (about 11 vs 0.4 of 40 groups) or none at all (about 24)
+    assert targeted["dropouts"].mean() < 0.5 * spread["dropouts"].mean()
+    assert spread["dropouts"].mean() < none["dropouts"].mean()
+    assert targeted["willing_unable_share"].mean() < 0.8 * none["willing_unable_share"].mean()
+    assert targeted["households_dropped"].mean() < none["households_dropped"].mean()
+
+
+def test_phasing_lowers_willing_unable():
+    once = summary("framework_organic", "instruments.phasing_quarters=1")
+    phased = summary("framework_organic", "instruments.phasing_quarters=8")
+    # spreading the ask over two years halves nothing by itself but lowers what a group must carry each
+    # quarter: fewer willing-but-unable groups (about 0.032 vs 0.025) and fewer drop-outs (24 vs 18)
+    assert phased["willing_unable_share"].mean() < 0.9 * once["willing_unable_share"].mean()
+    assert phased["dropouts"].mean() < once["dropouts"].mean() - 2
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "dubbel toetsen alone changes nothing: with and without it every output is identical (framework_organic, "
+    "60 quarters, 8 seeds: dropouts 23.75 and willing_unable_share 0.0317 in both). Resident.step postpones the "
+    "ask, but Resident.update_capacity still measures draagkracht against the postponed ask, and a group that "
+    "cannot pay does not pay without dubbel toetsen either; only model.compensate uses the flag"))
+def test_dubbel_toetsen_alone_lowers_dropouts():
+    plain = summary("framework_organic")
+    checked = summary("framework_organic", "instruments.dubbel_toetsen=true")
+    assert checked["dropouts"].mean() < plain["dropouts"].mean() - 1
+
+
+# =================================================================== capacity, money, objections
+
+
+@pytest.mark.parametrize("form", ["framework_organic", "tender"])
+def test_more_permit_capacity_brings_the_first_home_sooner(form):
+    thin = summary(form, "municipality.staff_capacity=2")
+    ample = summary(form, "municipality.staff_capacity=12")
+    # plans and permits queue at the municipal desk; six times the staff takes well over a year off
+    # (about 6.3 vs 4.6 years framework, 7.3 vs 4.6 tender); a quarter or two would be noise
+    assert ample["years_to_first_home"].mean() < thin["years_to_first_home"].mean() - 1.0
+    assert ample["realisation_share"].mean() >= thin["realisation_share"].mean()
+
+
+@pytest.mark.parametrize("form", ["framework_organic", "sok"])
+def test_rijk_gebiedsbudget_lowers_the_public_deficit(form):
+    without = summary(form)
+    with_rijk = summary(form, "rijk.gebiedsbudget=100")
+    assert without["rijk_subsidy"].eq(0).all()
+    assert (with_rijk["rijk_subsidy"] > 0).all() and (with_rijk["rijk_subsidy"] <= 100 + 1e-9).all()
+    # the Rijk co-funds half of public spending while its budget lasts: the deficit drops to a fraction
+    # (about 34 -> 7 and 40 -> 1 M€); a mechanism that did not reach the public purse would leave it equal
+    assert with_rijk["public_deficit"].mean() < 0.5 * without["public_deficit"].mean()
+    assert (with_rijk["public_deficit"].to_numpy() <= without["public_deficit"].to_numpy() + 1e-9).all()
+
+
+def test_objections_delay_permits():
+    def permit_delay(propensity):
+        s, _, projects = arm("framework_organic", (f"residents.objection_propensity={propensity}",), HORIZON)
+        waited = (projects["step_permit"] - projects["step_permit_application"]).dropna()
+        return s, waited
+
+    calm, waited_calm = permit_delay(0.0)
+    angry, waited_angry = permit_delay(1.0)
+    assert calm["objections"].eq(0).all() and calm["delay_quarters_objections"].eq(0).all()
+    assert (angry["delay_quarters_objections"] > 0).all()
+    # bezwaar adds a quarter, beroep two more: permits wait well over a quarter longer on average (2.7 vs 4.5)
+    assert waited_angry.mean() > waited_calm.mean() + 1.0, (waited_calm.mean(), waited_angry.mean())
+    assert angry["years_to_first_home"].mean() > calm["years_to_first_home"].mean()
+
+
+def test_every_arm_ran_its_seeds():
+    # guard for the cache above: an arm really holds N different replications
+    s = summary("framework_organic")
+    assert list(s["seed"]) == list(SEEDS) and len(set(SEEDS)) == N
+    assert not math.isnan(s["realisation_share"].mean()) and np.isfinite(s["public_deficit"]).all()
