@@ -39,8 +39,8 @@ class Contributions:
         self.voluntary_asked = 0.0  # this step
         self.voluntary_paid = 0.0  # this step
         self.voluntary_rates: list[float] = []
-        self.biz_until = -1
-        self.giz_until = -1
+        self.biz_until = self.giz_until = -1  # in force until (exclusive)
+        self.biz_next_vote = self.giz_next_vote = 0
 
     # ------------------------------------------------------------ fair shares
     def share(self, plot: Plot, task: Task) -> float:
@@ -175,18 +175,18 @@ class Contributions:
         ins = self.model.scenario.instruments
         step = self.model.steps
         term = ins.biz_term_quarters
-        if ins.biz and step >= self.biz_until:
+        if ins.biz and step >= self.biz_next_vote:
             voters = [o for o in self.model.owners if isinstance(o, Landowner)]
             if self._vote(voters, "BIZ"):
-                self.biz_until = step + term
+                self.biz_until = self.biz_next_vote = step + term
             else:
-                self.biz_until = step + term // 2  # try again later
-        if ins.giz and step >= self.giz_until:
+                self.biz_next_vote = step + term // 2  # a rejected proposal may come back later
+        if ins.giz and step >= self.giz_next_vote:
             voters = [o for o in self.model.owners if o is not self.model.municipality]
             if self._vote(voters, "GIZ"):
-                self.giz_until = step + term
+                self.giz_until = self.giz_next_vote = step + term
             else:
-                self.giz_until = step + term // 2
+                self.giz_next_vote = step + term // 2
 
     def _vote(self, voters: list["Owner"], label: str) -> bool:
         if not voters:

@@ -71,6 +71,7 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ the quarter (design section 5)
     def step(self) -> None:
+        self.homes_started_step = self.homes_permitted_step = 0  # per-quarter flows
         self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections
         self.governance.step()  # 2. the form's own procedure
         self.governance.step_reopened()
@@ -242,7 +243,6 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ 4. owners
     def owners_decide(self) -> None:
-        self.homes_started_step = 0
         self.absorbed_step = 0
         self.progress_construction()
         for owner in list(self.owners):
@@ -348,7 +348,7 @@ class AreaDevelopmentModel(mesa.Model):
         for actor in self.actors():
             if not isinstance(actor, (Resident, Landowner)) or actor.dropped_out:
                 continue
-            actor.unable_quarters = actor.unable_quarters + 1 if actor.willing_unable else 0
+            actor.unable_quarters = actor.unable_quarters + 1 if actor.failing else 0
             if actor.unable_quarters >= b.dropout_quarters:
                 actor.dropped_out = True
                 self.dropouts += 1

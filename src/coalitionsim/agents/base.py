@@ -39,6 +39,11 @@ class Actor(mesa.Agent):
     def willing_unable(self) -> bool:
         return not self.dropped_out and self.willing and self.draagkracht < 1.0
 
+    @property
+    def failing(self) -> bool:
+        """Willing, but failing what is asked of it this quarter (what drives drop-out)."""
+        return self.willing_unable
+
     def gain_trust(self, times: float = 1.0) -> None:
         self.trust = clip01(self.trust + self.model.scenario.behaviour.trust_gain * times)
 

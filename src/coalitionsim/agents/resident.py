@@ -31,6 +31,7 @@ class Resident(Actor):
         self.ask_remaining = 0.0  # M€ per household still asked
         self.ask_quarters_left = 0
         self.asked_now = 0.0
+        self.failed_ask = False  # asked this quarter and could not pay
         self.paid = 0.0
 
     def receive_ask(self, per_household: float) -> None:
@@ -53,6 +54,7 @@ class Resident(Actor):
         if self.ask_remaining > 1e-12:
             self.resources += spec.capacity_growth  # households save towards a known ask
         self.asked_now = 0.0
+        self.failed_ask = False
         if self.ask_remaining > 1e-12 and not self.dropped_out:
             self.asked_now = self.ask_remaining / max(1, self.ask_quarters_left)
             if self.model.scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
@@ -63,13 +65,25 @@ class Resident(Actor):
                 self.ask_remaining -= self.asked_now
                 self.paid += self.asked_now * self.households
                 self.ask_quarters_left = max(0, self.ask_quarters_left - 1)
+            else:
+                self.failed_ask = True
             self.ask_quarters_left = max(1, self.ask_quarters_left)
         self.update_capacity()
 
+    @property
+    def failing(self) -> bool:
+        """Willing but unable to pay what is asked now; a postponed ask (dubbel toetsen) is not failed."""
+        return not self.dropped_out and self.willing and self.failed_ask
+
     def update_capacity(self) -> None:
-        need = self.asked_now if self.asked_now > 0 else (
-            self.ask_remaining / max(1, self.ask_quarters_left) if self.ask_remaining > 1e-12 else 0.0)
-        self.draagkracht = 1.0 if need <= 0 else clip01(self.resources / need)
+        """draagkracht: what the group has plus what it can set aside over the remaining instalments,
+        against what the plan still asks of it (1 when nothing is asked)."""
+        if self.ask_remaining <= 1e-12:
+            self.draagkracht = 1.0
+            return
+        growth = self.model.scenario.residents.capacity_growth
+        can = self.resources + growth * max(0, self.ask_quarters_left - 1)
+        self.draagkracht = clip01(can / self.ask_remaining)
 
     def objection_probability(self) -> float:
         """Chance that this group objects to a plan or permit in its sub-area (zienswijze/bezwaar/beroep):

@@ -24,10 +24,11 @@ class PublicTender(GovernanceForm):
         m = self.model
         self.pool = TenderPool(self)
         self.pool.add([p for p in m.area.plots if p.owner is m.municipality])
-        # the municipality tries to buy the private land it needs, one owner at a time
+        # the municipality tries to buy the private land it needs, one owner at a time; corporations keep
+        # their land to build their social homes themselves
         self.purchases = []
         for owner in m.owners:
-            if owner is m.municipality or not m.area.plots_of(owner):
+            if owner is m.municipality or owner.group == "corporations" or not m.area.plots_of(owner):
                 continue
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
                                  stick=m.scenario.instruments.expropriation, needs_capacity=False)
