@@ -108,6 +108,50 @@ def scenarios() -> None:
         click.echo(f"{name:28s} {sc.meta.description}")
 
 
+@cli.command("sweep")
+@click.argument("experiment")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers.")
+@click.option("--scheduler", default=None, metavar="ADDRESS|local",
+              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/<experiment name>).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
+              help="Runs per Parquet shard.")
+def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
+                  shard_size: int) -> None:
+    """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
+    from .experiment import ExperimentError
+    from .sweep import SweepError, sweep
+
+    try:
+        result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
+                       shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
+    except (ExperimentError, SweepError) as err:
+        raise InputError(str(err)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
+        raise click.exceptions.Abort() from None
+    click.echo(f"{result.done} of {result.planned} runs stored in {result.out} ({result.ran_now} now, "
+               f"{result.seconds:.1f} s, {result.executor}); {result.failed} failed, "
+               f"{result.not_applicable} not applicable")
+    click.echo(f"next: coalitionsim analyze {result.out}")
+
+
+@cli.command("analyze")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def analyze_command(folder: Path) -> None:
+    """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
+    from .analyze import analyze
+    from .sweep import SweepError
+
+    try:
+        analyze(folder, echo=click.echo)
+    except SweepError as err:
+        raise InputError(str(err)) from None
+
+
 def _fmt_years(x: float, horizon: float) -> str:
     return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
 

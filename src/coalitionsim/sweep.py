@@ -1,0 +1,580 @@
+"""Batch sweeps: an experiment's design × forms × replications, run on one executor abstraction.
+
+The same job function (:func:`run_batch`) runs serially (``workers=1``), in local processes (default: all
+cores) or on a Dask cluster (``scheduler="local"`` starts a ``LocalCluster``; an address attaches to a
+running scheduler, e.g. one started with ``dask scheduler`` or by dask-jobqueue's ``SLURMCluster``).
+Every run depends only on its scenario, its form and its seed, so results are identical on every executor.
+
+Seeds: one per replication, spawned from the experiment's root seed with ``SeedSequence.spawn``; the same
+replication seeds serve every design point and form (common random numbers).
+
+Results stream to disk under ``out``::
+
+    manifest.json               experiment, its content hash, seeds, versions, command, design, factor problem
+    design.parquet              one row per design point (factor values; SALib sample in x.<path> columns)
+    runs/part-00000.parquet     per-run rows (identity, factor values, status, error, summary outputs),
+                                ``shard_size`` runs per shard, written atomically (tmp file + rename)
+    timeseries/part-00000.parquet   per-step series of the same runs (only when timeseries = true)
+
+A run that raises is recorded with ``status = "failed"`` and its ``error``; a form that cannot work on a
+design point's area is recorded as ``status = "not_applicable"``; the sweep goes on. ``resume=True``
+continues an interrupted sweep: the completed runs are read back from the shards, and only the others run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .experiment import Experiment, ExperimentError, load_experiment
+from .runner import run_model
+from .scenario import Scenario, apply_overrides, scenario_from_dict
+
+DEFAULT_SHARD_SIZE = 128
+MANIFEST = "manifest.json"
+EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
+
+
+class SweepError(ValueError):
+    """A sweep that cannot start (bad output folder, resume mismatch, unreachable scheduler): one line."""
+
+
+# ============================================================================ the job function
+
+
+@dataclass(frozen=True)
+class Job:
+    run: int  # index in the planned order (point-major, then form, then replication)
+    point: int
+    form: str
+    replication: int
+    seed: int
+    values: tuple[tuple[str, Any], ...]  # factor path -> value
+    overrides: tuple[str, ...]  # the same as PATH=VALUE overrides
+
+    @property
+    def run_id(self) -> str:
+        return run_id(self.point, self.form, self.replication)
+
+
+def run_id(point: int, form: str, replication: int) -> str:
+    return f"p{point:06d}-{form}-r{replication:04d}"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Runs sent to one worker in one task, with what they share."""
+
+    key: str  # experiment hash: names the base scenario in the worker's cache
+    base: dict[str, Any]
+    label: str
+    outputs: tuple[str, ...] | None
+    timeseries: bool
+    jobs: tuple[Job, ...]
+
+
+_SCENARIOS: "OrderedDict[tuple[str, tuple[str, ...]], Scenario]" = OrderedDict()
+
+
+def _scenario(batch: Batch, overrides: tuple[str, ...]) -> Scenario:
+    """The validated scenario of a design point (a small per-process cache: batches run point by point)."""
+    key = (batch.key, overrides)
+    sc = _SCENARIOS.get(key)
+    if sc is None:
+        sc = scenario_from_dict(apply_overrides(batch.base, list(overrides), batch.label), batch.label)
+        _SCENARIOS[key] = sc
+        if len(_SCENARIOS) > 64:
+            _SCENARIOS.popitem(last=False)
+    return sc
+
+
+def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """One run as a summary row (and its series); an exception is caught and recorded in the row."""
+    from .governance import load_all
+
+    row: dict[str, Any] = {
+        "run": job.run, "run_id": job.run_id, "point": job.point, "form": job.form,
+        "replication": job.replication, "seed": job.seed, **dict(job.values),
+        "status": "ok", "error": None, "traceback": None,
+    }
+    series = None
+    try:
+        sc = _scenario(batch, job.overrides)
+        row["scenario"] = sc.meta.name
+        row["param.simulation.horizon_quarters"] = sc.simulation.horizon_quarters
+        reason = load_all()[job.form].not_applicable(sc)
+        if reason:
+            row["status"], row["error"] = "not_applicable", reason
+            return row, None
+        t0 = time.perf_counter()
+        result = run_model(sc, job.form, job.seed)
+        row["duration_s"] = time.perf_counter() - t0
+        keys = batch.outputs if batch.outputs is not None else list(result.summary)
+        for k in keys:
+            if k not in row:
+                row[k] = result.summary.get(k)
+        if batch.timeseries:
+            series = result.timeseries
+            series.insert(0, "replication", job.replication)
+            series.insert(0, "point", job.point)
+            series.insert(0, "run_id", job.run_id)
+            series.insert(0, "run", job.run)
+    except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
+        row["status"] = "failed"
+        row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        row["traceback"] = traceback.format_exc(limit=-8)
+        series = None
+    return row, series
+
+
+def run_batch(batch: Batch) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """The job function every executor runs: a few runs, each caught on its own."""
+    return [run_one(batch, job) for job in batch.jobs]
+
+
+# ============================================================================ executors
+
+
+class SerialExecutor(cf.Executor):
+    """A ``concurrent.futures`` executor that runs each call at once in this process."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class ExecutorInfo:
+    executor: cf.Executor
+    slots: int  # parallel runs it can do (for the in-flight window and batch size)
+    description: str
+    client: Any = None  # dask client, if any
+
+
+def _mp_context():
+    """Fork where it is safe and cheap (Linux): ``import mesa`` sets the global start method to 'spawn', which
+    makes every worker re-import the model (seconds). Elsewhere the platform default."""
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context()
+
+
+def _dask_slots(client) -> int:
+    try:
+        return max(1, sum(client.nthreads().values()))
+    except Exception:  # noqa: BLE001
+        return 1
+
+
+@contextlib.contextmanager
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  echo=lambda msg: print(msg, file=sys.stderr)) -> Iterator[ExecutorInfo]:
+    """Serial (workers=1), local processes (default), or Dask (scheduler='local' or an address)."""
+    if scheduler is None:
+        n = workers or os.cpu_count() or 1
+        if n <= 1:
+            yield ExecutorInfo(SerialExecutor(), 1, "serial")
+            return
+        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        pool.submit(int).result()  # start the workers now, before any thread (progress bar) exists
+        try:
+            yield ExecutorInfo(pool, n, f"{n} local processes")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise SweepError('--scheduler needs Dask: pip install "coalitionsim[sweep]"') from None
+    cluster = None
+    if scheduler == "local":
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True)
+        client = Client(cluster)
+        description = f"Dask LocalCluster, {n} workers"
+    else:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise SweepError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})") from None
+        description = f"Dask scheduler {scheduler}"
+    try:
+        echo(f"Dask dashboard: {client.dashboard_link}")
+        yield ExecutorInfo(client.get_executor(pure=False), _dask_slots(client), description, client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ============================================================================ the result store
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write a Parquet file so that it either exists complete or not at all."""
+    import pyarrow as pa
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        df = df.copy()
+        for col in df.columns[df.dtypes == object]:
+            df[col] = df[col].map(lambda v: v if v is None else str(v))
+        df.to_parquet(tmp, index=False)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_json(data: dict[str, Any], path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def _part_number(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+def shards(out: Path, kind: str = "runs") -> list[Path]:
+    return sorted((Path(out) / kind).glob("part-*.parquet"))
+
+
+class ShardWriter:
+    """Buffers finished runs and writes them as numbered Parquet shards (series first, runs last).
+
+    The runs shard is the commit record: a run counts as done once its row is in a runs shard.
+    """
+
+    def __init__(self, out: Path, shard_size: int, flush_seconds: float, next_part: int):
+        self.out = Path(out)
+        self.shard_size = shard_size
+        self.flush_seconds = flush_seconds
+        self.part = next_part
+        self.rows: list[dict[str, Any]] = []
+        self.series: list[pd.DataFrame] = []
+        self.last_flush = time.monotonic()
+        (self.out / "runs").mkdir(parents=True, exist_ok=True)
+
+    def add(self, row: dict[str, Any], series: pd.DataFrame | None) -> None:
+        self.rows.append(row)
+        if series is not None:
+            self.series.append(series)
+        if len(self.rows) >= self.shard_size or time.monotonic() - self.last_flush > self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        name = f"part-{self.part:05d}.parquet"
+        if self.series:
+            (self.out / "timeseries").mkdir(exist_ok=True)
+            _atomic_parquet(pd.concat(self.series, ignore_index=True), self.out / "timeseries" / name)
+        df = pd.DataFrame(self.rows)
+        for col in ("error", "traceback"):
+            df[col] = df[col].astype("string")
+        _atomic_parquet(df, self.out / "runs" / name)
+        self.part += 1
+        self.rows, self.series = [], []
+        self.last_flush = time.monotonic()
+
+
+def completed_runs(out: Path, n_runs: int) -> tuple[np.ndarray, dict[str, int]]:
+    """Which planned runs are in the runs shards (a boolean mask) and how many failed / were skipped."""
+    import pyarrow.parquet as pq
+
+    done = np.zeros(n_runs, dtype=bool)
+    counts = {"failed": 0, "not_applicable": 0, "duplicates": 0}
+    for path in shards(out):
+        table = pq.read_table(path, columns=["run", "status"])
+        runs = table.column("run").to_numpy()
+        status = table.column("status").to_pylist()
+        counts["duplicates"] += int(done[runs].sum())
+        done[runs] = True
+        counts["failed"] += status.count("failed")
+        counts["not_applicable"] += status.count("not_applicable")
+    return done, counts
+
+
+def _clean_partial(out: Path) -> None:
+    """Remove what an interrupted sweep can leave: tmp files, and series shards whose runs shard is missing."""
+    for tmp in Path(out).rglob(".*.tmp"):
+        tmp.unlink()
+    have = {p.name for p in shards(out)}
+    for p in shards(out, "timeseries"):
+        if p.name not in have:
+            p.unlink()
+
+
+def load_runs(out: str | Path, status: str | None = None) -> pd.DataFrame:
+    """All run rows of a sweep folder, in planned order (``status='ok'`` keeps the successful runs)."""
+    parts = [pd.read_parquet(p) for p in shards(Path(out))]
+    if not parts:
+        return pd.DataFrame()
+    df = pd.concat(parts, ignore_index=True).sort_values("run", kind="stable").reset_index(drop=True)
+    if status is not None:
+        df = df[df["status"] == status].reset_index(drop=True)
+    return df
+
+
+def load_timeseries(out: str | Path) -> pd.DataFrame:
+    parts = [pd.read_parquet(p) for p in shards(Path(out), "timeseries")]
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
+
+
+def load_manifest(out: str | Path) -> dict[str, Any]:
+    path = Path(out) / MANIFEST
+    if not path.is_file():
+        raise SweepError(f"{out}: no {MANIFEST}; not a sweep folder")
+    return json.loads(path.read_text())
+
+
+def _versions() -> dict[str, str]:
+    from .store import versions
+
+    out = versions()
+    for name in EXTRA_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
+    spec = exp.spec
+    return {
+        "kind": "sweep",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "versions": _versions(),
+        "experiment": exp.name,
+        "experiment_file": exp.source,
+        "experiment_hash": exp.hash,
+        "experiment_text": exp.text,
+        "experiment_resolved": exp.canonical(),
+        "root_seed": spec.seed,
+        "seeds": exp.seeds,
+        "seeding": "SeedSequence(root_seed).spawn(replications); replication i uses seeds[i] for every design "
+                   "point and form (common random numbers)",
+        "design": {
+            "kind": spec.design,
+            "samples": spec.samples,
+            "points": exp.n_points,
+            "forms": exp.forms,
+            "replications": spec.replications,
+            "runs": exp.n_runs,
+            "order": "run = (point * len(forms) + form index) * replications + replication",
+            **({"morris_levels": 4} if spec.design == "morris" else {}),
+            **({"calc_second_order": False} if spec.design == "sobol" else {}),
+        },
+        "problem": exp.problem(),
+        "outputs": spec.outputs,
+        "timeseries": spec.timeseries,
+        "status": "running",
+        "sessions": [],
+    }
+
+
+def _design_frame(exp: Experiment) -> pd.DataFrame:
+    df = exp.design.copy()
+    df.insert(0, "point", np.arange(len(df)))
+    if exp.raw is not None:
+        for j, f in enumerate(exp.factors):
+            df[f"x.{f.path}"] = exp.raw[:, j]
+    return df
+
+
+# ============================================================================ the sweep
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    planned: int
+    done: int
+    failed: int
+    not_applicable: int
+    ran_now: int
+    seconds: float
+    executor: str
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.planned
+
+
+def iter_jobs(exp: Experiment, skip: np.ndarray | None = None) -> Iterator[Job]:
+    """The planned runs in order, lazily (point-major, then form, then replication)."""
+    seeds, forms, reps = exp.seeds, exp.forms, exp.spec.replications
+    run = 0
+    for point in range(exp.n_points):
+        values = tuple(exp.point_values(point).items())
+        overrides = tuple(exp.overrides(point))
+        for form in forms:
+            for rep in range(reps):
+                if skip is None or not skip[run]:
+                    yield Job(run, point, form, rep, seeds[rep], values, overrides)
+                run += 1
+
+
+def _prepare_out(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any] | None, bool]:
+    """Check the output folder; returns (existing manifest or None, whether this is a resume)."""
+    manifest_path = out / MANIFEST
+    if manifest_path.is_file():
+        info = json.loads(manifest_path.read_text())
+        if not resume:
+            raise SweepError(f"{out} already holds a sweep ({info.get('experiment')}, {info.get('status')}); "
+                             "pass --resume to continue it or choose another --out")
+        if info.get("experiment_hash") != exp.hash:
+            raise SweepError(f"{out} holds a sweep of a different experiment (hash {info.get('experiment_hash')}, "
+                             f"this one {exp.hash}); choose another --out")
+        return info, True
+    if out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out} exists and is not a sweep folder (no {MANIFEST}); choose another --out")
+    return None, False
+
+
+def sweep(experiment: str | Path | Experiment, workers: int | None = None, scheduler: str | None = None,
+          out: str | Path | None = None, resume: bool = False, progress: bool | None = None,
+          shard_size: int = DEFAULT_SHARD_SIZE, flush_seconds: float = 60.0, command: str | None = None,
+          echo=lambda msg: print(msg, file=sys.stderr)) -> SweepResult:
+    """Run an experiment (file path or loaded :class:`Experiment`) and store its runs under ``out``.
+
+    Args:
+        workers: processes (default: all cores; 1 = serial in this process); with ``scheduler='local'``
+            the number of Dask workers.
+        scheduler: None (local processes), ``"local"`` (a Dask ``LocalCluster``) or a Dask scheduler
+            address such as ``tcp://10.0.0.5:8786``.
+        out: output folder (default ``results/<experiment name>``).
+        resume: continue an interrupted sweep in ``out`` (same experiment only).
+        progress: tqdm bar on stderr (default: on).
+        shard_size: runs per Parquet shard.
+    """
+    from tqdm import tqdm
+
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    out = Path(out) if out is not None else Path("results") / exp.name
+    if shard_size < 1:
+        raise SweepError("shard size must be at least 1")
+    info, resuming = _prepare_out(exp, out, resume)
+    command = command if command is not None else " ".join(["coalitionsim"] + sys.argv[1:])
+
+    if resuming:
+        _clean_partial(out)
+        done, counts = completed_runs(out, exp.n_runs)
+        if counts["duplicates"]:
+            echo(f"warning: {counts['duplicates']} runs appear twice in {out}/runs")
+        existing = [_part_number(p) for p in shards(out) + shards(out, "timeseries")]
+        next_part = max(existing) + 1 if existing else 0
+    else:
+        done, counts = np.zeros(exp.n_runs, dtype=bool), {"failed": 0, "not_applicable": 0}
+        next_part = 0
+
+    n_done_before = int(done.sum())
+    failed, not_applicable = counts["failed"], counts["not_applicable"]
+    pending = exp.n_runs - n_done_before
+    batch_common = dict(key=exp.hash, base=exp.base, label=exp.scenario_label,
+                        outputs=tuple(exp.spec.outputs) if exp.spec.outputs is not None else None,
+                        timeseries=exp.spec.timeseries)
+    writer = None
+    session = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+               "resumed_with": n_done_before}
+    t0 = time.perf_counter()
+    ran = 0
+    executor_desc = ""
+    status = "interrupted"
+    if progress is None:
+        progress = True
+    tty = sys.stderr.isatty()
+    bar = None
+    try:
+        with make_executor(workers if pending else 1, scheduler if pending else None, echo=echo) as ex:
+            if not resuming:  # only now: a bad folder or scheduler leaves nothing behind
+                out.mkdir(parents=True, exist_ok=True)
+                _atomic_parquet(_design_frame(exp), out / "design.parquet")
+                _atomic_json(_manifest(exp, command), out / MANIFEST)
+            writer = ShardWriter(out, shard_size, flush_seconds, next_part)
+            executor_desc = ex.description
+            session["executor"] = executor_desc
+            echo(f"{exp.name}: {exp.n_runs} runs ({exp.n_points} design points x {len(exp.forms)} forms x "
+                 f"{exp.spec.replications} replications), {pending} to do, on {executor_desc}; results in {out}")
+            bar = tqdm(total=exp.n_runs, initial=n_done_before, unit="run", desc=exp.name, disable=not progress,
+                       mininterval=0.5 if tty else 10, dynamic_ncols=True, file=sys.stderr)
+            size = max(1, min(16, pending // (ex.slots * 8) if ex.slots > 1 else 1))
+            window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
+            jobs = iter_jobs(exp, skip=done)
+            in_flight: set[cf.Future] = set()
+            exhausted = False
+            while True:
+                while not exhausted and len(in_flight) < window:
+                    chunk = []
+                    for job in jobs:
+                        chunk.append(job)
+                        if len(chunk) >= size:
+                            break
+                    if not chunk:
+                        exhausted = True
+                        break
+                    in_flight.add(ex.executor.submit(run_batch, Batch(jobs=tuple(chunk), **batch_common)))
+                if not in_flight:
+                    break
+                finished, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    for row, series in future.result():
+                        writer.add(row, series)
+                        ran += 1
+                        failed += row["status"] == "failed"
+                        not_applicable += row["status"] == "not_applicable"
+                        bar.update()
+                    bar.set_postfix_str(f"failed {failed}", refresh=False)
+            writer.flush()
+            status = "complete"
+    finally:
+        if bar is not None:
+            bar.close()
+        if writer is not None:  # (None: the executor could not start and nothing was written)
+            writer.flush()
+            _close_manifest(out, session, status, n_done_before + ran, exp.n_runs, failed, not_applicable, t0, ran)
+    seconds = time.perf_counter() - t0
+    return SweepResult(out=out, planned=exp.n_runs, done=n_done_before + ran, failed=failed,
+                       not_applicable=not_applicable, ran_now=ran, seconds=seconds, executor=executor_desc)
+
+
+def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done: int, n_runs: int, failed: int,
+                    not_applicable: int, t0: float, ran: int) -> None:
+    """Record this session (what ran, how long, how it ended) and the totals in the manifest."""
+    session.update(ended=datetime.now(timezone.utc).isoformat(timespec="seconds"), ran=ran,
+                   seconds=round(time.perf_counter() - t0, 3), status=status)
+    info = json.loads((out / MANIFEST).read_text())
+    info["sessions"] = info.get("sessions", []) + [session]
+    info["status"] = "complete" if total_done == n_runs else status
+    info.update(runs_done=total_done, runs_failed=failed, runs_not_applicable=not_applicable)
+    _atomic_json(info, out / MANIFEST)
+
+
+__all__ = ["ExperimentError", "SweepError", "SweepResult", "load_runs", "load_timeseries", "run_batch", "sweep"]
