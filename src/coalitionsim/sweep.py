@@ -47,6 +47,7 @@ from .scenario import Scenario, apply_overrides, scenario_from_dict
 DEFAULT_SHARD_SIZE = 128
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
+DASK_CONNECT_TIMEOUT = "10s"
 
 
 class SweepError(ValueError):
@@ -102,8 +103,37 @@ def _scenario(batch: Batch, overrides: tuple[str, ...]) -> Scenario:
     return sc
 
 
+def _agent_id_registry() -> dict | None:
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    return ids if isinstance(ids, dict) else None
+
+
+def _release_models(before: set[int], failed: bool) -> None:
+    """Work around Mesa 3.3's leak (mesa#3179, fixed upstream in #3180): the class attribute
+    ``Agent._ids`` keeps every model ever built alive. Drop the models this run built once they are done,
+    so a worker's memory stays flat however many runs it does."""
+    from .model import AreaDevelopmentModel
+
+    ids = _agent_id_registry()
+    if ids is None:
+        return
+    for model in [m for m in ids if id(m) not in before and isinstance(m, AreaDevelopmentModel)]:
+        if failed or model.steps >= model.scenario.simulation.horizon_quarters:
+            ids.pop(model, None)
+
+
 def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """One run as a summary row (and its series); an exception is caught and recorded in the row."""
+    ids = _agent_id_registry()
+    before = {id(m) for m in ids} if ids is not None else set()
+    row, series = _run_one(batch, job)
+    _release_models(before, failed=row["status"] == "failed")
+    return row, series
+
+
+def _run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
     from .governance import load_all
 
     row: dict[str, Any] = {
@@ -215,7 +245,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         description = f"Dask LocalCluster, {n} workers"
     else:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as err:
             raise SweepError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})") from None
         description = f"Dask scheduler {scheduler}"

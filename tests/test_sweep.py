@@ -1,0 +1,430 @@
+"""Batch sweeps (issue 3): designs, executors, result store, resume after SIGKILL, failures, memory, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalitionsim.cli import main
+from coalitionsim.experiment import ExperimentError, load_experiment
+from coalitionsim.runner import replication_seeds
+from coalitionsim.sweep import SweepError, load_runs, load_timeseries, shards, sweep
+
+REPO = Path(__file__).resolve().parents[1]
+
+GRID = """
+[experiment]
+name = "t"
+forms = ["sok", "framework_organic"]
+design = "grid"
+replications = 2
+seed = 7
+outputs = ["realisation_share", "years_to_agreement", "free_riding_index", "public_deficit"]
+timeseries = {timeseries}
+set = ["simulation.horizon_quarters={horizon}"]
+
+[[factors]]
+path = "ownership.municipal_land_share"
+levels = {levels}
+
+[[factors]]
+path = "behaviour.concession_rate"
+levels = [0.1, 0.3]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def grid(tmp_path: Path, horizon: int = 8, levels: str = "[0.2, 0.5]", timeseries: bool = False,
+         name: str = "exp.toml") -> Path:
+    return write(tmp_path, GRID.format(horizon=horizon, levels=levels, timeseries=str(timeseries).lower()), name)
+
+
+def comparable(df: pd.DataFrame) -> pd.DataFrame:
+    """Run rows without the one column that legitimately differs between executions (wall time)."""
+    return df.drop(columns=["duration_s"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- designs and seeds
+
+
+def test_grid_design_seeds_and_run_ids(tmp_path):
+    exp = load_experiment(grid(tmp_path, levels="[0.2, 0.33, 0.5]"))
+    assert exp.n_points == 6 and exp.n_runs == 6 * 2 * 2
+    assert exp.seeds == replication_seeds(7, 2)
+    res = sweep(exp, workers=1, out=tmp_path / "out", progress=False)
+    runs = load_runs(res.out)
+    assert res.complete and len(runs) == exp.n_runs and runs["run_id"].is_unique
+    assert list(runs["run"]) == list(range(exp.n_runs))
+    # common random numbers: replication r has the same seed at every design point and form
+    assert (runs.groupby("replication")["seed"].nunique() == 1).all()
+    assert sorted(runs["seed"].unique()) == sorted(exp.seeds)
+    # the factor values are the design's, and the model saw them
+    assert set(runs["ownership.municipal_land_share"]) == {0.2, 0.33, 0.5}
+    info = json.loads((res.out / "manifest.json").read_text())
+    assert info["experiment_hash"] == exp.hash and info["seeds"] == exp.seeds
+    assert info["design"]["runs"] == exp.n_runs and info["status"] == "complete"
+    assert {"SALib", "dask", "mesa", "python"} <= set(info["versions"])
+    assert info["problem"]["names"] == ["ownership.municipal_land_share", "behaviour.concession_rate"]
+
+
+@pytest.mark.parametrize("design,samples,points", [("lhs", 5, 5), ("morris", 3, 3 * 4), ("sobol", 4, 4 * 5)])
+def test_sampled_designs_sizes_kinds_and_reproducibility(tmp_path, design, samples, points):
+    text = f"""
+[experiment]
+name = "s"
+forms = ["sok"]
+design = "{design}"
+samples = {samples}
+seed = 3
+[[factors]]
+path = "behaviour.concession_rate"
+min = 0.05
+max = 0.4
+[[factors]]
+path = "behaviour.dropout_quarters"
+min = 2
+max = 8
+kind = "int"
+[[factors]]
+path = "instruments.process_director"
+kind = "bool"
+"""
+    a = load_experiment(write(tmp_path, text))
+    b = load_experiment(write(tmp_path, text, "again.toml"))
+    assert a.n_points == points and a.n_runs == points
+    pd.testing.assert_frame_equal(a.design, b.design)  # the sampler is seeded
+    d = a.design
+    assert d["behaviour.concession_rate"].between(0.05, 0.4).all()
+    assert d["behaviour.dropout_quarters"].map(type).eq(int).all() and d["behaviour.dropout_quarters"].between(2, 8).all()
+    assert d["instruments.process_director"].map(type).eq(bool).all()
+    assert a.raw.shape == (points, 3)
+
+
+def test_example_experiments_load_with_their_stated_size():
+    quick = load_experiment(REPO / "experiments" / "quick.toml")
+    assert quick.n_runs == 16
+    morris = load_experiment(REPO / "experiments" / "morris_behaviour.toml")
+    assert morris.spec.design == "morris" and len(morris.factors) == 21 and morris.n_runs == 2200
+    assert "2,200 runs" in (REPO / "experiments" / "morris_behaviour.toml").read_text()
+    assert sum(f.path.startswith("behaviour.") for f in morris.factors) == 17
+
+
+# --------------------------------------------------------------------------- executors
+
+
+@pytest.mark.slow
+def test_serial_processes_and_dask_give_identical_results(tmp_path):
+    exp = load_experiment(grid(tmp_path, horizon=12, timeseries=True))
+    serial = sweep(exp, workers=1, out=tmp_path / "serial", progress=False, shard_size=3)
+    procs = sweep(exp, workers=2, out=tmp_path / "procs", progress=False, shard_size=3)
+    dask = sweep(exp, workers=2, scheduler="local", out=tmp_path / "dask", progress=False, shard_size=3)
+    assert serial.executor == "serial" and "processes" in procs.executor and "Dask" in dask.executor
+    ref = comparable(load_runs(serial.out))
+    assert len(ref) == exp.n_runs and (ref["status"] == "ok").all()
+    for other in (procs, dask):
+        pd.testing.assert_frame_equal(ref, comparable(load_runs(other.out)))
+        pd.testing.assert_frame_equal(load_timeseries(serial.out), load_timeseries(other.out))
+    ts = load_timeseries(serial.out)
+    assert len(ts) == exp.n_runs * 13 and set(ts["run_id"]) == set(ref["run_id"])
+    # batched shards, not one file per run
+    assert len(shards(serial.out)) == -(-exp.n_runs // 3)
+
+
+# --------------------------------------------------------------------------- resume after SIGKILL
+
+
+@pytest.mark.slow
+def test_sigkilled_sweep_resumes_to_exactly_the_planned_runs(tmp_path):
+    text = GRID.format(horizon=12, levels="[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]", timeseries="false")
+    exp_path = write(tmp_path, text.replace("replications = 2", "replications = 4"))  # 112 runs
+    exp = load_experiment(exp_path)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "coalitionsim", "sweep", str(exp_path), "--out", str(out), "--workers", "2",
+           "--shard-size", "4"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not shards(out) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert shards(out), "no shard was written"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    done_before = len(load_runs(out))
+    assert 0 < done_before < exp.n_runs, "the sweep should have been killed part-way"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+
+    resumed = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    runs = load_runs(out)
+    assert len(runs) == exp.n_runs and runs["run_id"].is_unique
+    assert not list(out.rglob("*.tmp"))
+    info = json.loads((out / "manifest.json").read_text())
+    assert info["status"] == "complete" and info["runs_done"] == exp.n_runs
+    assert info["sessions"][-1]["resumed_with"] >= done_before
+
+    reference = sweep(exp, workers=1, out=tmp_path / "reference", progress=False)
+    pd.testing.assert_frame_equal(comparable(load_runs(reference.out)), comparable(runs))
+
+
+def test_resume_of_a_complete_sweep_runs_nothing(tmp_path):
+    exp = load_experiment(grid(tmp_path))
+    sweep(exp, workers=1, out=tmp_path / "o", progress=False, shard_size=5)
+    before = sorted(p.name for p in shards(tmp_path / "o"))
+    again = sweep(exp, workers=1, out=tmp_path / "o", resume=True, progress=False)
+    assert again.ran_now == 0 and again.complete
+    assert sorted(p.name for p in shards(tmp_path / "o")) == before
+
+
+def test_resume_cleans_partial_files(tmp_path):
+    exp = load_experiment(grid(tmp_path, timeseries=True))
+    out = tmp_path / "o"
+    sweep(exp, workers=1, out=out, progress=False, shard_size=5)
+    # simulate a kill between the series shard and the runs shard, and a half-written tmp file
+    last = shards(out)[-1]
+    lost = len(pd.read_parquet(last))
+    last.unlink()
+    (out / "runs" / ".part-00009.parquet.tmp").write_bytes(b"half")
+    res = sweep(exp, workers=1, out=out, resume=True, progress=False, shard_size=5)
+    assert res.ran_now == lost and res.complete
+    runs, ts = load_runs(out), load_timeseries(out)
+    assert runs["run_id"].is_unique and len(runs) == exp.n_runs
+    assert len(ts) == exp.n_runs * 9 and not ts.duplicated(["run", "step"]).any()
+    assert not list(out.rglob("*.tmp"))
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path):
+    """A test-only governance form raises inside the model for one factor level."""
+    from coalitionsim.governance.base import REGISTRY, register
+    from coalitionsim.governance.sok import SOK
+
+    @register
+    class Exploding(SOK):
+        name = "exploding_test"
+        title = "test form that raises for high concession rates"
+
+        def step(self) -> None:
+            if self.model.scenario.behaviour.concession_rate > 0.2 and self.model.steps == 3:
+                raise RuntimeError("boom at quarter 3")
+            super().step()
+
+    try:
+        text = GRID.format(horizon=8, levels="[0.2, 0.5]", timeseries="true").replace(
+            'forms = ["sok", "framework_organic"]', 'forms = ["sok", "exploding_test"]')
+        exp = load_experiment(write(tmp_path, text))
+        res = sweep(exp, workers=1, out=tmp_path / "o", progress=False)
+    finally:
+        REGISTRY.pop("exploding_test", None)
+    runs = load_runs(res.out)
+    failed = runs[runs["status"] == "failed"]
+    assert res.complete and len(runs) == exp.n_runs
+    assert res.failed == len(failed) == 4  # 2 land shares x 2 replications at concession_rate 0.3
+    assert (failed["form"] == "exploding_test").all() and (failed["behaviour.concession_rate"] == 0.3).all()
+    assert (failed["error"] == "RuntimeError: boom at quarter 3").all()
+    assert failed["traceback"].str.contains("boom at quarter 3").all()
+    assert failed["realisation_share"].isna().all()
+    ok = runs[runs["status"] == "ok"]
+    assert len(ok) == exp.n_runs - 4 and ok["realisation_share"].notna().all() and ok["error"].isna().all()
+    assert set(load_timeseries(res.out)["run_id"]) == set(ok["run_id"])  # no series for failed runs
+    assert json.loads((res.out / "manifest.json").read_text())["runs_failed"] == 4
+
+
+def test_a_form_not_applicable_at_a_design_point_is_recorded(tmp_path):
+    text = GRID.format(horizon=8, levels="[0.0, 0.5]", timeseries="false").replace(
+        'forms = ["sok", "framework_organic"]', 'forms = ["tender"]')
+    res = sweep(load_experiment(write(tmp_path, text)), workers=1, out=tmp_path / "o", progress=False)
+    runs = load_runs(res.out)
+    na = runs[runs["status"] == "not_applicable"]
+    assert len(na) == 4 and (na["ownership.municipal_land_share"] == 0.0).all()
+    assert na["error"].str.contains("owns no land").all() and res.not_applicable == 4
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _peak_traced(tmp_path: Path, reps: int, name: str) -> int:
+    text = f"""
+[experiment]
+name = "mem"
+forms = ["sok", "framework_organic"]
+replications = {reps}
+timeseries = true
+set = ["simulation.horizon_quarters=4"]
+[[factors]]
+path = "behaviour.concession_rate"
+levels = [0.1, 0.3]
+"""
+    exp = load_experiment(write(tmp_path, text, f"{name}.toml"))
+    tracemalloc.start()
+    try:
+        sweep(exp, workers=1, out=tmp_path / name, progress=False, shard_size=16)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_as_runs_grow(tmp_path):
+    _peak_traced(tmp_path, 2, "warm")  # imports and caches
+    small = _peak_traced(tmp_path, 10, "small")  # 40 runs
+    large = _peak_traced(tmp_path, 40, "large")  # 160 runs
+    assert len(load_runs(tmp_path / "large")) == 160
+    # results stream to shards: four times the runs must not mean four times the memory
+    assert large - small < 0.25 * small + 2_000_000, (small, large)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD = {
+    "unknown key": ("[experiment]\nname='x'\ncolour='red'\n", "experiment.colour: unknown key"),
+    "bad design": ("[experiment]\nname='x'\ndesign='random'\n", "experiment.design"),
+    "unknown form": ("[experiment]\nname='x'\nforms=['pps']\n", "unknown form 'pps'"),
+    "not toml": ("[experiment\nname='x'\n", "not valid TOML"),
+    "no name": ("[experiment]\nforms=['sok']\n", "experiment.name: Field required"),
+    "grid without levels": ("[experiment]\nname='x'\n[[factors]]\npath='behaviour.concession_rate'\nmin=0\nmax=1\n",
+                            "factors[0] (behaviour.concession_rate): a grid design needs levels"),
+    "level out of range": ("[experiment]\nname='x'\n[[factors]]\npath='ownership.municipal_land_share'\n"
+                           "levels=[0.2, 1.5]\n", "factors[0] (ownership.municipal_land_share = 1.5)"),
+    "unknown path": ("[experiment]\nname='x'\n[[factors]]\npath='behaviour.patience'\nlevels=[1]\n",
+                     "unknown key behaviour.patience"),
+    "range out of bounds": ("[experiment]\nname='x'\ndesign='lhs'\nsamples=4\n[[factors]]\n"
+                            "path='behaviour.concession_rate'\nmin=0.1\nmax=2\n", "factors[0] (behaviour.concession_rate = 2.0)"),
+    "sobol not power of two": ("[experiment]\nname='x'\ndesign='sobol'\nsamples=100\n[[factors]]\n"
+                               "path='behaviour.concession_rate'\nmin=0.1\nmax=0.2\n", "try 128"),
+    "morris without samples": ("[experiment]\nname='x'\ndesign='morris'\n[[factors]]\n"
+                               "path='behaviour.concession_rate'\nmin=0.1\nmax=0.2\n", "needs samples"),
+    "min above max": ("[experiment]\nname='x'\ndesign='lhs'\nsamples=3\n[[factors]]\n"
+                      "path='behaviour.concession_rate'\nmin=0.3\nmax=0.2\n", "min must be below max"),
+    "bad set": ("[experiment]\nname='x'\nset=['simulation.horizon_quarters=1']\n", "experiment.set"),
+    "unknown scenario": ("[experiment]\nname='x'\nscenario='atlantis'\n", "experiment.scenario"),
+    "unknown output": ("[experiment]\nname='x'\noutputs=['happiness']\n", "unknown summary column 'happiness'"),
+    "combination breaks a rule": ("[experiment]\nname='x'\n[[factors]]\npath='ownership.municipal_land_share'\n"
+                                  "levels=[0.3, 0.7]\n[[factors]]\npath='ownership.corporation_land_share'\n"
+                                  "levels=[0.14, 0.25]\n", "design point 3"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_experiment_files_one_line_exit_2_nothing_written(tmp_path, capsys, case):
+    text, expected = BAD[case]
+    path = write(tmp_path, text)
+    out = tmp_path / "results"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err, err
+    assert expected in err, err
+    assert str(path) in err
+    assert not out.exists()
+
+
+def test_missing_experiment_file(tmp_path, capsys):
+    assert main(["sweep", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "r")]) == 2
+    assert "no such experiment file" in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+def test_refuses_existing_folder_and_foreign_resume(tmp_path, capsys):
+    path = grid(tmp_path)
+    out = tmp_path / "o"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    other = grid(tmp_path, levels="[0.2, 0.6]", name="other.toml")  # a different experiment
+    assert main(["sweep", str(other), "--out", str(out), "--resume", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "different experiment" in err
+    # comments and layout do not change the experiment's identity
+    same = write(tmp_path, "# a comment\n" + path.read_text(), "same.toml")
+    assert main(["sweep", str(same), "--out", str(out), "--resume", "--workers", "1"]) == 0
+
+
+def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("coalitionsim.sweep.DASK_CONNECT_TIMEOUT", "1s")
+    out = tmp_path / "o"
+    with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
+        sweep(grid(tmp_path), scheduler="tcp://127.0.0.1:1", out=out, progress=False)
+    assert not out.exists()
+
+
+def test_python_api_accepts_a_path_and_rejects_bad_files(tmp_path):
+    with pytest.raises(ExperimentError):
+        sweep(write(tmp_path, "[experiment]\nname='x'\ndesign='nope'\n"), out=tmp_path / "o")
+    res = sweep(grid(tmp_path), workers=1, out=tmp_path / "o", progress=False)
+    assert res.complete and res.planned == 16
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def test_analyze_grid_tables_and_figures(tmp_path, capsys):
+    res = sweep(load_experiment(grid(tmp_path, horizon=12)), workers=1, out=tmp_path / "o", progress=False)
+    assert main(["analyze", str(res.out)]) == 0
+    text = capsys.readouterr().out
+    assert "ownership.municipal_land_share" in text and "median [90% interval]" in text
+    a = res.out / "analysis"
+    table = pd.read_csv(a / "factor_summary.csv")
+    assert set(table["factor"]) == {"ownership.municipal_land_share", "behaviour.concession_rate"}
+    assert {"realisation_share_median", "realisation_share_p5", "realisation_share_p95"} <= set(table.columns)
+    assert (table["runs"] == 4).all()
+    for metric in ("realisation_share", "free_riding_index"):
+        assert (a / f"main_effects_{metric}.png").stat().st_size > 5000
+
+
+@pytest.mark.parametrize("design,samples", [("morris", 4), ("sobol", 8)])
+def test_analyze_sensitivity_indices(tmp_path, capsys, design, samples):
+    text = f"""
+[experiment]
+name = "sa"
+forms = ["sok", "framework_organic"]
+design = "{design}"
+samples = {samples}
+replications = 2
+seed = 11
+outputs = ["realisation_share", "free_riding_index"]
+set = ["simulation.horizon_quarters=8"]
+[[factors]]
+path = "behaviour.free_rider_share"
+min = 0.0
+max = 0.8
+[[factors]]
+path = "behaviour.conditional_slope"
+min = 0.3
+max = 1.2
+"""
+    res = sweep(load_experiment(write(tmp_path, text)), workers=1, out=tmp_path / "o", progress=False)
+    assert main(["analyze", str(res.out)]) == 0
+    out = capsys.readouterr().out
+    assert "mean over its 2 replications" in out
+    table = pd.read_csv(res.out / "analysis" / f"{design}.csv")
+    cols = ({"mu", "mu_star", "mu_star_conf", "sigma", "sigma_conf"} if design == "morris"
+            else {"S1", "S1_conf", "ST", "ST_conf"})
+    assert cols <= set(table.columns) and (table["replications_averaged"] == 2).all()
+    fr = table[table["output"] == "free_riding_index"]
+    assert set(fr["form"]) == {"sok", "framework_organic"} and len(fr) == 4
+    key = "mu_star" if design == "morris" else "ST"
+    assert np.isfinite(fr[key]).all() and (fr[f"{key}_conf"] >= 0).all()
+    assert (res.out / "analysis" / f"{design}_free_riding_index.png").is_file()
+
+
+def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "not a sweep folder" in capsys.readouterr().err
