@@ -53,6 +53,7 @@ class Plot:
     permit_delay: int = 0  # quarters added by objections
     objections: int = 0
     original_owner_type: str = ""
+    route: str = "none"  # how it got its development right: tender | agreement | plan | none
     land_paid: bool = False  # bought in a tender or allotment: the price is sunk
     build_obligation: bool = False  # bouwplicht from a tender award
     stalled_quarters: int = 0
@@ -126,6 +127,10 @@ class Area:
     def gate_open(self, subarea: str) -> bool:
         """No completion before the gating tasks that serve this sub-area are delivered."""
         return all(t.delivered for t in self.tasks if t.spec.gate and subarea in t.beneficiary_subareas)
+
+    def gate_secured(self, subarea: str) -> bool:
+        """The gating tasks for this sub-area are at least funded and under way: safe to start building."""
+        return all(t.delivery_started is not None for t in self.tasks if t.spec.gate and subarea in t.beneficiary_subareas)
 
     def uplift(self, plot: Plot) -> float:
         return sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))

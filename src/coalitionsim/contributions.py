@@ -141,7 +141,9 @@ class Contributions:
             if ask <= 1e-12:
                 continue
             owner = plot.owner
-            if self.enforced(plot):
+            if owner is m.municipality:
+                pay = min(ask, max(0.0, m.municipality.budget_left))  # the council's budget is the limit
+            elif self.enforced(plot):
                 pay = ask
             else:
                 self.voluntary_asked += ask

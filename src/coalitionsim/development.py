@@ -62,7 +62,8 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
             model.apply_for_permit(plot)
     elif plot.status in (Status.PERMITTED, Status.STALLED):
         inv = investment(model, plot)
-        go = m >= threshold or (plot.build_obligation and m >= 0)
+        # nobody starts in a sub-area whose access (gate) is not yet funded: the homes could not be delivered
+        go = (m >= threshold or (plot.build_obligation and m >= 0)) and model.area.gate_secured(plot.subarea)
         if go and owner.can_finance(plot, inv) and model.absorb(plot):
             model.start_construction(plot, inv)
             return

@@ -88,6 +88,7 @@ class TenderPool:
             self.pool.remove(plot)
             transfer(m, plot, winner, bid)
             plot.build_obligation = m.scenario.instruments.build_obligation
+            plot.route = "tender"
             self.form.sign([plot], contract=True)
             self.awards += 1
             m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)")
@@ -96,15 +97,19 @@ class TenderPool:
 
 
 def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:
-    """Close a purchase negotiation: signed sellers sell at inbrengwaarde plus the mandate; the rest
-    keep their land (or face expropriation when the scenario allows it)."""
+    """Close a purchase negotiation: signed sellers sell at inbrengwaarde plus the mandate, unless a
+    developer earns more by developing the plot itself; the rest keep their land (or face expropriation
+    when the scenario allows it)."""
     m = model
     ins = m.scenario.instruments
     kept = []
     for plot in plots:
         party = next(p for p in neg.parties if p.owner is plot.owner)
         price = plot.existing_use_value * (1 + m.scenario.municipality.mandate)
-        if party.signed and m.municipality.can_spend(price):
+        # a developer values its land at what developing it would earn (zelfrealisatie), not at its
+        # existing use; below that it keeps the plot unless it is expropriated
+        keeps_for_itself = plot.owner.developing and land_bid(m, plot, plot.owner) > price
+        if party.signed and not keeps_for_itself and m.municipality.can_spend(price):
             transfer(m, plot, m.municipality, price)
             plot.land_paid = False
             pool.add([plot])

@@ -146,7 +146,7 @@ def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
             "plot": p.plot_id, "subarea": p.subarea, "owner": p.owner.name,
             "owner_type": p.original_owner_type, "homes": p.homes,
             "homes_social": seg["social"], "homes_mid": seg["mid"], "homes_market": seg["market"],
-            "status": p.status.value,
+            "status": p.status.value, "route": p.route,
             "step_agreement": p.step_agreement, "step_permit_application": p.step_permit_application,
             "step_permit": p.step_permit, "step_construction_start": p.step_construction_start,
             "step_completion": p.step_completion, "step_withdrawal": p.step_withdrawal,

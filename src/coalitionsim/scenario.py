@@ -165,7 +165,7 @@ def _default_tasks() -> list[CollectiveTask]:
                        delivery_quarters=6),
         CollectiveTask(name="mobiliteitshub", cost=18, kind="collective", uplift=0.03, delivery_quarters=6),
         CollectiveTask(name="energiesysteem (heat network)", cost=24, kind="collective", uplift=0.02,
-                       delivery_quarters=6, resident_ask=0.006),
+                       delivery_quarters=6, resident_ask=0.004),
         CollectiveTask(name="school en park", cost=20, kind="collective", uplift=0.03, delivery_quarters=8),
         CollectiveTask(name="gebiedsorganisatie en programmering", cost=0.3, kind="collective", recurring=True,
                        absorption_boost=0.2, delivery_quarters=0),
@@ -420,6 +420,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str = "s
         for i, key in enumerate(keys):
             here = ".".join(keys[: i + 1])
             if isinstance(node, list):
+                if not node:
+                    raise ScenarioError(f"--set {text}: {'.'.join(keys[:i])} is an empty list; add items in a scenario file")
                 if not key.isdigit() or int(key) >= len(node):
                     raise ScenarioError(f"--set {text}: {here} is not a list index (0..{len(node) - 1})")
                 key = int(key)

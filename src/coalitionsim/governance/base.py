@@ -65,6 +65,10 @@ class GovernanceForm(ABC):
         for plot in plots:
             if plot.step_agreement is None:
                 plot.step_agreement = step
+            if plot.route in ("none", "plan") and contract:
+                plot.route = "agreement"
+            elif plot.route == "none":
+                plot.route = "plan"
             plot.in_agreement = plot.in_agreement or contract
             plot.contract_contributions = plot.contract_contributions or contract
             if plot.owner.developing and plot.original_owner_type != "corporation":
