@@ -152,6 +152,25 @@ def analyze_command(folder: Path) -> None:
         raise InputError(str(err)) from None
 
 
+@cli.command("app")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
+              help="Port to serve on (0: any free port).")
+@click.option("--host", default="localhost", show_default=True, help="Host to listen on.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+def app_command(port: int, host: str, no_browser: bool) -> None:
+    """The browser app: pick a scenario and a form, set the levers, step or play, compare two forms."""
+    from .app import AppUnavailable, free_port, serve
+
+    port = port or free_port()
+    click.echo(f"coalitionsim app on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    try:
+        code = serve(host=host, port=port, open_browser=not no_browser)
+    except AppUnavailable as err:
+        raise click.ClickException(str(err)) from None
+    if code:
+        raise click.ClickException(f"the app server stopped with exit code {code}")
+
+
 def _fmt_years(x: float, horizon: float) -> str:
     return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
 

@@ -1,0 +1,393 @@
+"""What the app shows, as HTML and SVG strings built from a model.
+
+Nothing here imports solara: :mod:`coalitionsim.app.components` wraps these builders into components.
+Charts are inline SVG (see :mod:`.svgchart`), the plot map, the event log and the glossary are HTML, all
+with English tooltips (``title``) on the Dutch terms. Everything works offline: no JavaScript chart library
+is loaded in the browser, and a redraw after a step costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from ..area import Status
+from ..metrics import GROUPS
+from .svgchart import Chart
+
+if TYPE_CHECKING:
+    from ..model import AreaDevelopmentModel
+
+# ------------------------------------------------------------------ vocabulary (Dutch term, English gloss)
+STATUS_STYLE: dict[str, tuple[str, str, str]] = {  # status -> (colour, Dutch, English)
+    Status.HELD.value: ("#d9d9d9", "in bezit", "held: no agreement or plan yet"),
+    Status.AGREED.value: ("#c6dbef", "in overeenkomst / plan", "in an agreement, award or adopted plan"),
+    Status.PERMIT_PROCEDURE.value: ("#fee391", "vergunningprocedure", "permit procedure running"),
+    Status.PERMITTED.value: ("#fdae6b", "vergund", "permit granted, not started"),
+    Status.CONSTRUCTION.value: ("#6baed6", "in aanbouw", "under construction"),
+    Status.COMPLETED.value: ("#31a354", "opgeleverd", "completed"),
+    Status.STALLED.value: ("#de2d26", "stilgevallen", "stalled: permitted but paused"),
+    Status.WITHDRAWN.value: ("#525252", "teruggetrokken", "withdrawn"),
+}
+
+OWNER_STYLE: dict[str, tuple[str, str, str, str]] = {  # type -> (colour, letter, Dutch, English)
+    "municipality": ("#7b3294", "G", "gemeente", "municipality"),
+    "developer": ("#e66101", "O", "ontwikkelaar", "project developer"),
+    "corporation": ("#0571b0", "C", "woningcorporatie", "housing corporation"),
+    "landowner": ("#4d4d4d", "E", "particuliere eigenaar", "passive owner (does not develop)"),
+}
+
+EVENT_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, Dutch, English)
+    "negotiation": ("#6a51a3", "onderhandeling", "negotiation rounds open or go on"),
+    "escalation": ("#cb181d", "escalatie", "escalation to the steering group (stuurgroep)"),
+    "agreement": ("#238b45", "overeenkomst", "agreement reached (SOK, GEM, sub-area agreement)"),
+    "plan": ("#2171b5", "plan / ontwikkelkader", "plan or framework adopted"),
+    "tender": ("#08519c", "aanbesteding", "public tender: preparation, bids, award"),
+    "permit": ("#d94801", "vergunning", "permit"),
+    "start": ("#4292c6", "bouwstart", "construction starts"),
+    "completion": ("#31a354", "oplevering", "homes completed"),
+    "withdrawal": ("#525252", "terugtrekking", "an owner withdraws a plot"),
+    "objection": ("#fd8d3c", "zienswijze / bezwaar", "objection by residents (delays the procedure)"),
+    "dropout": ("#a50f15", "afhaker", "drop-out: willing but unable for too long"),
+    "rijk": ("#005a32", "Rijksbijdrage", "a tranche of the Rijk gebiedsbudget (central-government area budget)"),
+    "council": ("#54278f", "gemeenteraadsverkiezing", "council election: ambitions may change"),
+    "vote": ("#8c6d31", "BIZ/GIZ-stemming", "vote on a business or area investment zone"),
+    "task": ("#006d2c", "gebiedsopgave", "area-wide collective task funded or delivered"),
+    "land": ("#7f2704", "grondverwerving", "land purchase or expropriation (onteigening)"),
+}
+
+GROUP_STYLE: dict[str, tuple[str, str]] = {  # group -> (colour, Dutch label)
+    "municipality": ("#7b3294", "gemeente"),
+    "developers": ("#e66101", "ontwikkelaars"),
+    "corporations": ("#0571b0", "corporaties"),
+    "residents": ("#1b7837", "bewoners"),
+    "rijk": ("#b2182b", "Rijk"),
+}
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("gebiedsontwikkeling", "area development: many parties developing one area together"),
+    ("deelgebied", "sub-area of the development area"),
+    ("kavel", "plot"),
+    ("draagvlak", "support, willingness (0..1)"),
+    ("draagkracht", "capacity to carry one's part: money, time, knowledge (0..1; 1 = can carry it)"),
+    ("beslisboom", "the NOVEX guide's decision tree for choosing a governance form"),
+    ("tender", "public tender of municipal land; the award binds programme and payments"),
+    ("SOK", "samenwerkingsovereenkomst: a co-operation agreement among owners and the municipality"),
+    ("GEM", "grondexploitatiemaatschappij: a joint land-development company (PPS) that pools land and risk"),
+    ("ontwikkelkader", "public framework: plan plus cost-recovery rules; owners develop within it"),
+    ("kostenverhaal", "public cost recovery: developing owners pay towards public works at permit"),
+    ("fonds bovenwijks", "fund for works that serve more than the area"),
+    ("verevening", "equalisation of profits and losses across plots"),
+    ("kettingbeding", "chain clause: obligations pass to every next owner of the property"),
+    ("erfpacht", "ground lease: the municipality stays owner and sets conditions"),
+    ("BIZ", "bedrijveninvesteringszone: business investment zone, compulsory levy after a vote"),
+    ("GIZ", "gebiedsinvesteringszone: a (hypothetical) investment zone for all functions"),
+    ("voorkeursrecht", "municipal pre-emption right on land (against speculation)"),
+    ("onteigening", "expropriation, slow and costly last resort"),
+    ("bouwplicht", "obligation to build within a set time"),
+    ("dubbel toetsen", "check capacity (draagkracht) as well as support before asking"),
+    ("zienswijze / bezwaar / beroep", "view, objection, appeal: the stages residents can object in"),
+    ("gebiedsbudget", "the Rijk's budget for the area, paid in tranches"),
+    ("inbrengwaarde", "existing-use value of a plot brought into the development"),
+    ("stuurgroep", "steering group that can cut a knot after escalation"),
+    ("afhaker", "drop-out: someone who gives up because the ask exceeds their capacity"),
+)
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def term(dutch: str, english: str) -> str:
+    """A Dutch term with its English gloss as tooltip."""
+    return (f'<abbr title="{esc(english)}" style="text-decoration: underline dotted; cursor: help">'
+            f"{esc(dutch)}</abbr>")
+
+
+def quarter_label(step: int) -> str:
+    return f"Q{step} (year {step // 4 + 1})"
+
+
+# ------------------------------------------------------------------ charts (SVG strings)
+FORM_COLOURS = ("#238b45", "#6a51a3")
+
+
+def cumulative(model: AreaDevelopmentModel, attr: str) -> list[int]:
+    """Homes that reached a pipeline date (``step_permit``, ``step_construction_start``, ``step_completion``)
+    by each quarter 0..now, from the plots' own dates."""
+    per_step = [0] * (model.steps + 1)
+    for p in model.area.plots:
+        s = getattr(p, attr)
+        if s is not None and 0 <= s <= model.steps:
+            per_step[s] += p.homes
+    out, total = [], 0
+    for v in per_step:
+        total += v
+        out.append(total)
+    return out
+
+
+def _years_chart(model: AreaDevelopmentModel, ylim: tuple[float, float], title: str, ylabel: str) -> Chart:
+    horizon = model.scenario.simulation.horizon_quarters / 4
+    chart = Chart((0, horizon), ylim, title=title, xlabel="years", ylabel=ylabel)
+    chart.axes()
+    chart.vline(model.steps / 4, colour="#999", tip=f"now: {quarter_label(model.steps)}")
+    return chart
+
+
+def realisation_chart(models: list[AreaDevelopmentModel], title: str | None = None,
+                      test_id: str = "realisation-chart") -> str:
+    """Cumulative homes completed and started (and permitted, for one model) against the plan."""
+    m0 = models[0]
+    planned = m0.area.homes_planned
+    done = m0.area.homes_with(Status.COMPLETED)
+    title = title or f"{done:,} of {planned:,} homes completed by {quarter_label(m0.steps)}"
+    chart = _years_chart(m0, (0, planned * 1.1), title, "homes")
+    chart.hline(planned, label=f"plan: {planned:,} homes")
+    legend = []
+    for i, m in enumerate(models):
+        colour = FORM_COLOURS[i]
+        x = [s / 4 for s in range(m.steps + 1)]
+        if len(models) == 1:
+            permitted = cumulative(m, "step_permit")
+            chart.line(x, permitted, "#fd8d3c", 1.5, "2 2", f"permitted: {permitted[-1]:,} homes")
+            legend.append(("vergund (permitted)", "#fd8d3c", "dash"))
+        started = cumulative(m, "step_construction_start")
+        completed = cumulative(m, "step_completion")
+        chart.line(x, started, colour, 1.5, "5 3", f"{m.form_name}: started {started[-1]:,} homes")
+        chart.line(x, completed, colour, 2.5, "", f"{m.form_name}: completed {completed[-1]:,} homes")
+        legend += [(f"{m.form_name}: bouwstart (started)", colour, "dash"),
+                   (f"{m.form_name}: opgeleverd (completed)", colour, "line")]
+    chart.legend(legend, y=chart.mt + 30)
+    return chart.svg(test_id, m0.steps, "realisation against the plan")
+
+
+def owner_payments(model: AreaDevelopmentModel) -> list[dict[str, Any]]:
+    """Per private owner (current owners of plots): fair share of the area-task costs incurred so far and what
+    its plots paid (enforced and voluntary), M€."""
+    c = model.contributions
+    rows: dict[int, dict[str, Any]] = {}
+    for p in c.private_plots():
+        row = rows.setdefault(p.owner.unique_id, {"owner": p.owner.name, "type": p.original_owner_type,
+                                                  "fair": 0.0, "paid": 0.0, "free_rider": p.owner.free_rider})
+        row["fair"] += c.fair_share_incurred(p)
+        row["paid"] += c.paid_by_plot[p.plot_id]
+    return sorted((r for r in rows.values() if r["fair"] > 0 or r["paid"] > 0), key=lambda r: -r["fair"])
+
+
+def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
+    """Per owner: fair share (grey) and paid (green: about all, orange: at least half, red: less than half)."""
+    rows = owner_payments(model)[:limit]
+    index = model.contributions.free_riding_index()
+    top = max([r["fair"] for r in rows] + [r["paid"] for r in rows] + [1.0])
+    n = max(1, len(rows))
+    chart = Chart((0, top * 1.05), (0, n), title=f"Meeliften (free riding) index {index:.2f}",
+                  xlabel="M€ of area-task costs so far", margin=(130, 14, 28, 72), height=max(220, 100 + 20 * n))
+    chart.axes(yticks=[], grid=True)
+    for i, r in enumerate(rows):
+        yc = n - i - 0.5
+        share = r["paid"] / r["fair"] if r["fair"] > 0 else 1.0
+        colour = "#31a354" if share >= 0.95 else "#fd8d3c" if share >= 0.5 else "#de2d26"
+        tip = (f"{r['owner']} ({OWNER_STYLE.get(r['type'], ('', '', r['type'], ''))[2]}): paid €{r['paid']:.1f} m "
+               f"of a fair share of €{r['fair']:.1f} m ({share:.0%})" + (" — free-rider type" if r["free_rider"] else ""))
+        chart.rect(0, yc - 0.4, r["fair"], yc + 0.4, "#d9d9d9", tip=tip)
+        chart.rect(0, yc - 0.22, r["paid"], yc + 0.22, colour, tip=tip)
+        chart.raw(f'<text x="{chart.ml - 4}" y="{chart.y(yc) + 3.5:.1f}" font-size="10" text-anchor="end">'
+                  f"{esc(r['owner'][:22])}</text>")
+    if not rows:
+        chart.text(top / 2, n / 2, "no area-task costs incurred yet", anchor="middle")
+    chart.legend([("fair share (eerlijk deel)", "#d9d9d9", "line"), ("paid ≥ 95%", "#31a354", "line"),
+                  ("paid ≥ half", "#fd8d3c", "line"), ("paid < half", "#de2d26", "line")],
+                 x=10, y=chart.h - 48, columns=2, width=chart.w - 20)
+    return chart.svg("free-riding-chart", model.steps, "paid against fair share per owner")
+
+
+def support_capacity_chart(model: AreaDevelopmentModel) -> str:
+    """Draagvlak (y) against draagkracht (x): every actor now (small) and each group's mean over time."""
+    thr = model.scenario.behaviour.willing_threshold
+    df = model.datacollector.get_model_vars_dataframe()
+    share = float(df["willing_unable_share"].iloc[-1]) if len(df) else 0.0
+    chart = Chart((0, 1.1), (0, 1.05), title=f"Willing but unable now: {share:.0%} of actors",
+                  xlabel="draagkracht (able to carry its part)", ylabel="draagvlak (willing)")
+    chart.rect(0, thr, 1.0, 1.05, "#fee0d2", 0.7, tip="willing but unable: support without capacity")
+    chart.axes(xticks=[0, 0.2, 0.4, 0.6, 0.8, 1.0], yticks=[0, 0.25, 0.5, 0.75, 1.0])
+    chart.text(0.02, 1.0, "willing but unable", colour="#a50f15", dy=4)
+    chart.hline(thr, colour="#999", dash="4 3")
+    chart.vline(1.0, colour="#999", dash="4 3")
+    legend = []
+    for g in GROUPS:
+        colour, label = GROUP_STYLE[g]
+        for a in model.group_members(g):
+            if not a.dropped_out:
+                chart.point(min(a.draagkracht, 1.08), a.draagvlak, colour, r=2.2, opacity=0.45,
+                            tip=f"{a.name}: draagvlak {a.draagvlak:.2f}, draagkracht {a.draagkracht:.2f}")
+        xs, ys = list(df[f"draagkracht_{g}"].clip(upper=1.08)), list(df[f"draagvlak_{g}"])
+        pairs = [(a, b) for a, b in zip(xs, ys) if math.isfinite(a) and math.isfinite(b)]
+        if pairs:
+            chart.line([a for a, _ in pairs], [b for _, b in pairs], colour, 1, "", f"{label}: path over time")
+            a, b = pairs[-1]
+            chart.point(a, b, colour, r=5.5, stroke="black",
+                        tip=f"{label} ({g}) mean now: draagvlak {b:.2f}, draagkracht {a:.2f}")
+            legend.append((label, colour, "dot"))
+    chart.legend(legend, x=chart.ml + 8, y=chart.h - chart.mb - 34, columns=3)
+    return chart.svg("support-capacity-chart", model.steps, "draagvlak against draagkracht per actor group")
+
+
+def trust_chart(models: list[AreaDevelopmentModel], test_id: str = "trust-chart") -> str:
+    """Mean trust over time (and, for two forms, the free-riding index), elections and drop-outs marked."""
+    m0 = models[0]
+    chart = _years_chart(m0, (0, 1), "Vertrouwen (trust): dotted = council election, ▼ = drop-out", "")
+    legend = []
+    for step, kind, text in m0.events:
+        if kind == "council":
+            chart.vline(step / 4, colour="#54278f", dash="2 3", tip=f"Q{step}: {text}")
+        elif kind == "dropout":
+            chart.raw(f'<text x="{chart.x(step / 4):.1f}" y="{chart.y(0) - 3:.1f}" font-size="10" fill="#a50f15" '
+                      f'text-anchor="middle">▼<title>{esc(f"Q{step}: {text}")}</title></text>')
+    for i, m in enumerate(models):
+        df = m.datacollector.get_model_vars_dataframe()
+        x = [s / 4 for s in range(len(df))]
+        trust = list(df["trust_mean"])
+        chart.line(x, trust, FORM_COLOURS[i], 2.5, "", f"{m.form_name}: mean trust {trust[-1]:.2f}")
+        legend.append((f"{m.form_name}: vertrouwen (trust)", FORM_COLOURS[i], "line"))
+        if len(models) > 1:
+            fri = list(df["free_riding_index"])
+            chart.line(x, fri, FORM_COLOURS[i], 1.5, "5 3", f"{m.form_name}: free-riding index {fri[-1]:.2f}")
+            legend.append((f"{m.form_name}: free-riding index", FORM_COLOURS[i], "dash"))
+    chart.legend(legend, x=chart.w - 200, y=chart.mt + 4)
+    return chart.svg(test_id, m0.steps, "trust over time")
+
+
+# ------------------------------------------------------------------ HTML panels
+def plot_map_html(model: AreaDevelopmentModel, compact: bool = False, legend: bool = True) -> str:
+    """The plots as squares grouped by sub-area (deelgebied): fill = status, letter and bar = owner type."""
+    size = 24 if compact else 30
+    parts = [f'<div data-testid="plot-map" data-step="{model.steps}" style="font-size: 12px">']
+    for sub in model.area.subareas:
+        plots = model.area.plots_in(sub)
+        done = sum(p.homes for p in plots if p.status == Status.COMPLETED)
+        total = sum(p.homes for p in plots)
+        gate = "" if model.area.gate_open(sub) else " · gate closed: waiting for the access road (ontsluiting)"
+        parts.append(f'<div style="margin: 4px 0 2px 0"><b>{term("deelgebied", "sub-area")} {esc(sub)}</b> '
+                     f'— {done:,} of {total:,} homes completed{gate}</div>'
+                     '<div style="display: flex; flex-wrap: wrap; gap: 3px">')
+        for p in plots:
+            fill, st_nl, st_en = STATUS_STYLE.get(p.status.value, ("#ffffff", p.status.value, p.status.value))
+            oc, letter, ow_nl, ow_en = OWNER_STYLE.get(p.original_owner_type, ("#999999", "?", "?", "unknown"))
+            tip = (f"plot {p.plot_id} in {sub}: {p.homes} homes\nstatus: {st_nl} ({st_en})\n"
+                   f"land position: {ow_nl} ({ow_en}); now owned by {p.owner.name}\n"
+                   f"objections: {p.objections}; contributions paid: €{model.contributions.paid_by_plot[p.plot_id]:.1f} m")
+            text_colour = "white" if p.status.value in ("completed", "withdrawn", "stalled") else "black"
+            parts.append(
+                f'<div title="{esc(tip)}" data-status="{esc(p.status.value)}" data-owner="{esc(p.original_owner_type)}" style="width: {size}px; height: {size}px; '
+                f'background: {fill}; border-bottom: 6px solid {oc}; box-sizing: border-box; border-radius: 3px; '
+                f'display: flex; align-items: center; justify-content: center; font-weight: bold; '
+                f'color: {text_colour}">{letter}</div>')
+        parts.append("</div>")
+    if legend:
+        parts.append('<div style="margin-top: 8px; line-height: 1.9">')
+        for colour, nl, en in STATUS_STYLE.values():
+            parts.append(f'<span style="white-space: nowrap; margin-right: 8px"><span style="display: inline-block; '
+                         f'width: 11px; height: 11px; background: {colour}; border-radius: 2px"></span> {term(nl, en)}</span>')
+        parts.append("<br/>")
+        for colour, letter, nl, en in OWNER_STYLE.values():
+            parts.append(f'<span style="white-space: nowrap; margin-right: 8px"><b style="border-bottom: 4px solid '
+                         f'{colour}">{letter}</b> {term(nl, en)}</span>')
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def event_badge(kind: str) -> str:
+    colour, nl, en = EVENT_STYLE.get(kind, ("#737373", kind, kind))
+    return (f'<span title="{esc(en)}" style="background: {colour}; color: white; border-radius: 8px; '
+            f'padding: 0 6px; font-size: 11px; white-space: nowrap; cursor: help">{esc(nl)}</span>')
+
+
+def event_log_html(model: AreaDevelopmentModel, limit: int = 120) -> str:
+    """The events in plain language, newest first, with the Dutch kind and an English tooltip."""
+    events = model.events
+    counts = Counter(kind for _, kind, _ in events)
+    head = " ".join(f"{event_badge(k)}&nbsp;{n}" for k, n in counts.most_common())
+    rows = []
+    for step, kind, text in reversed(events[-limit:]):
+        rows.append(f'<tr data-kind="{esc(kind)}"><td style="white-space: nowrap; color: #555; vertical-align: top">'
+                    f"Q{step}</td><td style='vertical-align: top'>{event_badge(kind)}</td><td>{esc(text)}</td></tr>")
+    body = "".join(rows) or '<tr><td colspan="3"><i>No events yet: press Step or ▶.</i></td></tr>'
+    return (f'<div data-testid="event-log" data-count="{len(events)}" data-step="{model.steps}" '
+            f'style="font-size: 12px">'
+            f'<div style="margin-bottom: 4px">{len(events)} events by {quarter_label(model.steps)} '
+            f'(hover a label for its English meaning)</div>'
+            f'<div style="line-height: 1.8; margin-bottom: 6px">{head}</div>'
+            f'<table style="border-collapse: collapse; width: 100%">{body}</table></div>')
+
+
+def glossary_html() -> str:
+    rows = "".join(f"<tr><td style='padding-right: 10px; vertical-align: top'><b>{esc(nl)}</b></td><td>{esc(en)}</td></tr>"
+                   for nl, en in GLOSSARY)
+    return (f'<div data-testid="glossary" style="font-size: 12px"><table>{rows}</table></div>')
+
+
+def _money(x: float) -> str:
+    return f"€{x:,.1f} m"
+
+
+def indicators(model: AreaDevelopmentModel) -> list[tuple[str, str]]:
+    """Headline indicators of a model now, in the policy vocabulary."""
+    planned = model.area.homes_planned
+    done = model.area.homes_with(Status.COMPLETED)
+    agreed = sum(p.homes for p in model.area.plots if p.step_agreement is not None)
+    first = [p.step_agreement for p in model.area.plots if p.step_agreement is not None]
+    return [
+        ("homes completed (opgeleverd)", f"{done:,} of {planned:,} ({done / planned:.0%})" if planned else "0"),
+        ("homes under construction (in aanbouw)", f"{model.area.homes_with(Status.CONSTRUCTION):,}"),
+        ("homes in an agreement or plan", f"{agreed:,}"),
+        ("first agreement", quarter_label(min(first)) if first else "not yet"),
+        ("homes withdrawn (teruggetrokken)", f"{model.area.homes_with(Status.WITHDRAWN):,}"),
+        ("free-riding index (meeliften)", f"{model.contributions.free_riding_index():.2f}"),
+        ("area-task cost not paid privately", _money(model.contributions.funding_gap())),
+        ("public balance (gemeente)", _money(model.public_balance)),
+        ("Rijk paid (gebiedsbudget)", _money(model.rijk.paid)),
+        ("negotiation rounds / escalations", f"{model.governance.rounds} / {model.governance.escalations}"),
+        ("objections (bezwaren)", f"{model.objections} (+{model.delay_quarters_objections} quarters)"),
+        ("drop-outs (afhakers)", f"{model.dropouts}"),
+    ]
+
+
+def overview_html(model: Any) -> str:
+    """Scenario, form, seed, time; headline indicators; warnings; the equivalent command line."""
+    sc = model.scenario
+    when = f"<b>{quarter_label(model.steps)}</b> of {sc.simulation.horizon_quarters} quarters"
+    parts = [f'<div data-testid="overview" data-step="{model.steps}" style="font-size: 13px">',
+             f"<div><b>{esc(sc.meta.name)}</b> — {esc(sc.meta.description)}</div>",
+             f"<div>Form <b>{esc(model.form_name)}</b>, seed {model.seed}, {when}</div>"]
+    for msg in getattr(model, "errors", []):
+        parts.append(f'<div style="color: #a50f15">⚠ {esc(msg)}</div>')
+    for msg in getattr(model, "notes", []):
+        parts.append(f'<div style="color: #8c6d31">ℹ {esc(msg)}</div>')
+    parts.append('<table style="margin-top: 6px; border-collapse: collapse">')
+    for label, value in indicators(model):
+        parts.append(f"<tr><td style='padding-right: 12px'>{esc(label)}</td><td><b>{esc(value)}</b></td></tr>")
+    parts.append("</table>")
+    command = getattr(model, "command", None)
+    if command:
+        parts.append('<div style="margin-top: 6px; color: #555">Same run on the command line:</div>'
+                     f'<code style="font-size: 11px; word-break: break-all">{esc(command)}</code>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def comparison_html(a: AreaDevelopmentModel, b: AreaDevelopmentModel) -> str:
+    """Headline indicators of two forms side by side."""
+    rows = "".join(
+        f"<tr><td style='padding-right: 12px'>{esc(la)}</td><td style='padding-right: 12px'><b>{esc(va)}</b></td>"
+        f"<td><b>{esc(vb)}</b></td></tr>"
+        for (la, va), (_, vb) in zip(indicators(a), indicators(b)))
+    return (f'<div data-testid="comparison" data-step="{a.steps}" style="font-size: 13px">'
+            f"<div>Same scenario <b>{esc(a.scenario.meta.name)}</b> and seed {a.seed}, {quarter_label(a.steps)}; "
+            "both forms step together.</div>"
+            f'<table style="margin-top: 6px; border-collapse: collapse"><tr><th></th>'
+            f"<th style='text-align: left'>{esc(a.form_name)}</th><th style='text-align: left'>{esc(b.form_name)}</th></tr>"
+            f"{rows}</table></div>")
