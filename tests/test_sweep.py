@@ -247,6 +247,49 @@ def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path):
     assert json.loads((res.out / "manifest.json").read_text())["runs_failed"] == 4
 
 
+def test_a_worker_process_that_dies_stops_the_sweep_with_one_line_and_keeps_stored_runs(tmp_path, capsys):
+    """A run that kills its worker (as an out-of-memory kill would) breaks the process pool."""
+    from coalitionsim.governance.base import REGISTRY, register
+    from coalitionsim.governance.sok import SOK
+
+    @register
+    class Dying(SOK):
+        name = "dying_test"
+        title = "test form whose worker process dies"
+
+        def step(self) -> None:
+            if self.model.scenario.ownership.municipal_land_share > 0.4:
+                os._exit(1)
+            super().step()
+
+    try:
+        text = GRID.format(horizon=8, levels="[0.2, 0.5]", timeseries="false").replace(
+            'forms = ["sok", "framework_organic"]', 'forms = ["dying_test"]')
+        path = write(tmp_path, text)
+        out = tmp_path / "o"
+        assert main(["sweep", str(path), "--out", str(out), "--workers", "2", "--shard-size", "1"]) == 2
+    finally:
+        REGISTRY.pop("dying_test", None)
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: a worker process died") and "--resume" in err
+    info = json.loads((out / "manifest.json").read_text())
+    assert info["status"] == "interrupted" and info["runs_done"] == len(load_runs(out)) < 8
+
+
+def test_a_batch_lost_by_the_executor_is_recorded_as_failed(tmp_path):
+    import concurrent.futures as cf
+
+    from coalitionsim.sweep import Batch, _results, iter_jobs
+
+    exp = load_experiment(grid(tmp_path))
+    jobs = tuple(iter_jobs(exp))[:3]
+    future = cf.Future()
+    future.set_exception(RuntimeError("KilledWorker: attempted to run task 3 times"))
+    rows = _results(future, Batch(exp.hash, exp.base, exp.scenario_label, None, False, jobs))
+    assert [r["run"] for r, _ in rows] == [0, 1, 2]
+    assert all(r["status"] == "failed" and r["error"].startswith("executor: RuntimeError") for r, _ in rows)
+
+
 def test_a_form_not_applicable_at_a_design_point_is_recorded(tmp_path):
     text = GRID.format(horizon=8, levels="[0.0, 0.5]", timeseries="false").replace(
         'forms = ["sok", "framework_organic"]', 'forms = ["tender"]')

@@ -33,7 +33,7 @@ LABELS = dict(KEY_METRICS)
 MAX_BINS = 5
 CONF_LEVEL = 0.95
 NUM_RESAMPLES = 1000
-SIGMA_BOOTSTRAP = 200
+SIGMA_BOOTSTRAP = 1000
 
 
 @dataclass
@@ -169,25 +169,38 @@ def _salib_problem(info: dict[str, Any]) -> dict[str, Any]:
     return {"num_vars": p["num_vars"], "names": p["names"], "bounds": p["bounds"]}
 
 
+def elementary_effects(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Morris elementary effects, one row per trajectory and one column per factor, in the unit
+    hypercube (as SALib's unscaled analysis): (y after - y before) / (step of the factor)."""
+    d = problem["num_vars"]
+    bounds = np.asarray(problem["bounds"], float)
+    unit = (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    n_traj = len(y) // (d + 1)
+    ee = np.full((n_traj, d), np.nan)
+    for t in range(n_traj):
+        rows = slice(t * (d + 1), (t + 1) * (d + 1))
+        dx, dy = np.diff(unit[rows], axis=0), np.diff(y[rows])
+        for k in range(d):
+            j = int(np.argmax(np.abs(dx[k])))
+            ee[t, j] = dy[k] / dx[k, j]
+    return ee
+
+
 def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
     """SALib Morris mu, mu*, sigma with mu* confidence; sigma confidence by bootstrap over trajectories."""
     from SALib.analyze import morris
 
     res = morris.analyze(problem, x, y, num_resamples=NUM_RESAMPLES, conf_level=CONF_LEVEL, num_levels=4, seed=seed)
-    d = problem["num_vars"]
-    n_traj = len(y) // (d + 1)
-    rng = np.random.default_rng(seed)
-    sigmas = []
-    for _ in range(SIGMA_BOOTSTRAP if n_traj > 1 else 0):
-        pick = rng.integers(0, n_traj, n_traj)
-        rows = (pick[:, None] * (d + 1) + np.arange(d + 1)).ravel()
-        r = morris.analyze(problem, x[rows], y[rows], num_resamples=2, num_levels=4, seed=seed)
-        sigmas.append(np.asarray(r["sigma"], float))
-    if sigmas:
-        lo, hi = np.nanquantile(np.vstack(sigmas), [(1 - CONF_LEVEL) / 2, (1 + CONF_LEVEL) / 2], axis=0)
+    ee = elementary_effects(problem, x, y)
+    n_traj = len(ee)
+    if n_traj > 1:
+        rng = np.random.default_rng(seed)
+        picks = rng.integers(0, n_traj, (SIGMA_BOOTSTRAP, n_traj))
+        sigmas = np.nanstd(ee[picks], axis=1, ddof=1)  # (resamples, factors)
+        lo, hi = np.nanquantile(sigmas, [(1 - CONF_LEVEL) / 2, (1 + CONF_LEVEL) / 2], axis=0)
         sigma_conf = (hi - lo) / 2
     else:
-        sigma_conf = np.full(d, np.nan)
+        sigma_conf = np.full(problem["num_vars"], np.nan)
     return pd.DataFrame({
         "factor": problem["names"], "mu": res["mu"], "mu_star": res["mu_star"],
         "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"], "sigma_conf": sigma_conf,

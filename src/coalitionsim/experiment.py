@@ -254,9 +254,10 @@ class Experiment:
         }
 
     def canonical(self) -> dict[str, Any]:
-        """What determines the results: the validated experiment and the resolved base scenario."""
+        """What determines the results: the validated experiment (without its description) and the
+        resolved base scenario."""
         return {
-            "experiment": self.spec.model_dump(mode="json", by_alias=True),
+            "experiment": self.spec.model_dump(mode="json", by_alias=True, exclude={"description"}),
             "factors": [f.model_dump(mode="json", by_alias=True, exclude_none=True) for f in self.factors],
             "base_scenario": self.base,
         }

@@ -31,6 +31,7 @@ import sys
 import time
 import traceback
 from collections import OrderedDict
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -48,6 +49,7 @@ DEFAULT_SHARD_SIZE = 128
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
 DASK_CONNECT_TIMEOUT = "10s"
+BROKEN_POOL = "a worker process died (out of memory?); the finished runs are stored, continue with --resume"
 
 
 class SweepError(ValueError):
@@ -512,7 +514,9 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     if shard_size < 1:
         raise SweepError("shard size must be at least 1")
     info, resuming = _prepare_out(exp, out, resume)
-    command = command if command is not None else " ".join(["coalitionsim"] + sys.argv[1:])
+    if command is None:
+        cli = Path(sys.argv[0]).name in ("coalitionsim", "__main__.py") if sys.argv else False
+        command = " ".join(["coalitionsim"] + sys.argv[1:]) if cli else f"python API: sweep({str(experiment)!r})"
 
     if resuming:
         _clean_partial(out)
@@ -559,6 +563,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
             jobs = iter_jobs(exp, skip=done)
             in_flight: set[cf.Future] = set()
+            batches: dict[cf.Future, Batch] = {}
             exhausted = False
             while True:
                 while not exhausted and len(in_flight) < window:
@@ -570,12 +575,18 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
                     if not chunk:
                         exhausted = True
                         break
-                    in_flight.add(ex.executor.submit(run_batch, Batch(jobs=tuple(chunk), **batch_common)))
+                    batch = Batch(jobs=tuple(chunk), **batch_common)
+                    try:
+                        future = ex.executor.submit(run_batch, batch)
+                    except BrokenProcessPool:
+                        raise SweepError(BROKEN_POOL) from None
+                    batches[future] = batch
+                    in_flight.add(future)
                 if not in_flight:
                     break
                 finished, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
-                    for row, series in future.result():
+                    for row, series in _results(future, batches.pop(future)):
                         writer.add(row, series)
                         ran += 1
                         failed += row["status"] == "failed"
@@ -593,6 +604,25 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     seconds = time.perf_counter() - t0
     return SweepResult(out=out, planned=exp.n_runs, done=n_done_before + ran, failed=failed,
                        not_applicable=not_applicable, ran_now=ran, seconds=seconds, executor=executor_desc)
+
+
+def _results(future: cf.Future, batch: Batch) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """A batch's rows; if the executor lost the batch (a Dask worker died on it, a task could not be
+    sent), its runs are recorded as failed so that the sweep goes on. A broken local process pool stops
+    the sweep (the stored runs stay; --resume continues)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise SweepError(BROKEN_POOL) from None
+    except Exception as exc:  # noqa: BLE001
+        error = f"executor: {type(exc).__name__}: {exc}".splitlines()[0][:500]
+        rows = []
+        for job in batch.jobs:
+            row = {"run": job.run, "run_id": job.run_id, "point": job.point, "form": job.form,
+                   "replication": job.replication, "seed": job.seed, **dict(job.values),
+                   "status": "failed", "error": error, "traceback": None}
+            rows.append((row, None))
+        return rows
 
 
 def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done: int, n_runs: int, failed: int,
