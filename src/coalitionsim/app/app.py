@@ -77,19 +77,19 @@ def LeverPanel(model: solara.Reactive):
         solara.InputText("Seed", value=str(levers["seed"]), on_value=lambda v: rebuild(seed=v))
         for lv in LEVERS:
             value = levers[lv.name]
-            label = f'<span title="{lv.help or lv.label}">{lv.label}: <b>{_fmt(lv, value)}</b></span>'
-            if lv.kind == "bool":
-                solara.Checkbox(label=lv.label, value=bool(value),
-                                on_value=lambda v, n=lv.name: rebuild(**{n: bool(v)}))
-                continue
-            solara.HTML(tag="div", unsafe_innerHTML=label, style="font-size: 13px; margin-top: 6px",
-                        classes=[f"cs-lever-{lv.name}"])
-            if lv.kind == "int":
-                solara.SliderInt("", value=int(value), min=int(lv.lo), max=int(lv.hi), step=int(lv.step),
-                                 on_value=lambda v, n=lv.name: rebuild(**{n: int(v)}))
-            else:
-                solara.SliderFloat("", value=float(value), min=lv.lo, max=lv.hi, step=lv.step,
-                                   on_value=lambda v, n=lv.name: rebuild(**{n: float(v)}))
+            with solara.Column(gap="0px", classes=[f"cs-lever-{lv.name}"]):
+                if lv.kind == "bool":
+                    solara.Checkbox(label=lv.label, value=bool(value),
+                                    on_value=lambda v, n=lv.name: rebuild(**{n: bool(v)}))
+                    continue
+                label = f'<span title="{lv.help or lv.label}">{lv.label}: <b>{_fmt(lv, value)}</b></span>'
+                solara.HTML(tag="div", unsafe_innerHTML=label, style="font-size: 13px; margin-top: 6px")
+                if lv.kind == "int":
+                    solara.SliderInt("", value=int(value), min=int(lv.lo), max=int(lv.hi), step=int(lv.step),
+                                     on_value=lambda v, n=lv.name: rebuild(**{n: int(v)}))
+                else:
+                    solara.SliderFloat("", value=float(value), min=lv.lo, max=lv.hi, step=lv.step,
+                                       on_value=lambda v, n=lv.name: rebuild(**{n: float(v)}))
 
 
 @solara.component
