@@ -152,6 +152,24 @@ def analyze_command(folder: Path) -> None:
         raise InputError(str(err)) from None
 
 
+@cli.command("report")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: FOLDER/report.html).")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write every figure as PNG and SVG and every table as CSV into this folder.")
+def report_command(folder: Path, out: Path | None, export_dir: Path | None) -> None:
+    """A self-contained HTML report (figures, tables, parameters, seeds, versions) of a compare or sweep folder."""
+    from .report import ReportError, report
+    from .sweep import SweepError
+
+    try:
+        path = report(folder, out=out, export_dir=export_dir, echo=lambda msg: click.echo(msg, err=True))
+    except (ReportError, SweepError) as err:
+        raise InputError(str(err)) from None
+    click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
+
+
 @cli.command("app")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
               help="Port to serve on (0: any free port).")
@@ -169,6 +187,32 @@ def app_command(port: int, host: str, no_browser: bool) -> None:
         raise click.ClickException(str(err)) from None
     if code:
         raise click.ClickException(f"the app server stopped with exit code {code}")
+
+
+@cli.command("advise")
+@click.argument("scenario", required=False)
+@click.option("--simulate", is_flag=True, help="Also run all five forms and check the tree against the simulation.")
+@click.option("--replications", type=click.IntRange(min=1, max=10000), default=10, show_default=True,
+              help="Replications per form with --simulate.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed (--simulate).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def advise_command(scenario: str | None, simulate: bool, replications: int, workers: int | None, seed: int,
+                   overrides: tuple[str, ...]) -> None:
+    """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by simulation."""
+    from .advise import advise, simulate_check
+
+    sc = _scenario(scenario, overrides)
+    try:
+        advice = advise(sc)
+    except ScenarioError as err:
+        raise InputError(str(err)) from None
+    click.echo(advice.render())
+    if simulate:
+        click.echo("")
+        check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
+                               progress=sys.stderr.isatty())
+        click.echo(check.render())
 
 
 def _fmt_years(x: float, horizon: float) -> str:
