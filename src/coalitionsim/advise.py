@@ -486,11 +486,12 @@ def render_advice(a: Advice) -> str:
 class SimulationCheck:
     """The five forms simulated on the scenario, and whether the simulation's best form agrees with the tree.
 
-    Best form: realisation speed first — the lowest median t50 (years until half of the planned homes are
-    completed; a run that never gets there counts as beyond the horizon). Forms within ``tie_years`` of the
-    fastest median count as equally fast; among those the lowest median free-riding index wins (second
-    criterion), then the highest median realisation share. When no form reaches t50 in most runs, the median
-    realisation share takes the place of t50 (tie within 0.02).
+    Best form, first criterion realisation: the lowest median t50 (years until half of the planned homes are
+    completed; a run that never gets there counts as beyond the horizon); forms within ``tie_years`` of the
+    fastest median count as equally fast, unless their median realisation share is more than 0.05 below the
+    best of them. Second criterion: among the equally fast forms the lowest median free-riding index wins
+    (then the highest median realisation share). When no form reaches t50 in most runs, the median
+    realisation share takes the place of t50 (tie within 0.05).
     """
 
     table: "pd.DataFrame"  # interval_table: per form median/p5/p95 of the key metrics
@@ -499,10 +500,15 @@ class SimulationCheck:
     tree_forms: list[str]
     agrees: bool  # the tree's primary form is among the fastest
     agrees_exactly: bool  # ... and is the best once free riding is counted
-    paired_share: float  # share of replications in which the tree's form is at least as fast as the best
+    paired_share: float  # share of replications in which the tree's form is at least as fast as the fastest form
     replications: int
     tie_years: float
     not_applicable: dict[str, str]
+
+    @property
+    def fastest_form(self) -> str:
+        t50 = self.table.set_index("form")["t50_years_median"].astype(float)
+        return min(self.fastest, key=lambda f: (t50[f], FORMS.index(f)))
 
     def render(self) -> str:
         return render_check(self)
@@ -512,13 +518,15 @@ def best_forms(table: "pd.DataFrame", tie_years: float = 1.0) -> tuple[list[str]
     """(forms tied for fastest, best form) from an interval table (see :class:`SimulationCheck`)."""
     t = table.set_index("form")
     t50 = t["t50_years_median"].astype(float)
+    rs = t["realisation_share_median"].astype(float)
     if math.isfinite(t50.min()):
         fastest = [f for f in t.index if t50[f] <= t50.min() + tie_years + 1e-9]
+        top = max(rs[f] for f in fastest)
+        fastest = [f for f in fastest if rs[f] >= top - 0.05 - 1e-9]
     else:
-        rs = t["realisation_share_median"].astype(float)
-        fastest = [f for f in t.index if rs[f] >= rs.max() - 0.02 - 1e-9]
+        fastest = [f for f in t.index if rs[f] >= rs.max() - 0.05 - 1e-9]
     best = min(fastest, key=lambda f: (round(float(t.loc[f, "free_riding_index_median"]), 2),
-                                       -float(t.loc[f, "realisation_share_median"]), FORMS.index(f)))
+                                       -float(rs[f]), FORMS.index(f)))
     return fastest, best
 
 
@@ -526,29 +534,37 @@ def simulate_check(scenario: Scenario, advice: Advice | None = None, replication
                    workers: int | None = None, seed: int = 20261123, tie_years: float = 1.0,
                    progress: bool = False) -> SimulationCheck:
     """Run all five forms (``runner.compare``) and compare the simulated best form with the tree's choice."""
+    from .runner import compare
+
+    advice = advise(scenario) if advice is None else advice
+    result = compare(scenario, replications=replications, workers=workers, seed=seed, progress=progress)
+    return check_summary(result.summary, advice, replications, tie_years, result.not_applicable)
+
+
+def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int, tie_years: float = 1.0,
+                  not_applicable: dict[str, str] | None = None) -> SimulationCheck:
+    """The check on an existing compare summary (one row per run, columns form, seed, t50_years, ...)."""
     import numpy as np
 
-    from .runner import compare
     from .tables import interval_table
 
-    advice = advice or advise(scenario)
-    result = compare(scenario, replications=replications, workers=workers, seed=seed, progress=progress)
-    table = interval_table(result.summary)
+    table = interval_table(summary)
     fastest, best = best_forms(table, tie_years)
     tree_form = advice.form
-    s = result.summary
+    t50 = table.set_index("form")["t50_years_median"].astype(float)
+    lead = min(fastest, key=lambda f: (t50[f], FORMS.index(f)))
     paired = float("nan")
-    if tree_form == best:
+    if tree_form == lead:
         paired = 1.0
-    elif tree_form in set(s["form"]):
-        a = s[s["form"] == tree_form].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
-        b = s[s["form"] == best].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
+    elif tree_form in set(summary["form"]):
+        a = summary[summary["form"] == tree_form].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
+        b = summary[summary["form"] == lead].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
         common = a.index.intersection(b.index)
         if len(common):
             paired = float((a[common] <= b[common]).mean())
     return SimulationCheck(table=table, fastest=fastest, best=best, tree_forms=advice.forms,
                            agrees=tree_form in fastest, agrees_exactly=tree_form == best, paired_share=paired,
-                           replications=replications, tie_years=tie_years, not_applicable=result.not_applicable)
+                           replications=replications, tie_years=tie_years, not_applicable=not_applicable or {})
 
 
 def render_check(c: SimulationCheck) -> str:
@@ -575,13 +591,21 @@ def render_check(c: SimulationCheck) -> str:
     lines.append("")
     tree = c.tree_forms[0]
     lines.append(f"fastest: {', '.join(c.fastest)}; best: {c.best}; beslisboom: {tree}")
+    lead = c.fastest_form
+    row = t.loc[tree] if tree in t.index else None
     if c.agrees_exactly:
         verdict = "AGREES: the tree's form is also the simulation's best form."
     elif c.agrees:
-        verdict = (f"AGREES ON SPEED: the tree's form is among the fastest, but {c.best} leaves less free riding.")
+        verdict = (f"AGREES ON SPEED: the tree's form is among the fastest, but {c.best} leaves less free riding "
+                   f"(free-riding index {_fmt(t.loc[c.best, 'free_riding_index_median'], h)} vs "
+                   f"{_fmt(row['free_riding_index_median'], h)}).")
+    elif row is None:
+        verdict = f"DISAGREES: the tree's form {tree} could not be run on this area; the simulation's best is {c.best}."
     else:
-        verdict = (f"DISAGREES: the simulation finds {c.best} faster than the tree's {tree}; in "
-                   f"{_pct(c.paired_share) if not math.isnan(c.paired_share) else 'n/a'} of the paired replications "
-                   f"{tree} was at least as fast.")
+        share = "n/a" if math.isnan(c.paired_share) else _pct(c.paired_share)
+        verdict = (f"DISAGREES: the tree's {tree} is not among the fastest (median t50 "
+                   f"{_fmt(row['t50_years_median'], h)} vs {_fmt(t.loc[lead, 't50_years_median'], h)} years for {lead}; "
+                   f"{tree} was at least as fast as {lead} in {share} of the paired replications); "
+                   f"the simulation's best form is {c.best}.")
     lines.append(verdict)
     return "\n".join(lines)
