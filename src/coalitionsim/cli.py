@@ -119,13 +119,18 @@ def scenarios() -> None:
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
+@click.option("--quick", is_flag=True,
+              help="Smoke-sized variant: 1 replication, first/last grid levels, <=4 samples, 2 forms, 20 quarters; "
+                   "default folder results/<name>-quick.")
 def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
-                  shard_size: int) -> None:
+                  shard_size: int, quick: bool = False) -> None:
     """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
     from .experiment import ExperimentError
-    from .sweep import SweepError, sweep
+    from .sweep import SweepError, quick_experiment, sweep
 
     try:
+        if quick:
+            experiment = quick_experiment(experiment)
         result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
                        shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
     except (ExperimentError, SweepError) as err:

@@ -41,7 +41,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from .experiment import Experiment, ExperimentError, load_experiment
+from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
 from .runner import run_model
 from .scenario import Scenario, apply_overrides, scenario_from_dict
 
@@ -635,6 +635,36 @@ def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done:
     info["status"] = "complete" if total_done == n_runs else status
     info.update(runs_done=total_done, runs_failed=failed, runs_not_applicable=not_applicable)
     _atomic_json(info, out / MANIFEST)
+
+
+# ============================================================================ --quick
+
+
+QUICK_HORIZON_QUARTERS = 20
+QUICK_MAX_FORMS = 2
+QUICK_MAX_SAMPLES = 4
+
+
+def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
+    """The ``--quick`` variant of an experiment, for tests and smoke checks: 1 replication, the first and
+    last level of every grid factor, at most 4 samples, the first two forms, a horizon of at most
+    20 quarters; named ``<name>-quick`` (so its default folder is results/<name>-quick)."""
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    spec = exp.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec.update(name=f"{exp.name}-quick", replications=1, forms=exp.forms[:QUICK_MAX_FORMS])
+    if exp.spec.samples is not None:
+        spec["samples"] = min(exp.spec.samples, QUICK_MAX_SAMPLES)
+    horizon = int(exp.base.get("simulation", {}).get("horizon_quarters", QUICK_HORIZON_QUARTERS))
+    spec["set"] = list(spec.get("set", [])) + [f"simulation.horizon_quarters={min(horizon, QUICK_HORIZON_QUARTERS)}"]
+    factors = []
+    for f in exp.factors:
+        d = f.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if f.levels is not None and len(f.levels) > 2:
+            d["levels"] = [f.levels[0], f.levels[-1]]
+        factors.append(d)
+    folder = Path(exp.source).parent if Path(exp.source).is_file() else None
+    return experiment_from_dict({"experiment": spec, "factors": factors}, f"{exp.source} (--quick)", folder=folder,
+                                text="# --quick variant of this experiment (see sweep.quick_experiment)\n" + exp.text)
 
 
 __all__ = ["ExperimentError", "SweepError", "SweepResult", "load_runs", "load_timeseries", "run_batch", "sweep"]
