@@ -260,7 +260,9 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print) -> Analysis
     if not folder.is_dir():
         raise SweepError(f"{folder}: no such folder")
     info = load_manifest(folder)
-    runs = load_runs(folder)
+    wanted = info.get("outputs") or [m for m, _ in KEY_METRICS]
+    runs = load_runs(folder, columns=["run_id", "point", "form", "replication", "seed", "error",
+                                      "param.simulation.horizon_quarters", *info["problem"]["names"], *wanted])
     if runs.empty:
         raise SweepError(f"{folder}: no runs stored yet")
     design_kind = info["design"]["kind"]

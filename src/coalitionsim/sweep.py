@@ -360,9 +360,19 @@ def _clean_partial(out: Path) -> None:
             p.unlink()
 
 
-def load_runs(out: str | Path, status: str | None = None) -> pd.DataFrame:
-    """All run rows of a sweep folder, in planned order (``status='ok'`` keeps the successful runs)."""
-    parts = [pd.read_parquet(p) for p in shards(Path(out))]
+def load_runs(out: str | Path, status: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """All run rows of a sweep folder, in planned order (``status='ok'`` keeps the successful runs;
+    ``columns`` reads only those, where a shard has them)."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for p in shards(Path(out)):
+        if columns is None:
+            parts.append(pd.read_parquet(p))
+        else:
+            have = set(pq.read_schema(p).names)
+            parts.append(pd.read_parquet(p, columns=[c for c in dict.fromkeys(["run", "status", *columns])
+                                                     if c in have]))
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True).sort_values("run", kind="stable").reset_index(drop=True)
