@@ -493,7 +493,7 @@ def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], form
         if col not in ts:
             continue
         forms_here = [f for f in forms if f in set(ok["form"])] or list(dict.fromkeys(ok["form"]))
-        data = ts.merge(ok[["run", "form"]], on="run", how="inner")
+        data = ts.drop(columns=[c for c in ("form", "point") if c in ts]).merge(ok[["run", "form", "point"]], on="run", how="inner")
 
         def draw(path: Path | None, col=col, label=label, data=data, forms_here=forms_here):
             by_point = factors and n_points <= 16
