@@ -601,6 +601,11 @@ def render_check(c: SimulationCheck) -> str:
                    f"{_fmt(row['free_riding_index_median'], h)}).")
     elif row is None:
         verdict = f"DISAGREES: the tree's form {tree} could not be run on this area; the simulation's best is {c.best}."
+    elif row["t50_years_median"] <= t.loc[lead, "t50_years_median"] + c.tie_years + 1e-9:
+        verdict = (f"DISAGREES: the tree's {tree} is as fast to half the homes (median t50 "
+                   f"{_fmt(row['t50_years_median'], h)} vs {_fmt(t.loc[lead, 't50_years_median'], h)} years for {lead}) "
+                   f"but realises less of the plan (median share {_fmt(row['realisation_share_median'], h)} vs "
+                   f"{_fmt(t.loc[lead, 'realisation_share_median'], h)}); the simulation's best form is {c.best}.")
     else:
         share = "n/a" if math.isnan(c.paired_share) else _pct(c.paired_share)
         verdict = (f"DISAGREES: the tree's {tree} is not among the fastest (median t50 "
