@@ -182,12 +182,15 @@ def test_sigkilled_sweep_resumes_to_exactly_the_planned_runs(tmp_path):
     pd.testing.assert_frame_equal(comparable(load_runs(reference.out)), comparable(runs))
 
 
-def test_resume_of_a_complete_sweep_runs_nothing(tmp_path):
+def test_resume_of_a_complete_sweep_runs_nothing_and_warns_when_the_code_changed(tmp_path, monkeypatch):
     exp = load_experiment(grid(tmp_path))
     sweep(exp, workers=1, out=tmp_path / "o", progress=False, shard_size=5)
     before = sorted(p.name for p in shards(tmp_path / "o"))
-    again = sweep(exp, workers=1, out=tmp_path / "o", resume=True, progress=False)
+    monkeypatch.setattr("coalitionsim.sweep.code_hash", lambda: "0000000000000000")
+    said = []
+    again = sweep(exp, workers=1, out=tmp_path / "o", resume=True, progress=False, echo=said.append)
     assert again.ran_now == 0 and again.complete
+    assert said[0].startswith("warning: the coalitionsim code changed")
     assert sorted(p.name for p in shards(tmp_path / "o")) == before
 
 

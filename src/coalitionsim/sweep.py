@@ -407,6 +407,20 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def code_hash() -> str:
+    """Fingerprint of the installed coalitionsim model code (its .py and bundled scenario files)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(list(root.rglob("*.py")) + list(root.rglob("scenarios/*.toml"))):
+        if "app" in path.relative_to(root).parts[:1]:
+            continue
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
     spec = exp.spec
     return {
@@ -417,6 +431,7 @@ def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
         "experiment": exp.name,
         "experiment_file": exp.source,
         "experiment_hash": exp.hash,
+        "code_hash": code_hash(),
         "experiment_text": exp.text,
         "experiment_resolved": exp.canonical(),
         "root_seed": spec.seed,
@@ -529,6 +544,9 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
         command = " ".join(["coalitionsim"] + sys.argv[1:]) if cli else f"python API: sweep({str(experiment)!r})"
 
     if resuming:
+        if info.get("code_hash") not in (None, code_hash()):
+            echo(f"warning: the coalitionsim code changed since this sweep started (code hash "
+                 f"{info.get('code_hash')}, now {code_hash()}); the runs done now use the new code")
         _clean_partial(out)
         done, counts = completed_runs(out, exp.n_runs)
         if counts["duplicates"]:
@@ -547,7 +565,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
                         timeseries=exp.spec.timeseries)
     writer = None
     session = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
-               "resumed_with": n_done_before}
+               "resumed_with": n_done_before, "code_hash": code_hash()}
     t0 = time.perf_counter()
     ran = 0
     executor_desc = ""
