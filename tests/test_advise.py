@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -245,3 +247,45 @@ def test_cli_advise_simulate(capsys):
     assert code == 0, err
     assert "Simulated check" in out and "beslisboom: sok" in out
     assert any(v in out for v in ("AGREES", "DISAGREES"))
+
+
+# ------------------------------------------------------------------ the archetype analysis (synthetic summary)
+def test_archetype_choices_map_and_summary(tmp_path):
+    from coalitionsim.archetypes import agreement_summary, compare_with_tree, plot_map, point_choices
+
+    rows = []
+    # point 0: tender clearly fastest; point 1: sok and organic tie on speed, sok has less free riding
+    spec = {0: {"tender": (6.0, 0.2), "sok": (9.0, 0.1), "framework_organic": (8.0, 0.4)},
+            1: {"tender": (10.0, 0.2), "sok": (7.0, 0.1), "framework_organic": (7.5, 0.4)}}
+    for point, forms in spec.items():
+        for form, (t50, fri) in forms.items():
+            for seed in range(3):
+                rows.append({"point": point, "form": form, "seed": seed, "t50_years": t50 + 0.25 * seed,
+                             "realisation_share": 0.9, "free_riding_index": fri, "public_deficit": 5.0})
+    choices = point_choices(pd.DataFrame(rows))
+    assert list(choices["fastest"]) == ["tender", "sok"]
+    assert list(choices["best"]) == ["tender", "sok"]
+    assert choices.loc[1, "fastest_tied"] == "sok,framework_organic"
+    assert list(choices["least_free_riding"]) == ["sok", "sok"]
+    described = pd.DataFrame({"point": [0, 1], "municipal_share": [0.6, 0.33], "private_owners": [8, 8],
+                              "willingness": ["willing"] * 2, "separability": ["separable"] * 2,
+                              "tree": ["tender", "framework_organic"], "tree_subareas": ["", ""]})
+    table = compare_with_tree(choices, described)
+    assert list(table["tree_among_fastest"]) == [True, True]
+    assert list(table["tree_is_best"]) == [True, False]
+    path = plot_map(table, tmp_path / "map.png")
+    assert path.exists() and path.stat().st_size > 10_000
+    text = agreement_summary(table)
+    assert "2 archetypes" in text and "among the fastest in 2" in text
+
+
+def test_archetype_experiment_file_is_valid():
+    from coalitionsim.archetypes import describe_points
+    from coalitionsim.experiment import load_experiment
+
+    exp = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "archetypes.toml")
+    assert exp.n_points == 36 and exp.spec.replications == 4
+    described = describe_points(exp)
+    assert set(described["tree"]) == {"tender", "sok", "framework_subareas", "framework_organic"}
+    assert set(described["willingness"]) == {"willing", "unwilling"}
+    assert set(described["separability"]) == {"separable", "not separable"}

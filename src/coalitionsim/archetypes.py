@@ -177,6 +177,9 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
                 if col == "fastest":
                     t50 = r.get(f"t50_years.{form}", np.nan)
                     text += f"\n{t50:.1f} y" if math.isfinite(t50) else "\n>horizon"
+                    tied = [SHORT.get(f, f) for f in str(r.get("fastest_tied", "")).split(",") if f and f != form]
+                    if tied:
+                        text += f"\n(= {'/'.join(tied)})"
                 elif col == "least_free_riding":
                     text += f"\n{r.get(f'free_riding_index.{form}', np.nan):.2f}"
                 elif col == "tree":
