@@ -9,8 +9,8 @@ import pytest
 
 ema_workbench = pytest.importorskip("ema_workbench", reason="EMA Workbench not installed (extra: coalitionsim[ema])")
 
-from coalitionsim.ema import ema_model, ema_name, perform_experiments  # noqa: E402
-from coalitionsim.runner import replication_seeds  # noqa: E402
+from coalitionsim.ema import ema_model, ema_name, perform_experiments
+from coalitionsim.runner import replication_seeds
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = ["simulation.horizon_quarters=8"]

@@ -87,7 +87,7 @@ class Factor(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _range(self) -> "Factor":
+    def _range(self) -> Factor:
         if self.low is not None and self.high is not None:
             if self.low >= self.high:
                 raise ValueError(f"min must be below max (got min={self.low:g}, max={self.high:g})")
@@ -152,7 +152,7 @@ class ExperimentFile(_Strict):
     factors: list[Factor] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _factors_fit_design(self) -> "ExperimentFile":
+    def _factors_fit_design(self) -> ExperimentFile:
         spec = self.experiment
         paths = [f.path for f in self.factors]
         for i, f in enumerate(self.factors):

@@ -31,12 +31,13 @@ import sys
 import time
 import traceback
 from collections import OrderedDict
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,7 @@ class Batch:
     jobs: tuple[Job, ...]
 
 
-_SCENARIOS: "OrderedDict[tuple[str, tuple[str, ...]], Scenario]" = OrderedDict()
+_SCENARIOS: OrderedDict[tuple[str, tuple[str, ...]], Scenario] = OrderedDict()
 
 
 def _scenario(batch: Batch, overrides: tuple[str, ...]) -> Scenario:
@@ -425,7 +426,7 @@ def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
     spec = exp.spec
     return {
         "kind": "sweep",
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "versions": _versions(),
         "experiment": exp.name,
@@ -564,7 +565,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
                         outputs=tuple(exp.spec.outputs) if exp.spec.outputs is not None else None,
                         timeseries=exp.spec.timeseries)
     writer = None
-    session = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+    session = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
                "resumed_with": n_done_before, "code_hash": code_hash()}
     t0 = time.perf_counter()
     ran = 0
@@ -656,7 +657,7 @@ def _results(future: cf.Future, batch: Batch) -> list[tuple[dict[str, Any], pd.D
 def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done: int, n_runs: int, failed: int,
                     not_applicable: int, t0: float, ran: int) -> None:
     """Record this session (what ran, how long, how it ended) and the totals in the manifest."""
-    session.update(ended=datetime.now(timezone.utc).isoformat(timespec="seconds"), ran=ran,
+    session.update(ended=datetime.now(UTC).isoformat(timespec="seconds"), ran=ran,
                    seconds=round(time.perf_counter() - t0, 3), status=status)
     info = json.loads((out / MANIFEST).read_text())
     info["sessions"] = info.get("sessions", []) + [session]
