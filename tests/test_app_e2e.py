@@ -116,8 +116,8 @@ def test_lever_then_step_updates_charts_map_and_event_log(page):
     slider.focus()
     for _ in range(17):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.cs-lever-municipal_land_share').innerText.includes('50%')")
-    page.wait_for_function("() => document.querySelector('[data-testid=overview]').innerText"
+    page.wait_for_function("() => document.querySelector('.cs-lever-municipal_land_share')?.innerText.includes('50%')")
+    page.wait_for_function("() => document.querySelector('[data-testid=overview]')?.innerText"
                            ".includes('ownership.municipal_land_share=0.5')")
     assert page.locator("[data-testid=plot-map] [data-owner=municipality]").count() == 18
     chart_before, map_before = _html(page, "realisation-chart"), _html(page, "plot-map")
@@ -125,7 +125,7 @@ def test_lever_then_step_updates_charts_map_and_event_log(page):
 
     # press Step (a real mouse click), then keep stepping and time each quarter in the browser
     page.get_by_role("button", name="Step").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=realisation-chart]').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('[data-testid=realisation-chart]')?.dataset.step === '1'")
     latencies = [page.evaluate(STEP_JS, [q, list(PANELS)]) for q in range(2, 25)]
 
     assert _attr(page, "realisation-chart", "step") == "24"
@@ -157,3 +157,23 @@ def test_second_page_shows_two_forms_side_by_side(page):
     assert _attr(page, "compare-realisation-chart", "step") == _attr(page, "comparison", "step") == "24"
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"))
     page.get_by_role("tab", name="Page 0").click()
+
+
+def test_play_pause_and_reset(page):
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=realisation-chart]')?.dataset.step === '0'")
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=realisation-chart]')?.dataset.step ?? 0) >= 3")
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(400)
+    paused_at = _attr(page, "realisation-chart", "step")
+    page.wait_for_timeout(600)
+    assert _attr(page, "realisation-chart", "step") == paused_at and int(paused_at) >= 3
+    assert _attr(page, "event-log", "step") == paused_at
+    public_plots = page.locator("[data-testid=plot-map] [data-owner=municipality]").count()
+    command = page.inner_text("[data-testid=overview]").split("command line:")[-1]
+    page.get_by_role("button", name="Reset").click()  # Reset keeps the levers
+    page.wait_for_function("() => document.querySelector('[data-testid=realisation-chart]')?.dataset.step === '0'")
+    assert page.locator("[data-testid=plot-map] [data-owner=municipality]").count() == public_plots
+    assert page.inner_text("[data-testid=overview]").split("command line:")[-1] == command

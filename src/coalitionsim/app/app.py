@@ -59,6 +59,8 @@ def LeverPanel(model: solara.Reactive):
     names = solara.use_memo(scenario_names, [])
 
     def rebuild(**changes: Any) -> None:
+        if all(session_levers.value.get(k) == v for k, v in changes.items()):
+            return  # e.g. a slider snapping to its step grid
         session_levers.value = {**session_levers.value, **changes}
         model.value = SessionModel()
 
@@ -84,11 +86,12 @@ def LeverPanel(model: solara.Reactive):
                     continue
                 label = f'<span title="{lv.help or lv.label}">{lv.label}: <b>{_fmt(lv, value)}</b></span>'
                 solara.HTML(tag="div", unsafe_innerHTML=label, style="font-size: 13px; margin-top: 6px")
+                lo, hi = min(lv.lo, value), max(lv.hi, value)  # a scenario's own value is always reachable
                 if lv.kind == "int":
-                    solara.SliderInt("", value=int(value), min=int(lv.lo), max=int(lv.hi), step=int(lv.step),
+                    solara.SliderInt("", value=int(value), min=int(lo), max=int(hi), step=int(lv.step),
                                      on_value=lambda v, n=lv.name: rebuild(**{n: int(v)}))
                 else:
-                    solara.SliderFloat("", value=float(value), min=lv.lo, max=lv.hi, step=lv.step,
+                    solara.SliderFloat("", value=float(value), min=lo, max=hi, step=lv.step,
                                        on_value=lambda v, n=lv.name: rebuild(**{n: float(v)}))
 
 
