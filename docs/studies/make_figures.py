@@ -99,7 +99,7 @@ def forms(results: Path) -> None:
         table(c, "cell", m)
         names = sorted(c["scenario"].unique())
         fig, axes = plt.subplots(2, 1, figsize=(13, 7))
-        for ax, (metric, label) in zip(axes, [("t50_years", "t50: years to half the homes (>25: not reached)"),
+        for ax, (metric, label) in zip(axes, [("t50_years", "t50: years to half the homes (a bar at the horizon, 25 or 30 years: not reached)"),
                                               ("public_deficit", "public deficit (M€)")]):
             bars(ax, c, "scenario", "form", metric, names, FORMS,
                  horizon=float(c["param.simulation.horizon_quarters"].max() / 4))
