@@ -38,6 +38,7 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "homes_started": lambda m: m.homes_started_step,
     "homes_permitted": lambda m: m.homes_permitted_step,
     "voluntary_contribution_rate": lambda m: m.contributions.voluntary_contribution_rate,
+    # payments to date against the full fair share: starts at 1 and falls as contributions arrive
     "free_riding_index": lambda m: m.contributions.free_riding_index(),
     "funding_gap": lambda m: m.contributions.funding_gap(),
     **{f"draagvlak_{g}": (lambda m, g=g: _group_mean(m, g, "draagvlak")) for g in GROUPS},

@@ -378,10 +378,22 @@ class AreaDevelopmentModel(mesa.Model):
         return self.municipality.balance
 
     def run(self) -> "AreaDevelopmentModel":
-        """Run to the scenario's horizon."""
-        for _ in range(self.scenario.simulation.horizon_quarters):
-            self.step()
+        """Run to the scenario's horizon; the finished model keeps all its data."""
+        try:
+            for _ in range(self.scenario.simulation.horizon_quarters):
+                self.step()
+        finally:
+            release_from_mesa_registry(self)
         return self
+
+
+def release_from_mesa_registry(model: mesa.Model) -> None:
+    """Work around Mesa 3.3's leak (mesa#3179, fixed upstream in #3180): the class attribute ``Agent._ids``
+    keeps every model ever built alive. A model that will create no more agents can be dropped from it, so
+    a process's memory stays flat however many runs it does."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 def _apportion(total: int, weights: list[float]) -> list[int]:

@@ -114,6 +114,7 @@ class Negotiation:
             owner = p.owner
             if owner.holdout and pivotal and not self.stick:
                 p.premium *= 1 + b.holdout_markup  # the pivotal owner asks more
+                self.model.log("holdout", f"{self.label}: {owner.name} holds out and asks {p.premium:.0%} above its share")
             else:
                 slow = 0.5 if owner.holdout else 1.0
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)

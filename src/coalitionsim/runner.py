@@ -8,6 +8,7 @@ number of workers, because every run depends on its own seed only.
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -61,6 +62,16 @@ def run(scenario: Scenario | str | None = None, form: str | None = None, seed: i
     return run_model(scenario, form or scenario.simulation.form, new_seed() if seed is None else seed)
 
 
+def process_context():
+    """Fork where it is safe and cheap (Linux): ``import mesa`` sets the global start method to 'spawn',
+    which makes every worker re-import the model (seconds). Elsewhere the platform default."""
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context()
+
+
 def _job(args: tuple[Scenario, str, int]) -> RunResult:
     scenario, form, seed = args
     return run_model(scenario, form, seed)
@@ -78,7 +89,7 @@ def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
                 out.append(_job(job))
                 bar.update()
             return out
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
             out = []
             for result in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
                 out.append(result)

@@ -20,9 +20,10 @@ import pandas as pd
 PACKAGES = ("coalitionsim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib", "pydantic")
 
 
-def versions() -> dict[str, str]:
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python and package versions (the core packages plus ``extra``) for a manifest."""
     out = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in PACKAGES + tuple(extra):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -35,7 +35,6 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
-from .runner import run_model
+from .runner import process_context, run_model
 from .scenario import Scenario, apply_overrides, scenario_from_dict
 
 DEFAULT_SHARD_SIZE = 128
@@ -106,37 +105,9 @@ def _scenario(batch: Batch, overrides: tuple[str, ...]) -> Scenario:
     return sc
 
 
-def _agent_id_registry() -> dict | None:
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    return ids if isinstance(ids, dict) else None
-
-
-def _release_models(before: set[int], failed: bool) -> None:
-    """Work around Mesa 3.3's leak (mesa#3179, fixed upstream in #3180): the class attribute
-    ``Agent._ids`` keeps every model ever built alive. Drop the models this run built once they are done,
-    so a worker's memory stays flat however many runs it does."""
-    from .model import AreaDevelopmentModel
-
-    ids = _agent_id_registry()
-    if ids is None:
-        return
-    for model in [m for m in ids if id(m) not in before and isinstance(m, AreaDevelopmentModel)]:
-        if failed or model.steps >= model.scenario.simulation.horizon_quarters:
-            ids.pop(model, None)
-
-
 def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """One run as a summary row (and its series); an exception is caught and recorded in the row."""
-    ids = _agent_id_registry()
-    before = {id(m) for m in ids} if ids is not None else set()
-    row, series = _run_one(batch, job)
-    _release_models(before, failed=row["status"] == "failed")
-    return row, series
-
-
-def _run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """One run as a summary row (and its series); an exception is caught and recorded in the row.
+    (The model releases itself from Mesa's agent-id registry when its run ends, so workers stay flat.)"""
     from .governance import load_all
 
     row: dict[str, Any] = {
@@ -202,16 +173,6 @@ class ExecutorInfo:
     client: Any = None  # dask client, if any
 
 
-def _mp_context():
-    """Fork where it is safe and cheap (Linux): ``import mesa`` sets the global start method to 'spawn', which
-    makes every worker re-import the model (seconds). Elsewhere the platform default."""
-    import multiprocessing as mp
-
-    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
-        return mp.get_context("fork")
-    return mp.get_context()
-
-
 def _dask_slots(client) -> int:
     try:
         return max(1, sum(client.nthreads().values()))
@@ -228,7 +189,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         if n <= 1:
             yield ExecutorInfo(SerialExecutor(), 1, "serial")
             return
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=process_context())
         pool.submit(int).result()  # start the workers now, before any thread (progress bar) exists
         try:
             yield ExecutorInfo(pool, n, f"{n} local processes")
@@ -399,13 +360,7 @@ def load_manifest(out: str | Path) -> dict[str, Any]:
 def _versions() -> dict[str, str]:
     from .store import versions
 
-    out = versions()
-    for name in EXTRA_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    return versions(EXTRA_PACKAGES)
 
 
 def code_hash() -> str:
