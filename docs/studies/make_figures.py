@@ -227,8 +227,11 @@ def rijk(results: Path) -> None:
     r["council"] = np.where(r[I + "renegotiation_floor"], "floor", "no floor") + \
         r["behaviour.ambition_change_probability"].map(lambda p: f", p(change)={p:g}")
     for col in ("budget", "timing", "expert", "freeze", "council"):
-        r["cell"] = r["form"] + " | " + r[col]
-        table(r.sort_values(["form", col]), "cell", m)
+        sub = r[r["rijk.gebiedsbudget"] > 0] if col == "timing" else r  # timing only matters with a budget
+        sub = sub.assign(cell=sub["form"] + " | " + sub[col])
+        if col == "timing":
+            print("(gebiedsbudget > 0 only)")
+        table(sub.sort_values(["form", col]), "cell", m)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     bars(axes[0], r, "form", "budget", "public_deficit", FORMS, sorted(r["budget"].unique()))
     axes[0].set_title("public deficit (M€) by gebiedsbudget", fontsize=9)

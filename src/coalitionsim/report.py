@@ -35,6 +35,9 @@ import pandas as pd
 from .tables import CENSORED, KEY_METRICS, _fmt, interval_table
 
 
+MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
+
+
 class ReportError(ValueError):
     """DIR is not a compare or sweep output folder: one line for the user."""
 
@@ -395,7 +398,7 @@ def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None
                                                      {"form": _form_html}), "analysis/factor_summary.csv"))
     # per design point (small designs: the cells of a grid)
     n_points = int(design.get("points") or 0)
-    if factors and 0 < n_points <= 64 and metrics:
+    if factors and 0 < n_points <= MAX_POINT_TABLE and metrics:
         frames = []
         for (point, _form), sub in ok.groupby(["point", "form"], sort=True):
             t = interval_table(sub, metrics, by="form")
