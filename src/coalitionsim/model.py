@@ -126,8 +126,10 @@ class AreaDevelopmentModel(mesa.Model):
                 plot.mid_share = 1 - plot.social_share
             noise = 1 + spec.existing_use_value_spread * (2 * self.random.random() - 1)
             plot.existing_use_value = plot.homes * spec.existing_use_value_per_home * noise
-        # the municipality's land sits in its grondexploitatie at book value (inbrengwaarde)
-        self.municipality.balance -= sum(p.existing_use_value for p in plots if p.owner is self.municipality)
+        # the municipality's land sits in its grondexploitatie at book value (inbrengwaarde); it was financed
+        # before the area plan, so it counts in the public balance but not against the new area budget
+        self.municipality.book_value = sum(p.existing_use_value for p in plots if p.owner is self.municipality)
+        self.municipality.balance -= self.municipality.book_value
         for lo in landowners:
             lo.income = 0.015 * sum(p.existing_use_value for p in plots if p.owner is lo)
         self.owners += developers + corporations + landowners

@@ -41,7 +41,8 @@ class Municipality(Owner):
         spec = model.scenario.municipality
         self.spec = spec
         self.queue: list[WorkItem] = []
-        self.balance = 0.0  # M€; negative = net public spending
+        self.balance = 0.0  # M€; negative = net public spending (starts at minus the land's book value)
+        self.book_value = 0.0
         self.social_share_target = model.scenario.programme.social_share_target
         self.spent = 0.0
         self.revenue = 0.0
@@ -81,7 +82,9 @@ class Municipality(Owner):
     # ------------------------------------------------------------------ money
     @property
     def budget_left(self) -> float:
-        return self.spec.budget + self.balance
+        """What is left of the council's area budget: the budget plus net cash flows since the start (the
+        land's book value was financed before and does not count against it)."""
+        return self.spec.budget + self.balance + self.book_value
 
     def can_spend(self, amount: float) -> bool:
         return self.budget_left + self.model.rijk.cofunding_available(amount) >= amount - 1e-9
