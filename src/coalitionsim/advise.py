@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .model import apportion
 from .scenario import FORMS, Scenario, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,18 +95,6 @@ class Advice:
 # ============================================================================ facts from the scenario
 
 
-def _apportion(total: int, weights: list[float]) -> list[int]:
-    """Largest-remainder split, as the model assigns plots (model._apportion)."""
-    if not weights or total <= 0:
-        return [0] * len(weights)
-    w = sum(weights)
-    raw = [total * x / w for x in weights]
-    out = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
 @dataclass
 class OwnerFacts:
     """Who holds how many plots, as the model will assign them (plots are placed at random over the area)."""
@@ -149,13 +138,13 @@ def owner_facts(sc: Scenario) -> OwnerFacts:
     n_pass = round(n * own.passive_land_share)
     n_dev = n - n_mun - n_corp - n_pass
     owners: list[dict[str, Any]] = []
-    for spec, k in zip(own.corporations, _apportion(n_corp, [c.weight for c in own.corporations])):
+    for spec, k in zip(own.corporations, apportion(n_corp, [c.weight for c in own.corporations])):
         owners.append({"name": spec.name, "kind": "corporation", "plots": k, "developing": True, "willing": 1.0})
     passive = own.passive_owners if n_pass else 0
-    for i, k in enumerate(_apportion(n_pass, [1.0] * passive)):
+    for i, k in enumerate(apportion(n_pass, [1.0] * passive)):
         owners.append({"name": f"Eigenaar {i + 1}", "kind": "passive", "plots": k, "developing": False,
                        "willing": own.passive_owner_willingness})
-    for spec, k in zip(own.developers, _apportion(n_dev, [d.weight for d in own.developers])):
+    for spec, k in zip(own.developers, apportion(n_dev, [d.weight for d in own.developers])):
         owners.append({"name": spec.name, "kind": "developer", "plots": k, "developing": True,
                        "willing": 1.0 if spec.strategy == "cooperative" else 0.0})
     return OwnerFacts(n, n_mun, [o for o in owners if o["plots"] > 0])

@@ -112,7 +112,7 @@ class AreaDevelopmentModel(mesa.Model):
         cursor = n_mun
         for owners, count, kind in ((corporations, n_corp, "corporation"), (landowners, n_pass, "landowner"),
                                     (developers, n_dev, "developer")):
-            for owner, k in zip(owners, _apportion(count, [getattr(o, "weight", 1.0) for o in owners])):
+            for owner, k in zip(owners, apportion(count, [getattr(o, "weight", 1.0) for o in owners])):
                 for idx in order[cursor:cursor + k]:
                     plots[idx].owner = owner
                     plots[idx].original_owner_type = kind
@@ -398,8 +398,8 @@ def release_from_mesa_registry(model: mesa.Model) -> None:
         ids.pop(model, None)
 
 
-def _apportion(total: int, weights: list[float]) -> list[int]:
-    """Split ``total`` items by ``weights`` (largest remainder)."""
+def apportion(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` items by ``weights`` (largest remainder); the advisor uses it to mirror the model."""
     if not weights or total <= 0:
         return [0] * len(weights)
     w = sum(weights)
