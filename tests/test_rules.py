@@ -782,11 +782,34 @@ def test_no_rijk_money_without_a_gebiedsbudget():
 # =================================================================== the council cycle
 
 
-def agreed_plots(m, n=4):
+def agreed_plots(m, n=4, route="agreement"):
     plots = [p for p in m.area.plots if isinstance(p.owner, Developer)][:n]
     for p in plots:
-        p.in_agreement, p.in_plan, p.status = True, True, Status.AGREED
+        p.in_agreement, p.in_plan, p.status, p.route = True, True, Status.AGREED, route
     return plots
+
+
+def test_new_council_does_not_reopen_tender_awards():
+    m = make("tender", "instruments.renegotiation_floor=false")
+    plots = agreed_plots(m, route="tender")
+    m.governance.council_change()
+    # after award nobody can block, a new council included (design section 4)
+    assert all(p.status == Status.AGREED for p in plots)
+    assert not m.governance.reopened
+
+
+def test_renegotiated_plots_carry_the_new_programme():
+    m = make("sok", "instruments.renegotiation_floor=false")
+    plots = agreed_plots(m)
+    m.municipality.social_share_target = 0.45
+    m.governance.council_change()
+    neg, _ = m.governance.reopened[0]
+    for party in neg.parties:
+        party.signed = True
+    neg._check_done()
+    m.governance.step_reopened()
+    assert all(p.social_share == pytest.approx(0.45) for p in plots)
+    assert all(p.status == Status.AGREED for p in plots)
 
 
 def test_new_council_reopens_agreements_without_a_floor():

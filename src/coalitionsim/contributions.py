@@ -8,8 +8,8 @@ non-residential floor space), "wie profiteert, betaalt" (NOVEX L1254–1256). Co
 - kostenverhaal: developing owners outside a contract pay a per-home and per-m2 levy plus fonds
   bovenwijks at permit, for public works only (NOVEX L2452: "laat alle ontwikkelaars naar rato betalen");
 - BIZ (non-residential owners) or a hypothetical GIZ (everyone), after a vote: ≥50% turnout, ≥2/3 in
-  favour, supporters holding more property value than opponents; five years, then a new vote
-  (tooling research NL9; NOVEX L2453–2455);
+  favour, supporters holding more property value than opponents; five years, then a new vote (the Wet
+  BIZ rule as summarised in shared/research/tooling.md, source [NL9]; NOVEX L2453–2455);
 - voluntary: the rest of the fair share asked each quarter, given by conditional co-operation.
 """
 
@@ -133,6 +133,9 @@ class Contributions:
                 needs.append((t, min(t.spec.cost / instalments, max(0.0, t.spec.cost - t.funds))))
         self.voluntary_asked = self.voluntary_paid = 0.0
         asked_total = paid_total = 0.0
+        for owner in m.owners:
+            if hasattr(owner, "asked"):
+                owner.asked = 0.0  # kept until the next round: the owner's draagkracht is read against it
         for plot in m.area.plots:
             if plot.status == Status.WITHDRAWN:
                 continue
@@ -158,11 +161,11 @@ class Contributions:
             self._pay(owner, plot, pay, [t for t, _ in needs], weights)
             one_off = sum(w for t, _ in needs if not t.spec.recurring for w in [weights[id(t)]])
             self.one_off_paid[plot.plot_id] += pay * one_off / ask
+        # co-operators see what the others paid in all, enforced payments included: enforcement sustains
+        # voluntary giving (as punishment does in public-goods experiments, Fehr & Gächter 2000)
         observed = paid_total / asked_total if asked_total > 0 else 1.0
         for owner in m.owners:
             owner.observe_contributions(observed)
-            if hasattr(owner, "asked"):
-                owner.asked = 0.0
         if self.voluntary_asked > 0:
             self.voluntary_rates.append(self.voluntary_paid / self.voluntary_asked)
 

@@ -1,7 +1,8 @@
 """Municipal land policy: issuing land by tender (Didam), buying land, expropriation.
 
 A tender is prepared within municipal staff capacity and published (Didam: always published, NOVEX
-L1205–1225); developers and corporations that can finance the plot bid their residual land value; the
+L1205–1225); developers that can finance the plot on top of their pipeline bid their residual land value
+(corporations build their social homes on their own land); the
 highest bid at or above the reserve price wins and is bound to the programme, the contributions and a
 bouwplicht. Without a winner the plot goes back into the pool with a lower reserve price.
 """

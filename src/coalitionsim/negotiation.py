@@ -1,7 +1,8 @@
 """Multi-party negotiation with concessions, hold-out, outside options and escalation.
 
 Each party starts with a premium: how far above its pro-rata share (inbrengwaarde, plus its share of the
-joint surplus) it asks. Every round it concedes part of that premium, faster with more trust, and the
+joint surplus) it asks. The premium decides *when* a party signs; the deal's prices follow fixed rules
+(inbrengwaarde, residual land value), so the premium itself is never paid. Every round it concedes part of that premium, faster with more trust, and the
 carrying cost of its land (a quarter's interest) eats into it. A party signs once its premium is within
 the municipal negotiator's mandate *and* it can carry its part (``Owner.can_sign``); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
 already signed) raises its premium instead, unless a stick is credible: expropriation, or public

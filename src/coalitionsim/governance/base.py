@@ -95,8 +95,9 @@ class GovernanceForm(ABC):
         m.municipality.enqueue(label, "plan", workload, m.scenario.municipality.plan_min_quarters, in_force, extra)
 
     def reopen(self, plots: list[Plot]) -> None:
-        """A new council reopens agreements that have no permit yet; the parties' trust suffers."""
-        reopened = [p for p in plots if p.in_agreement and p.status in (Status.HELD, Status.AGREED)]
+        """A new council reopens agreements that have no permit yet; the parties' trust suffers. Tender
+        awards are not reopened: after award nobody can block (design section 4)."""
+        reopened = [p for p in plots if p.route == "agreement" and p.status in (Status.HELD, Status.AGREED)]
         if not reopened:
             return
         owners = {p.owner for p in reopened if p.owner is not self.model.municipality}
@@ -115,7 +116,10 @@ class GovernanceForm(ABC):
             neg.step()
             if neg.done:
                 self.reopened.remove((neg, plots))
+                target = self.model.municipality.social_share_target
                 for p in plots:
+                    if p.owner.developing and p.original_owner_type != "corporation":
+                        p.social_share = target  # the renegotiated deal carries the new council's programme
                     if p.status == Status.HELD:
                         p.status = Status.AGREED if p.in_plan else Status.HELD
                 self.model.log("council", f"renegotiation closed after {neg.rounds} rounds")
