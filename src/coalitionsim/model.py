@@ -106,7 +106,7 @@ class AreaDevelopmentModel(mesa.Model):
         landowners = [
             Landowner(self, f"Eigenaar {i + 1}",
                       clip01(own.passive_owner_willingness + 0.4 * (self.random.random() - 0.5)),
-                      holdout=self.random.random() < 0.5)
+                      holdout=self.random.random() >= own.passive_owner_willingness)
             for i in range(own.passive_owners if n_pass else 0)
         ]
         cursor = n_mun

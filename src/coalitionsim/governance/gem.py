@@ -85,11 +85,13 @@ class GEM(GovernanceForm):
         for owner in self.deal.members:
             call = b.gem_equity_share * sum(investment(m, p) for p in m.area.plots_of(owner))
             if owner is m.municipality:
-                if m.municipality.can_spend(call):
-                    m.municipality.spend(call, "public_works")
-                    partners.append(owner)
-                    capital += call
-                    paid[owner.unique_id] = call
+                # the municipality brings its land in (NOVEX L1611) and pays in cash what its budget allows
+                cash = min(call, max(0.0, m.municipality.budget_left))
+                if cash > 0:
+                    m.municipality.spend(cash, "capital")
+                partners.append(owner)
+                capital += cash
+                paid[owner.unique_id] = cash
                 continue
             free = getattr(owner, "equity", getattr(owner, "headroom", getattr(owner, "cash", 0.0)))
             if free >= call or not owner.developing:
