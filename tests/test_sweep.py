@@ -474,3 +474,14 @@ max = 1.2
 def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "not a sweep folder" in capsys.readouterr().err
+
+
+def test_analyze_labels_list_valued_levels():
+    from coalitionsim.analyze import _levels
+
+    values = pd.Series([np.array([{"name": "a", "strategy": "holdout"}], dtype=object),
+                        np.array([{"name": "a", "strategy": "cooperative"}], dtype=object)] * 2)
+    level, binned = _levels(values, None)
+    assert not binned
+    assert level.nunique() == 2  # hashable, one label per distinct list
+    assert all(isinstance(x, str) and x.startswith("[1]") for x in level)

@@ -57,8 +57,20 @@ def _metrics(info: dict[str, Any], runs: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
+def _list_label(v: Any) -> Any:
+    """A list-valued level (e.g. a list of developers, stored as an array) as short, hashable text."""
+    if isinstance(v, (list, tuple, np.ndarray, dict)):
+        items = list(v.values()) if isinstance(v, dict) else list(v)
+        text = "; ".join(str(_list_label(x)) if not isinstance(x, dict) else
+                         ",".join(f"{k}={x[k]}" for k in sorted(x) if k != "name") for x in items)
+        return f"[{len(items)}] {text}"[:60]
+    return v
+
+
 def _levels(values: pd.Series, kind: str | None) -> tuple[pd.Series, bool]:
     """Group values into levels: the values themselves when few, else quantile bins (bin medians)."""
+    if values.map(lambda v: isinstance(v, (list, tuple, np.ndarray, dict))).any():
+        return values.map(_list_label), False
     uniq = values.dropna().unique()
     if len(uniq) <= 8 or kind == "bool" or not pd.api.types.is_numeric_dtype(values):
         return values, False
