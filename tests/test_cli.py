@@ -164,3 +164,14 @@ def test_scenarios_lists_reference(capsys):
     assert code == 0, err
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert "reference" in names
+
+
+def test_manifest_records_the_cli_call_not_the_test_runner(tmp_path):
+    import json
+
+    from coalitionsim.cli import main
+
+    out = tmp_path / "r"
+    assert main(["run", "--seed", "3", "--set", "simulation.horizon_quarters=8", "--out", str(out)]) == 0
+    command = json.loads((out / "manifest.json").read_text())["command"]
+    assert command == f"coalitionsim run --seed 3 --set simulation.horizon_quarters=8 --out {out}"

@@ -245,6 +245,9 @@ def describe_run(s: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
+    from . import store
+
+    store.INVOKED_WITH = list(sys.argv[1:] if argv is None else argv)
     try:
         cli.main(args=argv, prog_name="coalitionsim", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -255,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    finally:
+        store.INVOKED_WITH = None
     return 0
 
 

@@ -31,11 +31,22 @@ def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
+INVOKED_WITH: list[str] | None = None  # set by cli.main: the arguments of this command-line call
+
+
+def command_line() -> str:
+    """The command that produced a result: the CLI call (also when invoked as ``cli.main(argv)``), or a
+    note that it came from the Python API."""
+    if INVOKED_WITH is not None:
+        return " ".join(["coalitionsim", *INVOKED_WITH])
+    return "python API: " + " ".join(sys.argv) if sys.argv else "python API"
+
+
 def manifest(kind: str, scenario: dict[str, Any], seeds: list[int], **extra: Any) -> dict[str, Any]:
     return {
         "kind": kind,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["coalitionsim"] + sys.argv[1:]) if sys.argv else "",
+        "command": command_line(),
         "versions": versions(),
         "seeds": seeds,
         "scenario": scenario,

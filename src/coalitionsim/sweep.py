@@ -496,8 +496,9 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
         raise SweepError("shard size must be at least 1")
     info, resuming = _prepare_out(exp, out, resume)
     if command is None:
-        cli = Path(sys.argv[0]).name in ("coalitionsim", "__main__.py") if sys.argv else False
-        command = " ".join(["coalitionsim"] + sys.argv[1:]) if cli else f"python API: sweep({str(experiment)!r})"
+        from . import store
+
+        command = store.command_line() if store.INVOKED_WITH is not None else f"python API: sweep({str(experiment)!r})"
 
     if resuming:
         if info.get("code_hash") not in (None, code_hash()):
