@@ -12,7 +12,6 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.agents.corporation import Corporation
 from coalitionsim.agents.developer import Developer
 from coalitionsim.agents.landowner import Landowner
-from coalitionsim.agents.resident import Resident
 from coalitionsim.area import Status
 from coalitionsim.development import margin, revenue
 from coalitionsim.negotiation import Negotiation, Party

@@ -326,7 +326,7 @@ class _Tree:
 
     # ------------------------------------------------------------------ C. development organisation
     def organisation(self, facts: OwnerFacts) -> tuple[list[str], dict[str, str]]:
-        sc, bb = self.sc, self.bb
+        bb = self.bb
         if not self.ask("C1", "Zijn er zakelijk-financieel substantiële risico's en kansen? "
                         "(are there substantial business-financial risks and opportunities?)", bb.substantial_risk,
                         f"beslisboom.substantial_risk = {str(bb.substantial_risk).lower()}", "L1876",

@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .tables import CENSORED, KEY_METRICS, _fmt, interval_table
+from .tables import KEY_METRICS, _fmt, interval_table
 
 
 MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
