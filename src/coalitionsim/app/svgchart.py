@@ -39,6 +39,11 @@ def fmt_tick(v: float) -> str:
     return f"{v:g}"
 
 
+
+def tooltip(tip: str) -> str:
+    """An SVG <title> (the browser's hover text), or nothing."""
+    return f"<title>{esc(tip)}</title>" if tip else ""
+
 class Chart:
     """One chart: a plotting area with linear x and y scales inside a fixed SVG view box."""
 
@@ -96,7 +101,7 @@ class Chart:
         if not pts:
             return self
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        title = f"<title>{esc(tip)}</title>" if tip else ""
+        title = tooltip(tip)
         self.parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{width}"'
                           f'{dash_attr} stroke-linejoin="round">{title}</polyline>')
         return self
@@ -112,14 +117,14 @@ class Chart:
     def vline(self, v: float, colour: str = "#888", dash: str = "", tip: str = "") -> Chart:
         x = self.x(v)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        title = f"<title>{esc(tip)}</title>" if tip else ""
+        title = tooltip(tip)
         self.parts.append(f'<line x1="{x:.1f}" y1="{self.mt}" x2="{x:.1f}" y2="{self.h - self.mb}" stroke="{colour}"'
                           f'{dash_attr} stroke-width="1.2">{title}</line>')
         return self
 
     def point(self, xv: float, yv: float, colour: str, r: float = 4, tip: str = "", stroke: str = "none",
               opacity: float = 1.0) -> Chart:
-        title = f"<title>{esc(tip)}</title>" if tip else ""
+        title = tooltip(tip)
         self.parts.append(f'<circle cx="{self.x(xv):.1f}" cy="{self.y(yv):.1f}" r="{r}" fill="{colour}" '
                           f'stroke="{stroke}" fill-opacity="{opacity}">{title}</circle>')
         return self
@@ -128,7 +133,7 @@ class Chart:
              tip: str = "") -> Chart:
         x, y = min(self.x(xa), self.x(xb)), min(self.y(ya), self.y(yb))
         w, h = abs(self.x(xb) - self.x(xa)), abs(self.y(yb) - self.y(ya))
-        title = f"<title>{esc(tip)}</title>" if tip else ""
+        title = tooltip(tip)
         self.parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{colour}" '
                           f'fill-opacity="{opacity}">{title}</rect>')
         return self
