@@ -4,13 +4,14 @@ as one board: it develops a plot when its pooled portfolio clears the margin, so
 
 from __future__ import annotations
 
-from ..agents.base import Owner, clip01
+from ..agents.base import Owner
+from ..agents.developer import EquityOwner
 from ..development import investment, margin, profit, revenue
 from ..land import transfer
 from .base import GovernanceForm, register
 
 
-class JointCompany(Owner):
+class JointCompany(EquityOwner):
     """The GEM: pooled land, pooled equity, one decision rule over the whole portfolio."""
 
     group = "developers"
@@ -37,26 +38,13 @@ class JointCompany(Owner):
     def start_threshold(self, plot) -> float:
         return self.required_margin
 
-    def can_finance(self, plot, inv: float) -> bool:
-        return self.equity - self.committed >= self.model.scenario.behaviour.equity_share * inv
-
-    def commit(self, plot, inv: float) -> None:
-        self.committed += self.model.scenario.behaviour.equity_share * inv
-
-    def release(self, plot, revenue: float, inv: float) -> None:
+    def keep_gain(self, gain: float) -> float:
         """Proceeds flow back into the pool; the municipality's share of the profit goes to the public purse."""
-        self.committed -= self.model.scenario.behaviour.equity_share * inv
-        gain = revenue - inv
         m = self.model.municipality
         public = self.shares.get(m.unique_id, 0.0) * max(0.0, gain)
         if public:
             m.receive(public)
-        self.equity += gain - public
-
-    def update_capacity(self) -> None:
-        needed = sum(self.model.scenario.behaviour.equity_share * investment(self.model, p)
-                     for p in self.plots() if p.is_open)
-        self.draagkracht = 1.0 if needed <= 0 else clip01((self.equity - self.committed) / needed)
+        return gain - public
 
 
 @register
