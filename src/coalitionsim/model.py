@@ -210,10 +210,9 @@ class AreaDevelopmentModel(mesa.Model):
         if not asked:
             return
         if ins.dubbel_toetsen:
-            targets = [r for r in asked if r.resources < r.ask_remaining / max(1, r.ask_quarters_left)]
-            gaps = {r: r.ask_remaining / max(1, r.ask_quarters_left) - r.resources for r in targets}
+            gaps = {r: r.instalment - r.resources for r in asked if r.resources < r.instalment}
         else:
-            gaps = {r: r.ask_remaining / max(1, r.ask_quarters_left) / 2 for r in asked}
+            gaps = {r: r.instalment / 2 for r in asked}
         for r, gap in gaps.items():
             amount = min(left, gap * r.households)
             if amount <= 0:

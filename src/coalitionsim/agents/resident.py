@@ -34,6 +34,11 @@ class Resident(Actor):
         self.failed_ask = False  # asked this quarter and could not pay
         self.paid = 0.0
 
+    @property
+    def instalment(self) -> float:
+        """What the plan asks of each household this quarter: the rest of the ask over the quarters left."""
+        return self.ask_remaining / max(1, self.ask_quarters_left)
+
     def receive_ask(self, per_household: float) -> None:
         phasing = self.model.scenario.instruments.phasing_quarters
         self.ask_remaining += per_household
@@ -56,7 +61,7 @@ class Resident(Actor):
         self.asked_now = 0.0
         self.failed_ask = False
         if self.ask_remaining > 1e-12 and not self.dropped_out:
-            self.asked_now = self.ask_remaining / max(1, self.ask_quarters_left)
+            self.asked_now = self.instalment
             if self.model.scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
                 # dubbel toetsen: the ask waits until the group can carry it, instead of failing midway
                 self.asked_now = 0.0
