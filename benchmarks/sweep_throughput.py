@@ -1,4 +1,4 @@
-"""Sweep throughput: ``coalitionsim.sweep`` against Mesa's own ``mesa.batch_run`` on the same jobs.
+"""Sweep throughput: ``coalitionsim.batch.sweep`` against Mesa's own ``mesa.batch_run`` on the same jobs.
 
 Run: ``python benchmarks/sweep_throughput.py [--repeat 3] [--replications 16] [--horizon 40]``.
 
@@ -64,7 +64,7 @@ set = ["simulation.horizon_quarters={horizon}"]
 
 
 def run_sweep(exp_path: Path, workers: int) -> tuple[float, dict]:
-    from coalitionsim.sweep import load_runs, sweep
+    from coalitionsim.batch.sweep import load_runs, sweep
 
     out = Path(tempfile.mkdtemp(prefix="bench-sweep-")) / "out"
     try:
@@ -96,7 +96,7 @@ tool, n, horizon = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 sys.path.insert(0, {here!r})
 import sweep_throughput as b
 if tool == "sweep":
-    from coalitionsim.sweep import sweep
+    from coalitionsim.batch.sweep import sweep
     d = Path(tempfile.mkdtemp())
     p = d / "exp.toml"
     p.write_text(b.experiment_text(n // 5, horizon).replace('outputs = ["homes_completed", "realisation_share", "free_riding_index"]', ''))

@@ -251,7 +251,7 @@ def test_cli_advise_simulate(capsys):
 
 # ------------------------------------------------------------------ the archetype analysis (synthetic summary)
 def test_archetype_choices_map_and_summary(tmp_path):
-    from coalitionsim.archetypes import agreement_summary, compare_with_tree, plot_map, point_choices
+    from coalitionsim.advise.archetypes import agreement_summary, compare_with_tree, plot_map, point_choices
 
     rows = []
     # point 0: tender clearly fastest; point 1: sok and organic tie on speed, sok has less free riding
@@ -280,8 +280,8 @@ def test_archetype_choices_map_and_summary(tmp_path):
 
 
 def test_archetype_experiment_file_is_valid():
-    from coalitionsim.archetypes import describe_points
-    from coalitionsim.experiment import load_experiment
+    from coalitionsim.advise.archetypes import describe_points
+    from coalitionsim.batch.experiment import load_experiment
 
     exp = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "archetypes.toml")
     assert exp.n_points == 36 and exp.spec.replications == 4

@@ -108,7 +108,7 @@ def test_process_director_speeds_up_agreement():
 
 
 def test_tender_is_not_applicable_without_municipal_land():
-    from coalitionsim.governance import load_all
+    from coalitionsim.model.governance import load_all
     from coalitionsim.runner import compare
 
     tender = load_all()["tender"]

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coalitionsim import FORMS, AreaDevelopmentModel, load_scenario
-from coalitionsim.area import Status
-from coalitionsim.governance import load_all
-from coalitionsim.metrics import GROUPS, summary, timeseries
+from coalitionsim.model.area import Status
+from coalitionsim.model.governance import load_all
+from coalitionsim.model.metrics import GROUPS, summary, timeseries
 
 TOL = 1e-6
 

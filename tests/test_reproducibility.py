@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
-from coalitionsim.metrics import summary, timeseries
+from coalitionsim.model.metrics import summary, timeseries
 from coalitionsim import runner
 
 SCENARIO = load_scenario(None, ["simulation.horizon_quarters=40"])

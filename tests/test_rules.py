@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
-from coalitionsim.agents.corporation import Corporation
-from coalitionsim.agents.developer import Developer
-from coalitionsim.agents.landowner import Landowner
-from coalitionsim.area import Status
-from coalitionsim.development import margin, revenue
-from coalitionsim.negotiation import Negotiation, Party
+from coalitionsim.model.agents.corporation import Corporation
+from coalitionsim.model.agents.developer import Developer
+from coalitionsim.model.agents.landowner import Landowner
+from coalitionsim.model.area import Status
+from coalitionsim.model.development import margin, revenue
+from coalitionsim.model.negotiation import Negotiation, Party
 
 
 def make(form: str = "framework_organic", *sets: str, seed: int = 1) -> AreaDevelopmentModel:

@@ -3,7 +3,7 @@
 import pytest
 
 from coalitionsim import FORMS, AreaDevelopmentModel
-from coalitionsim.metrics import STEP_REPORTERS, summary
+from coalitionsim.model.metrics import STEP_REPORTERS, summary
 
 STEP_NAMES = {
     "homes_completed", "homes_started", "homes_permitted", "voluntary_contribution_rate", "free_riding_index",

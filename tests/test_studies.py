@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from coalitionsim.cli import main
-from coalitionsim.experiment import load_experiment
-from coalitionsim.sweep import load_manifest, load_runs, quick_experiment
+from coalitionsim.batch.experiment import load_experiment
+from coalitionsim.batch.sweep import load_manifest, load_runs, quick_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ["study_forms", "study_free_riding", "study_draagkracht", "study_rijk"]

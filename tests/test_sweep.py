@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from coalitionsim.cli import main
-from coalitionsim.experiment import ExperimentError, load_experiment
+from coalitionsim.batch.experiment import ExperimentError, load_experiment
 from coalitionsim.runner import replication_seeds
-from coalitionsim.sweep import SweepError, load_runs, load_timeseries, shards, sweep
+from coalitionsim.batch.sweep import SweepError, load_runs, load_timeseries, shards, sweep
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -186,7 +186,7 @@ def test_resume_of_a_complete_sweep_runs_nothing_and_warns_when_the_code_changed
     exp = load_experiment(grid(tmp_path))
     sweep(exp, workers=1, out=tmp_path / "o", progress=False, shard_size=5)
     before = sorted(p.name for p in shards(tmp_path / "o"))
-    monkeypatch.setattr("coalitionsim.sweep.code_hash", lambda: "0000000000000000")
+    monkeypatch.setattr("coalitionsim.batch.sweep.code_hash", lambda: "0000000000000000")
     said = []
     again = sweep(exp, workers=1, out=tmp_path / "o", resume=True, progress=False, echo=said.append)
     assert again.ran_now == 0 and again.complete
@@ -216,8 +216,8 @@ def test_resume_cleans_partial_files(tmp_path):
 
 def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path):
     """A test-only governance form raises inside the model for one factor level."""
-    from coalitionsim.governance.base import REGISTRY, register
-    from coalitionsim.governance.sok import SOK
+    from coalitionsim.model.governance.base import REGISTRY, register
+    from coalitionsim.model.governance.sok import SOK
 
     @register
     class Exploding(SOK):
@@ -252,8 +252,8 @@ def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path):
 
 def test_a_worker_process_that_dies_stops_the_sweep_with_one_line_and_keeps_stored_runs(tmp_path, capsys):
     """A run that kills its worker (as an out-of-memory kill would) breaks the process pool."""
-    from coalitionsim.governance.base import REGISTRY, register
-    from coalitionsim.governance.sok import SOK
+    from coalitionsim.model.governance.base import REGISTRY, register
+    from coalitionsim.model.governance.sok import SOK
 
     @register
     class Dying(SOK):
@@ -282,7 +282,7 @@ def test_a_worker_process_that_dies_stops_the_sweep_with_one_line_and_keeps_stor
 def test_a_batch_lost_by_the_executor_is_recorded_as_failed(tmp_path):
     import concurrent.futures as cf
 
-    from coalitionsim.sweep import Batch, _results, iter_jobs
+    from coalitionsim.batch.sweep import Batch, _results, iter_jobs
 
     exp = load_experiment(grid(tmp_path))
     jobs = tuple(iter_jobs(exp))[:3]
@@ -404,7 +404,7 @@ def test_refuses_existing_folder_and_foreign_resume(tmp_path, capsys):
 
 
 def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr("coalitionsim.sweep.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("coalitionsim.batch.sweep.DASK_CONNECT_TIMEOUT", "1s")
     out = tmp_path / "o"
     with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
         sweep(grid(tmp_path), scheduler="tcp://127.0.0.1:1", out=out, progress=False)
@@ -477,7 +477,7 @@ def test_analyze_rejects_a_folder_that_is_not_a_sweep(tmp_path, capsys):
 
 
 def test_analyze_labels_list_valued_levels():
-    from coalitionsim.analyze import _levels
+    from coalitionsim.reporting.analyze import _levels
 
     values = pd.Series([np.array([{"name": "a", "strategy": "holdout"}], dtype=object),
                         np.array([{"name": "a", "strategy": "cooperative"}], dtype=object)] * 2)

@@ -9,7 +9,7 @@ import pytest
 
 ema_workbench = pytest.importorskip("ema_workbench", reason="EMA Workbench not installed (extra: coalitionsim[ema])")
 
-from coalitionsim.ema import ema_model, ema_name, perform_experiments
+from coalitionsim.batch.ema import ema_model, ema_name, perform_experiments
 from coalitionsim.runner import replication_seeds
 
 REPO = Path(__file__).resolve().parents[1]

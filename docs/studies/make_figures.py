@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from coalitionsim.sweep import load_runs, load_timeseries  # noqa: E402
-from coalitionsim.tables import CENSORED, format_table, interval_table  # noqa: E402
+from coalitionsim.batch.sweep import load_runs, load_timeseries  # noqa: E402
+from coalitionsim.reporting.tables import CENSORED, format_table, interval_table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FIG = HERE / "figures"

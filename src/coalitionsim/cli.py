@@ -28,7 +28,7 @@ def _scenario(path: str | None, overrides: tuple[str, ...]):
 
 
 def _check_form(scenario, form: str) -> None:
-    from .governance import load_all
+    from .model.governance import load_all
 
     reason = load_all()[form].not_applicable(scenario)
     if reason:
@@ -53,7 +53,7 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 
     from .model import new_seed
     from .runner import run_model
-    from .store import manifest, write_outputs
+    from .runner.store import manifest, write_outputs
 
     sc = _scenario(scenario, overrides)
     form = form or sc.simulation.form
@@ -78,10 +78,11 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 def compare(scenario: str | None, replications: int, workers: int | None, seed: int, out: Path | None,
             overrides: tuple[str, ...]) -> None:
     """The flagship: all five forms, replicated; a table with 90% intervals, files and figures."""
-    from .figures import compare_figures
+    from .reporting.figures import compare_figures
     from .runner import compare as run_compare
-    from .store import manifest, write_outputs
-    from .tables import format_table, interval_table
+    from .runner.store import manifest, write_outputs
+    from .reporting.tables import format_table
+    from .runner.stats import interval_table
 
     sc = _scenario(scenario, overrides)
     out = out or Path("results") / f"compare-{sc.meta.name}"
@@ -125,8 +126,8 @@ def scenarios() -> None:
 def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
                   shard_size: int, quick: bool = False) -> None:
     """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
-    from .experiment import ExperimentError
-    from .sweep import SweepError, quick_experiment, sweep
+    from .batch.experiment import ExperimentError
+    from .batch.sweep import SweepError, quick_experiment, sweep
 
     try:
         if quick:
@@ -148,8 +149,8 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def analyze_command(folder: Path) -> None:
     """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
-    from .analyze import analyze
-    from .sweep import SweepError
+    from .reporting.analyze import analyze
+    from .batch.sweep import SweepError
 
     try:
         analyze(folder, echo=click.echo)
@@ -165,8 +166,8 @@ def analyze_command(folder: Path) -> None:
               help="Also write every figure as PNG and SVG and every table as CSV into this folder.")
 def report_command(folder: Path, out: Path | None, export_dir: Path | None) -> None:
     """A self-contained HTML report (figures, tables, parameters, seeds, versions) of a compare or sweep folder."""
-    from .report import ReportError, report
-    from .sweep import SweepError
+    from .reporting.report import ReportError, report
+    from .batch.sweep import SweepError
 
     try:
         path = report(folder, out=out, export_dir=export_dir, echo=lambda msg: click.echo(msg, err=True))
@@ -245,7 +246,7 @@ def describe_run(s: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
-    from . import store
+    from .runner import store
 
     store.INVOKED_WITH = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -7,11 +7,11 @@ from the experiment (base scenario + the point's overrides), described by what t
 (municipal share, private owners with land, unwilling share, separability) and advised with
 :func:`coalitionsim.advise.advise`; the runs of that point give the simulated fastest form, best form and
 least-free-riding form with the same rule as ``coalitionsim advise --simulate``
-(:func:`coalitionsim.advise.best_forms`).
+(:func:`coalitionsim.runner.stats.best_forms`).
 
 One command runs the sweep when its results are missing and writes the table and the map::
 
-    python -m coalitionsim.archetypes experiments/archetypes.toml --out results/archetypes
+    python -m coalitionsim.advise.archetypes experiments/archetypes.toml --out results/archetypes
 
 Outputs in ``--out``: ``archetypes.csv`` (one row per archetype) and ``figures/archetypes_map.png``.
 """
@@ -27,7 +27,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from .scenario import FORMS
+from ..scenario import FORMS
 
 SHORT = {"tender": "T", "sok": "SOK", "gem": "GEM", "framework_subareas": "FS", "framework_organic": "FO"}
 COLOURS = {"tender": "#4c72b0", "sok": "#55a868", "gem": "#8172b2", "framework_subareas": "#dd8452",
@@ -41,7 +41,7 @@ EXTRA = ("public_deficit", "years_to_agreement")  # reported when the sweep kept
 
 def describe_scenario(sc) -> dict[str, Any]:
     """The archetype coordinates of a scenario, in the beslisboom's terms."""
-    from .advise import advise, owner_facts
+    from .beslisboom import advise, owner_facts
 
     facts = owner_facts(sc)
     advice = advise(sc)
@@ -62,7 +62,7 @@ def describe_scenario(sc) -> dict[str, Any]:
 
 def describe_points(experiment) -> pd.DataFrame:
     """One row per design point of a loaded :class:`coalitionsim.experiment.Experiment`."""
-    from .scenario import apply_overrides, scenario_from_dict
+    from ..scenario import apply_overrides, scenario_from_dict
 
     rows = []
     for p in range(experiment.n_points):
@@ -88,10 +88,10 @@ def point_choices(runs: pd.DataFrame, tie_years: float = 1.0) -> pd.DataFrame:
 
     ``runs`` needs columns point, form, t50_years, realisation_share, free_riding_index (one row per run;
     a missing t50 means not reached within the horizon). Fastest/best follow
-    :func:`coalitionsim.advise.best_forms`; least free riding is the lowest median free-riding index (ties
+    :func:`coalitionsim.runner.stats.best_forms`; least free riding is the lowest median free-riding index (ties
     within 0.01 go to the faster form).
     """
-    from .advise import best_forms
+    from ..runner.stats import best_forms
 
     out = []
     for point, frame in runs.groupby("point", sort=True):
@@ -235,8 +235,8 @@ def agreement_summary(table: pd.DataFrame) -> str:
 
 def analyse(experiment_path: str | Path, out: str | Path, tie_years: float = 1.0) -> pd.DataFrame:
     """Read a finished sweep in ``out`` and write ``archetypes.csv`` and ``figures/archetypes_map.png``."""
-    from .experiment import load_experiment
-    from .sweep import load_runs
+    from ..batch.experiment import load_experiment
+    from ..batch.sweep import load_runs
 
     exp = load_experiment(experiment_path)
     runs = load_runs(out, status="ok")
@@ -251,15 +251,15 @@ def analyse(experiment_path: str | Path, out: str | Path, tie_years: float = 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coalitionsim.archetypes", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coalitionsim.advise.archetypes", description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", nargs="?", default="experiments/archetypes.toml")
     parser.add_argument("--out", default=None, help="sweep folder (default results/<experiment name>)")
     parser.add_argument("--workers", type=int, default=None, help="processes for the sweep (default: all cores)")
     parser.add_argument("--tie-years", type=float, default=1.0,
                         help="forms within this many years of the fastest median t50 count as equally fast")
     args = parser.parse_args(argv)
-    from .experiment import ExperimentError, load_experiment
-    from .sweep import sweep
+    from ..batch.experiment import ExperimentError, load_experiment
+    from ..batch.sweep import sweep
 
     try:
         exp = load_experiment(args.experiment)
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = Path(args.out or Path("results") / exp.name)
     result = sweep(exp, workers=args.workers, out=out, resume=(out / "manifest.json").exists(),
-                   command=" ".join(["python -m coalitionsim.archetypes", *(argv if argv is not None else sys.argv[1:])]))
+                   command=" ".join(["python -m coalitionsim.advise.archetypes", *(argv if argv is not None else sys.argv[1:])]))
     if not result.complete:
         print(f"error: the sweep in {out} is incomplete ({result.done} of {result.planned} runs)", file=sys.stderr)
         return 1

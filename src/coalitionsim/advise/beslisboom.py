@@ -26,8 +26,9 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .model import apportion
-from .scenario import FORMS, Scenario, ScenarioError
+from ..model.model import apportion
+from ..runner.stats import best_forms
+from ..scenario import FORMS, Scenario, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -416,7 +417,7 @@ class _Tree:
 def advise(scenario: Scenario | str | None = None) -> Advice:
     """Walk the beslisboom for ``scenario`` (object, file, bundled name, or None for the reference area)."""
     if not isinstance(scenario, Scenario):
-        from .scenario import load_scenario
+        from ..scenario import load_scenario
 
         scenario = load_scenario(scenario)
     facts = owner_facts(scenario)
@@ -503,27 +504,11 @@ class SimulationCheck:
         return render_check(self)
 
 
-def best_forms(table: "pd.DataFrame", tie_years: float = 1.0) -> tuple[list[str], str]:
-    """(forms tied for fastest, best form) from an interval table (see :class:`SimulationCheck`)."""
-    t = table.set_index("form")
-    t50 = t["t50_years_median"].astype(float)
-    rs = t["realisation_share_median"].astype(float)
-    if math.isfinite(t50.min()):
-        fastest = [f for f in t.index if t50[f] <= t50.min() + tie_years + 1e-9]
-        top = max(rs[f] for f in fastest)
-        fastest = [f for f in fastest if rs[f] >= top - 0.05 - 1e-9]
-    else:
-        fastest = [f for f in t.index if rs[f] >= rs.max() - 0.05 - 1e-9]
-    best = min(fastest, key=lambda f: (round(float(t.loc[f, "free_riding_index_median"]), 2),
-                                       -float(rs[f]), FORMS.index(f)))
-    return fastest, best
-
-
 def simulate_check(scenario: Scenario, advice: Advice | None = None, replications: int = 10,
                    workers: int | None = None, seed: int = 20261123, tie_years: float = 1.0,
                    progress: bool = False) -> SimulationCheck:
     """Run all five forms (``runner.compare``) and compare the simulated best form with the tree's choice."""
-    from .runner import compare
+    from ..runner import compare
 
     advice = advise(scenario) if advice is None else advice
     result = compare(scenario, replications=replications, workers=workers, seed=seed, progress=progress)
@@ -535,7 +520,7 @@ def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int, ti
     """The check on an existing compare summary (one row per run, columns form, seed, t50_years, ...)."""
     import numpy as np
 
-    from .tables import interval_table
+    from ..runner.stats import interval_table
 
     table = interval_table(summary)
     fastest, best = best_forms(table, tie_years)
@@ -557,7 +542,7 @@ def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int, ti
 
 
 def render_check(c: SimulationCheck) -> str:
-    from .tables import _fmt
+    from ..reporting.tables import _fmt
 
     t = c.table.set_index("form")
     h = float(t["horizon_years"].iloc[0])

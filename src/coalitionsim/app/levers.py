@@ -205,7 +205,7 @@ class AppModel(AreaDevelopmentModel):
         except ScenarioError as err:
             errors.append(f"{err} — running the scenario without the levers")
             scenario, overrides, notes = base, [], []
-        from ..governance import load_all
+        from ..model.governance import load_all
 
         registry = load_all()
         if form not in FORMS:

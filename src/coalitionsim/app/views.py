@@ -13,8 +13,8 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ..area import Status
-from ..metrics import GROUPS
+from ..model.area import Status
+from ..model.metrics import GROUPS
 from .svgchart import Chart
 
 if TYPE_CHECKING:

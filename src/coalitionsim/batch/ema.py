@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .experiment import Experiment, load_experiment
-from .scenario import FORMS, apply_overrides, read_scenario_dict, scenario_from_dict
+from ..scenario import FORMS, apply_overrides, read_scenario_dict, scenario_from_dict
 
 try:  # ema_workbench warns on import when optional parallel back-ends are missing
     with warnings.catch_warnings():
@@ -92,7 +92,7 @@ class CoalitionsimFunction:
         self.default_form = default_form
 
     def __call__(self, seed: int, form: str | None = None, **params: Any) -> dict[str, float]:
-        from .runner import run_model
+        from ..runner import run_model
 
         overrides = [f"{_path(k)}={_literal(v)}" for k, v in params.items()]
         scenario = scenario_from_dict(apply_overrides(self.base, overrides, self.label), self.label)
@@ -151,7 +151,7 @@ def ema_model(experiment: str | Path | Experiment | None = None, *, scenario: st
         name: model name; EMA 2.5 accepts letters and digits only.
     """
     ew = _need_ema()
-    from .runner import replication_seeds
+    from ..runner import replication_seeds
 
     if not name.isalnum():
         raise ValueError(f"EMA model name {name!r}: letters and digits only (EMA Workbench 2.5)")

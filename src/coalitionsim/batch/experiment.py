@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .scenario import (
+from ..scenario import (
     FORMS,
     ScenarioError,
     _format_error,
@@ -136,7 +136,7 @@ class ExperimentSpec(_Strict):
     @field_validator("forms")
     @classmethod
     def _known_forms(cls, v: list[str]) -> list[str]:
-        from .governance import load_all
+        from ..model.governance import load_all
 
         known = load_all()
         for f in v:
@@ -240,7 +240,7 @@ class Experiment:
     @cached_property
     def seeds(self) -> list[int]:
         """One seed per replication, the same for every design point and form (common random numbers)."""
-        from .runner import replication_seeds
+        from ..runner import replication_seeds
 
         return replication_seeds(self.spec.seed, self.spec.replications)
 
@@ -403,7 +403,7 @@ def experiment_from_dict(data: dict[str, Any], source: str = "experiment", folde
 
 def output_columns(scenario) -> list[str]:
     """The summary columns a run produces (from a 4-quarter probe run under SOK)."""
-    from .runner import run_model
+    from ..runner import run_model
 
     probe = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"horizon_quarters": 4})})
     return list(run_model(probe, "sok", 0).summary)

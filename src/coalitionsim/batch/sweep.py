@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
-from .runner import process_context, run_model
-from .scenario import Scenario, apply_overrides, scenario_from_dict
+from ..runner import process_context, run_model
+from ..scenario import Scenario, apply_overrides, scenario_from_dict
 
 DEFAULT_SHARD_SIZE = 128
 MANIFEST = "manifest.json"
@@ -108,7 +108,7 @@ def _scenario(batch: Batch, overrides: tuple[str, ...]) -> Scenario:
 def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """One run as a summary row (and its series); an exception is caught and recorded in the row.
     (The model releases itself from Mesa's agent-id registry when its run ends, so workers stay flat.)"""
-    from .governance import load_all
+    from ..model.governance import load_all
 
     row: dict[str, Any] = {
         "run": job.run, "run_id": job.run_id, "point": job.point, "form": job.form,
@@ -358,7 +358,7 @@ def load_manifest(out: str | Path) -> dict[str, Any]:
 
 
 def _versions() -> dict[str, str]:
-    from .store import versions
+    from ..runner.store import versions
 
     return versions(EXTRA_PACKAGES)
 
@@ -367,7 +367,7 @@ def code_hash() -> str:
     """Fingerprint of the installed coalitionsim model code (its .py and bundled scenario files)."""
     import hashlib
 
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the coalitionsim package
     h = hashlib.sha256()
     for path in sorted(list(root.rglob("*.py")) + list(root.rglob("scenarios/*.toml"))):
         if "app" in path.relative_to(root).parts[:1]:
@@ -496,7 +496,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
         raise SweepError("shard size must be at least 1")
     info, resuming = _prepare_out(exp, out, resume)
     if command is None:
-        from . import store
+        from ..runner import store
 
         command = store.command_line() if store.INVOKED_WITH is not None else f"python API: sweep({str(experiment)!r})"
 

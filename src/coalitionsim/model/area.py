@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .agents.base import Owner
-    from .scenario import CollectiveTask as TaskSpec
+    from ..scenario import CollectiveTask as TaskSpec
 
 
 class Status(str, Enum):

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .scenario import Market as MarketSpec
+from ..scenario import Market as MarketSpec
 
 
 class Market:

@@ -18,7 +18,7 @@ from .development import investment, revenue
 from .governance import make_form
 from .market import Market
 from .metrics import STEP_REPORTERS
-from .scenario import Scenario
+from ..scenario import Scenario
 
 GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
 

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .sweep import SweepError, load_manifest, load_runs
-from .tables import CENSORED, KEY_METRICS, format_table, interval_table
+from ..batch.sweep import SweepError, load_manifest, load_runs
+from ..runner.stats import CENSORED, KEY_METRICS, interval_table
+from .tables import format_table
 
 LABELS = dict(KEY_METRICS)
 MAX_BINS = 5

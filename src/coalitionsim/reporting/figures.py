@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .metrics import GROUPS  # noqa: E402
+from ..model.metrics import GROUPS  # noqa: E402
 
 
 def realisation_curves(timeseries: pd.DataFrame, homes_planned: int, path: Path) -> Path:

@@ -32,7 +32,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .tables import KEY_METRICS, _fmt, interval_table
+from ..runner.stats import KEY_METRICS, interval_table
+from .tables import _fmt
 
 
 MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
@@ -218,7 +219,7 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _defaults() -> dict[str, Any]:
-    from .scenario import Scenario
+    from ..scenario import Scenario
 
     return Scenario().to_dict()
 
@@ -349,7 +350,7 @@ def _point_label(values: dict[str, Any]) -> str:
 
 def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None]) -> Report:
     from . import analyze as A
-    from .sweep import load_runs, load_timeseries
+    from ..batch.sweep import load_runs, load_timeseries
 
     if not (folder / "analysis").is_dir():
         echo(f"{folder}/analysis missing: running coalitionsim analyze first")

@@ -4,45 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-KEY_METRICS: list[tuple[str, str]] = [
-    ("realisation_share", "realised share of plan"),
-    ("years_to_agreement", "years to agreement"),
-    ("years_to_first_home", "years to first home"),
-    ("t50_years", "t50 (years)"),
-    ("free_riding_index", "free-riding index"),
-    ("funding_gap_share", "funding gap share"),
-    ("public_deficit", "public deficit (M€)"),
-    ("willing_unable_share", "willing-but-unable share"),
-    ("trust_mean", "trust"),
-]
-
-# metrics that are missing when the event never happened within the horizon (censored)
-CENSORED = {"years_to_agreement", "years_to_first_home", "t50_years", "t90_years"}
-
-
-def interval_table(summary: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_METRICS,
-                   by: str = "form") -> pd.DataFrame:
-    """Median, 5th and 95th percentile per group; censored times count as 'not within the horizon'."""
-    rows = []
-    for key, frame in summary.groupby(by, sort=False):
-        row = {by: key, "runs": len(frame)}
-        horizon = frame["param.simulation.horizon_quarters"].iloc[0] / 4 if "param.simulation.horizon_quarters" in frame else math.inf
-        for col, _label in metrics:
-            values = frame[col].astype(float).to_numpy()
-            if col in CENSORED:
-                values = np.where(np.isnan(values), np.inf, values)
-            values = values[~np.isnan(values)]
-            if len(values) == 0:
-                row[f"{col}_median"] = row[f"{col}_p5"] = row[f"{col}_p95"] = np.nan
-                continue
-            lo, med, hi = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
-            row[f"{col}_median"], row[f"{col}_p5"], row[f"{col}_p95"] = med, lo, hi
-        row["horizon_years"] = horizon
-        rows.append(row)
-    return pd.DataFrame(rows)
+from ..runner.stats import CENSORED, KEY_METRICS, interval_table  # noqa: F401  (re-exported for the tables' users)
 
 
 def _fmt(x: float, horizon: float) -> str:

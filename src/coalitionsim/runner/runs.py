@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .governance import load_all
-from .metrics import projects, summary, timeseries
-from .model import AreaDevelopmentModel, new_seed
-from .scenario import FORMS, Scenario, load_scenario
+from ..model import AreaDevelopmentModel, new_seed
+from ..model.governance import load_all
+from ..model.metrics import projects, summary, timeseries
+from ..scenario import FORMS, Scenario, load_scenario
 
 
 @dataclass

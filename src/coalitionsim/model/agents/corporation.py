@@ -10,7 +10,7 @@ from .base import Owner, clip01
 if TYPE_CHECKING:
     from ..area import Plot
     from ..model import AreaDevelopmentModel
-    from ..scenario import CorporationSpec
+    from ...scenario import CorporationSpec
 
 
 class Corporation(Owner):

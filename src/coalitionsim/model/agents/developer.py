@@ -12,7 +12,7 @@ READY = (Status.PERMITTED, Status.STALLED)
 if TYPE_CHECKING:
     from ..area import Plot
     from ..model import AreaDevelopmentModel
-    from ..scenario import DeveloperSpec
+    from ...scenario import DeveloperSpec
 
 
 class EquityOwner(Owner):

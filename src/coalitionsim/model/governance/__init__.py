@@ -1,15 +1,22 @@
 """The five NOVEX governance forms, each a rule set behind :class:`GovernanceForm`.
 
-Adding a form is one new module here that subclasses :class:`GovernanceForm`, is decorated with
-:func:`register`, and is imported in :func:`load_all`.
+Adding a form is one new module in this folder whose class subclasses :class:`GovernanceForm` and is
+decorated with :func:`register`, plus its name in :data:`coalitionsim.scenario.FORMS` (the input
+contract that ``--form`` and ``simulation.form`` are validated against). :func:`load_all` imports every
+module here, so nothing else needs to know the new file.
 """
+
+import importlib
+import pkgutil
 
 from .base import REGISTRY, GovernanceForm, make_form, register
 
 
 def load_all() -> dict[str, type[GovernanceForm]]:
-    from . import framework_organic, framework_subareas, gem, sok, tender  # noqa: F401
-
+    """Import every form module in this package (each registers itself) and return the registry."""
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "base":
+            importlib.import_module(f"{__name__}.{info.name}")
     return REGISTRY
 
 

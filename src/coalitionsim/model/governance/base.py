@@ -16,7 +16,7 @@ from ..negotiation import Negotiation
 if TYPE_CHECKING:
     from ..agents.base import Owner
     from ..model import AreaDevelopmentModel
-    from ..scenario import Scenario
+    from ...scenario import Scenario
 
 REGISTRY: dict[str, type["GovernanceForm"]] = {}
 
