@@ -133,9 +133,10 @@ def test_tender_delivers_more_of_the_area_when_the_municipality_owns_more_land()
         return (tendered / done.groupby("seed").homes.sum()).mean()
 
     # private developers keep land they can develop themselves (zelfrealisatie) and build under the plan,
-    # so with little municipal land much of the area bypasses the tender; about 0.5 vs 0.78 of completed
-    # homes; 0.15 is several times the seed noise of the means (~0.03)
-    assert via_tender(0.6) > via_tender(0.1) + 0.15
+    # so with little municipal land more of the area bypasses the tender; since developers pay for land
+    # and levies from their own accounts, fewer keep theirs (about 0.64 vs 0.77 of completed homes); 0.08
+    # is still well above the seed noise of the means (~0.03)
+    assert via_tender(0.6) > via_tender(0.1) + 0.08
 
 
 # =================================================================== free riding

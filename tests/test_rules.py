@@ -5,6 +5,7 @@ Each test builds a model, pokes its state into a known situation and checks what
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,6 +15,7 @@ from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.agents.landowner import Landowner
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import margin, revenue
+from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.negotiation import Negotiation, Party
 
 
@@ -22,13 +24,42 @@ def make(form: str = "framework_organic", *sets: str, seed: int = 1) -> AreaDeve
 
 
 class FixedRandom:
-    """Stand-in for ``model.random`` so that a chance rule takes a known branch."""
+    """Stand-in for a random stream so that a chance rule takes a known branch."""
 
     def __init__(self, value: float):
         self.value = value
 
-    def random(self) -> float:
-        return self.value
+    def random(self, size=None):
+        return self.value if size is None else np.full(size, self.value)
+
+
+class FixedStreams:
+    """Stand-in for ``model.streams``: every process and every keyed stream draws ``value``."""
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def __getitem__(self, process):
+        return FixedRandom(self.value)
+
+    def keyed(self, process, *key):
+        return FixedRandom(self.value)
+
+
+def set_money(m, actor, amount: float) -> None:
+    """Give ``actor`` exactly ``amount`` M€ on its ledger account (from or to the outside)."""
+    diff = amount - actor.balance
+    if diff > 0:
+        m.ledger.transfer(OUTSIDE, actor.account, diff, "opening_balance")
+    elif diff < 0:
+        m.ledger.transfer(actor.account, OUTSIDE, -diff, "opening_balance", force=True)
+
+
+def set_resources(m, group, per_household: float) -> None:
+    set_money(m, group, per_household * group.households)
+
+
+ENERGY = 3  # the index of the reference area's energy system, the task residents are asked to pay for
 
 
 def developers(m) -> list[Developer]:
@@ -71,7 +102,8 @@ ONE_TALK = "municipality.talks_per_quarter=1"
 def test_party_signs_only_within_mandate():
     m = make("framework_organic", ONE_TALK)
     dev = coop_developer(m)
-    dev.equity, dev.trust = 1e6, 0.5
+    set_money(m, dev, 1e6)
+    dev.trust = 0.5
     mandate = m.scenario.municipality.mandate
     results = []
     for premium in (0.0, 0.03, 0.06, 0.1, 0.3, 1.0, 3.0):
@@ -88,7 +120,8 @@ def test_wider_mandate_signs_sooner():
     def rounds_to_sign(mandate):
         m = make("framework_organic", ONE_TALK, f"municipality.mandate={mandate}")
         dev = coop_developer(m)
-        dev.equity, dev.trust = 1e6, 0.5
+        set_money(m, dev, 1e6)
+        dev.trust = 0.5
         neg = two_party(m, dev, 1.0, stick=True)
         for _ in range(200):
             neg.step()
@@ -102,14 +135,14 @@ def test_wider_mandate_signs_sooner():
 def test_party_that_cannot_carry_its_part_does_not_sign():
     m = make("framework_organic", ONE_TALK)
     dev = coop_developer(m)
-    dev.equity, dev.committed = 0.0, 0.0
+    set_money(m, dev, 0.0)
     assert not dev.can_sign()
     neg = two_party(m, dev, 0.0, stick=True)
     for _ in range(3):
         neg.step()
     assert not neg.parties[1].signed and not neg.done
     # the same party with the means signs at once
-    dev.equity = 1e6
+    set_money(m, dev, 1e6)
     assert dev.can_sign()
     neg.step()
     assert neg.parties[1].signed and neg.done
@@ -118,7 +151,7 @@ def test_party_that_cannot_carry_its_part_does_not_sign():
 def test_capacity_is_not_required_when_the_deal_asks_none():
     m = make("framework_organic", ONE_TALK)
     dev = coop_developer(m)
-    dev.equity = 0.0
+    set_money(m, dev, 0.0)
     neg = two_party(m, dev, 0.0, stick=True, needs_capacity=False)
     neg.step()
     assert neg.done
@@ -191,7 +224,7 @@ def test_stick_follows_the_instruments():
 def test_escalation_cuts_the_knot_and_excludes_non_signers():
     m = make("framework_organic", ONE_TALK, "instruments.escalation_rounds=2",
              "instruments.steering_group_cut_probability=1")
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     dev = holdout_developer(m)
     trust_before = dev.trust
     neg = two_party(m, dev, 0.5, stick=False)  # the hold-out never signs by itself
@@ -208,7 +241,7 @@ def test_escalation_cuts_the_knot_and_excludes_non_signers():
 def test_escalation_without_a_cut_keeps_everyone_at_the_table():
     m = make("framework_organic", ONE_TALK, "instruments.escalation_rounds=2",
              "instruments.steering_group_cut_probability=0")
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     neg = two_party(m, holdout_developer(m), 0.5, stick=False)
     for _ in range(6):
         neg.step()
@@ -219,7 +252,7 @@ def test_escalation_without_a_cut_keeps_everyone_at_the_table():
 def test_steering_group_does_not_cut_when_most_land_has_not_signed():
     m = make("framework_organic", ONE_TALK, "instruments.escalation_rounds=1",
              "instruments.steering_group_cut_probability=1")
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     neg = two_party(m, holdout_developer(m), 5.0, stick=False, municipal_land=1.0, owner_land=10.0)
     for _ in range(3):
         neg.step()
@@ -255,7 +288,7 @@ def test_process_director_doubles_rounds_per_quarter(director):
              f"instruments.process_director={'true' if director else 'false'}", "instruments.escalation_rounds=100")
     devs = developers(m)[:3]
     for d in devs:
-        d.equity = 1e6
+        set_money(m, d, 1e6)
     parties = [Party(m.municipality, 1.0, 0.0, signed=True)] + [Party(d, 1.0, 50.0) for d in devs]
     neg = Negotiation(m, "test", parties, stick=True)
     for _ in range(4):
@@ -367,13 +400,26 @@ def test_paying_at_permit_books_the_levy():
     c = m.contributions
     plot = developer_plot(m)
     due = c.due_at_permit(plot, plot.owner)
-    revenue_before = m.municipality.revenue
-    c.pay_at_permit(plot)
+    municipality_before, owner_before = m.municipality.balance, plot.owner.balance
+    assert c.pay_at_permit(plot)
     assert c.paid_by_plot[plot.plot_id] == pytest.approx(due)
     assert c.private_paid == pytest.approx(due)
     assert c.public_paid == 0.0
-    # kostenverhaal recovers public works: the money goes back to the municipality that pre-finances them
-    assert m.municipality.revenue - revenue_before == pytest.approx(due)
+    # kostenverhaal recovers public works: the money leaves the owner's account and goes back to the
+    # municipality that pre-finances them
+    assert m.municipality.balance - municipality_before == pytest.approx(due)
+    assert owner_before - plot.owner.balance == pytest.approx(due)
+    assert m.ledger.received(m.municipality.account, ("kostenverhaal",)) == pytest.approx(due)
+
+
+def test_an_owner_that_cannot_pay_at_permit_waits():
+    m = make()
+    c = m.contributions
+    plot = developer_plot(m)
+    set_money(m, plot.owner, 0.0)
+    assert c.due_at_permit(plot, plot.owner) > 0
+    assert not c.pay_at_permit(plot)  # refused: its account would go below its floor
+    assert c.paid_by_plot[plot.plot_id] == 0.0 and plot.owner.balance == 0.0
 
 
 # =================================================================== permits
@@ -549,7 +595,7 @@ def against(o):
 
 def test_biz_passes_with_turnout_two_thirds_and_value():
     m, voters = biz_model()
-    m.random = FixedRandom(0.0)  # everybody casts a vote
+    m.streams = FixedStreams(0.0)  # everybody casts a vote
     for o in voters[:3]:
         favour(o)
     against(voters[3])
@@ -558,7 +604,7 @@ def test_biz_passes_with_turnout_two_thirds_and_value():
 
 def test_biz_fails_without_two_thirds_in_favour():
     m, voters = biz_model()
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     for o in voters[:2]:
         favour(o)
     for o in voters[2:]:
@@ -568,7 +614,7 @@ def test_biz_fails_without_two_thirds_in_favour():
 
 def test_biz_fails_when_opponents_hold_more_property_value():
     m, voters = biz_model()
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     for o in voters[:3]:
         favour(o)
     against(voters[3])
@@ -579,7 +625,7 @@ def test_biz_fails_when_opponents_hold_more_property_value():
 
 def test_biz_needs_half_of_the_voters_to_turn_out():
     m, voters = biz_model()
-    m.random = FixedRandom(0.95)  # only owners with full support (0.4 + 0.6 x 1.0 > 0.95) cast a vote
+    m.streams = FixedStreams(0.95)  # only owners with full support (0.4 + 0.6 x 1.0 > 0.95) cast a vote
     for o in voters:
         o.draagvlak, o.belief = 0.5, 0.5  # would vote in favour, but stay home
     favour(voters[0])
@@ -590,7 +636,7 @@ def test_biz_needs_half_of_the_voters_to_turn_out():
 
 def test_adopted_biz_binds_landowners_only_for_its_term():
     m, voters = biz_model()
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     for o in voters:
         favour(o)
     m.steps = 3
@@ -607,7 +653,7 @@ def test_adopted_biz_binds_landowners_only_for_its_term():
 
 def test_rejected_biz_is_tried_again_later():
     m, voters = biz_model()
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     for o in voters:
         against(o)
     term = m.scenario.instruments.biz_term_quarters
@@ -627,7 +673,7 @@ def test_rejected_biz_is_tried_again_later():
 def test_rejected_vote_binds_nobody(instrument):
     m = make("framework_organic", f"instruments.{instrument}=true")
     voters = [o for o in m.owners if o is not m.municipality]
-    m.random = FixedRandom(0.0)
+    m.streams = FixedStreams(0.0)
     for o in voters:
         against(o)
     m.steps = 2
@@ -759,15 +805,17 @@ def test_rijk_cofunds_public_spending_only():
     m.rijk.budget_round()
     mun = m.municipality
     balance = mun.balance
-    own = mun.spend(10, "public_works")
-    assert own == pytest.approx(5) and mun.balance == pytest.approx(balance - 5)
+    assert mun.spend(10, "public_works")
+    # the Rijk pays its half into the municipality's account, which pays the builders in full
+    assert mun.balance == pytest.approx(balance - 5)
     assert m.rijk.paid == pytest.approx(5) and m.rijk.pot == pytest.approx(15)
-    own = mun.spend(10, "compensation")  # not public works: the municipality pays it all
-    assert own == pytest.approx(10) and m.rijk.paid == pytest.approx(5)
-    own = mun.spend(40, "acquisition")
-    assert own == pytest.approx(25)  # the pot (15) runs out before half of 40
+    group = m.residents[0]
+    assert mun.spend(10, "compensation", payee=group.account, cofunded=False)  # not co-funded
+    assert mun.balance == pytest.approx(balance - 15) and m.rijk.paid == pytest.approx(5)
+    assert mun.spend(40, "land_sale")
+    assert mun.balance == pytest.approx(balance - 15 - 25)  # the pot (15) runs out before half of 40
     assert m.rijk.pot == pytest.approx(0) and m.rijk.paid == pytest.approx(20)
-    assert mun.spend(10, "public_works") == pytest.approx(10)
+    assert mun.spend(10, "public_works") and mun.balance == pytest.approx(balance - 50)
 
 
 def test_no_rijk_money_without_a_gebiedsbudget():
@@ -775,7 +823,18 @@ def test_no_rijk_money_without_a_gebiedsbudget():
     for q in range(1, 10):
         m.steps = q
         m.rijk.budget_round()
-    assert m.rijk.released == 0 and m.municipality.spend(10, "public_works") == 10
+    balance = m.municipality.balance
+    assert m.rijk.released == 0 and m.municipality.spend(10, "public_works")
+    assert m.municipality.balance == pytest.approx(balance - 10) and m.rijk.paid == 0
+
+
+def test_the_municipality_cannot_spend_beyond_its_area_budget():
+    m = make("framework_organic", "municipality.budget=20", "rijk.gebiedsbudget=0")
+    left = m.municipality.budget_left
+    assert left == pytest.approx(20)  # the land's book value was financed before and does not count
+    assert not m.municipality.spend(25, "public_works")  # refused: the action waits
+    assert m.municipality.budget_left == pytest.approx(20)
+    assert m.municipality.spend(20, "public_works") and m.municipality.budget_left == pytest.approx(0)
 
 
 # =================================================================== the council cycle
@@ -844,7 +903,8 @@ def test_reopened_plots_go_on_after_renegotiation():
     m = make("sok", "instruments.renegotiation_floor=false", ONE_TALK)
     plots = agreed_plots(m)
     for p in plots:
-        p.owner.equity, p.owner.strategy = 1e6, "cooperative"
+        set_money(m, p.owner, 1e6)
+        p.owner.strategy = "cooperative"
     m.governance.council_change()
     for q in range(1, 80):
         m.steps = q
@@ -872,7 +932,7 @@ def test_council_cycle_in_a_run():
 def residents_pair(m):
     a, b = m.residents[0], m.residents[1]
     for r in m.residents:
-        r.ask_remaining, r.ask_quarters_left = 0.0, 0
+        r.asks, r.ask_quarters_left = {}, 0
     return a, b
 
 
@@ -880,16 +940,17 @@ def test_dubbel_toetsen_postpones_an_ask_a_group_cannot_carry():
     m = make("framework_organic", "instruments.dubbel_toetsen=true", "instruments.phasing_quarters=1",
              "residents.capacity_growth=0")
     poor, rich = residents_pair(m)
-    poor.resources, rich.resources = 0.001, 1.0
+    set_resources(m, poor, 0.001)
+    set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(0.01)
+        r.receive_ask(ENERGY, 0.01)
     poor.step()
     rich.step()
     assert poor.asked_now == 0.0 and poor.paid == 0.0
     assert poor.ask_remaining == pytest.approx(0.01) and poor.resources == pytest.approx(0.001)
     assert rich.paid == pytest.approx(0.01 * rich.households) and rich.ask_remaining == pytest.approx(0.0)
     # once it can carry the ask, it pays
-    poor.resources = 0.02
+    set_resources(m, poor, 0.02)
     poor.step()
     assert poor.ask_remaining == pytest.approx(0.0) and poor.paid > 0
 
@@ -898,8 +959,8 @@ def test_without_dubbel_toetsen_the_ask_stands():
     m = make("framework_organic", "instruments.dubbel_toetsen=false", "instruments.phasing_quarters=1",
              "residents.capacity_growth=0")
     poor, _ = residents_pair(m)
-    poor.resources = 0.001
-    poor.receive_ask(0.01)
+    set_resources(m, poor, 0.001)
+    poor.receive_ask(ENERGY, 0.01)
     poor.step()
     assert poor.asked_now == pytest.approx(0.01)
     assert poor.draagkracht < 1.0
@@ -908,8 +969,8 @@ def test_without_dubbel_toetsen_the_ask_stands():
 def test_phasing_spreads_the_ask():
     m = make("framework_organic", "instruments.phasing_quarters=4", "residents.capacity_growth=0")
     r, _ = residents_pair(m)
-    r.resources = 1.0
-    r.receive_ask(0.008)
+    set_resources(m, r, 1.0)
+    r.receive_ask(ENERGY, 0.008)
     r.step()
     assert r.asked_now == pytest.approx(0.002)
     assert r.ask_remaining == pytest.approx(0.006)
@@ -919,8 +980,9 @@ def test_postponed_ask_does_not_push_a_group_out():
     m = make("framework_organic", "instruments.dubbel_toetsen=true", "instruments.phasing_quarters=1",
              "residents.capacity_growth=0")
     poor, _ = residents_pair(m)
-    poor.draagvlak, poor.resources = 0.9, 0.001
-    poor.receive_ask(0.01)
+    poor.draagvlak = 0.9
+    set_resources(m, poor, 0.001)
+    poor.receive_ask(ENERGY, 0.01)
     for q in range(1, m.scenario.behaviour.dropout_quarters + 3):
         m.steps = q
         poor.step()
@@ -932,9 +994,10 @@ def test_compensation_is_targeted_with_dubbel_toetsen():
     m = make("framework_organic", "instruments.dubbel_toetsen=true", "instruments.compensation_budget=10",
              "instruments.phasing_quarters=1")
     poor, rich = residents_pair(m)
-    poor.resources, rich.resources = 0.002, 1.0
+    set_resources(m, poor, 0.002)
+    set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(0.01)
+        r.receive_ask(ENERGY, 0.01)
     balance = m.municipality.balance
     m.compensate()
     assert poor.resources == pytest.approx(0.01)  # exactly its gap is filled
@@ -947,9 +1010,10 @@ def test_compensation_without_dubbel_toetsen_is_spread():
     m = make("framework_organic", "instruments.dubbel_toetsen=false", "instruments.compensation_budget=10",
              "instruments.phasing_quarters=1")
     poor, rich = residents_pair(m)
-    poor.resources, rich.resources = 0.002, 1.0
+    set_resources(m, poor, 0.002)
+    set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(0.01)
+        r.receive_ask(ENERGY, 0.01)
     m.compensate()
     assert rich.resources > 1.0  # money also goes to a group that did not need it
     assert poor.resources < 0.01  # ... and the group that did is not made whole
@@ -958,8 +1022,8 @@ def test_compensation_without_dubbel_toetsen_is_spread():
 def test_compensation_never_exceeds_its_budget():
     m = make("framework_organic", "instruments.dubbel_toetsen=true", "instruments.compensation_budget=0.1")
     for r in m.residents:
-        r.resources = 0.0
-        r.receive_ask(0.01)
+        set_resources(m, r, 0.0)
+        r.receive_ask(ENERGY, 0.01)
     for q in range(1, 4):
         m.steps = q
         m.compensate()
@@ -970,8 +1034,9 @@ def test_willing_unable_groups_drop_out_after_dropout_quarters():
     m = make("framework_organic", "instruments.phasing_quarters=1", "residents.capacity_growth=0",
              "behaviour.dropout_quarters=3")
     poor, _ = residents_pair(m)
-    poor.draagvlak, poor.resources = 0.9, 0.001
-    poor.receive_ask(0.01)
+    poor.draagvlak = 0.9
+    set_resources(m, poor, 0.001)
+    poor.receive_ask(ENERGY, 0.01)
     for q in range(1, 3):
         m.steps = q
         poor.step()

@@ -63,7 +63,7 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
     click.echo(describe_run(result.summary))
     if out is not None:
         write_outputs(out, pd.DataFrame([result.summary]), result.timeseries, pd.DataFrame(result.projects),
-                      manifest("run", sc.to_dict(), [seed], form=form))
+                      manifest("run", sc.to_dict(), [seed], form=form), ledger=result.ledger, events=result.events)
         click.echo(f"results written to {out}")
 
 
@@ -97,6 +97,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
                  not_applicable=result.not_applicable),
         figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
+        ledger=result.ledger, events=result.events,
     )
     click.echo(f"\nresults and figures written to {out}")
 

@@ -176,6 +176,7 @@ def _default_tasks() -> list[CollectiveTask]:
 
 class Municipality(_Section):
     budget: float = Field(150.0, ge=0)  # M€ the council has reserved for the area
+    interest_rate: float = Field(0.03, ge=0, le=0.3)  # per year on the grondexploitatie's debt (public lending)
     staff_capacity: float = Field(6.0, gt=0, le=200)  # work units per quarter
     plan_workload: float = Field(24.0, gt=0)  # units for an area plan/framework
     subarea_plan_workload: float = Field(8.0, gt=0)

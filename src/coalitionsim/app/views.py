@@ -240,7 +240,7 @@ def trust_chart(models: list[AreaDevelopmentModel], test_id: str = "trust-chart"
     m0 = models[0]
     chart = _years_chart(m0, (0, 1), "Vertrouwen (trust): dotted = council election, ▼ = drop-out", "")
     legend = []
-    for step, kind, text in m0.events:
+    for step, kind, text, *_ in m0.events:
         if kind == "council":
             chart.vline(step / 4, colour="#54278f", dash="2 3", tip=f"Q{step}: {text}")
         elif kind == "dropout":
@@ -309,10 +309,10 @@ def event_badge(kind: str) -> str:
 def event_log_html(model: AreaDevelopmentModel, limit: int = 120) -> str:
     """The events in plain language, newest first, with the Dutch kind and an English tooltip."""
     events = model.events
-    counts = Counter(kind for _, kind, _ in events)
+    counts = Counter(e.kind for e in events)
     head = " ".join(f"{event_badge(k)}&nbsp;{n}" for k, n in counts.most_common())
     rows = []
-    for step, kind, text in reversed(events[-limit:]):
+    for step, kind, text, *_ in reversed(events[-limit:]):
         rows.append(f'<tr data-kind="{esc(kind)}"><td style="white-space: nowrap; color: #555; vertical-align: top">'
                     f"Q{step}</td><td style='vertical-align: top'>{event_badge(kind)}</td><td>{esc(text)}</td></tr>")
     body = "".join(rows) or '<tr><td colspan="3"><i>No events yet: press Step or ▶.</i></td></tr>'

@@ -55,6 +55,11 @@ class Plot:
     original_owner_type: str = ""
     route: str = "none"  # how it got its development right: tender | agreement | plan | none
     land_paid: bool = False  # bought in a tender or allotment: the price is sunk
+    land_price: float = 0.0  # M€ the current owner paid for it, or its inbrengwaarde when brought into a GEM
+    loan: float = 0.0  # M€ lenders finance of its construction (repaid at completion)
+    cost_to_pay: float = 0.0  # M€ of contracted construction instalments still to pay
+    procedures: int = 0  # plans and permits run on this plot so far (keys its objection draws)
+    waiting_since: int | None = None  # quarter since which its permit waits for the contributions due
     build_obligation: bool = False  # bouwplicht from a tender award
     stalled_quarters: int = 0
 
@@ -76,10 +81,13 @@ class Task:
 
     spec: "TaskSpec"
     beneficiary_subareas: frozenset[str]
+    index: int = 0  # position in the scenario's task list
     funds: float = 0.0  # M€ collected towards delivery (one-off); paid this quarter (recurring)
     delivered_step: int | None = None
     delivery_started: int | None = None
     paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
+    resident_paid: float = 0.0  # M€ resident groups paid towards it
+    resident_pending: float = 0.0  # M€ still asked of resident groups that have not dropped out
 
     @property
     def name(self) -> str:
@@ -124,13 +132,17 @@ class Area:
     def homes_with(self, *statuses: Status) -> int:
         return sum(p.homes for p in self.plots if p.status in statuses)
 
+    def gates(self, subarea: str) -> list[Task]:
+        """The one-off tasks that gate completion in this sub-area (a recurring task is never a gate)."""
+        return [t for t in self.tasks if t.spec.gate and not t.spec.recurring and subarea in t.beneficiary_subareas]
+
     def gate_open(self, subarea: str) -> bool:
         """No completion before the gating tasks that serve this sub-area are delivered."""
-        return all(t.delivered for t in self.tasks if t.spec.gate and subarea in t.beneficiary_subareas)
+        return all(t.delivered for t in self.gates(subarea))
 
     def gate_secured(self, subarea: str) -> bool:
         """The gating tasks for this sub-area are at least funded and under way: safe to start building."""
-        return all(t.delivery_started is not None for t in self.tasks if t.spec.gate and subarea in t.beneficiary_subareas)
+        return all(t.delivery_started is not None for t in self.gates(subarea))
 
     def uplift(self, plot: Plot) -> float:
         return sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))

@@ -18,9 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .area import Plot, Status, Task
+from .ledger import AREA_FUND, OUTSIDE
 
 if TYPE_CHECKING:
     from .agents.base import Owner
+    from .agents.resident import Resident
     from .model import AreaDevelopmentModel
 
 class Contributions:
@@ -34,13 +36,15 @@ class Contributions:
             self._share[id(t)] = {p.plot_id: area.benefit_weight(p) / total for p in area.plots if t.benefits(p)}
         self.paid_by_plot: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.one_off_paid: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
-        self.private_paid = 0.0
-        self.public_paid = 0.0
+        self.private_paid = 0.0  # by private owners
+        self.public_paid = 0.0  # by the municipality, for its own land
+        self.resident_paid = 0.0  # by resident groups
         self.voluntary_asked = 0.0  # this step
         self.voluntary_paid = 0.0  # this step
         self.voluntary_rates: list[float] = []
         self.biz_until = self.giz_until = -1  # in force until (exclusive)
         self.biz_next_vote = self.giz_next_vote = 0
+        self.votes_held = 0
 
     # ------------------------------------------------------------ fair shares
     def share(self, plot: Plot, task: Task) -> float:
@@ -66,61 +70,97 @@ class Contributions:
         return 0.0
 
     # ------------------------------------------------------------ enforced at permit
-    def pay_at_permit(self, plot: Plot) -> None:
+    def pay_at_permit(self, plot: Plot) -> bool:
+        """The contributions due at permit leave the owner's account; False (the permit waits) when the
+        owner cannot pay them."""
         owner = plot.owner
         amount = self.due_at_permit(plot, owner)
-        if amount <= 0:
-            return
+        if amount <= 1e-12:
+            return True
+        if owner is not self.model.municipality and owner.free_cash < amount - 1e-9:
+            return False
         tasks = [t for t in self.model.area.tasks if not t.spec.recurring]
         if plot.contract_contributions:
             weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks}
+            kind = "contract_contribution"
         else:  # kostenverhaal recovers public works only
             weights = {id(t): t.spec.cost for t in tasks if t.spec.kind == "public_works"}
-        self._pay(owner, plot, amount, tasks, weights)
-        self.one_off_paid[plot.plot_id] += amount
+            kind = "kostenverhaal"
+        paid = self._pay(owner, plot, amount, tasks, weights, kind)
+        self.one_off_paid[plot.plot_id] += paid
+        return True
 
-    def _pay(self, owner: "Owner", plot: Plot, amount: float, tasks: list[Task], weights: dict[int, float]) -> None:
-        """Book a payment: public-works money refunds the municipality, the rest funds the tasks."""
+    def _pay(self, owner: "Owner", plot: Plot, amount: float, tasks: list[Task], weights: dict[int, float],
+             kind: str) -> float:
+        """Book a payment by the plot's owner: money for public works refunds the municipality that
+        pre-finances them, the rest goes to the area fund for the tasks; returns what was paid."""
         m = self.model.municipality
+        ledger = self.model.ledger
         total = sum(weights.values())
         if total <= 0 or amount <= 0:
-            return
-        if owner is m:
-            m.spend(amount, "collective")
-            self.public_paid += amount
-        else:
-            self.private_paid += amount
+            return 0.0
+        paid = 0.0
         for t in tasks:
             part = amount * weights.get(id(t), 0.0) / total
             if part <= 0:
                 continue
-            t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
-            if t.spec.kind == "public_works" and owner is not m:
-                m.receive(part)
-            else:
+            works = t.spec.kind == "public_works"
+            if owner is m:
+                # its own share of public works it already pays for itself; collective tasks from its budget
+                if not works and not m.spend(part, "municipal_contribution", payee=AREA_FUND):
+                    continue
+            elif not ledger.transfer(owner.account, m.account if works else AREA_FUND, part, kind):
+                continue
+            if not works:
                 t.funds += part
-        self.paid_by_plot[plot.plot_id] += amount
+            t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
+            paid += part
+        if owner is m:
+            self.public_paid += paid
+        else:
+            self.private_paid += paid
+        self.paid_by_plot[plot.plot_id] += paid
+        return paid
+
+    def resident_pays(self, resident: "Resident", task: Task, amount: float) -> None:
+        """A resident group's payment reaches the task it was asked for."""
+        m = self.model.municipality
+        works = task.spec.kind == "public_works"
+        if self.model.ledger.transfer(resident.account, m.account if works else AREA_FUND, amount,
+                                      "resident_contribution"):
+            task.resident_paid += amount
+            task.resident_pending = max(0.0, task.resident_pending - amount)
+            if not works:
+                task.funds += amount
+            self.resident_paid += amount
 
     # ------------------------------------------------------------ quarterly asks
-    def enforced(self, plot: Plot) -> bool:
-        """Whether this quarter's ask to this plot binds (otherwise it is voluntary)."""
+    def ask_kind(self, plot: Plot) -> str | None:
+        """How this quarter's ask to this plot binds: the ledger kind of an enforced payment, or None
+        when it is voluntary."""
         from .agents.landowner import Landowner
 
         owner = plot.owner
         step = self.model.steps
-        if owner is self.model.municipality or getattr(owner, "pooled", False):
-            return True
+        if owner is self.model.municipality:
+            return "municipal_contribution"
+        if getattr(owner, "pooled", False):
+            return "contract_contribution"
         if step < self.giz_until:
-            return True
+            return "biz_charge"
         if step < self.biz_until and isinstance(owner, Landowner):
-            return True
-        if plot.contract_contributions:
-            return plot.status != Status.COMPLETED or self.model.scenario.instruments.kettingbeding
-        return False
+            return "biz_charge"
+        if plot.contract_contributions and (plot.status != Status.COMPLETED or self.model.scenario.instruments.kettingbeding):
+            return "contract_contribution"
+        return None
+
+    def enforced(self, plot: Plot) -> bool:
+        """Whether this quarter's ask to this plot binds (otherwise it is voluntary)."""
+        return self.ask_kind(plot) is not None
 
     def quarterly_round(self) -> None:
-        """Step 6: ask every beneficiary its fair share of this quarter's needs; enforced asks are paid,
-        voluntary ones by conditional co-operation."""
+        """Step 6: ask every beneficiary its fair share of this quarter's needs; enforced asks are paid
+        as far as the payer's money allows, voluntary ones by conditional co-operation."""
         m = self.model
         self._votes()
         needs: list[tuple[Task, float]] = []
@@ -130,7 +170,9 @@ class Contributions:
                 needs.append((t, t.spec.cost))
             elif t.spec.kind == "collective" and t.delivery_started is None:
                 instalments = m.scenario.instruments.instalment_quarters
-                needs.append((t, min(t.spec.cost / instalments, max(0.0, t.spec.cost - t.funds))))
+                # what residents still pay is not asked of the owners (unless they drop out)
+                open_need = max(0.0, t.spec.cost - t.funds - t.resident_pending)
+                needs.append((t, min(t.spec.cost / instalments, open_need)))
         self.voluntary_asked = self.voluntary_paid = 0.0
         asked_total = paid_total = 0.0
         for owner in m.owners:
@@ -144,23 +186,32 @@ class Contributions:
             if ask <= 1e-12:
                 continue
             owner = plot.owner
+            if hasattr(owner, "asked"):
+                owner.asked += ask
+            kind = self.ask_kind(plot)
             if owner is m.municipality:
-                pay = min(ask, max(0.0, m.municipality.budget_left))  # the council's budget is the limit
-            elif self.enforced(plot):
-                pay = ask
+                want = min(ask, max(0.0, m.municipality.budget_left))  # the council's budget is the limit
+            elif kind is not None:
+                want = min(ask, max(0.0, owner.free_cash))
+                if want < ask - 1e-9:
+                    m.log("contribution", f"{owner.name} cannot pay its enforced contribution for plot "
+                          f"{plot.plot_id} in full (€{ask - want:.2f} m short)", actor=owner.account,
+                          plot=plot.plot_id, amount=ask - want)
             else:
+                kind = "voluntary_contribution"
                 self.voluntary_asked += ask
-                pay = ask * owner.voluntary_rate()
-                if hasattr(owner, "asked"):
-                    owner.asked += ask
-                    pay = min(pay, max(0.0, owner.cash))
-                    owner.cash -= pay
-                self.voluntary_paid += pay
+                want = min(ask * owner.voluntary_rate(), max(0.0, owner.free_cash))
+            paid = self._pay(owner, plot, want, [t for t, _ in needs], weights, kind)
+            if kind == "voluntary_contribution":
+                self.voluntary_paid += paid
             asked_total += ask
-            paid_total += pay
-            self._pay(owner, plot, pay, [t for t, _ in needs], weights)
-            one_off = sum(w for t, _ in needs if not t.spec.recurring for w in [weights[id(t)]])
-            self.one_off_paid[plot.plot_id] += pay * one_off / ask
+            paid_total += paid
+            one_off = sum(weights[id(t)] for t, _ in needs if not t.spec.recurring)
+            self.one_off_paid[plot.plot_id] += paid * one_off / ask
+        # the area organisation spends what it collected this quarter
+        for t in m.area.tasks:
+            if t.spec.recurring and t.funds > 0:
+                m.ledger.transfer(AREA_FUND, OUTSIDE, t.funds, "task_delivery")
         # co-operators see what the others paid in all, enforced payments included: enforcement sustains
         # voluntary giving (as punishment does in public-goods experiments, Fehr & Gächter 2000)
         observed = paid_total / asked_total if asked_total > 0 else 1.0
@@ -196,9 +247,12 @@ class Contributions:
     def _vote(self, voters: list["Owner"], label: str) -> bool:
         if not voters:
             return False
-        rng = self.model.random
+        self.votes_held += 1
+        streams = self.model.streams
         value = {o: sum(p.existing_use_value for p in self.model.area.plots_of(o)) for o in voters}
-        cast = [o for o in voters if rng.random() < 0.4 + 0.6 * o.draagvlak]
+        # turnout draws are keyed per vote and voter, so one owner's vote never shifts another's
+        cast = [o for o in voters
+                if streams.keyed("votes", self.votes_held, o.unique_id).random() < 0.4 + 0.6 * o.draagvlak]
         favour = [o for o in cast if o.draagvlak + 0.3 * (o.belief - 0.5) >= self.model.scenario.behaviour.willing_threshold]
         against = [o for o in cast if o not in favour]
         passed = (
@@ -243,5 +297,5 @@ class Contributions:
         return sum(self.incurred_cost(t) for t in self.model.area.tasks)
 
     def funding_gap(self) -> float:
-        """Area-task cost so far not covered by private contributions (M€)."""
-        return max(0.0, self.total_cost() - self.private_paid)
+        """Area-task cost so far not covered by private contributions, owners' and residents' (M€)."""
+        return max(0.0, self.total_cost() - self.private_paid - self.resident_paid)

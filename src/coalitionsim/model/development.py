@@ -49,6 +49,17 @@ def land_bid(model: "AreaDevelopmentModel", plot: Plot, bidder: "Owner") -> floa
     return profit(model, plot, bidder, land_cost=0.0) - bidder.start_threshold(plot) * rev
 
 
+def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """What an undeveloped plot is worth now: its residual land value to a developer asking the
+    scenario developers' mean required margin, and never less than its existing-use value."""
+    specs = model.scenario.ownership.developers
+    required = sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
+    rev = revenue(model, plot)
+    inv = investment(model, plot)
+    cost = inv + model.market.financing_cost(inv, model.scenario.instruments.construction_quarters)
+    return max(plot.existing_use_value, rev - cost - required * rev)
+
+
 def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> None:
     """Step 4 for one plot: apply for a permit, start, pause or withdraw."""
     if not owner.developing or owner.dropped_out:

@@ -20,18 +20,26 @@ if TYPE_CHECKING:
     from .model import AreaDevelopmentModel
     from .negotiation import Negotiation
 
-def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float) -> None:
-    """Sell a plot: money moves between buyer and seller, the price becomes sunk for the buyer."""
+def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float,
+             kind: str = "land_sale") -> bool:
+    """Sell a plot: the price leaves the buyer's account and reaches the seller's, and becomes sunk for the
+    buyer. False (nothing happens) when the buyer cannot pay it."""
     seller = plot.owner
     m = model.municipality
-    if seller is m:
-        m.receive(price)
-    elif buyer is m:
-        m.spend(price, "acquisition")
-    if buyer is not m and hasattr(buyer, "equity"):
-        buyer.equity -= model.scenario.behaviour.equity_share * price
+    if buyer is m:
+        paid = m.spend(price, kind, payee=seller.account)
+    else:
+        paid = model.ledger.transfer(buyer.account, seller.account, price, kind)
+    if not paid:
+        model.log("land", f"{buyer.name} cannot pay €{price:.1f} m for plot {plot.plot_id}", actor=buyer.account,
+                  plot=plot.plot_id, amount=price)
+        return False
     model.area.set_owner(plot, buyer)
     plot.land_paid = buyer is not m
+    plot.land_price = price if buyer is not m else 0.0
+    model.log("land", f"plot {plot.plot_id} sold by {seller.name} to {buyer.name} for €{price:.1f} m",
+              actor=buyer.account, plot=plot.plot_id, amount=price)
+    return True
 
 
 def land_buyers(model: "AreaDevelopmentModel", owners: list["Owner"]) -> list["Owner"]:
@@ -86,13 +94,15 @@ class TenderPool:
                 m.log("tender", f"plot {plot.plot_id}: no valid bid; back in the pool")
                 continue
             bid, _, winner = max(bids, key=lambda x: (x[0], -x[1]))
+            if not transfer(m, plot, winner, bid):
+                continue
             self.pool.remove(plot)
-            transfer(m, plot, winner, bid)
             plot.build_obligation = m.scenario.instruments.build_obligation
             plot.route = "tender"
             self.form.sign([plot], contract=True)
             self.awards += 1
-            m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)")
+            m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)",
+                  actor=winner.account, plot=plot.plot_id, amount=bid)
         # plots that found no bidder wait at the back of the pool
         self.pool = [p for p in self.pool if p not in batch] + [p for p in batch if p in self.pool]
 
@@ -111,11 +121,10 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
         # existing use; below that it keeps the plot unless it is expropriated
         keeps_for_itself = plot.owner.developing and land_bid(m, plot, plot.owner) > price
         if party.signed and not keeps_for_itself and m.municipality.can_spend(price):
-            transfer(m, plot, m.municipality, price)
-            plot.land_paid = False
-            pool.add([plot])
+            if transfer(m, plot, m.municipality, price):
+                pool.add([plot])
         elif ins.expropriation and m.municipality.can_spend(price):
-            m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts")
+            m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts", plot=plot.plot_id)
             m.municipality.enqueue(f"onteigening plot {plot.plot_id}", "acquisition", 2.0, ins.expropriation_quarters,
                                    lambda plot=plot: _expropriated(m, plot, pool))
         else:
@@ -123,9 +132,14 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
     return kept
 
 
-def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> None:
-    plot.owner.lose_trust()
-    transfer(model, plot, model.municipality, plot.existing_use_value * model.scenario.instruments.expropriation_compensation)
-    plot.land_paid = False
+def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> bool:
+    """The court's ruling: the owner is compensated and the plot passes to the municipality (waits, like
+    any procedure step, while the budget cannot pay the compensation)."""
+    owner = plot.owner
+    price = plot.existing_use_value * model.scenario.instruments.expropriation_compensation
+    if not transfer(model, plot, model.municipality, price, kind="expropriation"):
+        return False
+    owner.lose_trust()
     pool.add([plot])
-    model.log("land", f"plot {plot.plot_id} expropriated")
+    model.log("land", f"plot {plot.plot_id} expropriated", plot=plot.plot_id, amount=price)
+    return True

@@ -24,6 +24,7 @@ class Market:
         self._price_trend = 1.0
         self._cost_trend = 1.0
         self.permit_freeze = False
+        self.interest_rate = spec.interest_rate  # per year; constant unless a shock moves it
 
     def step(self, quarter: int) -> None:
         s = self.spec
@@ -53,4 +54,4 @@ class Market:
 
     def financing_cost(self, investment: float, quarters: int) -> float:
         """Interest on the average outstanding investment over the build period."""
-        return investment * 0.5 * self.spec.interest_rate * quarters / 4.0
+        return investment * 0.5 * self.interest_rate * quarters / 4.0

@@ -47,7 +47,25 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "trust_mean": trust_mean,
     "objections": lambda m: m.objections,
     "public_balance": lambda m: m.public_balance,
+    "price_index": lambda m: m.market.price_index,
+    "cost_index": lambda m: m.market.cost_index,
+    "interest_rate": lambda m: m.market.interest_rate,
 }
+
+
+def public_assets(model: "AreaDevelopmentModel") -> float:
+    """What the municipality still owns in the area at the end, at market value: the plots it holds and
+    its share of a joint company (GEM) that has not yet settled (the company's money and unbuilt land)."""
+    from .development import market_value
+
+    mun = model.municipality
+    value = sum(market_value(model, p) for p in model.area.plots_of(mun) if p.is_open)
+    for owner in model.owners:
+        share = getattr(owner, "shares", {}).get(mun.unique_id, 0.0)
+        if share and not getattr(owner, "settled", True):
+            nav = owner.balance + sum(market_value(model, p) for p in owner.plots() if p.is_open)
+            value += share * nav
+    return value
 
 
 def _first(values: list[int | None]) -> int | None:
@@ -95,6 +113,7 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
     t50, t90 = completion_time(model, 0.5), completion_time(model, 0.9)
     ts = model.datacollector.get_model_vars_dataframe()
     social_done = sum(p.segment_homes["social"] for p in plots if p.status == Status.COMPLETED)
+    assets = public_assets(model)
     row: dict[str, Any] = {
         "scenario": model.scenario.meta.name,
         "form": model.form_name,
@@ -115,7 +134,9 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "willing_unable_share": float(ts["willing_unable_share"].mean()),
         "dropouts": model.dropouts,
         "households_dropped": model.households_dropped,
-        "public_deficit": max(0.0, -model.public_balance),
+        # net public spending by the municipality after Rijk money, with what it still owns at market value
+        "public_deficit": -model.public_balance - assets + 0.0,  # (+ 0.0: no "-0.0")
+        "public_assets": assets,
         "rijk_subsidy": model.rijk.paid,
         "social_share_realised": social_done / completed if completed else float("nan"),
         "social_share_target": model.scenario.programme.social_share_target,
@@ -158,10 +179,15 @@ def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
     return rows
 
 
-def timeseries(model: "AreaDevelopmentModel"):
-    """The per-step series as a DataFrame with scenario, form, seed and step columns."""
-    df = model.datacollector.get_model_vars_dataframe().reset_index(names="step")
+def run_table(model: "AreaDevelopmentModel", df):
+    """``df`` with the run's scenario, form and seed as its first columns."""
+    df = df.copy()
     df.insert(0, "seed", model.seed)
     df.insert(0, "form", model.form_name)
     df.insert(0, "scenario", model.scenario.meta.name)
     return df
+
+
+def timeseries(model: "AreaDevelopmentModel"):
+    """The per-step series as a DataFrame with scenario, form, seed and step columns."""
+    return run_table(model, model.datacollector.get_model_vars_dataframe().reset_index(names="step"))

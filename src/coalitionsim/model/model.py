@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import mesa
 import numpy as np
 
@@ -15,12 +17,25 @@ from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .contributions import Contributions
 from .development import investment, revenue
+from ..scenario import Scenario
 from .governance import make_form
+from .ledger import AREA_FUND, OUTSIDE, Ledger
 from .market import Market
 from .metrics import STEP_REPORTERS
-from ..scenario import Scenario
+from .streams import Streams
 
 GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
+
+
+class Event(NamedTuple):
+    """One line of the event log (``events.parquet``): what happened, to whom, on which plot, for how much."""
+
+    quarter: int
+    kind: str
+    text: str
+    actor: str | None = None  # the ledger account of the actor concerned
+    plot: int | None = None
+    amount: float | None = None  # M€, where money is involved
 
 
 def new_seed() -> int:
@@ -41,9 +56,10 @@ class AreaDevelopmentModel(mesa.Model):
         seed = new_seed() if seed is None else int(seed)
         super().__init__(seed=seed)
         self.seed = seed
+        self.streams = Streams(seed)  # one stream per random process (model.random is Mesa's own)
         self.scenario = scenario or Scenario()
         self.form_name = form or self.scenario.simulation.form
-        self.events: list[tuple[int, str, str]] = []
+        self.events: list[Event] = []
         self.speculation = 0.0
         self.objections = 0
         self.delay_quarters_objections = 0
@@ -51,10 +67,13 @@ class AreaDevelopmentModel(mesa.Model):
         self.homes_permitted_step = 0
         self.absorbed_step = 0
         self.compensation_paid = 0.0
+        self.negotiations_opened = 0
         self.dropouts = 0
         self.households_dropped = 0
 
-        self.market = Market(self.scenario.market, self.rng)
+        self.ledger = Ledger(self)
+        self.ledger.open(AREA_FUND)  # the gebiedsfonds: collected contributions for the collective tasks
+        self.market = Market(self.scenario.market, self.streams["market"])
         self.municipality = Municipality(self)
         self.rijk = Rijk(self)
         self.owners: list[Owner] = [self.municipality]
@@ -64,6 +83,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.building_in: set[str] = set()  # sub-areas with construction this quarter
         self.just_delivered: dict[str, int] = {}  # sub-area -> tasks delivered last quarter
         self.contributions = Contributions(self)
+        self._ask_residents()
         self.governance = make_form(self.form_name, self)
         self.governance.setup()
         self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
@@ -72,7 +92,7 @@ class AreaDevelopmentModel(mesa.Model):
     # ================================================================ the quarter (design section 5)
     def step(self) -> None:
         self.homes_started_step = self.homes_permitted_step = 0  # per-quarter flows
-        self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections
+        self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections; interest on debts
         self.governance.step()  # 2. the form's own procedure
         self.governance.step_reopened()
         self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
@@ -81,12 +101,14 @@ class AreaDevelopmentModel(mesa.Model):
         self.contributions.quarterly_round()  # 6. voluntary and enforced contributions
         self.deliver_tasks()  # 7. collective tasks, uplift and gates
         self.trust_and_dropouts()  # 8. trust, drop-outs
+        self.ledger.check_floors()  # (every account below its floor is in the event log)
         self.datacollector.collect(self)  # 9. data collection
 
     # ================================================================ set-up
     def _build_area(self) -> Area:
         s = self.scenario
         own = s.ownership
+        setup = self.streams
         plots: list[Plot] = []
         for sub in s.subareas:
             for _ in range(sub.plots):
@@ -95,24 +117,22 @@ class AreaDevelopmentModel(mesa.Model):
                                   owner=self.municipality, social_share=s.programme.social_share,
                                   mid_share=s.programme.mid_share))
         n = len(plots)
-        order = list(range(n))
-        self.random.shuffle(order)
+        order = [int(i) for i in setup.keyed("setup", "allocation").permutation(n)]
         n_mun = round(n * own.municipal_land_share)
         n_corp = round(n * own.corporation_land_share)
         n_pass = round(n * own.passive_land_share)
         n_dev = n - n_mun - n_corp - n_pass
         developers = [Developer(self, d) for d in own.developers]
         corporations = [Corporation(self, c) for c in own.corporations]
-        landowners = [
-            Landowner(self, f"Eigenaar {i + 1}",
-                      clip01(own.passive_owner_willingness + 0.4 * (self.random.random() - 0.5)),
-                      holdout=self.random.random() >= own.passive_owner_willingness)
-            for i in range(own.passive_owners if n_pass else 0)
-        ]
+        landowners = []
+        for i in range(own.passive_owners if n_pass else 0):
+            u = setup.keyed("setup", "landowner", i).random(2)
+            landowners.append(Landowner(self, f"Eigenaar {i + 1}", clip01(own.passive_owner_willingness + 0.4 * (u[0] - 0.5)),
+                                        holdout=bool(u[1] >= own.passive_owner_willingness)))
         cursor = n_mun
         for owners, count, kind in ((corporations, n_corp, "corporation"), (landowners, n_pass, "landowner"),
                                     (developers, n_dev, "developer")):
-            for owner, k in zip(owners, apportion(count, [getattr(o, "weight", 1.0) for o in owners])):
+            for owner, k in zip(owners, apportion(count, [o.weight for o in owners])):
                 for idx in order[cursor:cursor + k]:
                     plots[idx].owner = owner
                     plots[idx].original_owner_type = kind
@@ -124,22 +144,25 @@ class AreaDevelopmentModel(mesa.Model):
             if plot.original_owner_type == "corporation":
                 plot.social_share = s.programme.corporation_social_share
                 plot.mid_share = 1 - plot.social_share
-            noise = 1 + spec.existing_use_value_spread * (2 * self.random.random() - 1)
+            noise = 1 + spec.existing_use_value_spread * (2 * setup.keyed("setup", "plot", plot.plot_id).random() - 1)
             plot.existing_use_value = plot.homes * spec.existing_use_value_per_home * noise
         # the municipality's land sits in its grondexploitatie at book value (inbrengwaarde); it was financed
         # before the area plan, so it counts in the public balance but not against the new area budget
-        self.municipality.book_value = sum(p.existing_use_value for p in plots if p.owner is self.municipality)
-        self.municipality.balance -= self.municipality.book_value
+        mun = self.municipality
+        mun.book_value = sum(p.existing_use_value for p in plots if p.owner is mun)
+        self.ledger.transfer(mun.account, OUTSIDE, mun.book_value, "land_book_value")
         for lo in landowners:
             lo.income = 0.015 * sum(p.existing_use_value for p in plots if p.owner is lo)
         self.owners += developers + corporations + landowners
         private = developers + corporations + landowners
-        for owner in self.random.sample(private, round(s.behaviour.free_rider_share * len(private))):
-            owner.free_rider = True
+        chosen = setup.keyed("setup", "free_riders").choice(len(private), round(s.behaviour.free_rider_share * len(private)),
+                                                            replace=False) if private else []
+        for i in chosen:
+            private[int(i)].free_rider = True
         tasks = [
-            Task(spec=t, beneficiary_subareas=frozenset(
+            Task(spec=t, index=i, beneficiary_subareas=frozenset(
                 [x.name for x in s.subareas] if "all" in t.beneficiaries else t.beneficiaries))
-            for t in s.tasks
+            for i, t in enumerate(s.tasks)
         ]
         return Area(plots, tasks, [x.name for x in s.subareas], {x.name: x.separable for x in s.subareas})
 
@@ -148,16 +171,31 @@ class AreaDevelopmentModel(mesa.Model):
         names = [x.name for x in self.scenario.subareas]
         residents = []
         for i in range(spec.groups):
-            vulnerable = self.random.random() < spec.vulnerable_share
-            capacity = max(0.0, float(self.rng.normal(spec.capacity_mean, spec.capacity_sd)))
+            rng = self.streams.keyed("setup", "residents", i)
+            vulnerable = rng.random() < spec.vulnerable_share
+            capacity = max(0.0, float(rng.normal(spec.capacity_mean, spec.capacity_sd)))
             residents.append(Resident(
                 self, names[i % len(names)], spec.households_per_group,
-                support=clip01(self.rng.normal(spec.support_mean, spec.support_sd)),
+                support=clip01(rng.normal(spec.support_mean, spec.support_sd)),
                 capacity=capacity * (spec.vulnerable_capacity_factor if vulnerable else 1.0),
-                trust=clip01(self.rng.normal(spec.trust_mean, 0.1)),
-                vulnerable=vulnerable,
+                trust=clip01(rng.normal(spec.trust_mean, 0.1)),
+                vulnerable=vulnerable, number=i,
             ))
         return residents
+
+    def _ask_residents(self) -> None:
+        """The resident groups of the beneficiary sub-areas are asked their part of a task's cost when its
+        funding starts (the area's first quarter): what they pay funds that task."""
+        for task in self.area.tasks:
+            ask = task.spec.resident_ask
+            if ask <= 0 or task.spec.recurring:
+                continue
+            groups = [r for r in self.residents if r.subarea in task.beneficiary_subareas]
+            planned = ask * sum(r.households for r in groups)
+            scale = min(1.0, task.spec.cost / planned) if planned > 0 else 0.0  # never more than the task costs
+            for r in groups:
+                r.receive_ask(task.index, ask * scale)
+            task.resident_pending = planned * scale
 
     def add_owner(self, owner: Owner) -> None:
         self.owners.append(owner)
@@ -165,6 +203,11 @@ class AreaDevelopmentModel(mesa.Model):
     # ================================================================ 1. exogenous
     def exogenous(self) -> None:
         self.market.step(self.steps)
+        # debts cost interest every quarter: the municipality's on its grondexploitatie, the others' on
+        # their loans (the financing of land and construction)
+        ledger, mun = self.ledger, self.municipality.account
+        ledger.charge_interest(lambda account: self.scenario.municipality.interest_rate if account == mun
+                               else self.market.interest_rate)
         self.rijk.budget_round()
         if not self.speculation_stopped():
             self.speculation += self.scenario.behaviour.speculation_rate
@@ -174,12 +217,13 @@ class AreaDevelopmentModel(mesa.Model):
 
     def election(self) -> None:
         b = self.scenario.behaviour
-        if self.random.random() >= b.ambition_change_probability:
+        draws = self.streams["council"].random(3)  # three draws per election, whatever happens after
+        if draws[0] >= b.ambition_change_probability:
             self.log("council", "council election: the new council keeps the ambitions")
             return
         mun = self.municipality
-        mun.social_share_target = clip01(mun.social_share_target + 0.2 * (self.random.random() - 0.5))
-        mun.draagvlak = clip01(mun.draagvlak + 0.2 * (self.random.random() - 0.5))  # the new council's commitment
+        mun.social_share_target = clip01(mun.social_share_target + 0.2 * (draws[1] - 0.5))
+        mun.draagvlak = clip01(mun.draagvlak + 0.2 * (draws[2] - 0.5))  # the new council's commitment
         self.log("council", f"council election: new ambitions, social share target {mun.social_share_target:.0%}")
         self.governance.council_change()
 
@@ -217,29 +261,36 @@ class AreaDevelopmentModel(mesa.Model):
             amount = min(left, gap * r.households)
             if amount <= 0:
                 break
-            r.resources += amount / r.households
+            if not self.municipality.spend(amount, "compensation", payee=r.account, cofunded=False):
+                self.log("compensation", f"no budget left to compensate {r.name}", actor=r.account, amount=amount)
+                break
             left -= amount
             self.compensation_paid += amount
-            self.municipality.spend(amount, "compensation")
 
     def objections_against(self, plots: list[Plot], what: str) -> int:
-        """Residents of the sub-areas concerned may object; returns the delay in quarters."""
+        """Residents of the sub-areas concerned may object; returns the delay in quarters.
+
+        The draws are keyed to the procedure: its first plot and how many procedures that plot has had,
+        so a form that runs more procedures on one plot does not shift any other plot's draws."""
+        for p in plots:
+            p.procedures += 1
+        first = min(plots, key=lambda p: p.plot_id)
+        rng = self.streams.keyed("objections", first.plot_id, first.procedures)
         subareas = sorted({p.subarea for p in plots})
-        n = 0
-        for s in subareas:
-            groups = self.residents_by_subarea.get(s, [])
-            if groups:
-                probs = np.fromiter((r.objection_probability() for r in groups), float, len(groups))
-                n += int((self.rng.random(len(groups)) < probs).sum())
+        groups = [r for s in subareas for r in self.residents_by_subarea.get(s, [])]
+        appeal_draw = rng.random()
+        draws = rng.random(len(groups))
+        n = sum(int(d < r.objection_probability()) for d, r in zip(draws, groups))
         if n == 0:
             return 0
         self.objections += n
-        delay = 1 + (2 if self.random.random() < 1 - 0.8 ** n else 0)  # bezwaar, and sometimes beroep
+        delay = 1 + (2 if appeal_draw < 1 - 0.8 ** n else 0)  # bezwaar, and sometimes beroep
         self.delay_quarters_objections += delay
         for p in plots:
             p.objections += n
             p.permit_delay += delay if what == "permit" else 0
-        self.log("objection", f"{n} objections against the {what} in {', '.join(sorted(subareas))}: +{delay} quarters")
+        self.log("objection", f"{n} objections against the {what} in {', '.join(sorted(subareas))}: +{delay} quarters",
+                 plot=first.plot_id if len(plots) == 1 else None)
         return delay
 
     # ================================================================ 4. owners
@@ -256,12 +307,19 @@ class AreaDevelopmentModel(mesa.Model):
         for plot in self.area.plots:
             if plot.status != Status.CONSTRUCTION:
                 continue
-            plot.construction_remaining = max(0, plot.construction_remaining - 1)
+            if plot.construction_remaining > 0:
+                # a quarter's instalment to the builders, contracted at the start
+                instalment = plot.cost_to_pay / plot.construction_remaining
+                self.ledger.transfer(plot.owner.account, OUTSIDE, instalment, "construction_cost", force=True)
+                plot.cost_to_pay -= instalment
+                plot.construction_remaining -= 1
             if plot.construction_remaining == 0 and self.area.gate_open(plot.subarea):
                 plot.status = Status.COMPLETED
                 plot.step_completion = self.steps
-                plot.owner.release(plot, revenue(self, plot), investment(self, plot))
-                self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}")
+                value = revenue(self, plot)
+                plot.owner.release(plot, value)
+                self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}",
+                         actor=plot.owner.account, plot=plot.plot_id, amount=value)
 
     def apply_for_permit(self, plot: Plot) -> None:
         plot.status = Status.PERMIT_PROCEDURE
@@ -269,11 +327,23 @@ class AreaDevelopmentModel(mesa.Model):
         delay = self.objections_against([plot], "permit")
         spec = self.scenario.municipality
 
-        def grant() -> None:
-            self.contributions.pay_at_permit(plot)  # before step_permit is set: it is what makes it due
+        def grant() -> bool:
+            # the contributions due are paid first (before step_permit is set: it is what makes them due)
+            if not self.contributions.pay_at_permit(plot):
+                if plot.waiting_since is None:
+                    plot.waiting_since = self.steps
+                    self.log("permit", f"permit for plot {plot.plot_id} waits: {plot.owner.name} cannot pay the "
+                             "contributions due", actor=plot.owner.account, plot=plot.plot_id,
+                             amount=self.contributions.due_at_permit(plot, plot.owner))
+                elif self.steps - plot.waiting_since >= 4 * self.scenario.behaviour.dropout_quarters:
+                    self.withdraw(plot, "cannot pay the contributions its permit needs (draagkracht)")
+                    return True
+                return False
+            plot.waiting_since = None
             plot.status = Status.PERMITTED
             plot.step_permit = self.steps
             self.homes_permitted_step += plot.homes
+            return True
 
         self.municipality.enqueue(f"permit plot {plot.plot_id}", "permit", spec.permit_workload,
                                   spec.permit_min_quarters, grant, delay)
@@ -296,12 +366,14 @@ class AreaDevelopmentModel(mesa.Model):
         plot.construction_remaining = self.scenario.instruments.construction_quarters
         plot.owner.commit(plot, inv)
         self.homes_started_step += plot.homes
-        self.log("start", f"{plot.owner.name} starts building {plot.homes} homes on plot {plot.plot_id}")
+        self.log("start", f"{plot.owner.name} starts building {plot.homes} homes on plot {plot.plot_id}",
+                 actor=plot.owner.account, plot=plot.plot_id, amount=inv)
 
     def withdraw(self, plot: Plot, reason: str) -> None:
         plot.status = Status.WITHDRAWN
         plot.step_withdrawal = self.steps
-        self.log("withdrawal", f"{plot.owner.name} withdraws plot {plot.plot_id}: {reason}")
+        self.log("withdrawal", f"{plot.owner.name} withdraws plot {plot.plot_id}: {reason}",
+                 actor=plot.owner.account, plot=plot.plot_id)
 
     def started_share(self) -> float:
         started = sum(p.homes for p in self.area.plots if p.step_construction_start is not None)
@@ -319,10 +391,12 @@ class AreaDevelopmentModel(mesa.Model):
             if task.delivery_started is None:
                 if task.spec.kind == "public_works":
                     needed = any(p.status != Status.HELD for p in self.area.plots if task.benefits(p))
-                    if needed and self.municipality.can_spend(task.spec.cost):
-                        self.municipality.spend(task.spec.cost, "public_works")
+                    if needed and self.municipality.spend(task.spec.cost, "public_works"):
                         self._start_delivery(task)
                 elif task.funds >= task.spec.cost - 1e-9:
+                    # the area fund pays the builders from what was collected for this task (exactly its
+                    # earmark: rounding in one task's instalments must not take another task's money)
+                    self.ledger.transfer(AREA_FUND, OUTSIDE, min(task.spec.cost, task.funds), "task_delivery")
                     self._start_delivery(task)
             elif self.steps - task.delivery_started >= task.spec.delivery_quarters:
                 task.delivered_step = self.steps
@@ -333,11 +407,7 @@ class AreaDevelopmentModel(mesa.Model):
 
     def _start_delivery(self, task: Task) -> None:
         task.delivery_started = self.steps
-        self.log("task", f"{task.name}: funded, delivery starts")
-        if task.spec.resident_ask > 0:
-            for r in self.residents:
-                if r.subarea in task.beneficiary_subareas:
-                    r.receive_ask(task.spec.resident_ask)
+        self.log("task", f"{task.name}: funded, delivery starts", amount=task.spec.cost)
 
     # ================================================================ 8. trust and drop-outs
     def trust_and_dropouts(self) -> None:
@@ -355,11 +425,12 @@ class AreaDevelopmentModel(mesa.Model):
                 self.dropouts += 1
                 if isinstance(actor, Resident):
                     self.households_dropped += actor.households
-                    actor.ask_remaining = 0.0
+                    actor.drop_asks()
                     for other in self.residents:
                         if other.subarea == actor.subarea:
                             other.lose_trust(0.5)  # a drop-out is "fatal for trust" (002:63)
-                self.log("dropout", f"{actor.name} drops out: willing but unable for {actor.unable_quarters} quarters")
+                self.log("dropout", f"{actor.name} drops out: willing but unable for {actor.unable_quarters} quarters",
+                         actor=actor.account)
 
     # ================================================================ helpers
     def actors(self) -> list[Actor]:
@@ -371,12 +442,20 @@ class AreaDevelopmentModel(mesa.Model):
     def investment(self, plot: Plot) -> float:
         return investment(self, plot)
 
-    def log(self, kind: str, text: str) -> None:
-        self.events.append((self.steps, kind, text))
+    def log(self, kind: str, text: str, actor: str | None = None, plot: int | None = None,
+            amount: float | None = None) -> None:
+        """Add an event to the log (output ``events.parquet``); ``actor`` is a ledger account name."""
+        self.events.append(Event(self.steps, kind, text, actor, plot, amount))
 
     @property
     def public_balance(self) -> float:
         return self.municipality.balance
+
+    def events_table(self):
+        """The event log as a table (the ``events.parquet`` rows of this run)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.events, columns=list(Event._fields))
 
     def run(self) -> "AreaDevelopmentModel":
         """Run to the scenario's horizon; the finished model keeps all its data."""

@@ -45,6 +45,7 @@ class Negotiation:
     rounds_since_escalation: int = 0
     talk_budget: float = 0.0  # talks available and not yet used for a full round
     start_step: int = 0
+    number: int = 0  # the n-th negotiation of the run (keys the steering group's draws)
     end_step: int | None = None
     done: bool = False
     log: list[str] = field(default_factory=list)
@@ -54,17 +55,21 @@ class Negotiation:
               stick: bool, needs_capacity: bool = True) -> "Negotiation":
         """Open a negotiation among the owners of land in the deal (the municipality proposes)."""
         b = model.scenario.behaviour
+        model.negotiations_opened += 1
         parties = []
         for owner in owners:
             land = sum(p.existing_use_value for p in model.area.plots_of(owner))
             if owner is model.municipality:
                 parties.append(Party(owner, land, 0.0, signed=True))
                 continue
+            # keyed to the owner and its n-th negotiation: another negotiation never shifts this draw
+            owner.negotiations += 1
+            draw = model.streams.keyed("negotiation", "premium", owner.unique_id, owner.negotiations).random()
             base = b.initial_premium_holdout if owner.holdout else b.initial_premium_cooperative
-            premium = base * (0.5 + model.random.random()) * (1 + model.speculation)
+            premium = base * (0.5 + draw) * (1 + model.speculation)
             parties.append(Party(owner, land, premium))
         neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity,
-                  start_step=model.steps)
+                  start_step=model.steps, number=model.negotiations_opened)
         neg._check_done()
         return neg
 
@@ -115,7 +120,8 @@ class Negotiation:
             owner = p.owner
             if owner.holdout and pivotal and not self.stick:
                 p.premium *= 1 + b.holdout_markup  # the pivotal owner asks more
-                self.model.log("holdout", f"{self.label}: {owner.name} holds out and asks {p.premium:.0%} above its share")
+                self.model.log("holdout", f"{self.label}: {owner.name} holds out and asks {p.premium:.0%} above its share",
+                               actor=owner.account)
             else:
                 slow = 0.5 if owner.holdout else 1.0
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
@@ -134,12 +140,14 @@ class Negotiation:
         self.model.log("escalation", f"{self.label}: escalated to the steering group")
         # the more land has signed, the easier it is to go on without the rest
         share = self.signed_share()
-        if share >= 0.5 and self.model.random.random() < ins.steering_group_cut_probability * share:
+        draw = self.model.streams.keyed("negotiation", "steering", self.number, self.escalations).random()
+        if share >= 0.5 and draw < ins.steering_group_cut_probability * share:
             for p in self.active():
                 if not p.signed:
                     p.excluded = True
                     p.owner.lose_trust()
-                    self.model.log("escalation", f"{self.label}: steering group goes on without {p.owner.name}")
+                    self.model.log("escalation", f"{self.label}: steering group goes on without {p.owner.name}",
+                                   actor=p.owner.account)
             self._check_done()
 
     def _check_done(self) -> None:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..model import AreaDevelopmentModel, new_seed
 from ..model.governance import load_all
-from ..model.metrics import projects, summary, timeseries
+from ..model.metrics import projects, run_table, summary, timeseries
 from ..scenario import FORMS, Scenario, load_scenario
 
 
@@ -30,7 +30,8 @@ class RunResult:
     summary: dict[str, Any]
     timeseries: pd.DataFrame
     projects: list[dict[str, Any]]
-    events: list[tuple[int, str, str]] = field(default_factory=list)
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # the event log (events.parquet)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)  # money flows per quarter, payer, payee, kind
 
 
 @dataclass
@@ -43,6 +44,8 @@ class CompareResult:
     timeseries: pd.DataFrame
     projects: pd.DataFrame
     not_applicable: dict[str, str]
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def replication_seeds(root_seed: int, n: int) -> list[int]:
@@ -52,7 +55,8 @@ def replication_seeds(root_seed: int, n: int) -> list[int]:
 
 def run_model(scenario: Scenario, form: str, seed: int) -> RunResult:
     model = AreaDevelopmentModel(scenario, form=form, seed=seed).run()
-    return RunResult(summary(model), timeseries(model), projects(model), list(model.events))
+    return RunResult(summary(model), timeseries(model), projects(model), run_table(model, model.events_table()),
+                     run_table(model, model.ledger.table()))
 
 
 def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None) -> RunResult:
@@ -116,4 +120,11 @@ def compare(scenario: Scenario | str | None = None, replications: int = 20, work
         timeseries=pd.concat([r.timeseries for r in results], ignore_index=True) if results else pd.DataFrame(),
         projects=pd.DataFrame([row for r in results for row in r.projects]),
         not_applicable=skipped,
+        events=_concat([r.events for r in results]),
+        ledger=_concat([r.ledger for r in results]),
     )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

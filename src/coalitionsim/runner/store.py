@@ -55,7 +55,8 @@ def manifest(kind: str, scenario: dict[str, Any], seeds: list[int], **extra: Any
 
 
 def write_outputs(out: Path, summary: pd.DataFrame, timeseries: pd.DataFrame, projects: pd.DataFrame,
-                  info: dict[str, Any], figures=None) -> Path:
+                  info: dict[str, Any], figures=None, ledger: pd.DataFrame | None = None,
+                  events: pd.DataFrame | None = None) -> Path:
     """Write the files of design section 8 into ``out`` (replacing it); ``figures(folder)`` draws PNGs."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,9 @@ def write_outputs(out: Path, summary: pd.DataFrame, timeseries: pd.DataFrame, pr
         summary.to_parquet(tmp / "summary.parquet", index=False)
         timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         projects.to_parquet(tmp / "projects.parquet", index=False)
+        for name, table in (("ledger", ledger), ("events", events)):
+            if table is not None:
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(info, indent=2, default=str))
         if figures is not None:
             figures(tmp / "figures")

@@ -1,4 +1,5 @@
-"""What every actor has: draagvlak (willing), draagkracht (able) and trust; what every owner has on top."""
+"""What every actor has: draagvlak (willing), draagkracht (able), trust and a ledger account; what every
+owner has on top."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def clip01(x: float) -> float:
 
 
 class Actor(mesa.Agent):
-    """An agent with support (draagvlak, 0..1), capacity (draagkracht, 0..1; 1 = can carry its part) and trust."""
+    """An agent with support (draagvlak, 0..1), capacity (draagkracht, 0..1; 1 = can carry its part), trust
+    and an account in the model's ledger: the money it decides with is that account's balance."""
 
     group: str = "actor"  # metric group: municipality, developers, corporations, residents, rijk
 
@@ -30,6 +32,27 @@ class Actor(mesa.Agent):
         self.trust = clip01(trust)
         self.unable_quarters = 0  # consecutive quarters willing but unable
         self.dropped_out = False
+        self.account = ""
+
+    def open_account(self, label: str, opening: float = 0.0, may_borrow: bool = False) -> None:
+        ledger = self.model.ledger
+        self.account = ledger.open(ledger.unique_name(label), self, self.floor, may_borrow=may_borrow,
+                                   opening=opening)
+
+    # ------------------------------------------------------------------ money (read from the ledger)
+    @property
+    def balance(self) -> float:
+        """M€ on the actor's account (negative = debt)."""
+        return self.model.ledger.balance[self.account]
+
+    def floor(self) -> float:
+        """How far the balance may fall: minus the financing room (0: it cannot borrow)."""
+        return 0.0
+
+    @property
+    def available(self) -> float:
+        """What the actor can still pay: its balance above its floor."""
+        return self.balance - self.floor()
 
     @property
     def willing(self) -> bool:
@@ -51,7 +74,7 @@ class Actor(mesa.Agent):
         self.trust = clip01(self.trust - self.model.scenario.behaviour.trust_loss * times)
 
     def update_capacity(self) -> None:
-        """Recompute draagkracht from the actor's resources; subclasses define it."""
+        """Recompute draagkracht from the actor's account; subclasses define it."""
 
 
 class Owner(Actor):
@@ -60,6 +83,10 @@ class Owner(Actor):
     Voluntary contributions follow conditional co-operation (Fischbacher, Gächter & Fehr 2001): a
     conditional co-operator gives in proportion to what it believes the others give; a free rider gives
     nothing. Which type an owner is, is drawn once from ``behaviour.free_rider_share``.
+
+    Financing: lenders finance ``1 - behaviour.equity_share`` of the capital an owner has employed in the
+    area (the price of land it bought and holds, the investment of plots it is building), so its floor is
+    minus that loan; a start or a purchase therefore needs the equity share from the owner's own money.
     """
 
     developing = True  # non-developing owners (passive) never build themselves
@@ -69,11 +96,42 @@ class Owner(Actor):
         super().__init__(model, name, draagvlak, trust)
         self.free_rider = False  # the model assigns exactly round(free_rider_share x owners) free riders
         self.belief = draagvlak  # expected contribution rate of the others
-        self.cash = 0.0  # M€ available for contributions and equity
+        self.weight = 1.0  # relative share of its kind's land when plots are allotted
+        self.negotiations = 0  # negotiations it has been a party to (keys its premium draws)
 
     @property
     def holdout(self) -> bool:
         return self.strategy == "holdout"
+
+    # ------------------------------------------------------------------ money
+    def floor(self) -> float:
+        """Minus the loans on the land it bought and the plots it is building."""
+        loan_share = 1.0 - self.model.scenario.behaviour.equity_share
+        return -sum(p.loan + loan_share * p.land_price for p in self.plots() if p.is_open or p.loan > 0)
+
+    @property
+    def committed(self) -> float:
+        """Construction instalments still to pay on the plots it is building (contracted)."""
+        return sum(p.cost_to_pay for p in self.plots())
+
+    @property
+    def free_cash(self) -> float:
+        """What the owner can still put into something new: available money minus what is committed."""
+        return self.available - self.committed
+
+    def project_loan(self, plot: "Plot", investment: float) -> float:
+        """What lenders finance of a start (default: the loan share of the investment)."""
+        return (1.0 - self.model.scenario.behaviour.equity_share) * investment
+
+    def equity_needed(self, plot: "Plot", investment: float) -> float:
+        return investment - self.project_loan(plot, investment)
+
+    def can_finance(self, plot: "Plot", investment: float) -> bool:
+        """Whether the owner can put up the part of a start that lenders do not finance."""
+        return self.free_cash >= self.equity_needed(plot, investment) - 1e-9
+
+    def can_buy(self, price: float) -> bool:
+        return self.free_cash >= self.model.scenario.behaviour.equity_share * price - 1e-9
 
     def voluntary_rate(self) -> float:
         """Share of the voluntary fair share asked that this owner is willing to pay now."""
@@ -88,14 +146,10 @@ class Owner(Actor):
     def plots(self) -> list["Plot"]:
         return self.model.area.plots_of(self)
 
-    def can_finance(self, plot: "Plot", investment: float) -> bool:
-        """Whether the owner can put up the equity a start needs."""
-        return True
-
     def can_sign(self) -> bool:
         """Whether the owner can carry what an agreement asks of it: the fair share of the area tasks on
         its plots (dubbel toetsen's question "kan het?" next to "wil het?")."""
-        return True
+        return self.free_cash >= self.agreement_burden() - 1e-9
 
     def agreement_burden(self) -> float:
         """The guarantee an agreement asks: the equity share of the fair share of the one-off area tasks
@@ -105,10 +159,17 @@ class Owner(Actor):
         return share * sum(c.one_off_fair_share(p) for p in self.plots() if p.is_open)
 
     def commit(self, plot: "Plot", investment: float) -> None:
-        """Book the resources a start uses."""
+        """A start: the investment is contracted with builders and paid in instalments; lenders finance
+        their part."""
+        plot.loan = self.project_loan(plot, investment)
+        plot.cost_to_pay = investment
 
-    def release(self, plot: "Plot", revenue: float, investment: float) -> None:
-        """Book the proceeds when a plot completes."""
+    def release(self, plot: "Plot", revenue: float) -> None:
+        """A completion: the homes are sold (or let) and the project loan is repaid."""
+        from ..ledger import OUTSIDE
+
+        self.model.ledger.transfer(OUTSIDE, self.account, revenue, "sales_revenue")
+        plot.loan = 0.0
 
     def decision_margin(self, plot: "Plot") -> float:
         """The margin the owner decides on: its own plot's (a joint company pools its plots)."""
@@ -121,7 +182,26 @@ class Owner(Actor):
         return 0.0
 
     def decide(self, plot: "Plot") -> None:
-        """Step 4 of the process: start, continue, pause or withdraw; see :mod:`coalitionsim.development`."""
+        """Step 4 of the process: start, continue, pause or withdraw; see :mod:`coalitionsim.model.development`."""
         from ..development import decide_plot
 
         decide_plot(self.model, self, plot)
+
+    def ready_needs(self) -> float:
+        """What the plan asks of the owner now: the equity to start the plots it could start and the
+        contributions due on the permits it has applied for."""
+        from ..area import Status
+
+        m = self.model
+        needed = 0.0
+        for p in self.plots():
+            if p.status in (Status.PERMITTED, Status.STALLED):
+                needed += self.equity_needed(p, m.investment(p))
+            elif p.status == Status.PERMIT_PROCEDURE:
+                needed += m.contributions.due_at_permit(p, self)
+        return needed
+
+    def update_capacity(self) -> None:
+        """draagkracht: free cash against what the plan asks now."""
+        needed = self.ready_needs()
+        self.draagkracht = 1.0 if needed <= 0 else clip01(self.free_cash / needed)

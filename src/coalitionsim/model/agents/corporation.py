@@ -1,31 +1,35 @@
-"""Housing corporations (woningcorporaties): affordable homes within their investment headroom."""
+"""Housing corporations (woningcorporaties): affordable homes within their investment room."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..area import Status
-from .base import Owner, clip01
+from ..ledger import OUTSIDE
+from .base import Owner
 
 if TYPE_CHECKING:
+    from ...scenario import CorporationSpec
     from ..area import Plot
     from ..model import AreaDevelopmentModel
-    from ...scenario import CorporationSpec
 
 
 class Corporation(Owner):
-    """A corporation builds when its headroom covers the unprofitable top (onrendabele top) of a plot.
+    """A corporation builds when its investment room covers the unprofitable top (onrendabele top) of a plot.
 
-    It asks no margin (social mandate, prestatieafspraken) but cannot invest beyond its borrowing room;
-    the room grows every quarter from rents.
+    It asks no margin (social mandate, prestatieafspraken). Lenders (with the WSW guarantee) finance a start
+    up to its value after the unprofitable top, so the top itself must come from the corporation's own
+    room: its account opens with ``headroom`` and grows every quarter by ``headroom_growth`` from the rents
+    of its existing portfolio. At completion it lets the social homes (their capitalised rental value,
+    ``rent_revenue``) and sells the rest.
     """
 
     group = "corporations"
 
     def __init__(self, model: "AreaDevelopmentModel", spec: "CorporationSpec"):
         super().__init__(model, spec.name, draagvlak=0.8, trust=0.55)
-        self.headroom = spec.headroom
         self.headroom_growth = spec.headroom_growth
+        self.weight = spec.weight
+        self.open_account(f"corporation {spec.name}", opening=spec.headroom)
 
     def unprofitable_top(self, plot: "Plot") -> float:
         from ..development import profit
@@ -33,19 +37,21 @@ class Corporation(Owner):
         return max(0.0, -profit(self.model, plot, self, 0.0 if plot.land_paid else None))
 
     def start_threshold(self, plot: "Plot") -> float:
-        return -1.0  # a loss is acceptable as long as the headroom carries it (can_finance)
+        return -1.0  # a loss is acceptable as long as its room carries it (can_finance)
 
-    def can_finance(self, plot: "Plot", investment: float) -> bool:
-        return self.headroom >= self.unprofitable_top(plot)
+    def project_loan(self, plot: "Plot", investment: float) -> float:
+        return max(0.0, investment - self.unprofitable_top(plot))
 
-    def commit(self, plot: "Plot", investment: float) -> None:
-        self.headroom -= self.unprofitable_top(plot)
-
-    def can_sign(self) -> bool:
-        return self.headroom >= self.agreement_burden()
+    def release(self, plot: "Plot", revenue: float) -> None:
+        m = self.model
+        homes = plot.segment_homes
+        social = homes["social"] * m.market.home_value("social") * (1 + m.area.uplift(plot))
+        rent = min(revenue, social)
+        m.ledger.transfer(OUTSIDE, self.account, rent, "rent_revenue")
+        m.ledger.transfer(OUTSIDE, self.account, revenue - rent, "sales_revenue")
+        plot.loan = 0.0
 
     def update_capacity(self) -> None:
-        """draagkracht: headroom against the unprofitable top of the plots it could start now."""
-        self.headroom += self.headroom_growth
-        needed = sum(self.unprofitable_top(p) for p in self.plots() if p.status in (Status.PERMITTED, Status.STALLED))
-        self.draagkracht = 1.0 if needed <= 0 else clip01(self.headroom / needed)
+        """Rents come in; draagkracht: free room against the unprofitable top of the plots it could start."""
+        self.model.ledger.transfer(OUTSIDE, self.account, self.headroom_growth, "rent")
+        super().update_capacity()

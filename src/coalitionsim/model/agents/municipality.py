@@ -30,7 +30,9 @@ class WorkItem:
 
 class Municipality(Owner):
     """Prepares plans, tenders and permits first-in-first-out within its staff capacity (plus Rijk expert
-    capacity); pre-finances public works within its budget and books every euro in ``balance``."""
+    capacity); pre-finances public works within its budget. Its account is the area's grondexploitatie:
+    it opens by paying the book value of the land it already owns, and may go below zero down to the
+    council's reserved budget (and, for mandatory payments such as interest, beyond it: it can borrow)."""
 
     group = "municipality"
     developing = False  # it issues its land; it does not build homes itself
@@ -41,11 +43,9 @@ class Municipality(Owner):
         spec = model.scenario.municipality
         self.spec = spec
         self.queue: list[WorkItem] = []
-        self.balance = 0.0  # M€; negative = net public spending (starts at minus the land's book value)
-        self.book_value = 0.0
+        self.book_value = 0.0  # the land's book value when the area starts (financed before the plan)
         self.social_share_target = model.scenario.programme.social_share_target
-        self.spent = 0.0
-        self.revenue = 0.0
+        self.open_account("gemeente", may_borrow=True)
 
     # ------------------------------------------------------------------ work
     def enqueue(self, label: str, kind: str, workload: float, min_quarters: int,
@@ -73,35 +73,53 @@ class Municipality(Owner):
             if i.ready(step) and not (i.kind == "permit" and self.model.market.permit_freeze)
         ]
         for item in finished:
-            self.queue.remove(item)
-            item.on_done()
+            if item.on_done() is not False:  # a step that cannot be completed yet (no money) stays queued
+                self.queue.remove(item)
 
     def workload_waiting(self) -> float:
         return sum(i.workload - i.done_work for i in self.queue)
 
     # ------------------------------------------------------------------ money
+    def floor(self) -> float:
+        """The council's area budget, plus the land's book value that was financed before the plan."""
+        return -(self.spec.budget + self.book_value)
+
     @property
     def budget_left(self) -> float:
-        """What is left of the council's area budget: the budget plus net cash flows since the start (the
-        land's book value was financed before and does not count against it)."""
-        return self.spec.budget + self.balance + self.book_value
+        """What is left of the council's area budget (its account above its floor)."""
+        return self.available
 
     def can_spend(self, amount: float) -> bool:
         return self.budget_left + self.model.rijk.cofunding_available(amount) >= amount - 1e-9
 
-    def spend(self, amount: float, purpose: str) -> float:
-        """Pay ``amount``; the Rijk co-funds its share of public spending while its budget lasts."""
-        rijk_part = self.model.rijk.cofund(amount) if purpose in ("public_works", "acquisition", "collective") else 0.0
-        own = amount - rijk_part
-        self.balance -= own
-        self.spent += own
-        return own
+    def spend(self, amount: float, kind: str, payee: str | None = None, cofunded: bool = True) -> bool:
+        """Pay ``amount`` to ``payee`` (default: the outside); the Rijk first co-funds its share of public
+        spending while its budget lasts. Refused (False) when the budget cannot carry it."""
+        from ..ledger import OUTSIDE
 
-    def receive(self, amount: float) -> None:
-        self.balance += amount
-        self.revenue += amount
+        if amount <= 0:
+            return True
+        if not (self.can_spend(amount) if cofunded else self.budget_left >= amount - 1e-9):
+            return False
+        if cofunded:
+            self.model.rijk.cofund(amount)
+        return self.model.ledger.transfer(self.account, payee or OUTSIDE, amount, kind)
+
+    def public_works_needed(self) -> float:
+        from ..area import Status
+
+        area = self.model.area
+        return sum(t.spec.cost for t in area.tasks
+                   if t.spec.kind == "public_works" and not t.spec.recurring and t.delivery_started is None
+                   and any(p.status != Status.HELD for p in area.plots if t.benefits(p)))
 
     def update_capacity(self) -> None:
+        """draagkracht: staff against the work waiting, and the budget left against the public works
+        the plan needs now."""
         staff = 1.0 if self.workload_waiting() <= self.capacity else self.capacity / self.workload_waiting()
-        money = 1.0 if self.budget_left > 0 else 0.0
+        needed = self.public_works_needed()
+        if needed > 0:
+            money = clip01(self.budget_left / needed)
+        else:
+            money = 1.0 if self.budget_left > 0 else 0.0
         self.draagkracht = clip01(min(staff, money))

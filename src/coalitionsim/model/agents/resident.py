@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..ledger import OUTSIDE
 from .base import Actor, clip01
 
 if TYPE_CHECKING:
+    from ..area import Task
     from ..model import AreaDevelopmentModel
 
 
@@ -15,34 +17,54 @@ class Resident(Actor):
 
     draagvlak follows participation quality, delivered benefits, construction nuisance and trust;
     draagkracht is what the group can put in (money, time, knowledge as a money equivalent) against what
-    the plan asks of it this quarter (the energy-system connection, spread over ``phasing_quarters``;
-    NOVEX L2487 "naar rato van kunnen"; 002:59–72 on draagvlak vs draagkracht).
+    the plan asks of it (a task's ``resident_ask``, e.g. the energy-system connection, spread over
+    ``phasing_quarters``; NOVEX L2487 "naar rato van kunnen"; 002:59–72 on draagvlak vs draagkracht).
+    What the group has is the balance of its account; what it pays goes to the task it was asked for.
     """
 
     group = "residents"
 
     def __init__(self, model: "AreaDevelopmentModel", subarea: str, households: int,
-                 support: float, capacity: float, trust: float, vulnerable: bool = False):
+                 support: float, capacity: float, trust: float, vulnerable: bool = False, number: int = 0):
         super().__init__(model, f"Bewoners {subarea}", draagvlak=support, trust=trust)
         self.subarea = subarea
         self.vulnerable = vulnerable
         self.households = households
-        self.resources = max(0.0, capacity)  # M€ per household available
-        self.ask_remaining = 0.0  # M€ per household still asked
+        self.asks: dict[int, float] = {}  # task index -> M€ per household still asked
         self.ask_quarters_left = 0
         self.asked_now = 0.0
         self.failed_ask = False  # asked this quarter and could not pay
-        self.paid = 0.0
+        self.open_account(f"residents {subarea} {number + 1}", opening=max(0.0, capacity) * households)
+
+    @property
+    def resources(self) -> float:
+        """M€ per household available (the group's balance shared over its households)."""
+        return self.balance / self.households
+
+    @property
+    def ask_remaining(self) -> float:
+        """M€ per household still asked, over all tasks."""
+        return sum(self.asks.values())
+
+    @property
+    def paid(self) -> float:
+        """M€ the group paid towards area tasks so far."""
+        return self.model.ledger.paid(self.account, ("resident_contribution",))
 
     @property
     def instalment(self) -> float:
         """What the plan asks of each household this quarter: the rest of the ask over the quarters left."""
         return self.ask_remaining / max(1, self.ask_quarters_left)
 
-    def receive_ask(self, per_household: float) -> None:
+    def receive_ask(self, task_index: int, per_household: float) -> None:
         phasing = self.model.scenario.instruments.phasing_quarters
-        self.ask_remaining += per_household
+        self.asks[task_index] = self.asks.get(task_index, 0.0) + per_household
         self.ask_quarters_left = max(self.ask_quarters_left, phasing)
+
+    def drop_asks(self) -> None:
+        """A group that drops out pays no more: its open asks leave a gap in the tasks' funding."""
+        for index in list(self.asks):
+            self.model.area.tasks[index].resident_pending -= self.asks.pop(index) * self.households
 
     def step(self) -> None:
         """Step 3: update support and capacity, pay what is asked when able."""
@@ -57,7 +79,9 @@ class Resident(Actor):
             + 0.01 * (self.trust - 0.5)
         )
         if self.ask_remaining > 1e-12:
-            self.resources += spec.capacity_growth  # households save towards a known ask
+            # households save towards a known ask
+            self.model.ledger.transfer(OUTSIDE, self.account, spec.capacity_growth * self.households,
+                                       "household_savings")
         self.asked_now = 0.0
         self.failed_ask = False
         if self.ask_remaining > 1e-12 and not self.dropped_out:
@@ -65,15 +89,24 @@ class Resident(Actor):
             if self.model.scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
                 # dubbel toetsen: the ask waits until the group can carry it, instead of failing midway
                 self.asked_now = 0.0
-            elif self.resources >= self.asked_now:
-                self.resources -= self.asked_now
-                self.ask_remaining -= self.asked_now
-                self.paid += self.asked_now * self.households
+            elif self.resources >= self.asked_now - 1e-12:
+                self._pay(self.asked_now)
                 self.ask_quarters_left = max(0, self.ask_quarters_left - 1)
             else:
                 self.failed_ask = True
             self.ask_quarters_left = max(1, self.ask_quarters_left)
         self.update_capacity()
+
+    def _pay(self, per_household: float) -> None:
+        """Pay one instalment, split over the tasks asked in proportion to what is still asked for each."""
+        total = self.ask_remaining
+        tasks = self.model.area.tasks
+        for index, left in list(self.asks.items()):
+            part = min(left, per_household * left / total)
+            self.model.contributions.resident_pays(self, tasks[index], part * self.households)
+            self.asks[index] = left - part
+            if self.asks[index] <= 1e-12:
+                del self.asks[index]
 
     @property
     def failing(self) -> bool:

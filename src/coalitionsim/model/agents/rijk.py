@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..ledger import OUTSIDE
 from .base import Actor, clip01
 
 if TYPE_CHECKING:
@@ -11,18 +12,31 @@ if TYPE_CHECKING:
 
 
 class Rijk(Actor):
-    """Releases the gebiedsbudget in tranches into a pot that co-funds a share of public spending
-    (NOVEX L812–820: €475 m BZK gebiedsbudget for the public deficit), and lends expert capacity
-    (operational arrangements, L855–856)."""
+    """Releases the gebiedsbudget in tranches onto its area account, from which it co-funds a share of
+    public spending (NOVEX L812–820: €475 m BZK gebiedsbudget for the public deficit), and lends expert
+    capacity (operational arrangements, L855–856)."""
 
     group = "rijk"
 
     def __init__(self, model: "AreaDevelopmentModel"):
         super().__init__(model, "Rijk", draagvlak=0.9, trust=0.6)
         self.spec = model.scenario.rijk
-        self.pot = 0.0
-        self.released = 0.0
-        self.paid = 0.0
+        self.open_account("rijk")
+
+    @property
+    def released(self) -> float:
+        """The gebiedsbudget released so far."""
+        return self.model.ledger.received(self.account, ("rijk_budget",))
+
+    @property
+    def paid(self) -> float:
+        """What the Rijk has paid into the area (its net outflow): the rijk_subsidy."""
+        return self.model.ledger.paid(self.account, exclude_outside=True)
+
+    @property
+    def pot(self) -> float:
+        """Released and not yet spent: the balance of its area account."""
+        return self.balance
 
     def budget_round(self) -> None:
         """Step 1: release a tranche when one is due."""
@@ -30,19 +44,20 @@ class Rijk(Actor):
         if s.gebiedsbudget <= 0:
             return
         step = self.model.steps
-        if step % s.tranche_interval_quarters == 0 and self.released < s.gebiedsbudget - 1e-9:
-            tranche = min(s.gebiedsbudget / s.tranches, s.gebiedsbudget - self.released)
-            self.released += tranche
-            self.pot += tranche
-            self.model.log("rijk", f"Rijk releases a tranche of €{tranche:.1f} m of the gebiedsbudget")
+        released = self.released
+        if step % s.tranche_interval_quarters == 0 and released < s.gebiedsbudget - 1e-9:
+            tranche = min(s.gebiedsbudget / s.tranches, s.gebiedsbudget - released)
+            self.model.ledger.transfer(OUTSIDE, self.account, tranche, "rijk_budget")
+            self.model.log("rijk", f"Rijk releases a tranche of €{tranche:.1f} m of the gebiedsbudget",
+                           actor=self.account, amount=tranche)
 
     def cofunding_available(self, amount: float) -> float:
-        return min(self.pot, self.spec.cofunding_share * amount)
+        return min(max(0.0, self.available), self.spec.cofunding_share * amount)
 
     def cofund(self, amount: float) -> float:
         part = self.cofunding_available(amount)
-        self.pot -= part
-        self.paid += part
+        if part > 0:
+            self.model.ledger.transfer(self.account, self.model.municipality.account, part, "subsidy")
         return part
 
     def expert_capacity_now(self) -> float:

@@ -1,31 +1,37 @@
 """GEM / PPS (grondexploitatiemaatschappij): negotiation on inbrengwaarde, then a joint company that owns
 the pooled land, carries the risk pro rata (the "financial bathtub", NOVEX L970, L1305–1307) and decides
-as one board: it develops a plot when its pooled portfolio clears the margin, so plots cross-subsidise."""
+as one board: it develops a plot when its pooled portfolio clears the margin, so plots cross-subsidise.
+
+Money: the partners pay capital into the company's account (the municipality within its budget); land is
+brought in at inbrengwaarde. A partner's share is its cash plus the land value it brought in. The company
+pays the construction, the contributions and the interest on its loans, and receives the sales; when its
+portfolio is done it settles its result with the partners by their shares, profit or loss.
+"""
 
 from __future__ import annotations
 
 from ..agents.base import Owner
-from ..agents.developer import EquityOwner
 from ..development import investment, margin, profit, revenue
-from ..land import transfer
 from .base import GovernanceForm, register
 
 
-class JointCompany(EquityOwner):
-    """The GEM: pooled land, pooled equity, one decision rule over the whole portfolio."""
+class JointCompany(Owner):
+    """The GEM: pooled land, pooled money, one decision rule over the whole portfolio."""
 
     group = "developers"
     pooled = True
 
-    def __init__(self, model, partners: list[Owner], equity: float, shares: dict[int, float] | None = None):
+    def __init__(self, model, partners: list[Owner]):
         super().__init__(model, "GEM", draagvlak=0.8, trust=sum(p.trust for p in partners) / len(partners))
         self.free_rider = False
         self.partners = partners
-        self.shares = shares or {}  # partner unique_id -> share of the paid-in capital
-        self.equity = equity
-        self.committed = 0.0
+        self.shares: dict[int, float] = {}  # partner unique_id -> share of what was brought in (cash and land)
+        self.cash_in: dict[int, float] = {}  # partner unique_id -> M€ of capital paid in
+        self.land_in: dict[int, float] = {}  # partner unique_id -> M€ of land brought in (inbrengwaarde)
         margins = [p.required_margin for p in partners if hasattr(p, "required_margin")]
         self.required_margin = sum(margins) / len(margins) if margins else 0.06
+        self.settled = False
+        self.open_account("GEM")
 
     def decision_margin(self, plot) -> float:
         """A plot goes ahead on its own margin or, if that falls short, on the pooled margin of all plots
@@ -38,13 +44,25 @@ class JointCompany(EquityOwner):
     def start_threshold(self, plot) -> float:
         return self.required_margin
 
-    def keep_gain(self, gain: float) -> float:
-        """Proceeds flow back into the pool; the municipality's share of the profit goes to the public purse."""
-        m = self.model.municipality
-        public = self.shares.get(m.unique_id, 0.0) * max(0.0, gain)
-        if public:
-            m.receive(public)
-        return gain - public
+    def finished(self) -> bool:
+        return not any(p.is_open or p.loan > 0 for p in self.plots())
+
+    def settle(self) -> None:
+        """Share out the company's result by the partners' shares: its balance if positive; a loss is
+        called from the partners as far as they can pay (the municipality from its budget)."""
+        m = self.model
+        ledger = m.ledger
+        result = self.balance
+        for partner in self.partners:
+            part = self.shares.get(partner.unique_id, 0.0) * result
+            if part > 0:
+                ledger.transfer(self.account, partner.account, part, "gem_settlement")
+            elif part < 0:
+                ledger.transfer(partner.account, self.account, -part, "gem_settlement",
+                                force=partner is m.municipality)
+        self.settled = True
+        m.log("agreement", f"GEM settles its result of €{result:.1f} m with its partners by their shares",
+              actor=self.account, amount=result)
 
 
 @register
@@ -64,50 +82,69 @@ class GEM(GovernanceForm):
             self.deal.step()
             if self.deal.done:
                 self._capital_call()
+        elif self.stage == "running" and self.company is not None and not self.company.settled \
+                and self.company.finished():
+            self.company.settle()
 
     def _capital_call(self) -> None:
-        """Each partner pays in capital pro rata to the investment on its land; who cannot, cannot join."""
+        """Each partner pays in capital pro rata to the investment on its land; who cannot, cannot join. The
+        municipality brings its land in (NOVEX L1611) and pays in cash what its budget allows."""
         m = self.model
         b = m.scenario.behaviour
-        partners, capital, paid = [], 0.0, {}
+        calls = {o.unique_id: b.gem_equity_share * sum(investment(m, p) for p in m.area.plots_of(o))
+                 for o in self.deal.members}
+        partners = []
         for owner in self.deal.members:
-            call = b.gem_equity_share * sum(investment(m, p) for p in m.area.plots_of(owner))
-            if owner is m.municipality:
-                # the municipality brings its land in (NOVEX L1611) and pays in cash what its budget allows
-                cash = min(call, max(0.0, m.municipality.budget_left))
-                if cash > 0:
-                    m.municipality.spend(cash, "capital")
+            call = calls[owner.unique_id]
+            if owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
                 partners.append(owner)
-                capital += cash
-                paid[owner.unique_id] = cash
-                continue
-            free = getattr(owner, "equity", getattr(owner, "headroom", getattr(owner, "cash", 0.0)))
-            if free >= call or not owner.developing:
-                for attr in ("equity", "headroom", "cash"):
-                    if hasattr(owner, attr) and owner.developing:
-                        setattr(owner, attr, getattr(owner, attr) - call)
-                        break
-                partners.append(owner)
-                capital += call if owner.developing else 0.0
-                paid[owner.unique_id] = call if owner.developing else 0.0
             else:
                 owner.unable_quarters += 1
-                m.log("agreement", f"{owner.name} is willing but cannot pay in its GEM capital; it stays out")
+                m.log("agreement", f"{owner.name} is willing but cannot pay in its GEM capital; it stays out",
+                      actor=owner.account, amount=call)
         self.stage = "founding"
-        m.log("agreement", f"GEM agreed by {len(partners)} partners after {self.deal.rounds} rounds; company being set up")
-        m.municipality.enqueue("GEM oprichting (company set-up)", "company", m.scenario.municipality.company_workload,
-                               2, lambda: self._found(partners, capital, paid))
-
-    def _found(self, partners: list[Owner], capital: float, paid: dict[int, float]) -> None:
-        m = self.model
-        shares = {k: v / capital for k, v in paid.items()} if capital > 0 else {}
-        company = JointCompany(m, partners, capital, shares)
+        if not partners:
+            self.stage = "failed"
+            m.log("agreement", "the GEM fails: no owner can pay in its capital", amount=sum(calls.values()))
+            return
+        company = JointCompany(m, partners)
         m.add_owner(company)
-        plots = [p for p in m.area.plots if p.owner in partners]
+        cash: dict[int, float] = {}
+        for owner in partners:
+            call = calls[owner.unique_id]
+            if owner is m.municipality:
+                paid = min(call, max(0.0, m.municipality.budget_left))
+                if not m.municipality.spend(paid, "gem_capital", payee=company.account, cofunded=False):
+                    paid = 0.0
+            elif owner.developing:
+                paid = call if m.ledger.transfer(owner.account, company.account, call, "gem_capital") else 0.0
+            else:
+                paid = 0.0  # a non-developing owner brings its land only
+            cash[owner.unique_id] = paid
+        land = {o.unique_id: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in partners}
+        total = sum(cash.values()) + sum(land.values())
+        company.shares = {k: (cash[k] + land[k]) / total for k in cash} if total > 0 else \
+            {o.unique_id: 1 / len(partners) for o in partners}
+        company.cash_in, company.land_in = cash, land
+        for owner in partners:
+            m.log("agreement", f"{owner.name} brings €{land[owner.unique_id]:.1f} m of land and €{cash[owner.unique_id]:.1f} m "
+                  f"of cash into the GEM: a share of {company.shares[owner.unique_id]:.1%}", actor=owner.account,
+                  amount=company.shares[owner.unique_id])
+        m.log("agreement", f"GEM agreed by {len(partners)} partners after {self.deal.rounds} rounds; company being set up",
+              actor=company.account, amount=sum(cash.values()))
+        m.municipality.enqueue("GEM oprichting (company set-up)", "company", m.scenario.municipality.company_workload,
+                               2, lambda: self._found(company))
+
+    def _found(self, company: JointCompany) -> None:
+        m = self.model
+        plots = [p for p in m.area.plots if p.owner in company.partners]
         for plot in plots:
-            transfer(m, plot, company, 0.0)  # brought in at inbrengwaarde, settled inside the company
+            # brought in at inbrengwaarde (in kind: it counts in the partner's share, not as a payment)
+            m.area.set_owner(plot, company)
             plot.land_paid = False
+            plot.land_price = plot.existing_use_value  # what lenders finance against
         self.company = company
         self.stage = "running"
+        m.log("agreement", f"GEM founded with {len(plots)} plots", actor=company.account)
         self.sign(plots, contract=True)
         self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)

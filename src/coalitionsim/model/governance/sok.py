@@ -38,13 +38,15 @@ class SOK(GovernanceForm):
         signed_plots = [p for p in m.area.plots if p.owner in members]
         for plot in signed_plots:
             if plot.owner is m.municipality or not plot.owner.developing:
-                # municipal and non-developing land goes to the developing partners, pro rata
-                if developers:
-                    buyer = min(developers, key=lambda d: (sum(q.homes for q in m.area.plots_of(d)), d.unique_id))
+                # municipal and non-developing land goes to the developing partners, pro rata, at the
+                # residual land value (at least half its inbrengwaarde), to a partner that can pay for it
+                sold = False
+                for buyer in sorted(developers, key=lambda d: (sum(q.homes for q in m.area.plots_of(d)), d.unique_id)):
                     price = max(0.5 * plot.existing_use_value, land_bid(m, plot, buyer))
-                    transfer(m, plot, buyer, price)
-                elif plot.owner is m.municipality:
+                    if buyer.can_buy(price) and transfer(m, plot, buyer, price):
+                        sold = True
+                        break
+                if not sold and plot.owner is m.municipality:
                     self.pool.add([plot])
-                    continue
         self.sign([p for p in signed_plots if p not in self.pool.pool], contract=True)
         self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)
