@@ -42,13 +42,15 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
-from ..runner import process_context, run_model
+from ..runner import process_pool, run_model
 from ..scenario import Scenario, apply_overrides, scenario_from_dict
 
 DEFAULT_SHARD_SIZE = 128
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
 DASK_CONNECT_TIMEOUT = "10s"
+LOCALHOST = "127.0.0.1"  # where --scheduler local listens (scheduler, workers, dashboard)
+DASHBOARD_PORT = 8787  # Dask's default; taken: Dask picks a free one
 BROKEN_POOL = "a worker process died (out of memory?); the finished runs are stored, continue with --resume"
 
 
@@ -189,7 +191,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         if n <= 1:
             yield ExecutorInfo(SerialExecutor(), 1, "serial")
             return
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=process_context())
+        pool = process_pool(n)  # its workers end when this process dies
         pool.submit(int).result()  # start the workers now, before any thread (progress bar) exists
         try:
             yield ExecutorInfo(pool, n, f"{n} local processes")
@@ -204,7 +206,9 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
     cluster = None
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True)
+        # on this machine only, like everything else (the dashboard's default is every interface)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host=LOCALHOST,
+                               dashboard_address=f"{LOCALHOST}:{DASHBOARD_PORT}")
         client = Client(cluster)
         description = f"Dask LocalCluster, {n} workers"
     else:

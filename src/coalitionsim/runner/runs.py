@@ -2,13 +2,17 @@
 
 Seeds come from ``numpy.random.SeedSequence(root).spawn(n)``; replication *i* uses the same seed for every
 form (common random numbers), so forms are compared on the same draws. Results are identical whatever the
-number of workers, because every run depends on its own seed only.
+number of workers, because every run depends on its own seed only. Worker processes end when the process
+that started them dies (:func:`process_pool`), also when it is killed.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -72,6 +76,43 @@ def process_context():
     return mp.get_context()
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_SECONDS = 0.5
+
+
+def end_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when its parent (pid ``parent``) dies, even by SIGKILL.
+
+    On Linux the kernel sends SIGTERM (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls
+    ``os.getppid()``. The pools are started from the thread that uses them, which outlives its workers.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:  # it died before the signal was armed
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Local worker processes (:func:`process_context`) that end when this process dies."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context(), initializer=end_with_parent,
+                               initargs=(os.getpid(),))
+
+
 def _job(args: tuple[Scenario, str, int]) -> RunResult:
     scenario, form, seed = args
     return run_model(scenario, form, seed)
@@ -89,7 +130,7 @@ def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
                 out.append(_job(job))
                 bar.update()
             return out
-        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+        with process_pool(workers) as pool:
             out = []
             for result in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
                 out.append(result)
