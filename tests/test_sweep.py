@@ -440,6 +440,10 @@ BAD = {
     "combination breaks a rule": ("[experiment]\nname='x'\n[[factors]]\npath='ownership.municipal_land_share'\n"
                                   "levels=[0.3, 0.7]\n[[factors]]\npath='ownership.corporation_land_share'\n"
                                   "levels=[0.14, 0.25]\n", "design point 3"),
+    "range to inf": ("[experiment]\nname='x'\ndesign='lhs'\nsamples=3\n[[factors]]\n"
+                     "path='municipality.budget'\nmin=1\nmax=inf\n", "factors.0.max: must be a finite number"),
+    "nan level": ("[experiment]\nname='x'\n[[factors]]\npath='tasks.0.cost'\nlevels=[10, nan]\n",
+                  "tasks.0.cost: must be a finite number"),
 }
 
 

@@ -29,7 +29,8 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Meta(_Section):
@@ -355,6 +356,8 @@ def _format_error(err: ValidationError, source: str) -> str:
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+    elif first["type"] == "finite_number":
+        msg = "must be a finite number"
     elif first["type"] == "literal_error":
         msg = msg.replace("Input should be", "must be")
     elif msg.startswith("Value error, "):
@@ -390,6 +393,8 @@ def read_scenario_dict(path_or_name: str | Path | None = None) -> tuple[dict[str
             return tomllib.load(fh), str(path_or_name)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path_or_name}: not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path_or_name}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
     except OSError as err:
         raise ScenarioError(f"{path_or_name}: cannot read: {err.strerror}") from None
 
