@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from .runner.store import OutputError
 from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
 
 SCENARIO_HELP = "Scenario file or bundled scenario name (default: the embedded reference area)."
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
+OVERWRITE_HELP = ("Replace earlier coalitionsim results at --out (never a folder or file coalitionsim did not "
+                  "write).")
 
 
 class InputError(click.ClickException):
@@ -20,11 +25,18 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _scenario(path: str | None, overrides: tuple[str, ...]):
+@contextlib.contextmanager
+def one_line_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the one-line errors of the layers below (scenario, output folder, and ``kinds``) into InputError."""
     try:
-        return load_scenario(path, list(overrides))
-    except ScenarioError as err:
+        yield
+    except (ScenarioError, OutputError, *kinds) as err:
         raise InputError(str(err)) from None
+
+
+def _scenario(path: str | None, overrides: tuple[str, ...]):
+    with one_line_errors():
+        return load_scenario(path, list(overrides))
 
 
 def _check_form(scenario, form: str) -> None:
@@ -45,26 +57,32 @@ def cli() -> None:
 @click.argument("scenario", required=False)
 @click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result files here.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write result files here.")
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overrides: tuple[str, ...]) -> None:
+def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overwrite: bool,
+        overrides: tuple[str, ...]) -> None:
     """One run; prints a readable summary."""
     import pandas as pd
 
     from .model import new_seed
     from .runner import run_model
-    from .runner.store import manifest, write_outputs
+    from .runner.store import check_out, manifest, write_outputs
 
     sc = _scenario(scenario, overrides)
     form = form or sc.simulation.form
     _check_form(sc, form)
-    seed = new_seed() if seed is None else seed
-    result = run_model(sc, form, seed)
-    click.echo(describe_run(result.summary))
-    if out is not None:
-        write_outputs(out, pd.DataFrame([result.summary]), result.timeseries, pd.DataFrame(result.projects),
-                      manifest("run", sc.to_dict(), [seed], form=form))
-        click.echo(f"results written to {out}")
+    with one_line_errors():
+        if out is not None:
+            check_out(out, overwrite)
+        seed = new_seed() if seed is None else seed
+        result = run_model(sc, form, seed)
+        click.echo(describe_run(result.summary))
+        if out is not None:
+            tables = {"summary": pd.DataFrame([result.summary]), "timeseries": result.timeseries,
+                      "projects": pd.DataFrame(result.projects)}
+            write_outputs(out, tables, manifest("run", sc.to_dict(), [seed], form=form), overwrite=overwrite)
+            click.echo(f"results written to {out}")
 
 
 @cli.command()
@@ -72,32 +90,37 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 @click.option("--replications", type=click.IntRange(min=1, max=10000), default=20, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
 @click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: results/compare-<scenario>).")
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 def compare(scenario: str | None, replications: int, workers: int | None, seed: int, out: Path | None,
-            overrides: tuple[str, ...]) -> None:
+            overwrite: bool, overrides: tuple[str, ...]) -> None:
     """The flagship: all five forms, replicated; a table with 90% intervals, files and figures."""
     from .reporting.figures import compare_figures
     from .runner import compare as run_compare
-    from .runner.store import manifest, write_outputs
+    from .runner.store import check_out, manifest, results_folder, write_outputs
     from .reporting.tables import format_table
     from .runner.stats import interval_table
 
     sc = _scenario(scenario, overrides)
-    out = out or Path("results") / f"compare-{sc.meta.name}"
-    result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=sys.stderr.isatty())
-    click.echo(f"{sc.meta.name}: {sc.meta.description}")
-    click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]\n")
-    click.echo(format_table(interval_table(result.summary)))
-    for form, reason in result.not_applicable.items():
-        click.echo(f"\n{form}: not run — {reason}")
-    write_outputs(
-        out, result.summary, result.timeseries, result.projects,
-        manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
-                 not_applicable=result.not_applicable),
-        figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
-    )
+    out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
+    with one_line_errors():
+        check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
+        result = run_compare(sc, replications=replications, workers=workers, seed=seed,
+                             progress=sys.stderr.isatty())
+        click.echo(f"{sc.meta.name}: {sc.meta.description}")
+        click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]\n")
+        click.echo(format_table(interval_table(result.summary)))
+        for form, reason in result.not_applicable.items():
+            click.echo(f"\n{form}: not run — {reason}")
+        write_outputs(
+            out, {"summary": result.summary, "timeseries": result.timeseries, "projects": result.projects},
+            manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
+                     not_applicable=result.not_applicable),
+            figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
+            overwrite=overwrite,
+        )
     click.echo(f"\nresults and figures written to {out}")
 
 
@@ -114,28 +137,29 @@ def scenarios() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers.")
 @click.option("--scheduler", default=None, metavar="ADDRESS|local",
-              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster on this "
+                   "machine (127.0.0.1).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: results/<experiment name>).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
 @click.option("--quick", is_flag=True,
               help="Smoke-sized variant: 1 replication, first/last grid levels, <=4 samples, 2 forms, 20 quarters; "
                    "default folder results/<name>-quick.")
 def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
-                  shard_size: int, quick: bool = False) -> None:
+                  overwrite: bool, shard_size: int, quick: bool = False) -> None:
     """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
     from .batch.experiment import ExperimentError
     from .batch.sweep import SweepError, quick_experiment, sweep
 
     try:
-        if quick:
-            experiment = quick_experiment(experiment)
-        result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
-                       shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
-    except (ExperimentError, SweepError) as err:
-        raise InputError(str(err)) from None
+        with one_line_errors(ExperimentError, SweepError):
+            if quick:
+                experiment = quick_experiment(experiment)
+            result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
+                           overwrite=overwrite, shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
     except KeyboardInterrupt:
         click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
         raise click.exceptions.Abort() from None
@@ -146,33 +170,35 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
 
 
 @cli.command("analyze")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def analyze_command(folder: Path) -> None:
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder (default: FOLDER/analysis).")
+@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+def analyze_command(folder: Path, out: Path | None, overwrite: bool) -> None:
     """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
     from .reporting.analyze import analyze
     from .batch.sweep import SweepError
 
-    try:
-        analyze(folder, echo=click.echo)
-    except SweepError as err:
-        raise InputError(str(err)) from None
+    with one_line_errors(SweepError):
+        analyze(folder, out=out, overwrite=overwrite, echo=click.echo)
 
 
 @cli.command("report")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
-@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--export", "export_dir", type=click.Path(path_type=Path), default=None,
               help="Also write every figure as PNG and SVG and every table as CSV into this folder.")
-def report_command(folder: Path, out: Path | None, export_dir: Path | None) -> None:
+@click.option("--overwrite", is_flag=True,
+              help="Replace an earlier coalitionsim report at --out and export at --export (never a file or folder "
+                   "coalitionsim did not write).")
+def report_command(folder: Path, out: Path | None, export_dir: Path | None, overwrite: bool) -> None:
     """A self-contained HTML report (figures, tables, parameters, seeds, versions) of a compare or sweep folder."""
     from .reporting.report import ReportError, report
     from .batch.sweep import SweepError
 
-    try:
-        path = report(folder, out=out, export_dir=export_dir, echo=lambda msg: click.echo(msg, err=True))
-    except (ReportError, SweepError) as err:
-        raise InputError(str(err)) from None
+    with one_line_errors(ReportError, SweepError):
+        path = report(folder, out=out, export_dir=export_dir, overwrite=overwrite,
+                      echo=lambda msg: click.echo(msg, err=True))
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
 
 
@@ -209,10 +235,8 @@ def advise_command(scenario: str | None, simulate: bool, replications: int, work
     from .advise import advise, simulate_check
 
     sc = _scenario(scenario, overrides)
-    try:
+    with one_line_errors():
         advice = advise(sc)
-    except ScenarioError as err:
-        raise InputError(str(err)) from None
     click.echo(advice.render())
     if simulate:
         click.echo("")
