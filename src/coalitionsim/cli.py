@@ -63,10 +63,8 @@ def cli() -> None:
 def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overwrite: bool,
         overrides: tuple[str, ...]) -> None:
     """One run; prints a readable summary."""
-    import pandas as pd
-
     from .model import new_seed
-    from .runner import run_model
+    from .runner import result_tables, run_model
     from .runner.store import check_out, manifest, write_outputs
 
     sc = _scenario(scenario, overrides)
@@ -79,9 +77,8 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
         result = run_model(sc, form, seed)
         click.echo(describe_run(result.summary))
         if out is not None:
-            tables = {"summary": pd.DataFrame([result.summary]), "timeseries": result.timeseries,
-                      "projects": pd.DataFrame(result.projects)}
-            write_outputs(out, tables, manifest("run", sc.to_dict(), [seed], form=form), overwrite=overwrite)
+            write_outputs(out, result_tables([result]), manifest("run", sc.to_dict(), [seed], form=form),
+                          overwrite=overwrite)
             click.echo(f"results written to {out}")
 
 
@@ -115,7 +112,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         for form, reason in result.not_applicable.items():
             click.echo(f"\n{form}: not run — {reason}")
         write_outputs(
-            out, {"summary": result.summary, "timeseries": result.timeseries, "projects": result.projects},
+            out, result.tables(),
             manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
                      not_applicable=result.not_applicable),
             figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),

@@ -4,8 +4,8 @@
 comparison's files, ``stats`` summarises replications (median and 90% interval, the verdict rule).
 """
 
-from .runs import (CompareResult, RunResult, compare, process_context, process_pool, replication_seeds, run, run_jobs,
-                   run_model)
+from .runs import (CompareResult, RunResult, compare, process_context, process_pool, replication_seeds,
+                   result_tables, run, run_jobs, run_model)
 
-__all__ = ["CompareResult", "RunResult", "compare", "process_context", "process_pool", "replication_seeds", "run",
-           "run_jobs", "run_model"]
+__all__ = ["CompareResult", "RunResult", "compare", "process_context", "process_pool", "replication_seeds",
+           "result_tables", "run", "run_jobs", "run_model"]

@@ -26,6 +26,8 @@ from ..model.governance import load_all
 from ..model.metrics import projects, summary, timeseries
 from ..scenario import FORMS, Scenario, load_scenario
 
+TABLES = ("summary", "timeseries", "projects")  # the result tables of runs, by name
+
 
 @dataclass
 class RunResult:
@@ -33,7 +35,7 @@ class RunResult:
 
     summary: dict[str, Any]
     timeseries: pd.DataFrame
-    projects: list[dict[str, Any]]
+    projects: pd.DataFrame  # one row per plot, as in CompareResult.projects
     events: list[tuple[int, str, str]] = field(default_factory=list)
 
 
@@ -48,6 +50,10 @@ class CompareResult:
     projects: pd.DataFrame
     not_applicable: dict[str, str]
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by name (what ``write_outputs`` writes)."""
+        return {name: getattr(self, name) for name in TABLES}
+
 
 def replication_seeds(root_seed: int, n: int) -> list[int]:
     """``n`` independent seeds spawned from one root seed."""
@@ -56,7 +62,7 @@ def replication_seeds(root_seed: int, n: int) -> list[int]:
 
 def run_model(scenario: Scenario, form: str, seed: int) -> RunResult:
     model = AreaDevelopmentModel(scenario, form=form, seed=seed).run()
-    return RunResult(summary(model), timeseries(model), projects(model), list(model.events))
+    return RunResult(summary(model), timeseries(model), pd.DataFrame(projects(model)), list(model.events))
 
 
 def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None) -> RunResult:
@@ -64,6 +70,16 @@ def run(scenario: Scenario | str | None = None, form: str | None = None, seed: i
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     return run_model(scenario, form or scenario.simulation.form, new_seed() if seed is None else seed)
+
+
+def result_tables(results: list[RunResult]) -> dict[str, pd.DataFrame]:
+    """The result tables (:data:`TABLES`) of some runs, stacked: what ``write_outputs`` writes, by name."""
+    return {
+        "summary": pd.DataFrame([r.summary for r in results]),
+        "timeseries": pd.concat([r.timeseries for r in results], ignore_index=True) if results else pd.DataFrame(),
+        # built from the rows, so a column's type does not depend on which runs happened to leave it empty
+        "projects": pd.DataFrame([row for r in results for row in r.projects.to_dict("records")]),
+    }
 
 
 def process_context():
@@ -149,12 +165,5 @@ def compare(scenario: Scenario | str | None = None, replications: int = 20, work
     seeds = replication_seeds(seed, replications)
     skipped = {f: reason for f in forms if (reason := registry[f].not_applicable(scenario))}
     jobs = [(scenario, f, s) for f in forms if f not in skipped for s in seeds]
-    results = run_jobs(jobs, workers, progress, label="compare")
-    return CompareResult(
-        scenario=scenario,
-        seeds=seeds,
-        summary=pd.DataFrame([r.summary for r in results]),
-        timeseries=pd.concat([r.timeseries for r in results], ignore_index=True) if results else pd.DataFrame(),
-        projects=pd.DataFrame([row for r in results for row in r.projects]),
-        not_applicable=skipped,
-    )
+    tables = result_tables(run_jobs(jobs, workers, progress, label="compare"))
+    return CompareResult(scenario=scenario, seeds=seeds, not_applicable=skipped, **tables)
