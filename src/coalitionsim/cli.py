@@ -1,22 +1,32 @@
-"""The ``coalitionsim`` command line (design section 8)."""
+"""The ``coalitionsim`` command line (design section 8).
+
+Only click, the scenario contract and the shared defaults are imported at start; every command imports
+what it needs when it runs, so ``coalitionsim``, ``--help`` and ``--version`` answer at once.
+
+The same option has the same name, meaning and default in every command (see the ``*_option``
+decorators below). Bad input is one line ``error: …`` on stderr and exit code 2, checked before any run
+where it can be known in advance; output folders follow :mod:`coalitionsim.runner.store`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import math
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from .runner.defaults import REPLICATIONS, ROOT_SEED
 from .runner.store import OutputError
 from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
 
-SCENARIO_HELP = "Scenario file or bundled scenario name (default: the embedded reference area)."
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
 OVERWRITE_HELP = ("Replace earlier coalitionsim results at --out (never a folder or file coalitionsim did not "
                   "write).")
+TABLE_WIDTH = 100  # the printed compare table fits this many columns
 
 
 class InputError(click.ClickException):
@@ -47,19 +57,55 @@ def _check_form(scenario, form: str) -> None:
         raise InputError(f"--form {form}: not applicable to this area: {reason}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --------------------------------------------------------------------------- shared arguments and options
+
+
+def _complete_scenario(ctx, param, incomplete: str):
+    from click.shell_completion import CompletionItem
+
+    names = [CompletionItem(n) for n in sorted(bundled_scenarios()) if n.startswith(incomplete)]
+    return names + [CompletionItem(incomplete, type="file")]
+
+
+scenario_argument = click.argument("scenario", required=False, shell_complete=_complete_scenario)
+set_option = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+replications_option = click.option("--replications", type=click.IntRange(min=1, max=10000), default=REPLICATIONS,
+                                   show_default=True, help="Seeded replications per form.")
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Processes (default: all cores; 1 = serial). Results do not depend on it.")
+root_seed_option = click.option("--seed", type=click.IntRange(min=0), default=ROOT_SEED, show_default=True,
+                                help="Root seed the replication seeds are spawned from.")
+overwrite_option = click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+
+
+def out_option(help: str):
+    return click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR", help=help)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coalitionsim")
-def cli() -> None:
-    """coalitionsim: who builds, who pays, who can carry it — Dutch area development under the NOVEX forms."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """coalitionsim: who builds, who pays, who can carry it — Dutch area development under the NOVEX forms.
+
+    \b
+    Shell completion (bash; for zsh or fish: zsh_source, fish_source):
+      eval "$(_COALITIONSIM_COMPLETE=bash_source coalitionsim)"
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+# --------------------------------------------------------------------------- run and compare
 
 
 @cli.command()
-@click.argument("scenario", required=False)
+@scenario_argument
 @click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write result files here.")
-@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@out_option("Also write the result files into this folder.")
+@overwrite_option
+@set_option
 def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overwrite: bool,
         overrides: tuple[str, ...]) -> None:
     """One run; prints a readable summary."""
@@ -74,7 +120,7 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
         if out is not None:
             check_out(out, overwrite)
         seed = new_seed() if seed is None else seed
-        result = run_model(sc, form, seed)
+        result = run_model(sc, form, seed, progress=sys.stderr.isatty())
         click.echo(describe_run(result.summary))
         if out is not None:
             write_outputs(out, result_tables([result]), manifest("run", sc.to_dict(), [seed], form=form),
@@ -83,22 +129,24 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 
 
 @cli.command()
-@click.argument("scenario", required=False)
-@click.option("--replications", type=click.IntRange(min=1, max=10000), default=20, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: results/compare-<scenario>).")
-@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@scenario_argument
+@replications_option
+@workers_option
+@root_seed_option
+@out_option("Output folder (default: results/compare-<scenario>).")
+@overwrite_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="How to print the interval table: a text table, or CSV / JSON on stdout for scripts "
+                   "(the other messages then go to stderr).")
+@set_option
 def compare(scenario: str | None, replications: int, workers: int | None, seed: int, out: Path | None,
-            overwrite: bool, overrides: tuple[str, ...]) -> None:
+            overwrite: bool, fmt: str, overrides: tuple[str, ...]) -> None:
     """The flagship: all five forms, replicated; a table with 90% intervals, files and figures."""
     from .reporting.figures import compare_figures
+    from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
-    from .runner.store import check_out, manifest, results_folder, write_outputs
-    from .reporting.tables import format_table
     from .runner.stats import interval_table
+    from .runner.store import check_out, manifest, results_folder, write_outputs
 
     sc = _scenario(scenario, overrides)
     out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
@@ -106,11 +154,6 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
         result = run_compare(sc, replications=replications, workers=workers, seed=seed,
                              progress=sys.stderr.isatty())
-        click.echo(f"{sc.meta.name}: {sc.meta.description}")
-        click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]\n")
-        click.echo(format_table(interval_table(result.summary)))
-        for form, reason in result.not_applicable.items():
-            click.echo(f"\n{form}: not run — {reason}")
         write_outputs(
             out, result.tables(),
             manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
@@ -118,7 +161,22 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
             figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
             overwrite=overwrite,
         )
-    click.echo(f"\nresults and figures written to {out}")
+    table = interval_table(result.summary)
+    note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
+    click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
+               err=note)
+    click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]", err=note)
+    if fmt == "table":
+        click.echo("")
+        click.echo(format_table(table, width=TABLE_WIDTH))
+    elif fmt == "csv":
+        click.echo(interval_csv(table), nl=False)
+    else:
+        click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
+                                 not_applicable=result.not_applicable, out=str(out)))
+    for form, reason in result.not_applicable.items():
+        click.echo(f"\n{form}: not run — {reason}", err=note)
+    click.echo(f"\nresults and figures written to {out}", err=note)
 
 
 @cli.command()
@@ -129,17 +187,20 @@ def scenarios() -> None:
         click.echo(f"{name:28s} {sc.meta.description}")
 
 
+# --------------------------------------------------------------------------- sweeps and their analysis
+
+
 @cli.command("sweep")
 @click.argument("experiment")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers.")
+              help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers. "
+                   "Results do not depend on it.")
 @click.option("--scheduler", default=None, metavar="ADDRESS|local",
               help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster on this "
                    "machine (127.0.0.1).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: results/<experiment name>).")
+@out_option("Output folder (default: results/<experiment name>).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
-@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+@overwrite_option
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
 @click.option("--quick", is_flag=True,
@@ -168,12 +229,12 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
 
 @cli.command("analyze")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder (default: FOLDER/analysis).")
-@click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+@out_option("Output folder (default: FOLDER/analysis).")
+@overwrite_option
 def analyze_command(folder: Path, out: Path | None, overwrite: bool) -> None:
     """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
-    from .reporting.analyze import analyze
     from .batch.sweep import SweepError
+    from .reporting.analyze import analyze
 
     with one_line_errors(SweepError):
         analyze(folder, out=out, overwrite=overwrite, echo=click.echo)
@@ -181,22 +242,25 @@ def analyze_command(folder: Path, out: Path | None, overwrite: bool) -> None:
 
 @cli.command("report")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="HTML file to write (default: FOLDER/report.html).")
-@click.option("--export", "export_dir", type=click.Path(path_type=Path), default=None,
+@click.option("--export", "export_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Also write every figure as PNG and SVG and every table as CSV into this folder.")
 @click.option("--overwrite", is_flag=True,
               help="Replace an earlier coalitionsim report at --out and export at --export (never a file or folder "
                    "coalitionsim did not write).")
 def report_command(folder: Path, out: Path | None, export_dir: Path | None, overwrite: bool) -> None:
     """A self-contained HTML report (figures, tables, parameters, seeds, versions) of a compare or sweep folder."""
-    from .reporting.report import ReportError, report
     from .batch.sweep import SweepError
+    from .reporting.report import ReportError, report
 
     with one_line_errors(ReportError, SweepError):
         path = report(folder, out=out, export_dir=export_dir, overwrite=overwrite,
                       echo=lambda msg: click.echo(msg, err=True))
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
+
+
+# --------------------------------------------------------------------------- the app and the advisor
 
 
 @cli.command("app")
@@ -219,16 +283,16 @@ def app_command(port: int, host: str, no_browser: bool) -> None:
 
 
 @cli.command("advise")
-@click.argument("scenario", required=False)
+@scenario_argument
 @click.option("--simulate", is_flag=True, help="Also run all five forms and check the tree against the simulation.")
-@click.option("--replications", type=click.IntRange(min=1, max=10000), default=10, show_default=True,
-              help="Replications per form with --simulate.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed (--simulate).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@replications_option
+@workers_option
+@root_seed_option
+@set_option
 def advise_command(scenario: str | None, simulate: bool, replications: int, workers: int | None, seed: int,
                    overrides: tuple[str, ...]) -> None:
-    """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by simulation."""
+    """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by
+    simulation (--replications, --workers and --seed apply to --simulate)."""
     from .advise import advise, simulate_check
 
     sc = _scenario(scenario, overrides)
@@ -240,6 +304,9 @@ def advise_command(scenario: str | None, simulate: bool, replications: int, work
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
                                progress=sys.stderr.isatty())
         click.echo(check.render())
+
+
+# --------------------------------------------------------------------------- the run summary
 
 
 def _fmt_years(x: float, horizon: float) -> str:

@@ -25,6 +25,7 @@ from ..model import AreaDevelopmentModel, new_seed
 from ..model.governance import load_all
 from ..model.metrics import projects, summary, timeseries
 from ..scenario import FORMS, Scenario, load_scenario
+from .defaults import REPLICATIONS, ROOT_SEED
 
 TABLES = ("summary", "timeseries", "projects")  # the result tables of runs, by name
 
@@ -60,16 +61,34 @@ def replication_seeds(root_seed: int, n: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root_seed).spawn(n)]
 
 
-def run_model(scenario: Scenario, form: str, seed: int) -> RunResult:
-    model = AreaDevelopmentModel(scenario, form=form, seed=seed).run()
+def run_model(scenario: Scenario, form: str, seed: int, progress: bool = False) -> RunResult:
+    """One run; ``progress`` shows a bar over the quarters on stderr."""
+    model = AreaDevelopmentModel(scenario, form=form, seed=seed)
+    if progress:
+        bar = tqdm(total=scenario.simulation.horizon_quarters, desc=form, unit="quarter", leave=False,
+                   file=sys.stderr)
+        step = model.step
+
+        def step_and_count(*args: Any, **kwargs: Any) -> None:
+            step(*args, **kwargs)
+            bar.update()
+
+        model.step = step_and_count  # the model's own run() still decides how many quarters it steps
+        try:
+            model.run()
+        finally:
+            bar.close()
+    else:
+        model.run()
     return RunResult(summary(model), timeseries(model), pd.DataFrame(projects(model)), list(model.events))
 
 
-def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None) -> RunResult:
+def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None,
+        progress: bool = False) -> RunResult:
     """One run of ``scenario`` (object, file, bundled name, or None for the reference area)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    return run_model(scenario, form or scenario.simulation.form, new_seed() if seed is None else seed)
+    return run_model(scenario, form or scenario.simulation.form, new_seed() if seed is None else seed, progress)
 
 
 def result_tables(results: list[RunResult]) -> dict[str, pd.DataFrame]:
@@ -156,8 +175,8 @@ def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
         bar.close()
 
 
-def compare(scenario: Scenario | str | None = None, replications: int = 20, workers: int | None = None,
-            seed: int = 20261123, forms: Iterable[str] = FORMS, progress: bool = False) -> CompareResult:
+def compare(scenario: Scenario | str | None = None, replications: int = REPLICATIONS, workers: int | None = None,
+            seed: int = ROOT_SEED, forms: Iterable[str] = FORMS, progress: bool = False) -> CompareResult:
     """All governance forms on one scenario, ``replications`` seeded runs each."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
