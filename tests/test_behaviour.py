@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from coalitionsim import load_scenario
-from coalitionsim.runner import replication_seeds, run_model
+from coalitionsim.runner import replication_seeds, result_tables, run_model
 
 N = 8
 SEEDS = tuple(replication_seeds(20261123, N))
@@ -26,10 +26,8 @@ HORIZON = 60
 def arm(form: str, sets: tuple[str, ...] = (), horizon: int = HORIZON):
     """Summary, time series and projects of ``N`` seeded runs of one arm (cached across tests)."""
     sc = load_scenario(None, [f"simulation.horizon_quarters={horizon}", *sets])
-    runs = [run_model(sc, form, seed) for seed in SEEDS]
-    return (pd.DataFrame([r.summary for r in runs]),
-            pd.concat([r.timeseries for r in runs], ignore_index=True),
-            pd.DataFrame([row for r in runs for row in r.projects]))
+    tables = result_tables([run_model(sc, form, seed) for seed in SEEDS])
+    return tables["summary"], tables["timeseries"], tables["projects"]
 
 
 def summary(form, *sets, horizon=HORIZON) -> pd.DataFrame:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import click
 import pandas as pd
 import pytest
 
 from coalitionsim import FORMS
 from coalitionsim.cli import main
+from coalitionsim.runner.stats import KEY_METRICS
 
 SHORT = ["--set", "simulation.horizon_quarters=12"]
 
@@ -175,3 +177,154 @@ def test_manifest_records_the_cli_call_not_the_test_runner(tmp_path):
     assert main(["run", "--seed", "3", "--set", "simulation.horizon_quarters=8", "--out", str(out)]) == 0
     command = json.loads((out / "manifest.json").read_text())["command"]
     assert command == f"coalitionsim run --seed 3 --set simulation.horizon_quarters=8 --out {out}"
+
+
+# --------------------------------------------------------------------------- the command line itself (issue 16)
+
+
+def test_help_and_version_do_not_import_the_model():
+    """``coalitionsim --help`` / ``--version`` start at once: no Mesa, scipy, pandas or matplotlib."""
+    import subprocess
+    import sys
+
+    heavy = ("mesa", "scipy", "pandas", "matplotlib")
+    for flag in ("--help", "--version"):
+        code = ("import sys\nfrom coalitionsim.cli import main\n"
+                f"rc = main([{flag!r}])\n"
+                f"print('LOADED', [m for m in {heavy!r} if m in sys.modules], rc)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+        assert out.splitlines()[-1] == "LOADED [] 0", out
+
+
+def test_the_package_facade_imports_the_model_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport coalitionsim\nfrom coalitionsim import load_scenario, FORMS, ScenarioError\n"
+            "before = 'mesa' in sys.modules\n"
+            "from coalitionsim import AreaDevelopmentModel, run, compare\n"
+            "from coalitionsim.runner import run_model\n"
+            "print(before, 'mesa' in sys.modules, AreaDevelopmentModel.__name__, run.__module__, compare.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "AreaDevelopmentModel", "coalitionsim.runner.runs",
+                                  "coalitionsim.runner.runs"], out.stderr
+
+
+def test_bare_coalitionsim_prints_the_help_and_exits_0(capsys):
+    code, out, err = run_cli(capsys, [])
+    assert code == 0, err
+    assert out.startswith("Usage: coalitionsim") and "compare" in out and "_COALITIONSIM_COMPLETE" in out
+    assert err == ""
+
+
+def test_shell_completion_script_and_scenario_names():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("coalitionsim")
+    env = {**os.environ, "_COALITIONSIM_COMPLETE": "bash_source"}
+    script = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "_coalitionsim_completion" in script and "complete " in script
+    env.update(_COALITIONSIM_COMPLETE="bash_complete", COMP_WORDS="coalitionsim compare merw", COMP_CWORD="2")
+    words = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "plain,merwedekanaalzone" in words.splitlines()
+
+
+def test_run_shows_progress_over_quarters_only_on_a_terminal(capsys, monkeypatch):
+    import sys
+
+    from coalitionsim.runner import runs
+
+    counted = []
+
+    class Bar(runs.tqdm):
+        def close(self):
+            counted.append((self.n, self.total))
+            super().close()
+
+    monkeypatch.setattr(runs, "tqdm", Bar)
+    args = ["run", "--seed", "1", "--set", "simulation.horizon_quarters=12"]
+    code, out, err = run_cli(capsys, args)
+    assert code == 0 and err == "" and counted == []  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out_tty, err = run_cli(capsys, args)
+    assert code == 0 and "quarter/s" in err  # a bar on stderr ...
+    assert counted == [(12, 12)]  # ... that counted every quarter
+    assert out_tty == out  # the summary itself is the same
+
+
+def test_compare_table_fits_100_columns_and_formats_for_scripts(capsys, tmp_path):
+    import io
+
+    base = ["compare", "--replications", "2", "--workers", "1", *SHORT]
+    code, out, err = run_cli(capsys, [*base, "--out", str(tmp_path / "t")])
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 100
+    for _metric, label in KEY_METRICS:
+        assert label in out  # every metric is still there, folded into blocks
+    assert out.count("framework_subareas") == 3  # one line per form in each of the three blocks
+
+    code, out, err = run_cli(capsys, [*base, "--format", "csv", "--out", str(tmp_path / "c")])
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))  # stdout is only the CSV
+    assert list(table["form"]) == list(FORMS) and (table["runs"] == 2).all()
+    assert {"t50_years_median", "t50_years_p5", "t50_years_p95"} <= set(table.columns)
+    assert "written to" in err
+
+    code, out, err = run_cli(capsys, [*base, "--format", "json", "--out", str(tmp_path / "j")])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["replications"] == 2 and [r["form"] for r in data["rows"]] == list(FORMS)
+    assert set(data["rows"][0]["realisation_share"]) == {"median", "p5", "p95"}
+    assert data["rows"][0]["t50_years"]["median"] is None  # not reached in 3 years: null, not a number
+    summary = pd.read_csv(tmp_path / "j" / "summary.csv")
+    shares = summary[summary["form"] == FORMS[1]]["realisation_share"]
+    assert shares.min() <= data["rows"][1]["realisation_share"]["median"] <= shares.max()
+
+
+def test_shared_options_have_one_name_meaning_and_default():
+    """The same option is the same everywhere, but for the differences listed (and why)."""
+    from coalitionsim.cli import cli
+
+    intended = {
+        ("--seed", "run"): "the seed of the one run (drawn when not given), not a root seed",
+        ("--workers", "sweep"): "also sets the number of Dask workers with --scheduler local",
+        ("--overwrite", "report"): "also covers --export",
+    }
+    seen: dict[str, tuple] = {}
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.name == "help":
+                continue
+            for flag in param.opts:
+                if (flag, name) in intended or flag == "--out":  # --out: each command's own default folder
+                    continue
+                key = (param.default, repr(param.type), param.help, param.multiple, param.is_flag)
+                assert seen.setdefault(flag, key) == key, f"{name} {flag} differs from the other commands"
+    assert cli.commands["compare"].params and {"--replications", "--workers", "--seed", "--set", "--overwrite",
+                                               "--format"} <= {o for p in cli.commands["compare"].params
+                                                               for o in p.opts}
+
+
+@pytest.mark.parametrize("command", ["compare", "advise"])
+def test_replications_default_to_20(command):
+    import inspect
+
+    from coalitionsim.advise import simulate_check
+    from coalitionsim.cli import cli
+    from coalitionsim.runner import compare
+
+    (param,) = [p for p in cli.commands[command].params if p.name == "replications"]
+    assert param.default == 20
+    assert inspect.signature(compare).parameters["replications"].default == 20
+    assert inspect.signature(simulate_check).parameters["replications"].default == 20
+
+
+def test_every_writing_command_takes_overwrite():
+    from coalitionsim.cli import cli
+
+    for name in ("run", "compare", "sweep", "analyze", "report"):
+        assert "--overwrite" in {o for p in cli.commands[name].params for o in p.opts}, name
+    assert "--out" in {o for p in cli.commands["analyze"].params for o in p.opts}

@@ -37,7 +37,7 @@ def test_runner_run_is_reproducible():
     r2 = runner.run(SCENARIO, "sok", seed=5)
     assert_summary_equal(r1.summary, r2.summary)
     pd.testing.assert_frame_equal(r1.timeseries, r2.timeseries)
-    assert r1.projects == r2.projects
+    pd.testing.assert_frame_equal(r1.projects, r2.projects)
 
 
 def test_unseeded_run_records_its_seed_and_can_be_repeated():
@@ -102,3 +102,11 @@ def test_compare_root_seed_matters():
     b = runner.compare(SCENARIO, replications=2, workers=1, seed=2, forms=["sok"])
     assert a.seeds != b.seeds
     assert not a.timeseries.drop(columns="seed").equals(b.timeseries.drop(columns="seed"))
+
+
+def test_run_and_compare_give_projects_as_the_same_kind_of_table():
+    one = runner.run(SCENARIO, "sok", seed=5)
+    assert isinstance(one.projects, pd.DataFrame) and len(one.projects) == 36  # one row per plot
+    both = runner.result_tables([one, runner.run(SCENARIO, "gem", seed=5)])
+    assert list(both) == list(runner.runs.TABLES)
+    assert list(both["projects"].columns) == list(one.projects.columns) and len(both["projects"]) == 72

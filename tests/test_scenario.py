@@ -256,3 +256,41 @@ def test_every_bundled_scenario_validates():
     for name, path in bundled_scenarios().items():
         sc = load_scenario(path)
         assert isinstance(sc, Scenario) and sc.meta.name, name
+
+
+# ------------------------------------------------------------------ non-finite numbers and file encodings
+
+
+def _number_paths(data, prefix=""):
+    """Every numeric value's dotted path in a full scenario dict (list items: the first one)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _number_paths(value, f"{prefix}{key}.")
+    elif isinstance(data, list):
+        if data:
+            yield from _number_paths(data[0], f"{prefix}0.")
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        yield prefix[:-1]
+
+
+NUMBER_PATHS = sorted(_number_paths(Scenario().to_dict()))
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_every_number_refuses_inf_and_nan(value):
+    assert len(NUMBER_PATHS) > 100
+    for path in NUMBER_PATHS:
+        msg = error_of(None, [f"{path}={value}"])
+        assert path in msg and "finite" in msg, msg
+
+
+def test_inf_in_a_file_is_named(tmp_path):
+    msg = error_of(write(tmp_path, "[[tasks]]\nname = 'brug'\ncost = inf\n"))
+    assert "tasks.0.cost: must be a finite number (got inf)" in msg
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes("[meta]\ndescription = 'caf\u00e9'\n".encode("latin-1"))
+    msg = error_of(path)
+    assert str(path) in msg and "not UTF-8" in msg

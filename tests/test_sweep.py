@@ -337,6 +337,80 @@ def test_memory_stays_flat_as_runs_grow(tmp_path):
     assert large - small < 0.25 * small + 2_000_000, (small, large)
 
 
+# --------------------------------------------------------------------------- processes and ports (issue 15)
+
+
+LONG_SWEEP = """
+[experiment]
+name = "long"
+forms = ["sok"]
+design = "grid"
+replications = 200
+seed = 1
+[[factors]]
+path = "ownership.municipal_land_share"
+levels = [0.3]
+"""
+
+
+def _alive(procs) -> list:
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def test_sweep_workers_end_when_the_main_process_is_killed(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    exp = tmp_path / "long.toml"
+    exp.write_text(LONG_SWEEP)  # 200 runs of 25 years: far longer than the test
+    cmd = [sys.executable, "-m", "coalitionsim", "sweep", str(exp), "--workers", "2", "--out", str(tmp_path / "o")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    main_process = psutil.Process(proc.pid)
+    children = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            children = main_process.children(recursive=True)
+            if len(children) >= 2 and (tmp_path / "o" / "manifest.json").is_file():
+                break  # the pool is up and working
+            time.sleep(0.05)
+        assert len(children) >= 2 and proc.poll() is None, "the sweep did not start its workers"
+        proc.send_signal(signal.SIGKILL)  # the main process only, not its process group
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 60  # generous: a loaded machine; it takes well under a second
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(children), f"workers still alive after their parent was killed: {_alive(children)}"
+    finally:
+        for p in _alive(children):
+            p.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_local_dask_cluster_and_dashboard_listen_on_localhost_only():
+    psutil = pytest.importorskip("psutil")
+    pytest.importorskip("distributed")
+    from coalitionsim.batch.sweep import make_executor
+
+    said = []
+    with make_executor(workers=1, scheduler="local", echo=said.append):
+        me = psutil.Process()
+        listening = [(p.pid, c.laddr) for p in [me, *me.children(recursive=True)]
+                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert said and "127.0.0.1" in said[0]
+    assert listening, "no listening socket found"
+    assert all(addr.ip == "127.0.0.1" for _pid, addr in listening), listening
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -366,6 +440,10 @@ BAD = {
     "combination breaks a rule": ("[experiment]\nname='x'\n[[factors]]\npath='ownership.municipal_land_share'\n"
                                   "levels=[0.3, 0.7]\n[[factors]]\npath='ownership.corporation_land_share'\n"
                                   "levels=[0.14, 0.25]\n", "design point 3"),
+    "range to inf": ("[experiment]\nname='x'\ndesign='lhs'\nsamples=3\n[[factors]]\n"
+                     "path='municipality.budget'\nmin=1\nmax=inf\n", "factors.0.max: must be a finite number"),
+    "nan level": ("[experiment]\nname='x'\n[[factors]]\npath='tasks.0.cost'\nlevels=[10, nan]\n",
+                  "tasks.0.cost: must be a finite number"),
 }
 
 

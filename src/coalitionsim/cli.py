@@ -1,17 +1,32 @@
-"""The ``coalitionsim`` command line (design section 8)."""
+"""The ``coalitionsim`` command line (design section 8).
+
+Only click, the scenario contract and the shared defaults are imported at start; every command imports
+what it needs when it runs, so ``coalitionsim``, ``--help`` and ``--version`` answer at once.
+
+The same option has the same name, meaning and default in every command (see the ``*_option``
+decorators below). Bad input is one line ``error: …`` on stderr and exit code 2, checked before any run
+where it can be known in advance; output folders follow :mod:`coalitionsim.runner.store`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from .runner.defaults import REPLICATIONS, ROOT_SEED
+from .runner.store import OutputError
 from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
 
-SCENARIO_HELP = "Scenario file or bundled scenario name (default: the embedded reference area)."
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
+OVERWRITE_HELP = ("Replace earlier coalitionsim results at --out (never a folder or file coalitionsim did not "
+                  "write).")
+TABLE_WIDTH = 100  # the printed compare table fits this many columns
 
 
 class InputError(click.ClickException):
@@ -20,11 +35,18 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _scenario(path: str | None, overrides: tuple[str, ...]):
+@contextlib.contextmanager
+def one_line_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the one-line errors of the layers below (scenario, output folder, and ``kinds``) into InputError."""
     try:
-        return load_scenario(path, list(overrides))
-    except ScenarioError as err:
+        yield
+    except (ScenarioError, OutputError, *kinds) as err:
         raise InputError(str(err)) from None
+
+
+def _scenario(path: str | None, overrides: tuple[str, ...]):
+    with one_line_errors():
+        return load_scenario(path, list(overrides))
 
 
 def _check_form(scenario, form: str) -> None:
@@ -35,71 +57,126 @@ def _check_form(scenario, form: str) -> None:
         raise InputError(f"--form {form}: not applicable to this area: {reason}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# --------------------------------------------------------------------------- shared arguments and options
+
+
+def _complete_scenario(ctx, param, incomplete: str):
+    from click.shell_completion import CompletionItem
+
+    names = [CompletionItem(n) for n in sorted(bundled_scenarios()) if n.startswith(incomplete)]
+    return names + [CompletionItem(incomplete, type="file")]
+
+
+scenario_argument = click.argument("scenario", required=False, shell_complete=_complete_scenario)
+set_option = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+replications_option = click.option("--replications", type=click.IntRange(min=1, max=10000), default=REPLICATIONS,
+                                   show_default=True, help="Seeded replications per form.")
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Processes (default: all cores; 1 = serial). Results do not depend on it.")
+root_seed_option = click.option("--seed", type=click.IntRange(min=0), default=ROOT_SEED, show_default=True,
+                                help="Root seed the replication seeds are spawned from.")
+overwrite_option = click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+
+
+def out_option(help: str):
+    return click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR", help=help)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coalitionsim")
-def cli() -> None:
-    """coalitionsim: who builds, who pays, who can carry it — Dutch area development under the NOVEX forms."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """coalitionsim: who builds, who pays, who can carry it — Dutch area development under the NOVEX forms.
+
+    \b
+    Shell completion (bash; for zsh or fish: zsh_source, fish_source):
+      eval "$(_COALITIONSIM_COMPLETE=bash_source coalitionsim)"
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+# --------------------------------------------------------------------------- run and compare
 
 
 @cli.command()
-@click.argument("scenario", required=False)
+@scenario_argument
 @click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result files here.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overrides: tuple[str, ...]) -> None:
+@out_option("Also write the result files into this folder.")
+@overwrite_option
+@set_option
+def run(scenario: str | None, form: str | None, seed: int | None, out: Path | None, overwrite: bool,
+        overrides: tuple[str, ...]) -> None:
     """One run; prints a readable summary."""
-    import pandas as pd
-
     from .model import new_seed
-    from .runner import run_model
-    from .runner.store import manifest, write_outputs
+    from .runner import result_tables, run_model
+    from .runner.store import check_out, manifest, write_outputs
 
     sc = _scenario(scenario, overrides)
     form = form or sc.simulation.form
     _check_form(sc, form)
-    seed = new_seed() if seed is None else seed
-    result = run_model(sc, form, seed)
-    click.echo(describe_run(result.summary))
-    if out is not None:
-        write_outputs(out, pd.DataFrame([result.summary]), result.timeseries, pd.DataFrame(result.projects),
-                      manifest("run", sc.to_dict(), [seed], form=form), ledger=result.ledger, events=result.events)
-        click.echo(f"results written to {out}")
+    with one_line_errors():
+        if out is not None:
+            check_out(out, overwrite)
+        seed = new_seed() if seed is None else seed
+        result = run_model(sc, form, seed, progress=sys.stderr.isatty())
+        click.echo(describe_run(result.summary))
+        if out is not None:
+            write_outputs(out, result_tables([result]), manifest("run", sc.to_dict(), [seed], form=form),
+                          overwrite=overwrite)
+            click.echo(f"results written to {out}")
 
 
 @cli.command()
-@click.argument("scenario", required=False)
-@click.option("--replications", type=click.IntRange(min=1, max=10000), default=20, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: results/compare-<scenario>).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@scenario_argument
+@replications_option
+@workers_option
+@root_seed_option
+@out_option("Output folder (default: results/compare-<scenario>).")
+@overwrite_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="How to print the interval table: a text table, or CSV / JSON on stdout for scripts "
+                   "(the other messages then go to stderr).")
+@set_option
 def compare(scenario: str | None, replications: int, workers: int | None, seed: int, out: Path | None,
-            overrides: tuple[str, ...]) -> None:
+            overwrite: bool, fmt: str, overrides: tuple[str, ...]) -> None:
     """The flagship: all five forms, replicated; a table with 90% intervals, files and figures."""
     from .reporting.figures import compare_figures
+    from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
-    from .runner.store import manifest, write_outputs
-    from .reporting.tables import format_table
     from .runner.stats import interval_table
+    from .runner.store import check_out, manifest, results_folder, write_outputs
 
     sc = _scenario(scenario, overrides)
-    out = out or Path("results") / f"compare-{sc.meta.name}"
-    result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=sys.stderr.isatty())
-    click.echo(f"{sc.meta.name}: {sc.meta.description}")
-    click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]\n")
-    click.echo(format_table(interval_table(result.summary)))
+    out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
+    with one_line_errors():
+        check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
+        result = run_compare(sc, replications=replications, workers=workers, seed=seed,
+                             progress=sys.stderr.isatty())
+        write_outputs(
+            out, result.tables(),
+            manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
+                     not_applicable=result.not_applicable),
+            figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
+            overwrite=overwrite,
+        )
+    table = interval_table(result.summary)
+    note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
+    click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
+               err=note)
+    click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]", err=note)
+    if fmt == "table":
+        click.echo("")
+        click.echo(format_table(table, width=TABLE_WIDTH))
+    elif fmt == "csv":
+        click.echo(interval_csv(table), nl=False)
+    else:
+        click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
+                                 not_applicable=result.not_applicable, out=str(out)))
     for form, reason in result.not_applicable.items():
-        click.echo(f"\n{form}: not run — {reason}")
-    write_outputs(
-        out, result.summary, result.timeseries, result.projects,
-        manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
-                 not_applicable=result.not_applicable),
-        figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
-        ledger=result.ledger, events=result.events,
-    )
-    click.echo(f"\nresults and figures written to {out}")
+        click.echo(f"\n{form}: not run — {reason}", err=note)
+    click.echo(f"\nresults and figures written to {out}", err=note)
 
 
 @cli.command()
@@ -110,33 +187,37 @@ def scenarios() -> None:
         click.echo(f"{name:28s} {sc.meta.description}")
 
 
+# --------------------------------------------------------------------------- sweeps and their analysis
+
+
 @cli.command("sweep")
 @click.argument("experiment")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers.")
+              help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers. "
+                   "Results do not depend on it.")
 @click.option("--scheduler", default=None, metavar="ADDRESS|local",
-              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: results/<experiment name>).")
+              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster on this "
+                   "machine (127.0.0.1).")
+@out_option("Output folder (default: results/<experiment name>).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
+@overwrite_option
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
 @click.option("--quick", is_flag=True,
               help="Smoke-sized variant: 1 replication, first/last grid levels, <=4 samples, 2 forms, 20 quarters; "
                    "default folder results/<name>-quick.")
 def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
-                  shard_size: int, quick: bool = False) -> None:
+                  overwrite: bool, shard_size: int, quick: bool = False) -> None:
     """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
     from .batch.experiment import ExperimentError
     from .batch.sweep import SweepError, quick_experiment, sweep
 
     try:
-        if quick:
-            experiment = quick_experiment(experiment)
-        result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
-                       shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
-    except (ExperimentError, SweepError) as err:
-        raise InputError(str(err)) from None
+        with one_line_errors(ExperimentError, SweepError):
+            if quick:
+                experiment = quick_experiment(experiment)
+            result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
+                           overwrite=overwrite, shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
     except KeyboardInterrupt:
         click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
         raise click.exceptions.Abort() from None
@@ -147,34 +228,39 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
 
 
 @cli.command("analyze")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def analyze_command(folder: Path) -> None:
+@click.argument("folder", type=click.Path(path_type=Path))
+@out_option("Output folder (default: FOLDER/analysis).")
+@overwrite_option
+def analyze_command(folder: Path, out: Path | None, overwrite: bool) -> None:
     """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
-    from .reporting.analyze import analyze
     from .batch.sweep import SweepError
+    from .reporting.analyze import analyze
 
-    try:
-        analyze(folder, echo=click.echo)
-    except SweepError as err:
-        raise InputError(str(err)) from None
+    with one_line_errors(SweepError):
+        analyze(folder, out=out, overwrite=overwrite, echo=click.echo)
 
 
 @cli.command("report")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="HTML file to write (default: FOLDER/report.html).")
-@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--export", "export_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Also write every figure as PNG and SVG and every table as CSV into this folder.")
-def report_command(folder: Path, out: Path | None, export_dir: Path | None) -> None:
+@click.option("--overwrite", is_flag=True,
+              help="Replace an earlier coalitionsim report at --out and export at --export (never a file or folder "
+                   "coalitionsim did not write).")
+def report_command(folder: Path, out: Path | None, export_dir: Path | None, overwrite: bool) -> None:
     """A self-contained HTML report (figures, tables, parameters, seeds, versions) of a compare or sweep folder."""
-    from .reporting.report import ReportError, report
     from .batch.sweep import SweepError
+    from .reporting.report import ReportError, report
 
-    try:
-        path = report(folder, out=out, export_dir=export_dir, echo=lambda msg: click.echo(msg, err=True))
-    except (ReportError, SweepError) as err:
-        raise InputError(str(err)) from None
+    with one_line_errors(ReportError, SweepError):
+        path = report(folder, out=out, export_dir=export_dir, overwrite=overwrite,
+                      echo=lambda msg: click.echo(msg, err=True))
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
+
+
+# --------------------------------------------------------------------------- the app and the advisor
 
 
 @cli.command("app")
@@ -197,29 +283,30 @@ def app_command(port: int, host: str, no_browser: bool) -> None:
 
 
 @cli.command("advise")
-@click.argument("scenario", required=False)
+@scenario_argument
 @click.option("--simulate", is_flag=True, help="Also run all five forms and check the tree against the simulation.")
-@click.option("--replications", type=click.IntRange(min=1, max=10000), default=10, show_default=True,
-              help="Replications per form with --simulate.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option("--seed", type=click.IntRange(min=0), default=20261123, show_default=True, help="Root seed (--simulate).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@replications_option
+@workers_option
+@root_seed_option
+@set_option
 def advise_command(scenario: str | None, simulate: bool, replications: int, workers: int | None, seed: int,
                    overrides: tuple[str, ...]) -> None:
-    """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by simulation."""
+    """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by
+    simulation (--replications, --workers and --seed apply to --simulate)."""
     from .advise import advise, simulate_check
 
     sc = _scenario(scenario, overrides)
-    try:
+    with one_line_errors():
         advice = advise(sc)
-    except ScenarioError as err:
-        raise InputError(str(err)) from None
     click.echo(advice.render())
     if simulate:
         click.echo("")
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
                                progress=sys.stderr.isatty())
         click.echo(check.render())
+
+
+# --------------------------------------------------------------------------- the run summary
 
 
 def _fmt_years(x: float, horizon: float) -> str:

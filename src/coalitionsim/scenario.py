@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # The governance forms a scenario may name, in the order they are reported. A form's rules live in its own
 # module in ``model/governance/``; adding a form adds its name here (tests check both lists agree).
@@ -29,13 +29,26 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def check_name(v: str) -> str:
+    """A name that becomes part of a folder name (``results/compare-<name>``): no path in it."""
+    if "/" in v or "\\" in v or ".." in v or any(ord(c) < 32 for c in v):
+        raise ValueError("must not contain '/', '\\', '..' or control characters (it names the results folder)")
+    return v
 
 
 class Meta(_Section):
     name: str = "reference"
     description: str = "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third"
     sources: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _no_path(cls, v: str) -> str:
+        return check_name(v)
 
 
 class Simulation(_Section):
@@ -356,6 +369,8 @@ def _format_error(err: ValidationError, source: str) -> str:
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+    elif first["type"] == "finite_number":
+        msg = "must be a finite number"
     elif first["type"] == "literal_error":
         msg = msg.replace("Input should be", "must be")
     elif msg.startswith("Value error, "):
@@ -391,6 +406,8 @@ def read_scenario_dict(path_or_name: str | Path | None = None) -> tuple[dict[str
             return tomllib.load(fh), str(path_or_name)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path_or_name}: not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path_or_name}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
     except OSError as err:
         raise ScenarioError(f"{path_or_name}: cannot read: {err.strerror}") from None
 

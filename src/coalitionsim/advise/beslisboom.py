@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..model.model import apportion
+from ..runner.defaults import REPLICATIONS, ROOT_SEED
 from ..runner.stats import best_forms
 from ..scenario import FORMS, Scenario, ScenarioError
 
@@ -504,8 +505,8 @@ class SimulationCheck:
         return render_check(self)
 
 
-def simulate_check(scenario: Scenario, advice: Advice | None = None, replications: int = 10,
-                   workers: int | None = None, seed: int = 20261123, tie_years: float = 1.0,
+def simulate_check(scenario: Scenario, advice: Advice | None = None, replications: int = REPLICATIONS,
+                   workers: int | None = None, seed: int = ROOT_SEED, tie_years: float = 1.0,
                    progress: bool = False) -> SimulationCheck:
     """Run all five forms (``runner.compare``) and compare the simulated best form with the tree's choice."""
     from ..runner import compare

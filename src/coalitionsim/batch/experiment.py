@@ -67,7 +67,8 @@ class ExperimentError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # inf and nan are refused (a factor range to infinity means nothing)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Factor(_Strict):

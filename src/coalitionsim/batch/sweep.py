@@ -27,6 +27,7 @@ import concurrent.futures as cf
 import contextlib
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -42,13 +43,16 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
-from ..runner import process_context, run_model
+from ..runner import process_pool, run_model
+from ..runner.store import WRITTEN_BY, OutputError, check_out, check_writable, results_folder, versions
 from ..scenario import Scenario, apply_overrides, scenario_from_dict
 
 DEFAULT_SHARD_SIZE = 128
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
 DASK_CONNECT_TIMEOUT = "10s"
+LOCALHOST = "127.0.0.1"  # where --scheduler local listens (scheduler, workers, dashboard)
+DASHBOARD_PORT = 8787  # Dask's default; taken: Dask picks a free one
 BROKEN_POOL = "a worker process died (out of memory?); the finished runs are stored, continue with --resume"
 
 
@@ -195,7 +199,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         if n <= 1:
             yield ExecutorInfo(SerialExecutor(), 1, "serial")
             return
-        pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=process_context())
+        pool = process_pool(n)  # its workers end when this process dies
         pool.submit(int).result()  # start the workers now, before any thread (progress bar) exists
         try:
             yield ExecutorInfo(pool, n, f"{n} local processes")
@@ -210,7 +214,9 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
     cluster = None
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True)
+        # on this machine only, like everything else (the dashboard's default is every interface)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host=LOCALHOST,
+                               dashboard_address=f"{LOCALHOST}:{DASHBOARD_PORT}")
         client = Client(cluster)
         description = f"Dask LocalCluster, {n} workers"
     else:
@@ -357,15 +363,21 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
 
 
 def load_manifest(out: str | Path) -> dict[str, Any]:
-    path = Path(out) / MANIFEST
-    if not path.is_file():
+    """The manifest of a sweep folder; SweepError (one line) when it is missing, unreadable or another kind."""
+    out = Path(out)
+    if not (out / MANIFEST).is_file():
         raise SweepError(f"{out}: no {MANIFEST}; not a sweep folder")
-    return json.loads(path.read_text())
+    info = _read_manifest(out)
+    if info.get("kind") != "sweep":
+        raise SweepError(f"{out}: a {info.get('kind')!r} folder, not a sweep folder (analyze reads the folder of "
+                         "coalitionsim sweep; coalitionsim report makes a report of a compare folder)")
+    for key in ("experiment", "design", "problem", "root_seed"):
+        if key not in info:
+            raise SweepError(f"{out}/{MANIFEST}: not a complete sweep manifest ({key!r} is missing)")
+    return info
 
 
 def _versions() -> dict[str, str]:
-    from ..runner.store import versions
-
     return versions(EXTRA_PACKAGES)
 
 
@@ -387,6 +399,7 @@ def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
     spec = exp.spec
     return {
         "kind": "sweep",
+        "written_by": WRITTEN_BY,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "versions": _versions(),
@@ -461,27 +474,63 @@ def iter_jobs(exp: Experiment, skip: np.ndarray | None = None) -> Iterator[Job]:
                 run += 1
 
 
-def _prepare_out(exp: Experiment, out: Path, resume: bool) -> tuple[dict[str, Any] | None, bool]:
-    """Check the output folder; returns (existing manifest or None, whether this is a resume)."""
-    manifest_path = out / MANIFEST
-    if manifest_path.is_file():
-        info = json.loads(manifest_path.read_text())
-        if not resume:
-            raise SweepError(f"{out} already holds a sweep ({info.get('experiment')}, {info.get('status')}); "
-                             "pass --resume to continue it or choose another --out")
-        if info.get("experiment_hash") != exp.hash:
-            raise SweepError(f"{out} holds a sweep of a different experiment (hash {info.get('experiment_hash')}, "
-                             f"this one {exp.hash}); choose another --out")
-        return info, True
-    if out.exists() and any(out.iterdir()):
-        raise SweepError(f"{out} exists and is not a sweep folder (no {MANIFEST}); choose another --out")
+def _prepare_out(exp: Experiment, out: Path, resume: bool, overwrite: bool = False
+                 ) -> tuple[dict[str, Any] | None, bool]:
+    """Check the output folder before anything runs; returns (existing manifest or None, whether this is a
+    resume). A new or replaced folder follows :func:`coalitionsim.runner.store.check_out`."""
+    if resume and overwrite:
+        raise SweepError("--resume and --overwrite exclude each other: continue the sweep, or replace it")
+    try:
+        if (out / MANIFEST).is_file() and not overwrite:
+            info = _read_manifest(out)
+            if info.get("kind") == "sweep":
+                if not resume:
+                    raise SweepError(f"{out} already holds a sweep ({info.get('experiment')}, {info.get('status')}); "
+                                     "pass --resume to continue it, --overwrite to replace it, or choose another --out")
+                if info.get("experiment_hash") != exp.hash:
+                    raise SweepError(f"{out} holds a sweep of a different experiment (hash "
+                                     f"{info.get('experiment_hash')}, this one {exp.hash}); choose another --out")
+                check_writable(out / "runs", f"--out {out}")
+                return info, True
+            if resume:
+                raise SweepError(f"--resume: {out} holds a {info.get('kind')!r} folder, not a sweep; "
+                                 "choose another --out")
+        check_out(out, overwrite=overwrite)  # (--resume of a folder that does not exist yet: a new sweep)
+    except OutputError as err:
+        raise SweepError(str(err)) from None
     return None, False
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        info = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SweepError(f"{out}/{MANIFEST}: cannot read: {err}") from None
+    if not isinstance(info, dict):
+        raise SweepError(f"{out}/{MANIFEST}: not a coalitionsim manifest (a JSON object)")
+    return info
+
+
+def _new_folder(out: Path) -> None:
+    """Create the sweep folder, replacing a checked old one (moved aside first, removed once the new exists)."""
+    try:
+        if out.exists() and any(out.iterdir()):
+            check_out(out, overwrite=True)  # again, right before it goes
+            aside = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.rename(out, aside)
+            out.mkdir()
+            shutil.rmtree(aside, ignore_errors=True)
+        out.mkdir(parents=True, exist_ok=True)
+    except OutputError as err:
+        raise SweepError(str(err)) from None
+    except OSError as err:
+        raise SweepError(f"--out {out}: cannot write ({err.strerror or err})") from None
 
 
 def sweep(experiment: str | Path | Experiment, workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, resume: bool = False, progress: bool | None = None,
           shard_size: int = DEFAULT_SHARD_SIZE, flush_seconds: float = 60.0, command: str | None = None,
-          echo=lambda msg: print(msg, file=sys.stderr)) -> SweepResult:
+          echo=lambda msg: print(msg, file=sys.stderr), overwrite: bool = False) -> SweepResult:
     """Run an experiment (file path or loaded :class:`Experiment`) and store its runs under ``out``.
 
     Args:
@@ -491,16 +540,18 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
             address such as ``tcp://10.0.0.5:8786``.
         out: output folder (default ``results/<experiment name>``).
         resume: continue an interrupted sweep in ``out`` (same experiment only).
+        overwrite: replace the sweep (or other coalitionsim results) in ``out``; never a folder coalitionsim
+            did not write.
         progress: tqdm bar on stderr (default: on).
         shard_size: runs per Parquet shard.
     """
     from tqdm import tqdm
 
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    out = Path(out) if out is not None else Path("results") / exp.name
+    out = Path(out) if out is not None else results_folder(exp.name)
     if shard_size < 1:
         raise SweepError("shard size must be at least 1")
-    info, resuming = _prepare_out(exp, out, resume)
+    info, resuming = _prepare_out(exp, out, resume, overwrite)
     if command is None:
         from ..runner import store
 
@@ -540,7 +591,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     try:
         with make_executor(workers if pending else 1, scheduler if pending else None, echo=echo) as ex:
             if not resuming:  # only now: a bad folder or scheduler leaves nothing behind
-                out.mkdir(parents=True, exist_ok=True)
+                _new_folder(out)
                 _atomic_parquet(_design_frame(exp), out / "design.parquet")
                 _atomic_json(_manifest(exp, command), out / MANIFEST)
             writer = ShardWriter(out, shard_size, flush_seconds, next_part)
@@ -621,7 +672,7 @@ def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done:
     """Record this session (what ran, how long, how it ended) and the totals in the manifest."""
     session.update(ended=datetime.now(UTC).isoformat(timespec="seconds"), ran=ran,
                    seconds=round(time.perf_counter() - t0, 3), status=status)
-    info = json.loads((out / MANIFEST).read_text())
+    info = _read_manifest(out)
     info["sessions"] = info.get("sessions", []) + [session]
     info["status"] = "complete" if total_done == n_runs else status
     info.update(runs_done=total_done, runs_failed=failed, runs_not_applicable=not_applicable)

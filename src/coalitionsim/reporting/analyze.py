@@ -1,6 +1,6 @@
 """Analysis of a sweep folder: per-factor interval tables, main-effect figures, sensitivity indices.
 
-Writes into ``DIR/analysis/``:
+Writes into ``DIR/analysis/`` (or ``--out``), with a ``manifest.json`` of its own:
 
 - ``by_form.csv``: median and 90% interval per form over all runs;
 - ``factor_summary.csv``: per factor, form and level (continuous factors: quintile bins) the median and
@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..batch.sweep import SweepError, load_manifest, load_runs
 from ..runner.stats import CENSORED, KEY_METRICS, interval_table
+from ..runner.store import output_folder, provenance
 from .tables import format_table
 
 LABELS = dict(KEY_METRICS)
@@ -268,11 +269,24 @@ def _safe(name: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
-def analyze(folder: str | Path, echo: Callable[[str], None] = print) -> Analysis:
-    """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder."""
+def analyze(folder: str | Path, echo: Callable[[str], None] = print, out: str | Path | None = None,
+            overwrite: bool = False) -> Analysis:
+    """Tables, main-effect figures and (morris/sobol) sensitivity indices of a sweep folder, written into
+    ``out`` (default ``FOLDER/analysis``) in full or not at all; an existing ``out`` is replaced only with
+    ``overwrite`` and only if coalitionsim wrote it (:func:`coalitionsim.runner.store.check_out`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SweepError(f"{folder}: no such folder")
+    load_manifest(folder)  # not a sweep folder: fails before anything is written
+    target = Path(out) if out is not None else folder / "analysis"
+    with output_folder(target, provenance("analysis", input=str(folder)), overwrite, inputs=[folder]) as staging:
+        result = _analyze(folder, staging, target, echo)
+    result.files = [target / path.relative_to(staging) for path in result.files]
+    return result
+
+
+def _analyze(folder: Path, out: Path, shown_as: Path, echo: Callable[[str], None]) -> Analysis:
+    """The analysis, written into ``out`` (a staging folder that becomes ``shown_as``)."""
     info = load_manifest(folder)
     wanted = info.get("outputs") or [m for m, _ in KEY_METRICS]
     runs = load_runs(folder, columns=["run_id", "point", "form", "replication", "seed", "error",
@@ -286,9 +300,7 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print) -> Analysis
     kinds = list(info["problem"].get("kinds") or ["float"] * len(factors))
     reps = int(info["design"]["replications"])
     seed = int(info["root_seed"])
-    out = folder / "analysis"
-    out.mkdir(exist_ok=True)
-    result = Analysis(folder=out)
+    result = Analysis(folder=shown_as)
 
     def say(line: str = "") -> None:
         result.text.append(line)
@@ -374,5 +386,5 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print) -> Analysis
                     conf = f"{key}_conf"
                     parts = [f"{r.factor} {getattr(r, key):.3g}±{getattr(r, conf):.2g}" for r in top.itertuples()]
                     say(f"  {form:20s} " + "; ".join(parts))
-    say(f"\ntables and figures written to {out}")
+    say(f"\ntables and figures written to {shown_as}")
     return result

@@ -24,6 +24,7 @@ import html
 import io
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..runner.stats import KEY_METRICS, interval_table
+from ..runner.store import OutputError, check_out, check_out_file, output_folder, provenance
 from .tables import _fmt
 
 
@@ -658,19 +660,52 @@ def build(folder: str | Path, echo: Callable[[str], None] = lambda _m: None) -> 
     return _compare_report(folder, info) if kind == "compare" else _sweep_report(folder, info, echo)
 
 
+GENERATOR = '<meta name="generator" content="coalitionsim report">'  # marks a report --overwrite may replace
+
+
+LEGACY_MARK = "Made by <code>coalitionsim report</code>"  # the footer of reports written before GENERATOR
+
+
+def written_by_coalitionsim(path: Path) -> bool:
+    """Whether the file at ``path`` is a report this command wrote (:data:`GENERATOR` in its head)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return GENERATOR in text[:4096] or (text.startswith("<!DOCTYPE html>") and LEGACY_MARK in text)
+
+
 def report(folder: str | Path, out: str | Path | None = None, export_dir: str | Path | None = None,
-           echo: Callable[[str], None] = lambda _m: None) -> Path:
-    """Write the HTML report of a compare or sweep folder (default ``DIR/report.html``); returns its path."""
+           echo: Callable[[str], None] = lambda _m: None, overwrite: bool = False) -> Path:
+    """Write the HTML report of a compare or sweep folder (default ``DIR/report.html``); returns its path.
+
+    The input folder and both outputs are checked before anything is written (not even the analysis a
+    sweep report runs first); an existing report or export is replaced only with ``overwrite`` and only if
+    coalitionsim wrote it. Both are written in full or not at all."""
     folder = Path(folder)
-    rep = build(folder, echo)
+    detect(folder)
     out = Path(out) if out is not None else folder / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = render(rep)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
     if export_dir is not None:
-        export(rep, Path(export_dir))
+        check_out(export_dir, overwrite, "--export", inputs=[folder])
+    rep = build(folder, echo)
+    text = render(rep)
+    if GENERATOR not in text:
+        text = text.replace("<head>", "<head>" + GENERATOR, 1)
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise OutputError(f"--out {out}: cannot write ({err.strerror or err})") from None
+    try:
+        if export_dir is not None:
+            with output_folder(export_dir, provenance("export", input=str(folder)), overwrite, "--export",
+                               inputs=[folder]) as staging:
+                export(rep, staging)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 

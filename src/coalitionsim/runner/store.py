@@ -1,23 +1,62 @@
-"""Writing results: summary (CSV and Parquet), time series and projects (Parquet), manifest, figures.
+"""Writing results: the tables (Parquet, the summary also as CSV), the manifest, the figures.
 
-Everything is first written into a hidden folder next to ``out`` and moved into place at the end, so an
-interrupted or failed run never leaves a half-written output folder.
+The rules for an output folder (design section 8), shared by every command that writes one:
+
+- An existing non-empty folder is never replaced unless ``overwrite`` is given, and ``overwrite``
+  replaces only a folder whose ``manifest.json`` says coalitionsim wrote it and that holds nothing but
+  coalitionsim's own files (:func:`foreign_files`); anything else is refused with one line
+  (:class:`OutputError`).
+- :func:`check_out` finds every problem that can be known in advance (a file where a folder should be,
+  an unwritable place, the current folder, a folder that holds the input) without writing anything, so
+  the commands call it before any run.
+- :func:`output_folder` writes into a hidden folder next to ``out`` and moves it into place at the end:
+  an interrupted or failed command never leaves a half-written output folder, and an overwritten one is
+  only removed once its replacement is complete.
+- Names that come from a scenario become one safe path component (:func:`safe_name`), so they never
+  lead outside the results folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import json
+import os
 import platform
+import re
+import secrets
 import shutil
 import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 PACKAGES = ("coalitionsim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib", "pydantic")
+MANIFEST = "manifest.json"
+WRITTEN_BY = "coalitionsim"  # the manifest's "written_by": what --overwrite may replace
+RESULTS = Path("results")  # default parent of the output folders
+CSV_TABLES = ("summary",)  # tables also written as CSV
+# files coalitionsim may add to any of its folders later (a report; temporary files of an interrupted write)
+ALWAYS_OWN = (MANIFEST, "report.html", ".*.tmp", "*/.*.tmp")
+# the files of a folder kind whose manifest does not list them (sweeps grow shard by shard; older folders)
+KIND_FILES = {
+    "run": ("*.csv", "*.parquet", "figures/*.png"),
+    "compare": ("*.csv", "*.parquet", "figures/*.png"),
+    "sweep": ("design.parquet", "runs/part-*.parquet", "timeseries/part-*.parquet",
+              "analysis/*.csv", "analysis/*.png",  # (analyses written before they had a manifest)
+              "archetypes.csv", "figures/archetypes_map.png"),  # python -m coalitionsim.advise.archetypes
+    "analysis": ("*.csv", "*.png"),
+}
+
+
+class OutputError(ValueError):
+    """An output folder or file that cannot be used (exists, not writable, ...): one line for the user."""
 
 
 def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -42,42 +81,264 @@ def command_line() -> str:
     return "python API: " + " ".join(sys.argv) if sys.argv else "python API"
 
 
-def manifest(kind: str, scenario: dict[str, Any], seeds: list[int], **extra: Any) -> dict[str, Any]:
+def provenance(kind: str, **extra: Any) -> dict[str, Any]:
+    """The head of every manifest: what kind of folder, who wrote it, when, with which command and versions."""
     return {
         "kind": kind,
+        "written_by": WRITTEN_BY,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": command_line(),
         "versions": versions(),
-        "seeds": seeds,
-        "scenario": scenario,
         **extra,
     }
 
 
-def write_outputs(out: Path, summary: pd.DataFrame, timeseries: pd.DataFrame, projects: pd.DataFrame,
-                  info: dict[str, Any], figures=None, ledger: pd.DataFrame | None = None,
-                  events: pd.DataFrame | None = None) -> Path:
-    """Write the files of design section 8 into ``out`` (replacing it); ``figures(folder)`` draws PNGs."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+def manifest(kind: str, scenario: dict[str, Any], seeds: list[int], **extra: Any) -> dict[str, Any]:
+    return provenance(kind, seeds=seeds, scenario=scenario, **extra)
+
+
+# --------------------------------------------------------------------------- names and ownership
+
+
+def safe_name(name: str, fallback: str = "scenario") -> str:
+    """``name`` as one harmless path component: runs of other characters than letters, digits, '-', '_'
+    and '.' become '_', leading dots go (no hidden folders, no '..'), at most 100 characters."""
+    text = re.sub(r"[^\w.-]+", "_", str(name)).lstrip(".")[:100]
+    return text if text.strip("._-") else fallback
+
+
+def results_folder(name: str) -> Path:
+    """The default output folder ``results/<name>`` for a name that may come from a scenario."""
+    return RESULTS / safe_name(name)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of ``folder`` as a dict; None when there is none or it is not a readable JSON object."""
     try:
-        summary.to_csv(tmp / "summary.csv", index=False)
-        summary.to_parquet(tmp / "summary.parquet", index=False)
-        timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-        projects.to_parquet(tmp / "projects.parquet", index=False)
-        for name, table in (("ledger", ledger), ("events", events)):
-            if table is not None:
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(info, indent=2, default=str))
-        if figures is not None:
-            figures(tmp / "figures")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        info = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def written_by_coalitionsim(info: dict[str, Any] | None) -> bool:
+    """Whether a manifest says coalitionsim wrote its folder (older manifests: it records our version)."""
+    if not isinstance(info, dict):
+        return False
+    versions_ = info.get("versions")
+    return info.get("written_by") == WRITTEN_BY or (isinstance(versions_, dict) and "coalitionsim" in versions_)
+
+
+def foreign_files(folder: Path, info: dict[str, Any]) -> list[str]:
+    """Files in ``folder`` (relative paths) that its manifest does not account for: the files it lists
+    (or, without a list, the files of its kind), a report, and nested coalitionsim folders (``analysis/``)
+    with their own manifest."""
+    listed = info.get("files")
+    patterns = [*(listed if isinstance(listed, list) else KIND_FILES.get(str(info.get("kind")), ())), *ALWAYS_OWN]
+    found = []
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            nested = read_manifest(entry)
+            if written_by_coalitionsim(nested):
+                found += [f"{entry.name}/{f}" for f in foreign_files(entry, nested)]
+                continue
+            files = [p.relative_to(folder).as_posix() for p in sorted(entry.rglob("*")) if not p.is_dir()]
+            if not files and not any(fnmatch.fnmatch(entry.name + "/", p) for p in patterns):
+                files = [entry.name + "/"]  # an empty folder we did not make
+        else:
+            files = [entry.name]
+        found += [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)]
+    return found
+
+
+# --------------------------------------------------------------------------- checks before any work
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_writable(target: Path, where: str) -> None:
+    """Raise :class:`OutputError` unless ``target`` (which may not exist yet) can be created or replaced:
+    its nearest existing ancestor must be a folder we can write in (tried with a probe folder)."""
+    ancestor = _absolute(target).parent
+    while not ancestor.exists() and not ancestor.is_symlink():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{where}: {ancestor} is a file, not a folder")
+    try:
+        tempfile.TemporaryDirectory(prefix=".coalitionsim-probe-", dir=ancestor).cleanup()
+    except OSError as err:
+        raise OutputError(f"{where}: cannot write in {ancestor} ({err.strerror or err})") from None
+
+
+def check_out(out: str | Path, overwrite: bool = False, option: str = "--out",
+              inputs: Iterable[str | Path] = ()) -> Path:
+    """Everything that can be known about an output folder before the work starts; returns it as a Path.
+
+    Refused (one line): a path that is a file or a symbolic link; the current folder or a folder that
+    contains it; a folder that holds one of ``inputs``; an existing non-empty folder without
+    ``overwrite``; with ``overwrite``, a folder coalitionsim did not write or that holds other files; a
+    place that cannot be written.
+    """
+    out = Path(out)
+    where = f"{option} {out}"
+    full = _absolute(out)
+    if out.is_symlink():
+        raise OutputError(f"{where}: is a symbolic link; give the folder itself")
+    if _inside(Path.cwd(), full):
+        raise OutputError(f"{where}: is the current folder or contains it; choose a new folder")
+    for item in inputs:
+        if _inside(_absolute(Path(item)), full):
+            raise OutputError(f"{where}: holds the input {item}; choose another folder")
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{where}: exists and is not a folder")
+        try:
+            empty = not any(out.iterdir())
+        except OSError as err:
+            raise OutputError(f"{where}: cannot read the folder ({err.strerror or err})") from None
+        if not empty:
+            info = read_manifest(out)
+            ours = written_by_coalitionsim(info)
+            if not overwrite:
+                if ours:
+                    raise OutputError(f"{where}: already holds coalitionsim results ({info.get('kind')}, "
+                                      f"{info.get('created', 'undated')}); pass --overwrite to replace them, "
+                                      f"or choose another folder")
+                raise OutputError(f"{where}: exists and is not empty, and coalitionsim did not write it; "
+                                  f"choose a new or empty folder")
+            if not ours:
+                raise OutputError(f"{where}: --overwrite replaces only a folder coalitionsim wrote, and this one "
+                                  f"has no coalitionsim {MANIFEST}; choose another folder")
+            others = foreign_files(out, info)
+            if others:
+                more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+                raise OutputError(f"{where}: holds files coalitionsim did not write ({others[0]}{more}); "
+                                  f"move them or choose another folder")
+    check_writable(out, where)
+    return out
+
+
+def check_out_file(out: str | Path, overwrite: bool = False, option: str = "--out",
+                   ours: Callable[[Path], bool] = lambda _p: False) -> Path:
+    """The same rules for an output file: an existing file is replaced only with ``overwrite`` and only
+    when ``ours(path)`` says coalitionsim wrote it."""
+    out = Path(out)
+    where = f"{option} {out}"
+    if out.is_symlink():
+        raise OutputError(f"{where}: is a symbolic link; give the file itself")
+    if out.exists():
+        if out.is_dir():
+            raise OutputError(f"{where}: is a folder; give a file name")
+        if not overwrite:
+            raise OutputError(f"{where}: exists; pass --overwrite to replace it, or choose another file")
+        if not ours(out):
+            raise OutputError(f"{where}: --overwrite replaces only a file coalitionsim wrote; choose another file")
+    check_writable(out, where)
+    return out
+
+
+# --------------------------------------------------------------------------- writing, full or nothing
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def _make_parents(folder: Path, where: str) -> list[Path]:
+    """Create the missing ancestors of ``folder``; returns those created (deepest first)."""
+    missing = []
+    parent = folder.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"{where}: cannot create {folder.parent} ({err.strerror or err})") from None
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def output_folder(out: str | Path, info: dict[str, Any] | None = None, overwrite: bool = False,
+                  option: str = "--out", inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Stage an output folder: yields a hidden folder next to ``out`` to write into; when the block ends
+    without an error, writes ``info`` as the manifest (with ``written_by`` and the list of ``files``) and
+    moves the folder into place (replacing ``out`` only as :func:`check_out` allows). On an error nothing
+    is left behind and ``out`` is as it was."""
+    inputs = list(inputs)
+    out = check_out(out, overwrite, option, inputs)  # again: the folder may have changed since the check
+    where = f"{option} {out}"
+    full = _absolute(out)
+    created = _make_parents(full, where)
+    try:
+        tmp = _new_hidden_folder(full, "partial")
+    except OSError as err:
+        _remove_empty(created)
+        raise OutputError(f"{where}: cannot write in {full.parent} ({err.strerror or err})") from None
+    try:
+        try:
+            yield tmp
+            if info is not None:
+                files = sorted({*_listing(tmp), MANIFEST})
+                (tmp / MANIFEST).write_text(json.dumps({**info, "written_by": WRITTEN_BY, "files": files},
+                                                       indent=2, default=str), encoding="utf-8")
+            _move_into_place(tmp, full)
+        except OSError as err:
+            raise OutputError(f"{where}: cannot write ({err.strerror or err})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(created)
         raise
-    return out
+
+
+def _new_hidden_folder(full: Path, what: str) -> Path:
+    """A new hidden folder ``.<name>.<what>-<random>`` next to ``full`` (the umask's usual mode)."""
+    for _ in range(100):
+        path = full.parent / f".{full.name}.{what}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free name for a {what} folder next to {full}")
+
+
+def _move_into_place(tmp: Path, full: Path) -> None:
+    if not full.exists():
+        os.rename(tmp, full)
+        return
+    old = _new_hidden_folder(full, "old")
+    os.rename(full, old / "folder")
+    try:
+        os.rename(tmp, full)
+    except OSError:
+        os.rename(old / "folder", full)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(out: str | Path, tables: dict[str, pd.DataFrame], info: dict[str, Any],
+                  figures: Callable[[Path], Any] | None = None, overwrite: bool = False) -> Path:
+    """Write the files of design section 8 into ``out``: every table as ``<name>.parquet`` (the summary also
+    as CSV), ``manifest.json`` and, when ``figures`` is given, ``figures(folder / "figures")``'s PNGs.
+    Full or nothing; an existing folder only as :func:`check_out` allows."""
+    with output_folder(out, info, overwrite) as tmp:
+        for name, frame in tables.items():
+            if name in CSV_TABLES:
+                frame.to_csv(tmp / f"{name}.csv", index=False)
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        if figures is not None:
+            figures(tmp / "figures")
+    return Path(out)
