@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 from coalitionsim.reporting.analyze import factor_tables, main_effect_figure  # noqa: E402
 
 HORIZON_Q = 40  # 10 years
+FACTORS = ["instruments.kettingbeding", "behaviour.concession_rate"]
 
 
 def _runs() -> pd.DataFrame:
@@ -32,7 +33,7 @@ def _runs() -> pd.DataFrame:
 
 
 def _table() -> pd.DataFrame:
-    return factor_tables(_runs(), ["instruments.kettingbeding", "behaviour.concession_rate"], ["bool", "float"],
+    return factor_tables(_runs(), FACTORS, ["bool", "float"],
                          [("t50_years", "t50"), ("realisation_share", "share")])
 
 
@@ -40,7 +41,7 @@ def test_yes_no_factor_levels_stay_booleans_and_are_drawn_as_two_categories():
     table = _table()
     levels = table.loc[table["factor"] == "instruments.kettingbeding", "level"]
     assert all(isinstance(v, (bool, np.bool_)) for v in levels)
-    fig = main_effect_figure(table, "realisation_share", "share", ["instruments.kettingbeding", "behaviour.concession_rate"])
+    fig = main_effect_figure(table, "realisation_share", "share", FACTORS)
     try:
         yes_no, numeric = fig.axes[0], fig.axes[1]
         assert [t.get_text() for t in yes_no.get_xticklabels()] == ["no", "yes"]
@@ -55,9 +56,10 @@ def test_yes_no_factor_levels_stay_booleans_and_are_drawn_as_two_categories():
 
 def test_a_time_not_reached_is_marked_at_the_horizon_with_its_share_instead_of_vanishing():
     table = _table()
-    sok_off = table[(table["factor"] == "instruments.kettingbeding") & (table["form"] == "sok") & (table["level"] == False)]  # noqa: E712
+    yes_no = table[(table["factor"] == "instruments.kettingbeding") & (table["form"] == "sok")]
+    sok_off = yes_no[[v is False or v is np.False_ for v in yes_no["level"]]]
     assert math.isinf(sok_off["t50_years_median"].iloc[0]) and sok_off["t50_years_reached"].iloc[0] == 0.0
-    fig = main_effect_figure(table, "t50_years", "t50", ["instruments.kettingbeding", "behaviour.concession_rate"])
+    fig = main_effect_figure(table, "t50_years", "t50", FACTORS)
     try:
         ax = fig.axes[0]
         triangles = [line for line in ax.lines if line.get_marker() == "^"]

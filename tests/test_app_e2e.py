@@ -98,7 +98,8 @@ COMMAND_JS = """() => {
   const code = document.querySelector('[data-testid=command]');
   const panel = code.closest('.cs-panel');
   const c = code.getBoundingClientRect(), p = panel.getBoundingClientRect();
-  return {text: code.innerText.replace(/\\s+/g, ' ').trim(), inside: c.bottom <= p.bottom + 0.5 && c.right <= p.right + 0.5,
+  return {text: code.innerText.replace(/\\s+/g, ' ').trim(),
+          inside: c.bottom <= p.bottom + 0.5 && c.right <= p.right + 0.5,
           clipped: panel.scrollHeight > panel.clientHeight + 1 || panel.scrollWidth > panel.clientWidth + 1,
           split: [...code.querySelectorAll('[data-role=flag]')].filter(f => f.getClientRects().length > 1).length};
 }"""
@@ -272,7 +273,8 @@ def test_a_long_command_wraps_between_arguments(browser, app_url):
         page.wait_for_function("() => document.querySelector('[data-testid=overview]')?.innerText"
                                ".includes('ownership.developers=')")
         command = page.evaluate(COMMAND_JS)
-        assert command["text"].startswith("coalitionsim run reference --form sok --seed 42 --set 'ownership.developers=[")
+        start = "coalitionsim run reference --form sok --seed 42 --set 'ownership.developers=["
+        assert command["text"].startswith(start)
         assert command["text"].endswith("]'")
         assert command["inside"] and not command["clipped"] and command["split"] == 0
     finally:

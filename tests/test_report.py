@@ -248,8 +248,9 @@ def test_first_section_states_fastest_and_best_form_with_intervals(tmp_path):
         assert form_label(best, newline=False) in best_item
         assert expected_interval(summary, best, "free_riding_index") in best_item
         assert expected_interval(summary, best, "t50_years") in best_item
-        for key, metric in (("public", "public_deficit"), ("public", "rijk_subsidy"), ("free-riding", "free_riding_index"),
-                            ("draagvlak", "gap_residents"), ("draagvlak", "willing_unable_share")):
+        for key, metric in (("public", "public_deficit"), ("public", "rijk_subsidy"),
+                            ("free-riding", "free_riding_index"), ("draagvlak", "gap_residents"),
+                            ("draagvlak", "willing_unable_share")):
             assert expected_interval(summary, best, metric) in page.items[key], (key, metric)
         assert "24 per form" in page.items["runs"] and "same seeds" in page.items["runs"]
         assert "few-runs" not in page.items  # 24 runs: a real 90% interval

@@ -42,7 +42,8 @@ def _twin_or_hint(build: Callable[[Any, Any], str]) -> Callable[[Any], str]:
 def _maps(model: Any, twin: Any) -> str:
     return ('<div style="display: flex; gap: 16px; flex-wrap: wrap">'
             f"<div><b>{views.esc(model.form_name)}</b>{views.plot_map_html(model, compact=True, legend=False)}</div>"
-            f"<div><b>{views.esc(twin.form_name)}</b>{views.plot_map_html(twin, compact=True, legend=False)}</div></div>")
+            f"<div><b>{views.esc(twin.form_name)}</b>{views.plot_map_html(twin, compact=True, legend=False)}</div>"
+            "</div>")
 
 
 RUN_PAGE: tuple[Panel, ...] = (

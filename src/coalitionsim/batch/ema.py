@@ -248,5 +248,5 @@ def perform_experiments(model, scenarios: int | list = 8, policies: int | list |
         np.random.set_state(state)
 
 
-__all__ = ["DEFAULT_LEVERS", "DEFAULT_OUTCOMES", "DEFAULT_UNCERTAINTIES", "censored_outcomes", "ema_model", "outcome_names",
-           "perform_experiments"]
+__all__ = ["DEFAULT_LEVERS", "DEFAULT_OUTCOMES", "DEFAULT_UNCERTAINTIES", "censored_outcomes", "ema_model",
+           "outcome_names", "perform_experiments"]

@@ -124,9 +124,9 @@ def _sort_key(v: Any) -> Any:
     return n if n is not None else str(v)
 
 
-NOT_REACHED_NOTE = (" A time not reached within the horizon does not vanish: ▲ on the dashed horizon line marks a level "
-                    "where most runs did not reach it, and a percentage next to a point gives the share of runs that "
-                    "did not reach it (when above 0).")
+NOT_REACHED_NOTE = (" A time not reached within the horizon does not vanish: ▲ on the dashed horizon line marks a "
+                    "level where most runs did not reach it, and a percentage next to a point gives the share of "
+                    "runs that did not reach it (when above 0).")
 
 
 def _is_yes_no(levels: list[Any]) -> bool:

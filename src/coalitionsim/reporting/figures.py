@@ -25,9 +25,12 @@ def _forms(frame: pd.DataFrame) -> list[str]:
 
 
 def _band_over_seeds(frame: pd.DataFrame, column: str, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Per step (index) the (p5, median, p95) over seeds of ``column`` (rows: steps, columns: the three)."""
-    wide = frame.pivot_table(index="step", columns="seed", values=column) / scale
-    return wide.index.to_numpy(), quantiles(wide.to_numpy(float), axis=1).T
+    """Per step (index) the (p5, median, p95) over the seeds that have a value of ``column`` (rows: steps with
+    a value in some seed, columns: the three)."""
+    wide = frame.pivot_table(index="step", columns="seed", values=column).dropna(how="all") / scale
+    if wide.empty:
+        return np.empty(0), np.empty((0, 3))
+    return wide.index.to_numpy(), quantiles(wide.to_numpy(float), axis=1, ignore_nan=True).T
 
 
 def _legend_below(fig, ax, ncol: int = 3) -> None:
@@ -70,7 +73,8 @@ def free_riding(summary: pd.DataFrame, timeseries: pd.DataFrame | None, path: Pa
         left.scatter(i + rng.uniform(-0.18, 0.18, len(values)), values, s=9, color="#999", alpha=0.6, zorder=2,
                      label="one run" if i == 0 else None)
         lo, med, hi = quantiles(values)
-        left.vlines(i, lo, hi, color="#08519c", lw=2.5, zorder=3, label="90% interval (5th–95th pct.)" if i == 0 else None)
+        left.vlines(i, lo, hi, color="#08519c", lw=2.5, zorder=3,
+                    label="90% interval (5th–95th pct.)" if i == 0 else None)
         left.plot([i], [med], marker="D", color="#08519c", markersize=7, zorder=4, label="median" if i == 0 else None)
     left.set_xticks(range(len(forms)), [form_label(f) for f in forms], fontsize=7, rotation=30, ha="right")
     left.set_xlim(-0.6, len(forms) - 0.4)

@@ -744,8 +744,10 @@ def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], form
                 sub = data if form is None else data[data["form"] == form]
                 keys = "point" if by_point else "form"
                 for key, g in sub.groupby(keys, sort=True):
-                    wide = g.pivot_table(index="step", columns="run", values=col)
-                    lo, med, hi = quantiles(wide.to_numpy(float), axis=1)
+                    wide = g.pivot_table(index="step", columns="run", values=col).dropna(how="all")
+                    if wide.empty:
+                        continue
+                    lo, med, hi = quantiles(wide.to_numpy(float), axis=1, ignore_nan=True)
                     years = wide.index.to_numpy() / 4
                     line, = ax.plot(years, med, lw=1.2,
                                     label=labels.get(int(key), str(key)) if by_point else form_label(key, False))

@@ -39,9 +39,10 @@ INTERVAL_LABEL = "median and 90% interval (5th–95th percentile over runs)"
 MIN_RUNS_FOR_INTERVAL = 20
 
 
-def quantiles(values, axis=None) -> np.ndarray:
-    """(5th percentile, median, 95th percentile) of ``values``: the one interval statistic of the project."""
-    return np.quantile(values, QUANTILES, method="inverted_cdf", axis=axis)
+def quantiles(values, axis=None, ignore_nan: bool = False) -> np.ndarray:
+    """(5th percentile, median, 95th percentile) of ``values``: the one interval statistic of the project.
+    ``ignore_nan``: over the values present (e.g. the runs that asked anything in a quarter)."""
+    return (np.nanquantile if ignore_nan else np.quantile)(values, QUANTILES, method="inverted_cdf", axis=axis)
 
 
 def reached_name(metric: str) -> str:
