@@ -1,5 +1,6 @@
 """The browser app without a browser: levers become validated overrides, panels render, components build."""
 
+import re
 import subprocess
 import sys
 
@@ -76,23 +77,66 @@ def test_components_and_page_build_without_a_browser():
     import solara.widgets
 
     from coalitionsim.app import app as app_module
-    from coalitionsim.app.components import COMPONENTS
+    from coalitionsim.app.components import PAGES, PanelView
 
     m = AppModel()
     m.step()
-    for component, _page in COMPONENTS:
-        @solara.component
-        def One(component=component):
-            component(m)
-
-        _box, rc = solara.render(One(), handle_error=False)
-        html = rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
-        assert html.startswith("<div") and len(html) > 100, component.__name__
-        rc.close()
-    _box, rc = solara.render(app_module.Page(), handle_error=False)  # SolaraViz with our panel and levers
-    grid = rc.find(solara.widgets.GridLayout).widget  # Mesa's page 0 with our panels
-    panels = " ".join(w.unsafe_innerHTML for w in grid.items)
+    for _label, panels in PAGES:
+        for p in panels:
+            _box, rc = solara.render(PanelView(m, p), handle_error=False)
+            html = rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
+            assert html.startswith("<div") and len(html) > 100, p.name
+            rc.close()
+    _box, rc = solara.render(app_module.Page(), handle_error=False)  # SolaraViz with our pages and levers
+    panels = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     for test_id in ("overview", "realisation-chart", "plot-map", "event-log", "free-riding-chart",
                     "support-capacity-chart", "trust-chart", "glossary"):
-        assert f'data-testid="{test_id}"' in panels
+        assert f'data-testid="{test_id}"' in panels  # the first tab is rendered, the others only when opened
+    assert 'data-testid="comparison"' not in panels
     rc.close()
+
+
+def test_pages_are_named_not_numbered():
+    from coalitionsim.app.components import PAGES
+
+    assert [label for label, _ in PAGES] == ["One form", "Two forms side by side", "Info: how to start"]
+
+
+def test_quarter_zero_shows_no_free_riding_before_anyone_was_asked_to_pay():
+    m = AppModel(compare_form="tender")
+    assert m.contributions.free_riding_index() == 1.0  # the index itself: nothing paid of the costs incurred
+    assert views.free_riding_text(m) == "– (nothing asked yet)"
+    assert dict(views.indicators(m))["free-riding index (meeliften)"] == "– (nothing asked yet)"
+    assert "index – (nothing asked yet)" in views.free_riding_chart(m)
+    for _ in range(3):
+        m.step()
+    assert views.asked_steps(m)[0] is False and views.asked_steps(m)[-1] is True
+    assert views.free_riding_text(m) == f"{m.contributions.free_riding_index():.2f}"
+    svg = views.trust_chart([m, m.twin])  # the free-riding lines start where asks start, not at 1.0 in quarter 0
+    first_points = re.findall(r'stroke-dasharray="5 3"[^>]*>.*?</polyline>', svg)
+    assert first_points
+    x0 = views.Chart((0, 25), (0, 1)).x(0)
+    for line in re.findall(r'<polyline points="([^"]+)"[^>]*stroke-dasharray="5 3"', svg):
+        assert float(line.split()[0].split(",")[0]) > x0 + 1e-6
+
+
+def test_chart_legends_sit_below_the_plotting_area():
+    m = AppModel()
+    for _ in range(6):
+        m.step()
+    for svg in (views.realisation_chart([m]), views.free_riding_chart(m), views.support_capacity_chart(m),
+                views.trust_chart([m, m.twin])):
+        area = re.search(r'data-role="plot-area" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg)
+        bottom = float(area.group(2)) + float(area.group(4))
+        legend = re.search(r'<g data-role="legend">(.*?)</g>', svg).group(1)
+        ys = [float(y) for y in re.findall(r' (?:y|y1|cy)="([\d.]+)"', legend)]
+        assert ys and min(ys) > bottom, "a legend item inside the plotting area"
+
+
+def test_command_wraps_between_arguments_only():
+    m = AppModel(developers=7)
+    html = views.command_html(m.command_args)
+    flags = re.findall(r'<span data-role="flag" style="white-space: nowrap">([^<]*)</span>', html)
+    assert flags[:3] == ["coalitionsim run", "--form", "--seed"] and "--set" in flags
+    text = re.sub(r"<[^>]+>", "", html).replace("&#x27;", "'").replace("&quot;", '"')
+    assert " ".join(text.split()) == " ".join(m.command.split())

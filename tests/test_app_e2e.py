@@ -1,10 +1,12 @@
 """The browser app end to end, in a real (headless) Chromium: Debian's /usr/bin/chromium driven by Playwright.
 
-`coalitionsim app` is started on a free localhost port; the test moves a lever (public land share) with the
-keyboard, checks the model was rebuilt with it, presses Step, and checks that the realisation chart, the
-plot map and the event log follow. It measures the step latency in the browser (click to every panel
-showing the new quarter), writes it to test-artifacts/app-step-latency.json, and saves screenshots to
-test-artifacts/app.png and test-artifacts/app-compare.png.
+`coalitionsim app` is started on a free localhost port. At 1400 × 900 the test moves a lever (public land share)
+with the keyboard, checks the model was rebuilt with it, presses Step, and checks that the realisation chart,
+the plot map and the event log follow. It measures the step latency in the browser (click to every panel
+showing the new quarter), prints the median and writes it to test-artifacts/app-step-latency.json. The layout
+is checked on element boxes at 1400 × 900 and 1024 × 768 (levers in view, legends outside the plotting area,
+no badge over text, no tiny text, the whole command in the Run panel) and screenshots of both sizes and of
+both pages are kept in test-artifacts/.
 
 Playwright's own browser download is never used (no `playwright install`): `.ci/run` installs Debian's
 chromium package, and this test is skipped only where /usr/bin/chromium is missing.
@@ -31,6 +33,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PANELS = ("overview", "realisation-chart", "plot-map", "event-log", "free-riding-chart", "support-capacity-chart",
           "trust-chart")
+TITLE = "coalitionsim — gebiedsontwikkeling explorer"
+TABS = ("One form", "Two forms side by side", "Info: how to start")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")
@@ -48,6 +52,56 @@ STEP_JS = """async ([target, panels]) => {
     });
     observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
   });
+}"""
+
+# the layout, measured on element boxes (CSS pixels of the viewport)
+LAYOUT_JS = """() => {
+  const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const overlap = (a, b) => a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5;
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const out = {charts: [], tiny: [], badge: [], levers: [], scrolled: 0};
+  for (const svg of document.querySelectorAll('.cs-panel svg')) {
+    if (!visible(svg)) continue;
+    const plot = svg.querySelector('[data-role=plot-area]'), legend = svg.querySelector('[data-role=legend]');
+    out.charts.push({id: svg.dataset.testid, legend: !!legend,
+                     overlap: !!(plot && legend && overlap(box(plot), box(legend)))});
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < 9) out.tiny.push(`${svg.dataset.testid}: "${t.textContent.slice(0, 20)}" ${px.toFixed(1)} px`);
+    }
+  }
+  for (const e of document.querySelectorAll('.cs-panel *')) {
+    if (e.closest('svg') || !visible(e) || !e.childNodes.length) continue;
+    if ([...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) {
+      const px = parseFloat(getComputedStyle(e).fontSize);
+      if (px < 10) out.tiny.push(`${e.tagName}: "${e.textContent.slice(0, 20)}" ${px} px`);
+    }
+  }
+  const texts = [...document.querySelectorAll('.cs-panel td, .cs-panel div, .cs-panel span')].filter(visible).map(box);
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.children.length === 0 && /runs on/i.test(e.textContent) && visible(e)) {
+      out.badge.push(texts.some(t => overlap(t, box(e))));
+    }
+  }
+  for (const e of document.querySelectorAll('.cs-lever')) {
+    out.levers.push({name: e.className, ...box(e)});
+  }
+  const drawer = document.querySelector('.v-navigation-drawer__content');
+  out.scrolled = (drawer ? drawer.scrollTop : 0) + window.scrollY;
+  out.height = window.innerHeight;
+  return out;
+}"""
+
+# the command in the Run panel: whole, inside its panel, no flag broken over two lines
+COMMAND_JS = """() => {
+  const code = document.querySelector('[data-testid=command]');
+  const panel = code.closest('.cs-panel');
+  const c = code.getBoundingClientRect(), p = panel.getBoundingClientRect();
+  return {text: code.innerText.replace(/\\s+/g, ' ').trim(),
+          inside: c.bottom <= p.bottom + 0.5 && c.right <= p.right + 0.5,
+          clipped: panel.scrollHeight > panel.clientHeight + 1 || panel.scrollWidth > panel.clientWidth + 1,
+          split: [...code.querySelectorAll('[data-role=flag]')].filter(f => f.getClientRects().length > 1).length};
 }"""
 
 
@@ -84,18 +138,29 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         # Playwright gives the browser a fresh temporary profile (user-data-dir) of its own
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
-        page.set_default_timeout(30000)
-        page.goto(app_url)
-        page.wait_for_selector("[data-testid=realisation-chart]", state="visible", timeout=60000)
-        yield page
+        yield browser
         browser.close()
+
+
+def open_page(browser, app_url, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(30000)
+    page.goto(app_url)
+    page.wait_for_selector("[data-testid=realisation-chart]", state="visible", timeout=60000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    page = open_page(browser, app_url, 1400, 900)
+    yield page
+    page.close()
 
 
 def _html(page, test_id: str) -> str:
@@ -104,6 +169,18 @@ def _html(page, test_id: str) -> str:
 
 def _attr(page, test_id: str, name: str) -> str:
     return page.eval_on_selector(f"[data-testid={test_id}]", f"e => e.dataset.{name}")
+
+
+def test_named_pages_title_and_quarter_zero(page):
+    assert page.title() == TITLE
+    tabs = [t.strip() for t in page.locator("[role=tab]").all_inner_texts()]
+    assert [t.lower() for t in tabs] == [t.lower() for t in TABS]
+    assert not any(re.fullmatch(r"page \d", t.lower()) for t in tabs)
+    # quarter 0: nobody has been asked to pay, so no free-riding index is shown
+    assert _attr(page, "overview", "step") == "0"
+    overview = page.inner_text("[data-testid=overview]")
+    assert re.search(r"free-riding index \(meeliften\)\s+– \(nothing asked yet\)", overview)
+    assert "index – (nothing asked yet)" in page.text_content("[data-testid=free-riding-chart]")
 
 
 def test_lever_then_step_updates_charts_map_and_event_log(page):
@@ -138,25 +215,87 @@ def test_lever_then_step_updates_charts_map_and_event_log(page):
     quarters = [int(re.match(r"Q(\d+)", t).group(1)) for t in log_rows.all_inner_texts()]
     assert quarters and quarters[0] == max(quarters) > 0  # newest first
     assert page.locator("[data-testid=event-log] [title]").count() > 0  # Dutch labels carry English tooltips
+    assert "nothing asked yet" not in page.inner_text("[data-testid=overview]")
 
     median = statistics.median(latencies)
     (ARTIFACTS / "app-step-latency.json").write_text(json.dumps(
-        {"scenario": "reference", "steps": len(latencies), "median_ms": round(median, 1),
+        {"scenario": "reference", "viewport": "1400x900", "steps": len(latencies), "median_ms": round(median, 1),
          "max_ms": round(max(latencies), 1), "all_ms": [round(x, 1) for x in latencies]}, indent=1))
     print(f"step latency in the browser: median {median:.0f} ms, max {max(latencies):.0f} ms")
     assert median < 500, f"stepping is slow: median {median:.0f} ms per quarter"
-    page.screenshot(path=str(ARTIFACTS / "app.png"))
 
 
-def test_second_page_shows_two_forms_side_by_side(page):
-    page.get_by_role("tab", name="Page 1").click()
+def check_layout(page, check_levers: bool) -> dict:
+    layout = page.evaluate(LAYOUT_JS)
+    charts = {c["id"]: c for c in layout["charts"]}
+    assert charts, "no chart measured"
+    assert all(c["legend"] for c in charts.values()), charts
+    assert not [c for c in charts.values() if c["overlap"]], f"legend over the plotting area: {charts}"
+    assert not layout["tiny"], f"text too small to read: {layout['tiny'][:8]}"
+    assert not any(layout["badge"]), "a badge covers text"
+    if check_levers:
+        assert layout["scrolled"] == 0
+        assert len(layout["levers"]) == 13
+        hidden = [lv["name"] for lv in layout["levers"] if lv["t"] < 0 or lv["b"] > layout["height"]]
+        assert not hidden, f"levers below the fold at {layout['height']} px: {hidden}"
+    return layout
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
+def test_layout_on_element_boxes_and_screenshots(browser, app_url, size):
+    ARTIFACTS.mkdir(exist_ok=True)
+    width, height = size
+    page = open_page(browser, app_url, width, height)
+    try:
+        for q in range(1, 13):  # a dozen quarters: curves, payments and events arrive under the legends
+            page.evaluate(STEP_JS, [q, list(PANELS)])
+        check_layout(page, check_levers=(width, height) == (1400, 900))
+        command = page.evaluate(COMMAND_JS)
+        assert command["text"] == "coalitionsim run reference --form sok --seed 42"
+        assert command["inside"] and not command["clipped"] and command["split"] == 0
+        page.screenshot(path=str(ARTIFACTS / f"app-{width}x{height}.png"))
+        page.get_by_role("tab", name=TABS[1]).click()
+        page.wait_for_selector("[data-testid=compare-realisation-chart]", state="visible")
+        page.wait_for_timeout(400)  # the tab's slide transition
+        check_layout(page, check_levers=False)
+        page.screenshot(path=str(ARTIFACTS / f"app-compare-{width}x{height}.png"))
+    finally:
+        page.close()
+
+
+def test_a_long_command_wraps_between_arguments(browser, app_url):
+    page = open_page(browser, app_url, 1024, 768)
+    try:
+        slider = page.locator(".cs-lever-developers [role=slider]")
+        slider.focus()
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")  # 5 -> 7 developers: a long --set ownership.developers=[...]
+        page.wait_for_function("() => document.querySelector('[data-testid=overview]')?.innerText"
+                               ".includes('ownership.developers=')")
+        command = page.evaluate(COMMAND_JS)
+        start = "coalitionsim run reference --form sok --seed 42 --set 'ownership.developers=["
+        assert command["text"].startswith(start)
+        assert command["text"].endswith("]'")
+        assert command["inside"] and not command["clipped"] and command["split"] == 0
+    finally:
+        page.close()
+
+
+def test_second_page_shows_two_forms_side_by_side_with_its_caveat(page):
+    page.get_by_role("tab", name=TABS[1]).click()
     page.wait_for_selector("[data-testid=compare-realisation-chart]", state="visible")
     page.wait_for_timeout(500)  # let the tab's slide transition finish before the screenshot
     table = page.inner_text("[data-testid=comparison]")
     assert "sok" in table and "tender" in table
+    assert "one possible history" in page.inner_text("[data-testid=one-history]").lower()
     assert _attr(page, "compare-realisation-chart", "step") == _attr(page, "comparison", "step") == "24"
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"))
-    page.get_by_role("tab", name="Page 0").click()
+    page.get_by_role("tab", name=TABS[2]).click()
+    page.wait_for_selector("[data-testid=info]", state="visible")
+    info = page.inner_text("[data-testid=info]")
+    assert "What this is" in info and "How to start" in info and "Things to try" in info
+    page.get_by_role("tab", name=TABS[0]).click()
+    page.wait_for_selector("[data-testid=realisation-chart]", state="visible")
 
 
 def test_play_pause_and_reset(page):
@@ -172,8 +311,8 @@ def test_play_pause_and_reset(page):
     assert _attr(page, "realisation-chart", "step") == paused_at and int(paused_at) >= 3
     assert _attr(page, "event-log", "step") == paused_at
     public_plots = page.locator("[data-testid=plot-map] [data-owner=municipality]").count()
-    command = page.inner_text("[data-testid=overview]").split("command line:")[-1]
+    command = page.inner_text("[data-testid=command]")
     page.get_by_role("button", name="Reset").click()  # Reset keeps the levers
     page.wait_for_function("() => document.querySelector('[data-testid=realisation-chart]')?.dataset.step === '0'")
     assert page.locator("[data-testid=plot-map] [data-owner=municipality]").count() == public_plots
-    assert page.inner_text("[data-testid=overview]").split("command line:")[-1] == command
+    assert page.inner_text("[data-testid=command]") == command

@@ -138,3 +138,191 @@ def test_bad_dir_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, make
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+# --------------------------------------------------------------------------- the first screen (issue 16)
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from coalitionsim.reporting.report import build, render  # noqa: E402
+from coalitionsim.reporting.vocabulary import form_label  # noqa: E402
+from coalitionsim.runner.stats import INTERVAL_LABEL, quantiles  # noqa: E402
+from coalitionsim.scenario import FORMS  # noqa: E402
+
+
+class _Text(HTMLParser):
+    """Text per element of interest: <li data-answer=...>, <caption>, <figcaption>, and the section order."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []
+        self.items: dict[str, str] = {}
+        self.captions: list[str] = []
+        self.order: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        key = a.get("data-answer") or (tag if tag in ("caption", "figcaption") else None)
+        self.stack.append((tag, key))
+        if tag in ("section", "h2") and a.get("id"):
+            self.order.append(a["id"])
+        if key in ("caption", "figcaption"):
+            self.captions.append("")
+        elif key:
+            self.items[key] = ""
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        for _t, key in self.stack:
+            if key in ("caption", "figcaption"):
+                self.captions[-1] += data
+            elif key:
+                self.items[key] += data
+
+
+def read(text: str) -> _Text:
+    p = _Text()
+    p.feed(text)
+    for k, v in p.items.items():
+        p.items[k] = " ".join(v.split())
+    p.captions = [" ".join(c.split()) for c in p.captions]
+    return p
+
+
+def fmt(x: float) -> str:
+    return f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}"
+
+
+T50 = {"tender": 9.0, "sok": 10.0, "gem": 11.0, "framework_subareas": 10.5, "framework_organic": 9.5}
+FRI = {"tender": 0.30, "sok": 0.20, "gem": 0.10, "framework_subareas": 0.35, "framework_organic": 0.40}
+
+
+def synthetic(folder: Path, t50: dict[str, float], fri: dict[str, float], runs: int = 24,
+              drop: tuple[str, ...] = (), manifest: dict | None = None) -> tuple[Path, pd.DataFrame]:
+    """A compare folder with a synthetic summary (no time series): t50 and free riding per form plus noise."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for form in FORMS:
+        for seed in range(runs):
+            rows.append({"scenario": "synthetic", "form": form, "seed": 1000 + seed, "homes_planned": 1000,
+                         "realisation_share": 0.9, "t50_years": t50[form] + rng.uniform(-0.3, 0.3),
+                         "free_riding_index": fri[form] + rng.uniform(-0.02, 0.02),
+                         "public_deficit": 20 + 10 * FORMS.index(form) + rng.uniform(0, 5),
+                         "rijk_subsidy": 5.0, "willing_unable_share": 0.1, "gap_residents": 0.2 + rng.uniform(0, 0.1),
+                         "gap_developers": -0.3, "param.simulation.horizon_quarters": 100})
+    summary = pd.DataFrame(rows).drop(columns=list(drop))
+    folder.mkdir(parents=True)
+    summary.to_parquet(folder / "summary.parquet")
+    info = {"kind": "compare", "replications": runs, "seeds": list(range(1000, 1000 + runs)),
+            "scenario": {"meta": {"name": "synthetic", "description": "a made-up area"}}, **(manifest or {})}
+    (folder / "manifest.json").write_text(json.dumps(info))
+    return folder, summary
+
+
+def expected_interval(summary: pd.DataFrame, form: str, metric: str) -> str:
+    lo, med, hi = quantiles(summary.loc[summary["form"] == form, metric].to_numpy(float))
+    return f"{fmt(med)} [{fmt(lo)}–{fmt(hi)}]"
+
+
+def test_first_section_states_fastest_and_best_form_with_intervals(tmp_path):
+    # A: tender is fastest; gem leaves least free riding but is slow, so tender is also best
+    # B: framework_organic is fastest, gem is within a year of it and leaves less free riding: gem is best
+    b_t50 = {**T50, "framework_organic": 6.0, "gem": 6.5}
+    seen = {}
+    for name, t50, lead, best in (("a", T50, "tender", "tender"), ("b", b_t50, "framework_organic", "gem")):
+        folder, summary = synthetic(tmp_path / name, t50, FRI)
+        text = render(build(folder))
+        page = read(text)
+        assert page.order.index("answer") < page.order.index("tables"), "the answer comes first"
+        fastest, best_item = page.items["fastest"], page.items["best"]
+        assert form_label(lead, newline=False) in fastest and expected_interval(summary, lead, "t50_years") in fastest
+        assert form_label(best, newline=False) in best_item
+        assert expected_interval(summary, best, "free_riding_index") in best_item
+        assert expected_interval(summary, best, "t50_years") in best_item
+        for key, metric in (("public", "public_deficit"), ("public", "rijk_subsidy"),
+                            ("free-riding", "free_riding_index"), ("draagvlak", "gap_residents"),
+                            ("draagvlak", "willing_unable_share")):
+            assert expected_interval(summary, best, metric) in page.items[key], (key, metric)
+        assert "24 per form" in page.items["runs"] and "same seeds" in page.items["runs"]
+        assert "few-runs" not in page.items  # 24 runs: a real 90% interval
+        seen[name] = (fastest, best_item, page.items["spread"])
+    assert seen["a"][0] != seen["b"][0] and seen["a"][1] != seen["b"][1]
+    # A: tender beats framework_organic (0.5 year faster) on t50 on most seeds, the interval of the difference
+    # excludes zero; B: gem against framework_organic on free riding, clearly less
+    assert "excludes zero" in seen["a"][2] and "excludes zero" in seen["b"][2]
+
+
+def test_few_runs_are_said_plainly_and_missing_outputs_do_not_break_the_report(tmp_path):
+    folder, _ = synthetic(tmp_path / "few", T50, FRI, runs=5, drop=("public_deficit", "rijk_subsidy", "gap_residents",
+                                                                       "gap_developers"))
+    page = read(render(build(folder)))
+    assert "range" in page.items["few-runs"] and "5 runs" in page.items["few-runs"]
+    assert "not in this output" in page.items["public"] and "not in this output" in page.items["draagvlak"]
+    assert all("range of the runs" in c for c in page.captions)
+    folder, _ = synthetic(tmp_path / "no_t50", T50, FRI, drop=("t50_years",))
+    text = render(build(folder))
+    assert "No verdict" in text and "t50" in text
+
+
+def _captions_use_one_statistic(captions: list[str]) -> None:
+    assert captions
+    for c in captions:
+        if "sensitivity indices" in c:  # SALib's confidence of an index, not a spread over runs
+            assert "95% confidence" in c
+            continue
+        assert INTERVAL_LABEL in c, c
+        for other in ("IQR", "quartile", "standard deviation", "±", "box plot with", "whisker"):
+            assert other not in c, (other, c)
+
+
+def test_every_table_and_figure_caption_states_the_same_interval(compare_dir, sweep_dir, tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    def no_boxplot(*_a, **_k):
+        raise AssertionError("a box plot draws matplotlib's 1.5 x IQR whiskers, not the 90% interval")
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "boxplot", no_boxplot)
+    page = read(render(build(compare_dir)))
+    _captions_use_one_statistic(page.captions)
+    assert sum(1 for c in page.captions if "Meeliften" in c or "Draagvlak (willing)" in c) >= 2
+    assert "range" in page.items["few-runs"]  # the fixture has 2 runs per form
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep_dir, copy)
+    shutil.rmtree(copy / "analysis", ignore_errors=True)
+    _captions_use_one_statistic(read(render(build(copy))).captions)
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_values_from_a_tampered_manifest_reach_the_html_escaped(compare_dir, sweep_dir, tmp_path, kind):
+    copy = tmp_path / kind
+    shutil.copytree(compare_dir if kind == "compare" else sweep_dir, copy)
+    info = json.loads((copy / "manifest.json").read_text())
+    bad = "<script>alert(1)</script>"
+    for key in ("replications", "command", "created", "root_seed", "experiment", "experiment_text",
+                "experiment_file", "experiment_hash", "seeding"):
+        if key in info or kind == "compare":
+            info[key] = bad
+    info["seeds"] = [bad, '<img src=x onerror="alert(2)">']
+    info["versions"] = {bad: bad}
+    if kind == "compare":
+        info["scenario"]["meta"] = {"name": bad, "description": bad}
+        info["not_applicable"] = {"gem": bad}
+    else:
+        info["design"]["kind"] = bad
+        info["design"]["replications"] = bad
+    (copy / "manifest.json").write_text(json.dumps(info))
+    out = tmp_path / "r.html"
+    assert main(["report", str(copy), "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<script" not in text.lower() and "<img src=x" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert_self_contained(out)

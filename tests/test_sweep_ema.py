@@ -53,3 +53,33 @@ def test_ema_model_from_an_experiment_file():
 def test_bad_model_name_is_refused():
     with pytest.raises(ValueError, match="letters and digits"):
         ema_model(name="coalition_sim")
+
+
+def test_censored_times_are_returned_explicitly_not_averaged_away(monkeypatch):
+    """Two of four replications reach t50 (at 5 years), two do not within the 10-year horizon: t50 counts those
+    as the horizon (mean 7.5, not the 5.0 of the reached ones only) and t50_reached_share is 0.5."""
+    import types
+
+    import coalitionsim.runner
+
+    seeds = replication_seeds(11, 4)
+    reached = set(seeds[:2])
+
+    def fake_run_model(scenario, form, seed):
+        t50 = 5.0 if seed in reached else float("nan")
+        return types.SimpleNamespace(summary={"t50_years": t50, "realisation_share": 0.5 if seed in reached else 0.3})
+
+    monkeypatch.setattr(coalitionsim.runner, "run_model", fake_run_model)
+    model = ema_model(replications=4, seed=11, overrides=["simulation.horizon_quarters=40"], forms=["sok", "gem"],
+                      outcomes=["t50_years", "realisation_share"])
+    assert [o.name for o in model.outcomes] == ["t50_years", "t50_reached_share", "realisation_share"]
+    _, out = perform_experiments(model, scenarios=2, policies=1, seed=1)
+    assert np.allclose(out["t50_years"], 7.5) and np.allclose(out["t50_reached_share"], 0.5)
+    assert np.allclose(out["realisation_share"], 0.4)
+
+
+def test_never_reached_within_a_short_horizon_is_the_horizon_with_share_zero():
+    model = ema_model(replications=2, overrides=SHORT, forms=["sok", "gem"], outcomes=["t50_years"])
+    _, out = perform_experiments(model, scenarios=1, policies=1, seed=3)
+    assert np.allclose(out["t50_years"], 2.0)  # 8 quarters: nobody is half done
+    assert np.allclose(out["t50_reached_share"], 0.0)

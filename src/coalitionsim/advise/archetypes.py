@@ -91,7 +91,7 @@ def point_choices(runs: pd.DataFrame, tie_years: float = 1.0) -> pd.DataFrame:
     :func:`coalitionsim.runner.stats.best_forms`; least free riding is the lowest median free-riding index (ties
     within 0.01 go to the faster form).
     """
-    from ..runner.stats import best_forms
+    from ..runner.stats import best_forms, lead_form
 
     out = []
     for point, frame in runs.groupby("point", sort=True):
@@ -108,7 +108,7 @@ def point_choices(runs: pd.DataFrame, tie_years: float = 1.0) -> pd.DataFrame:
         table["form"] = table["form"].astype(str)
         fastest, best = best_forms(table, tie_years)
         t = table.set_index("form")
-        lead = min(fastest, key=lambda x: (t.loc[x, "t50_years_median"], FORMS.index(x)))
+        lead = lead_form(table, fastest)
         fri = t["free_riding_index_median"].round(2)
         least = min(t.index, key=lambda x: (fri[x], t.loc[x, "t50_years_median"], FORMS.index(x)))
         row: dict[str, Any] = {"point": point, "fastest": lead, "fastest_tied": ",".join(fastest), "best": best,

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.model import apportion
 from ..runner.defaults import REPLICATIONS, ROOT_SEED
-from ..runner.stats import best_forms
+from ..runner.stats import best_forms, lead_form
 from ..scenario import FORMS, Scenario, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -498,8 +498,7 @@ class SimulationCheck:
 
     @property
     def fastest_form(self) -> str:
-        t50 = self.table.set_index("form")["t50_years_median"].astype(float)
-        return min(self.fastest, key=lambda f: (t50[f], FORMS.index(f)))
+        return lead_form(self.table, self.fastest)
 
     def render(self) -> str:
         return render_check(self)
@@ -519,26 +518,21 @@ def simulate_check(scenario: Scenario, advice: Advice | None = None, replication
 def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int, tie_years: float = 1.0,
                   not_applicable: dict[str, str] | None = None) -> SimulationCheck:
     """The check on an existing compare summary (one row per run, columns form, seed, t50_years, ...)."""
-    import numpy as np
-
-    from ..runner.stats import interval_table
+    from ..runner.stats import interval_table, paired
 
     table = interval_table(summary)
     fastest, best = best_forms(table, tie_years)
     tree_form = advice.form
-    t50 = table.set_index("form")["t50_years_median"].astype(float)
-    lead = min(fastest, key=lambda f: (t50[f], FORMS.index(f)))
-    paired = float("nan")
+    lead = lead_form(table, fastest)
+    paired_share = float("nan")
     if tree_form == lead:
-        paired = 1.0
+        paired_share = 1.0
     elif tree_form in set(summary["form"]):
-        a = summary[summary["form"] == tree_form].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
-        b = summary[summary["form"] == lead].set_index("seed")["t50_years"].astype(float).fillna(np.inf)
-        common = a.index.intersection(b.index)
-        if len(common):
-            paired = float((a[common] <= b[common]).mean())
+        p = paired(summary, tree_form, lead, "t50_years")
+        if p is not None:  # seeds on which the tree's form is at least as fast
+            paired_share = (p.a_better + p.ties) / p.n
     return SimulationCheck(table=table, fastest=fastest, best=best, tree_forms=advice.forms,
-                           agrees=tree_form in fastest, agrees_exactly=tree_form == best, paired_share=paired,
+                           agrees=tree_form in fastest, agrees_exactly=tree_form == best, paired_share=paired_share,
                            replications=replications, tie_years=tie_years, not_applicable=not_applicable or {})
 
 

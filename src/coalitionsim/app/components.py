@@ -1,98 +1,121 @@
-"""Solara components for Mesa's SolaraViz: each takes the (app) model and renders one panel.
+"""Solara components of the app: the named pages and their panels.
 
-They are plain functions, so SolaraViz wraps each in a component that re-renders after every step. Each
-panel is one HTML element whose content is built by :mod:`.views` (HTML and inline SVG, milliseconds per
-redraw). Page 0 shows one run; page 1 shows the run and its twin under a second form side by side.
+Mesa 3.3.1's SolaraViz names its pages "Page 0", "Page 1", … and has no API for a page name, so the app
+passes SolaraViz no components (it keeps Mesa's app bar and Reset / ▶ / Step controls) and shows its own
+named tabs (:func:`NamedPages`) in the main area. Each panel is one HTML element whose content is built by
+:mod:`.views` (HTML and inline SVG, milliseconds per redraw); it reads Mesa's ``update_counter`` so it
+redraws after every step, like the components SolaraViz wraps. The panels sit in a CSS grid whose columns
+never get narrower than a chart can be read at (one column on a 1024-pixel screen).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import solara
+from mesa.visualization.utils import update_counter
 
 from . import views
 
-PANEL = "height: 100%; overflow: auto; padding: 6px 10px; background: white"
+
+@dataclass(frozen=True)
+class Panel:
+    name: str  # CSS class cs-<name>
+    title: str
+    body: Callable[[Any], str]
+    scroll: bool = False  # long content (event log, glossary): a capped height that scrolls
 
 
-def panel(title: str, body: str, name: str) -> None:
-    """One panel: a title and an HTML body (the element SolaraViz places in its grid)."""
-    solara.HTML(tag="div", unsafe_innerHTML=f'<div style="font-weight: 600; margin-bottom: 4px">{title}</div>{body}',
-                style=PANEL, classes=[f"cs-{name}"])
+def _twin_or_hint(build: Callable[[Any, Any], str]) -> Callable[[Any], str]:
+    def body(model: Any) -> str:
+        twin = getattr(model, "twin", None)
+        if twin is None:
+            return ("<i>No second form. Pick one under <b>Compare with</b> in the sidebar: the two forms then run in "
+                    "lockstep on the same scenario and seed.</i>")
+        return build(model, twin)
+
+    return body
 
 
-def _no_twin() -> str:
-    return ("<i>No second form. Pick one under <b>Compare with</b> in the sidebar: the two forms then run in "
-            "lockstep on the same scenario and seed.</i>")
+def _maps(model: Any, twin: Any) -> str:
+    return ('<div style="display: flex; gap: 16px; flex-wrap: wrap">'
+            f"<div><b>{views.esc(model.form_name)}</b>{views.plot_map_html(model, compact=True, legend=False)}</div>"
+            f"<div><b>{views.esc(twin.form_name)}</b>{views.plot_map_html(twin, compact=True, legend=False)}</div>"
+            "</div>")
 
 
-# ------------------------------------------------------------------ page 0: one run
-def Overview(model: Any) -> None:
-    panel("Run", views.overview_html(model), "overview")
+RUN_PAGE: tuple[Panel, ...] = (
+    Panel("overview", "Run", views.overview_html),
+    Panel("realisation", "Realisatie (realisation) against the plan", lambda m: views.realisation_chart([m])),
+    Panel("plot-map", f"Kaart (map): {views.term('kavels', 'plots')} by status and land position", views.plot_map_html),
+    Panel("event-log", "Gebeurtenissen (event log)", views.event_log_html, scroll=True),
+    Panel("free-riding", "Wie betaalt? (who paid what against the fair share, per owner)", views.free_riding_chart),
+    Panel("support-capacity", "Draagvlak en draagkracht (willing and able) per actor group",
+          views.support_capacity_chart),
+    Panel("trust", "Vertrouwen (trust) over time", lambda m: views.trust_chart([m])),
+    Panel("glossary", "Begrippen (glossary): Dutch terms in English", lambda m: views.glossary_html(), scroll=True),
+)
+
+COMPARE_PAGE: tuple[Panel, ...] = (
+    Panel("comparison", "Twee vormen naast elkaar (two governance forms side by side)",
+          _twin_or_hint(views.comparison_html)),
+    Panel("compare-realisation", "Realisatie (realisation) of both forms", _twin_or_hint(
+        lambda m, t: views.realisation_chart([m, t], title=f"Homes: {m.form_name} vs {t.form_name}",
+                                             test_id="compare-realisation-chart"))),
+    Panel("compare-maps", "Kaart (map) of both forms: fill = status, letter = land position", _twin_or_hint(_maps)),
+    Panel("compare-trust", "Vertrouwen en meeliften (trust and free riding) of both forms",
+          _twin_or_hint(lambda m, t: views.trust_chart([m, t], test_id="compare-trust-chart"))),
+)
+
+INFO_PAGE: tuple[Panel, ...] = (Panel("info", "Info: what this is, how to start, things to try",
+                                      lambda m: views.info_html()),)
+
+#: the tabs of the main area: (label, panels)
+PAGES: tuple[tuple[str, tuple[Panel, ...]], ...] = (
+    ("One form", RUN_PAGE),
+    ("Two forms side by side", COMPARE_PAGE),
+    ("Info: how to start", INFO_PAGE),
+)
+
+PANEL = "height: 100%; box-sizing: border-box; padding: 6px 10px; background: white; border-radius: 4px; " \
+        "box-shadow: 0 1px 3px rgba(0,0,0,.2)"
+SCROLL = "max-height: 460px; overflow: auto"
+
+GRID_CSS = """
+.cs-grid { display: grid; gap: 12px; align-items: start; padding: 4px 2px 24px 2px;
+           grid-template-columns: repeat(auto-fill, minmax(min(100%, 470px), 1fr)); }
+.cs-grid .cs-wide { grid-column: 1 / -1; }
+"""
 
 
-def Realisation(model: Any) -> None:
-    panel("Realisatie (realisation) against the plan", views.realisation_chart([model]), "realisation")
+def panel_html(panel: Panel, model: Any) -> str:
+    return (f'<div style="font-weight: 600; margin-bottom: 4px">{panel.title}</div>'
+            f'<div style="{SCROLL if panel.scroll else ""}">{panel.body(model)}</div>')
 
 
-def PlotMap(model: Any) -> None:
-    panel(f"Kaart (map): {views.term('kavels', 'plots')} by status and land position", views.plot_map_html(model),
-          "plot-map")
+@solara.component
+def PanelView(model: Any, panel: Panel):
+    """One panel; redrawn after every step (Mesa's update counter) and when the model is rebuilt."""
+    update_counter.get()
+    solara.HTML(tag="div", unsafe_innerHTML=panel_html(panel, model), style=PANEL,
+                classes=[f"cs-{panel.name}", "cs-panel"] + (["cs-wide"] if panel.name == "info" else []))
 
 
-def EventLog(model: Any) -> None:
-    panel("Gebeurtenissen (event log)", views.event_log_html(model), "event-log")
+@solara.component
+def PageGrid(model: Any, panels: tuple[Panel, ...]):
+    with solara.Div(classes=["cs-grid"]):
+        for p in panels:
+            PanelView(model, p)
 
 
-def FreeRiding(model: Any) -> None:
-    panel("Wie betaalt? (who paid what against the fair share, per owner)", views.free_riding_chart(model),
-          "free-riding")
-
-
-def SupportCapacity(model: Any) -> None:
-    panel("Draagvlak en draagkracht (willing and able) per actor group", views.support_capacity_chart(model),
-          "support-capacity")
-
-
-def Trust(model: Any) -> None:
-    panel("Vertrouwen (trust) over time", views.trust_chart([model]), "trust")
-
-
-def Glossary(model: Any) -> None:
-    panel("Begrippen (glossary): Dutch terms in English", views.glossary_html(), "glossary")
-
-
-# ------------------------------------------------------------------ page 1: two forms side by side
-def CompareSummary(model: Any) -> None:
-    twin = getattr(model, "twin", None)
-    body = views.comparison_html(model, twin) if twin is not None else _no_twin()
-    panel("Twee vormen naast elkaar (two governance forms side by side)", body, "comparison")
-
-
-def CompareRealisation(model: Any) -> None:
-    twin = getattr(model, "twin", None)
-    body = _no_twin() if twin is None else views.realisation_chart(
-        [model, twin], title=f"Homes: {model.form_name} vs {twin.form_name}", test_id="compare-realisation-chart")
-    panel("Realisatie (realisation) of both forms", body, "compare-realisation")
-
-
-def CompareMaps(model: Any) -> None:
-    twin = getattr(model, "twin", None)
-    body = _no_twin() if twin is None else (
-        '<div style="display: flex; gap: 16px; flex-wrap: wrap">'
-        f"<div><b>{views.esc(model.form_name)}</b>{views.plot_map_html(model, compact=True, legend=False)}</div>"
-        f"<div><b>{views.esc(twin.form_name)}</b>{views.plot_map_html(twin, compact=True, legend=False)}</div></div>")
-    panel("Kaart (map) of both forms: fill = status, letter = land position", body, "compare-maps")
-
-
-def CompareTrust(model: Any) -> None:
-    twin = getattr(model, "twin", None)
-    body = _no_twin() if twin is None else views.trust_chart([model, twin], test_id="compare-trust-chart")
-    panel("Vertrouwen en meeliften (trust and free riding) of both forms", body, "compare-trust")
-
-
-RUN_PAGE = (Overview, Realisation, PlotMap, EventLog, FreeRiding, SupportCapacity, Trust, Glossary)
-COMPARE_PAGE = (CompareSummary, CompareRealisation, CompareMaps, CompareTrust)
-COMPONENTS: list[tuple[Callable[[Any], None], int]] = [(c, 0) for c in RUN_PAGE] + [(c, 1) for c in COMPARE_PAGE]
+@solara.component
+def NamedPages(model: solara.Reactive):
+    """The main area: named tabs; only the open tab is rendered (and redrawn after a step)."""
+    solara.Style(GRID_CSS)
+    tab = solara.use_reactive(0)
+    with solara.lab.Tabs(value=tab, lazy=True):
+        for label, panels in PAGES:
+            with solara.lab.Tab(label, classes=[f"cs-tab-{label.split(':')[0].split()[0].lower()}"]):
+                PageGrid(model.value, panels)

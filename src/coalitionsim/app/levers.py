@@ -30,29 +30,38 @@ class Lever:
     hi: float = 1.0
     step: float = 1.0
     help: str = ""
+    group: str = ""
 
+
+LAND, INSTRUMENTS, MONEY = ("Land and owners (grond en eigenaren)", "Instruments (instrumenten)",
+                            "Money and capacity (geld en capaciteit)")
+#: the sidebar's collapsible groups, in order
+LEVER_GROUPS = (LAND, INSTRUMENTS, MONEY)
 
 LEVERS: tuple[Lever, ...] = (
     Lever("municipal_land_share", "ownership.municipal_land_share", "Public land share (gemeentelijk grondbezit)",
-          "float", 0.0, 1.0, 0.01, "share of the plots the municipality owns"),
+          "float", 0.0, 1.0, 0.01, "share of the plots the municipality owns", group=LAND),
     Lever("developers", "", "Number of developers (ontwikkelaars)", "int", 1, 12, 1,
-          "how many project developers own the developer land"),
+          "how many project developers own the developer land", group=LAND),
     Lever("holdout_share", "", "Share of hold-out developers", "float", 0.0, 1.0, 0.05,
-          "developers that ask more when they become pivotal (hold-out)"),
+          "developers that ask more when they become pivotal (hold-out)", group=LAND),
     Lever("passive_owners", "ownership.passive_owners", "Passive owners (particuliere eigenaren)", "int", 0, 20, 1,
-          "owners who do not develop themselves; 0 gives their land to the developers"),
-    Lever("kostenverhaal", "instruments.kostenverhaal", "Kostenverhaal (public cost recovery at permit)", "bool"),
-    Lever("kettingbeding", "instruments.kettingbeding", "Kettingbeding / erfpacht (obligations follow the property)",
-          "bool"),
-    Lever("biz", "instruments.biz", "BIZ (business investment zone, after a vote)", "bool"),
-    Lever("giz", "instruments.giz", "GIZ (area investment zone for all, hypothetical)", "bool"),
-    Lever("dubbel_toetsen", "instruments.dubbel_toetsen", "Dubbel toetsen (check capacity before asking)", "bool"),
+          "owners who do not develop themselves; 0 gives their land to the developers", group=LAND),
+    Lever("kostenverhaal", "instruments.kostenverhaal", "Kostenverhaal (public cost recovery at permit)", "bool",
+          group=INSTRUMENTS),
+    Lever("kettingbeding", "instruments.kettingbeding", "Kettingbeding / erfpacht (duties follow the plot)",
+          "bool", group=INSTRUMENTS),
+    Lever("biz", "instruments.biz", "BIZ (business investment zone, after a vote)", "bool", group=INSTRUMENTS),
+    Lever("giz", "instruments.giz", "GIZ (area investment zone for all, hypothetical)", "bool", group=INSTRUMENTS),
+    Lever("dubbel_toetsen", "instruments.dubbel_toetsen", "Dubbel toetsen (check capacity before asking)", "bool",
+          group=INSTRUMENTS),
     Lever("compensation_budget", "instruments.compensation_budget", "Compensation budget for residents (M€)",
-          "float", 0.0, 20.0, 0.5),
-    Lever("phasing_quarters", "instruments.phasing_quarters", "Phasing of resident asks (quarters)", "int", 1, 20, 1),
-    Lever("gebiedsbudget", "rijk.gebiedsbudget", "Rijk gebiedsbudget (M€)", "float", 0.0, 200.0, 5.0),
+          "float", 0.0, 20.0, 0.5, group=MONEY),
+    Lever("phasing_quarters", "instruments.phasing_quarters", "Phasing of resident asks (quarters)", "int", 1, 20, 1,
+          group=MONEY),
+    Lever("gebiedsbudget", "rijk.gebiedsbudget", "Rijk gebiedsbudget (M€)", "float", 0.0, 200.0, 5.0, group=MONEY),
     Lever("staff_capacity", "municipality.staff_capacity", "Permit capacity (municipal staff, units/quarter)",
-          "float", 1.0, 30.0, 0.5),
+          "float", 1.0, 30.0, 0.5, group=MONEY),
 )
 LEVER_NAMES = tuple(lv.name for lv in LEVERS)
 
@@ -237,9 +246,14 @@ class AppModel(AreaDevelopmentModel):
         self.running = self.steps < self.scenario.simulation.horizon_quarters
 
     @property
+    def command_args(self) -> list[tuple[str, str]]:
+        """The equivalent command line as (flag, value) pairs; the first pair is the command itself."""
+        args = [("coalitionsim run", self.scenario_name), ("--form", self.form_name), ("--seed", str(self.seed))]
+        for o in self.overrides:
+            args.append(("--set", f"'{o}'" if any(c in o for c in " \"{[,") else o))
+        return args
+
+    @property
     def command(self) -> str:
         """The equivalent command line."""
-        parts = ["coalitionsim", "run", self.scenario_name, "--form", self.form_name, "--seed", str(self.seed)]
-        for o in self.overrides:
-            parts += ["--set", f"'{o}'" if any(c in o for c in " \"{[,") else o]
-        return " ".join(parts)
+        return " ".join(f"{flag} {value}" for flag, value in self.command_args)

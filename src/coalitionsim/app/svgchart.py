@@ -2,6 +2,8 @@
 
 The browser app redraws its charts after every quarter; building matplotlib PNGs took 60-80 ms per chart,
 these strings take well under a millisecond, scale to any panel width and carry tooltips (``<title>``).
+The legend always sits below the chart, outside the plotting area (marked ``data-role="plot-area"``), so
+curves that arrive later are never hidden under it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class Chart:
         self.ml, self.mr, self.mt, self.mb = margin
         self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
         self.parts: list[str] = []
+        self.legend_parts: list[str] = []
+        self.legend_h = 0
 
     # scales
     def x(self, v: float) -> float:
@@ -84,6 +88,8 @@ class Chart:
             if grid:
                 p.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eee"/>')
             p.append(f'<text x="{left - 4}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end">{esc(yfmt(t))}</text>')
+        p.append(f'<rect data-role="plot-area" x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" '
+                 'fill="none"/>')
         p.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
         p.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#444"/>')
         if self.xlabel:
@@ -148,23 +154,23 @@ class Chart:
         self.parts.append(svg)
         return self
 
-    def legend(self, items: Sequence[tuple[str, str, str]], x: float | None = None, y: float | None = None,
-               columns: int = 1, width: float | None = None) -> Chart:
-        """Items (label, colour, kind) with kind "line", "dash" or "dot"; x, y in pixels (top-left); the
-        columns share ``width`` pixels (default: the plotting area's width)."""
-        x = self.ml + 8 if x is None else x
-        y = self.mt + 6 if y is None else y
-        col_w = (width or (self.w - self.ml - self.mr)) / columns
+    def legend(self, items: Sequence[tuple[str, str, str]], columns: int = 1, width: float | None = None) -> Chart:
+        """Items (label, colour, kind) with kind "line", "dash" or "dot", in ``columns`` columns that share
+        ``width`` pixels (default: the chart's width), below the chart: the view box grows by the rows."""
+        x0 = 8
+        col_w = (width or (self.w - 16)) / columns
+        top = self.h + 2
         for i, (label, colour, kind) in enumerate(items):
-            cx = x + (i % columns) * col_w
-            cy = y + (i // columns) * 14
+            cx = x0 + (i % columns) * col_w
+            cy = top + (i // columns) * 14
             if kind == "dot":
-                self.parts.append(f'<circle cx="{cx + 8}" cy="{cy + 4}" r="4" fill="{colour}"/>')
+                self.legend_parts.append(f'<circle cx="{cx + 8}" cy="{cy + 4}" r="4" fill="{colour}"/>')
             else:
                 dash = ' stroke-dasharray="4 3"' if kind == "dash" else ""
-                self.parts.append(f'<line x1="{cx}" y1="{cy + 4}" x2="{cx + 16}" y2="{cy + 4}" stroke="{colour}" '
-                                  f'stroke-width="2"{dash}/>')
-            self.parts.append(f'<text x="{cx + 21}" y="{cy + 8}" font-size="10">{esc(label)}</text>')
+                self.legend_parts.append(f'<line x1="{cx}" y1="{cy + 4}" x2="{cx + 16}" y2="{cy + 4}" '
+                                         f'stroke="{colour}" stroke-width="2"{dash}/>')
+            self.legend_parts.append(f'<text x="{cx + 21}" y="{cy + 8}" font-size="10">{esc(label)}</text>')
+        self.legend_h = (math.ceil(len(items) / columns) * 14 + 6) if items else 0
         return self
 
     def svg(self, test_id: str = "", step: int | None = None, alt: str = "") -> str:
@@ -173,6 +179,8 @@ class Chart:
             attrs += f' data-step="{step}"'
         title = (f'<text x="{self.w / 2:.1f}" y="16" font-size="12" font-weight="600" text-anchor="middle">'
                  f"{esc(self.title)}</text>") if self.title else ""
-        return (f'<svg{attrs} role="img" aria-label="{esc(alt or self.title)}" viewBox="0 0 {self.w} {self.h}" '
+        height = self.h + self.legend_h
+        legend = f'<g data-role="legend">{"".join(self.legend_parts)}</g>' if self.legend_parts else ""
+        return (f'<svg{attrs} role="img" aria-label="{esc(alt or self.title)}" viewBox="0 0 {self.w} {height}" '
                 f'width="100%" style="max-width: 640px; font-family: sans-serif" xmlns="http://www.w3.org/2000/svg">'
-                f'<rect width="{self.w}" height="{self.h}" fill="white"/>{title}{"".join(self.parts)}</svg>')
+                f'<rect width="{self.w}" height="{height}" fill="white"/>{title}{"".join(self.parts)}{legend}</svg>')

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.area import Status
 from ..model.metrics import GROUPS
+from ..reporting.vocabulary import GLOSSARY
 from .svgchart import Chart
 
 if TYPE_CHECKING:
@@ -66,34 +67,6 @@ GROUP_STYLE: dict[str, tuple[str, str]] = {  # group -> (colour, Dutch label)
     "rijk": ("#b2182b", "Rijk"),
 }
 
-GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("gebiedsontwikkeling", "area development: many parties developing one area together"),
-    ("deelgebied", "sub-area of the development area"),
-    ("kavel", "plot"),
-    ("draagvlak", "support, willingness (0..1)"),
-    ("draagkracht", "capacity to carry one's part: money, time, knowledge (0..1; 1 = can carry it)"),
-    ("beslisboom", "the NOVEX guide's decision tree for choosing a governance form"),
-    ("tender", "public tender of municipal land; the award binds programme and payments"),
-    ("SOK", "samenwerkingsovereenkomst: a co-operation agreement among owners and the municipality"),
-    ("GEM", "grondexploitatiemaatschappij: a joint land-development company (PPS) that pools land and risk"),
-    ("ontwikkelkader", "public framework: plan plus cost-recovery rules; owners develop within it"),
-    ("kostenverhaal", "public cost recovery: developing owners pay towards public works at permit"),
-    ("fonds bovenwijks", "fund for works that serve more than the area"),
-    ("verevening", "equalisation of profits and losses across plots"),
-    ("kettingbeding", "chain clause: obligations pass to every next owner of the property"),
-    ("erfpacht", "ground lease: the municipality stays owner and sets conditions"),
-    ("BIZ", "bedrijveninvesteringszone: business investment zone, compulsory levy after a vote"),
-    ("GIZ", "gebiedsinvesteringszone: a (hypothetical) investment zone for all functions"),
-    ("voorkeursrecht", "municipal pre-emption right on land (against speculation)"),
-    ("onteigening", "expropriation, slow and costly last resort"),
-    ("bouwplicht", "obligation to build within a set time"),
-    ("dubbel toetsen", "check capacity (draagkracht) as well as support before asking"),
-    ("zienswijze / bezwaar / beroep", "view, objection, appeal: the stages residents can object in"),
-    ("gebiedsbudget", "the Rijk's budget for the area, paid in tranches"),
-    ("inbrengwaarde", "existing-use value of a plot brought into the development"),
-    ("stuurgroep", "steering group that can cut a knot after escalation"),
-    ("afhaker", "drop-out: someone who gives up because the ask exceeds their capacity"),
-)
 
 
 def esc(text: Any) -> str:
@@ -160,8 +133,26 @@ def realisation_chart(models: list[AreaDevelopmentModel], title: str | None = No
         chart.line(x, completed, colour, 2.5, "", f"{m.form_name}: completed {completed[-1]:,} homes")
         legend += [(f"{m.form_name}: bouwstart (started)", colour, "dash"),
                    (f"{m.form_name}: opgeleverd (completed)", colour, "line")]
-    chart.legend(legend, y=chart.mt + 30)
+    chart.legend(legend, columns=2)
     return chart.svg(test_id, m0.steps, "realisation against the plan")
+
+
+def asked_steps(model: AreaDevelopmentModel) -> list[bool]:
+    """Per quarter 0..now: has anyone been asked to pay towards the area tasks yet (a voluntary ask, or a
+    payment of any kind)? Before that the free-riding index (payments against the fair share of the costs
+    incurred) is 1 by construction, which is no free riding: nobody was asked."""
+    df = model.datacollector.get_model_vars_dataframe()
+    if not len(df):
+        return [False]
+    asked = (df["voluntary_contribution_rate"].notna() | (df["free_riding_index"] < 1 - 1e-12)).cummax()
+    return [bool(a) for a in asked]
+
+
+def free_riding_text(model: AreaDevelopmentModel) -> str:
+    """The free-riding index now, or a dash while nobody has been asked to pay."""
+    if not asked_steps(model)[-1]:
+        return "– (nothing asked yet)"
+    return f"{model.contributions.free_riding_index():.2f}"
 
 
 def owner_payments(model: AreaDevelopmentModel) -> list[dict[str, Any]]:
@@ -180,11 +171,10 @@ def owner_payments(model: AreaDevelopmentModel) -> list[dict[str, Any]]:
 def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
     """Per owner: fair share (grey) and paid (green: about all, orange: at least half, red: less than half)."""
     rows = owner_payments(model)[:limit]
-    index = model.contributions.free_riding_index()
     top = max([r["fair"] for r in rows] + [r["paid"] for r in rows] + [1.0])
     n = max(1, len(rows))
-    chart = Chart((0, top * 1.05), (0, n), title=f"Meeliften (free riding) index {index:.2f}",
-                  xlabel="M€ of area-task costs so far", margin=(130, 14, 28, 72), height=max(220, 100 + 20 * n))
+    chart = Chart((0, top * 1.05), (0, n), title=f"Meeliften (free riding) index {free_riding_text(model)}",
+                  xlabel="M€ of area-task costs so far", margin=(130, 14, 28, 40), height=max(190, 68 + 20 * n))
     chart.axes(yticks=[], grid=True)
     for i, r in enumerate(rows):
         yc = n - i - 0.5
@@ -199,8 +189,7 @@ def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
     if not rows:
         chart.text(top / 2, n / 2, "no area-task costs incurred yet", anchor="middle")
     chart.legend([("fair share (eerlijk deel)", "#d9d9d9", "line"), ("paid ≥ 95%", "#31a354", "line"),
-                  ("paid ≥ half", "#fd8d3c", "line"), ("paid < half", "#de2d26", "line")],
-                 x=10, y=chart.h - 48, columns=2, width=chart.w - 20)
+                  ("paid ≥ half", "#fd8d3c", "line"), ("paid < half", "#de2d26", "line")], columns=2)
     return chart.svg("free-riding-chart", model.steps, "paid against fair share per owner")
 
 
@@ -231,7 +220,7 @@ def support_capacity_chart(model: AreaDevelopmentModel) -> str:
             chart.point(a, b, colour, r=5.5, stroke="black",
                         tip=f"{label} ({g}) mean now: draagvlak {b:.2f}, draagkracht {a:.2f}")
             legend.append((label, colour, "dot"))
-    chart.legend(legend, x=chart.ml + 8, y=chart.h - chart.mb - 34, columns=3)
+    chart.legend(legend, columns=3)
     return chart.svg("support-capacity-chart", model.steps, "draagvlak against draagkracht per actor group")
 
 
@@ -252,11 +241,11 @@ def trust_chart(models: list[AreaDevelopmentModel], test_id: str = "trust-chart"
         trust = list(df["trust_mean"])
         chart.line(x, trust, FORM_COLOURS[i], 2.5, "", f"{m.form_name}: mean trust {trust[-1]:.2f}")
         legend.append((f"{m.form_name}: vertrouwen (trust)", FORM_COLOURS[i], "line"))
-        if len(models) > 1:
-            fri = list(df["free_riding_index"])
-            chart.line(x, fri, FORM_COLOURS[i], 1.5, "5 3", f"{m.form_name}: free-riding index {fri[-1]:.2f}")
+        if len(models) > 1:  # the free-riding index from the first quarter in which anyone was asked to pay
+            fri = [v if asked else None for v, asked in zip(df["free_riding_index"], asked_steps(m))]
+            chart.line(x, fri, FORM_COLOURS[i], 1.5, "5 3", f"{m.form_name}: free-riding index {free_riding_text(m)}")
             legend.append((f"{m.form_name}: free-riding index", FORM_COLOURS[i], "dash"))
-    chart.legend(legend, x=chart.w - 200, y=chart.mt + 4)
+    chart.legend(legend, columns=2)
     return chart.svg(test_id, m0.steps, "trust over time")
 
 
@@ -346,7 +335,7 @@ def indicators(model: AreaDevelopmentModel) -> list[tuple[str, str]]:
         ("homes in an agreement or plan", f"{agreed:,}"),
         ("first agreement", quarter_label(min(first)) if first else "not yet"),
         ("homes withdrawn (teruggetrokken)", f"{model.area.homes_with(Status.WITHDRAWN):,}"),
-        ("free-riding index (meeliften)", f"{model.contributions.free_riding_index():.2f}"),
+        ("free-riding index (meeliften)", free_riding_text(model)),
         ("area-task cost not paid privately", _money(model.contributions.funding_gap())),
         ("public balance (gemeente)", _money(model.public_balance)),
         ("Rijk paid (gebiedsbudget)", _money(model.rijk.paid)),
@@ -361,6 +350,7 @@ def overview_html(model: Any) -> str:
     sc = model.scenario
     when = f"<b>{quarter_label(model.steps)}</b> of {sc.simulation.horizon_quarters} quarters"
     parts = [f'<div data-testid="overview" data-step="{model.steps}" style="font-size: 13px">',
+             '<div style="color: #555; margin-bottom: 4px">New here? Open the tab <b>Info: how to start</b>.</div>',
              f"<div><b>{esc(sc.meta.name)}</b> — {esc(sc.meta.description)}</div>",
              f"<div>Form <b>{esc(model.form_name)}</b>, seed {model.seed}, {when}</div>"]
     for msg in getattr(model, "errors", []):
@@ -371,12 +361,25 @@ def overview_html(model: Any) -> str:
     for label, value in indicators(model):
         parts.append(f"<tr><td style='padding-right: 12px'>{esc(label)}</td><td><b>{esc(value)}</b></td></tr>")
     parts.append("</table>")
-    command = getattr(model, "command", None)
-    if command:
+    if getattr(model, "command_args", None):
         parts.append('<div style="margin-top: 6px; color: #555">Same run on the command line:</div>'
-                     f'<code style="font-size: 11px; word-break: break-all">{esc(command)}</code>')
+                     + command_html(model.command_args))
     parts.append("</div>")
     return "".join(parts)
+
+
+def command_html(args: list[tuple[str, str]]) -> str:
+    """The command line, wrapped between arguments: a flag never breaks, a long value only where it must."""
+    words = " ".join(f'<span data-role="flag" style="white-space: nowrap">{esc(flag)}</span> '
+                     f'<span data-role="value" style="overflow-wrap: anywhere">{esc(value)}</span>'
+                     for flag, value in args)
+    return (f'<code data-testid="command" style="display: block; font-size: 12px; white-space: normal; '
+            f'line-height: 1.5">{words}</code>')
+
+
+ONE_HISTORY = ("One run is one possible history: both forms here face the same market and the same chance events "
+               "(one seed), but another seed can give another order. Change the seed to see how much the picture "
+               "moves, or run <code>coalitionsim compare</code> for 20 seeded runs per form with their 90% intervals.")
 
 
 def comparison_html(a: AreaDevelopmentModel, b: AreaDevelopmentModel) -> str:
@@ -388,6 +391,55 @@ def comparison_html(a: AreaDevelopmentModel, b: AreaDevelopmentModel) -> str:
     return (f'<div data-testid="comparison" data-step="{a.steps}" style="font-size: 13px">'
             f"<div>Same scenario <b>{esc(a.scenario.meta.name)}</b> and seed {a.seed}, {quarter_label(a.steps)}; "
             "both forms step together.</div>"
+            f'<div data-testid="one-history" style="margin: 6px 0; padding: 4px 8px; background: #fff8e0; '
+            f'border-left: 3px solid #d9a400">⚠ {ONE_HISTORY}</div>'
             f'<table style="margin-top: 6px; border-collapse: collapse"><tr><th></th>'
             f"<th style='text-align: left'>{esc(a.form_name)}</th><th style='text-align: left'>{esc(b.form_name)}</th></tr>"
             f"{rows}</table></div>")
+
+
+INFO = """
+<div data-testid="info" style="font-size: 14px; line-height: 1.5; max-width: 900px">
+<h3 style="margin: 4px 0">What this is</h3>
+<p>coalitionsim simulates the development of one urban area (<i>gebiedsontwikkeling</i>) quarter by quarter. The
+municipality (<i>gemeente</i>), project developers, housing corporations, residents (<i>bewoners</i>) and the
+central government (<i>Rijk</i>) negotiate, contribute to the area-wide tasks and build. They do so under one of
+the five governance forms of the NOVEX practice guide: a public tender, an SOK (co-operation agreement), a GEM
+(joint land company), or a public framework with development per sub-area or plot by plot. Differences between
+the forms come only from their rules (who holds the land, who can block, what is enforced), never from a
+built-in speed or cost. The default numbers are assumptions: read the results as comparisons, not forecasts.</p>
+<h3 style="margin: 4px 0">How to start</h3>
+<ol>
+<li>Press <b>Step</b> (one quarter) or <b>▶</b> (play) in the sidebar. Watch the homes in the <i>Run</i> panel, the
+plots on the map change colour, and the event log fill up.</li>
+<li>Move a lever in the sidebar (land, owners, instruments, money). The run starts again at quarter 0 with the new
+value. <b>Reset</b> also goes back to quarter 0 and keeps the levers.</li>
+<li>Pick a second form under <b>Compare with</b> and open the tab <b>Two forms side by side</b>: both forms run
+on the same area and the same seed.</li>
+<li>The <i>Run</i> panel prints the same run as a <code>coalitionsim run</code> command, to repeat it outside the
+browser.</li>
+</ol>
+<h3 style="margin: 4px 0">Things to try</h3>
+<ul>
+<li><b>Hold-outs.</b> Raise the <i>share of hold-out developers</i> under <code>sok</code> and step until the first
+agreement. Then compare with <code>framework_organic</code>, where nobody can block.</li>
+<li><b>Free riding.</b> Under <code>framework_organic</code>, switch <i>kostenverhaal</i> off and then switch
+<i>kettingbeding</i> on. Watch <i>Wie betaalt?</i> (who paid their fair share) and the free-riding index.</li>
+<li><b>Public land.</b> Set the <i>public land share</i> to 80% and compare <code>tender</code> with
+<code>sok</code>.</li>
+<li><b>Willing but unable.</b> Turn <i>dubbel toetsen</i> on, or add a <i>compensation budget</i>. Watch the
+draagvlak–draagkracht panel and the drop-outs (<i>afhakers</i>) in the event log.</li>
+<li><b>Money.</b> Add a Rijk <i>gebiedsbudget</i> and watch the public balance and what the Rijk paid.</li>
+<li><b>Chance.</b> Change the <i>seed</i>: does the order of the two forms on the second tab stay the same? One run
+is one possible history; <code>coalitionsim compare</code> runs 20 per form and reports their spread.</li>
+</ul>
+<p style="color: #555">Dutch terms carry their English meaning as a tooltip; the glossary panel lists them. Built
+with Mesa (SolaraViz) and Solara. More in the README and <code>docs/ODD.md</code> of the coalitionsim
+repository.</p>
+</div>
+"""
+
+
+def info_html() -> str:
+    """The app's info page (like NetLogo's Info tab): what the model is, how to start, things to try."""
+    return INFO

@@ -10,6 +10,17 @@ replications). Use it for EMA's samplers, evaluators and scenario discovery (PRI
 
 Or build the uncertainties from an experiment file: ``ema_model("experiments/quick.toml")``.
 
+**Times that are not reached.** ``t50_years``, ``t90_years``, ``years_to_agreement`` and
+``years_to_first_home`` are missing in a run whose event did not happen within the horizon (censored). The
+connector never drops such a replication (averaging only the replications that got there would make a
+form that rarely gets there look fast). For every censored time among the outcomes it returns two outcomes:
+
+- the time itself, where a replication that did not reach it counts as the horizon (so the mean over
+  replications is a lower bound whenever the next outcome is below 1), the same convention as the
+  sensitivity indices of ``coalitionsim analyze``;
+- ``<name>_reached_share`` (``t50_reached_share``, ``t90_reached_share``, ``years_to_agreement_reached_share``,
+  ...): the share of the replications that reached it within the horizon, 0..1.
+
 Gotchas of EMA 2.5 handled here (see the project's tooling notes): model names must be alphanumeric;
 its LHS sampler draws from the *global* ``np.random``, so :func:`perform_experiments` seeds it (and
 restores it afterwards). Replication seeds come from ``SeedSequence(seed).spawn(replications)``, the
@@ -28,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .experiment import Experiment, load_experiment
+from ..runner.stats import CENSORED, reached_name
 from ..scenario import FORMS, apply_overrides, read_scenario_dict, scenario_from_dict
 
 try:  # ema_workbench warns on import when optional parallel back-ends are missing
@@ -97,7 +109,7 @@ class CoalitionsimFunction:
         overrides = [f"{_path(k)}={_literal(v)}" for k, v in params.items()]
         scenario = scenario_from_dict(apply_overrides(self.base, overrides, self.label), self.label)
         summary = run_model(scenario, form or self.default_form, int(seed)).summary
-        return {o: _float(summary.get(o)) for o in self.outcomes}
+        return censored_outcomes(summary, self.outcomes, scenario.simulation.horizon_quarters / 4)
 
 
 def _float(v: Any) -> float:
@@ -105,6 +117,31 @@ def _float(v: Any) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
+
+
+def outcome_names(outcomes: Iterable[str]) -> list[str]:
+    """The outcomes EMA sees: each requested one, and after every censored time its ``_reached_share``."""
+    out = []
+    for o in outcomes:
+        out.append(o)
+        if o in CENSORED:
+            out.append(reached_name(o))
+    return out
+
+
+def censored_outcomes(summary: dict[str, Any], outcomes: Iterable[str], horizon_years: float) -> dict[str, float]:
+    """One replication's outcomes: a censored time not reached counts as the horizon, and its
+    ``_reached_share`` is 1.0 (reached) or 0.0 (not reached) for this replication."""
+    out: dict[str, float] = {}
+    for o in outcomes:
+        value = _float(summary.get(o))
+        if o in CENSORED:
+            reached = math.isfinite(value)
+            out[o] = value if reached else float(horizon_years)
+            out[reached_name(o)] = 1.0 if reached else 0.0
+        else:
+            out[o] = value
+    return out
 
 
 def _mean(values: Iterable[float]) -> float:
@@ -145,7 +182,9 @@ def ema_model(experiment: str | Path | Experiment | None = None, *, scenario: st
         levers: boolean instrument paths (default: :data:`DEFAULT_LEVERS`); the governance form is
             always a categorical lever named ``form``.
         forms: the forms the ``form`` lever takes (default: all five).
-        outcomes: summary metrics, each averaged over the replications (default: :data:`DEFAULT_OUTCOMES`).
+        outcomes: summary metrics, each averaged over the replications (default: :data:`DEFAULT_OUTCOMES`);
+            a censored time (t50_years, ...) counts a replication that did not reach it as the horizon and
+            comes with ``<name>_reached_share`` (see the module docstring).
         replications: seeded runs per EMA experiment (default 4, or the experiment's).
         seed: root seed of the replication seeds.
         name: model name; EMA 2.5 accepts letters and digits only.
@@ -162,7 +201,7 @@ def ema_model(experiment: str | Path | Experiment | None = None, *, scenario: st
             base = apply_overrides(base, list(overrides), label)
         unc = _parameters_from_experiment(exp)
         lever_params = [ew.CategoricalParameter("form", list(forms or exp.forms))]
-        outcome_names = list(outcomes or exp.spec.outputs or DEFAULT_OUTCOMES)
+        wanted = list(outcomes or exp.spec.outputs or DEFAULT_OUTCOMES)
         replications = replications or exp.spec.replications
         seed = exp.spec.seed if seed is None else seed
     else:
@@ -178,14 +217,14 @@ def ema_model(experiment: str | Path | Experiment | None = None, *, scenario: st
             apply_overrides(base, [f"{path}=true"], label)
         lever_params = [ew.CategoricalParameter("form", list(forms or FORMS))]
         lever_params += [ew.BooleanParameter(ema_name(p)) for p in lever_paths]
-        outcome_names = list(outcomes or DEFAULT_OUTCOMES)
+        wanted = list(outcomes or DEFAULT_OUTCOMES)
         replications = replications or 4
         seed = 20261123 if seed is None else seed
 
-    model = ew.ReplicatorModel(name, function=CoalitionsimFunction(base, label, outcome_names))
+    model = ew.ReplicatorModel(name, function=CoalitionsimFunction(base, label, wanted))
     model.uncertainties = unc
     model.levers = lever_params
-    model.outcomes = [ew.ScalarOutcome(o, function=_mean) for o in outcome_names]
+    model.outcomes = [ew.ScalarOutcome(o, function=_mean) for o in outcome_names(wanted)]
     model.replications = [{"seed": s} for s in replication_seeds(seed, replications)]
     return model
 
@@ -209,4 +248,5 @@ def perform_experiments(model, scenarios: int | list = 8, policies: int | list |
         np.random.set_state(state)
 
 
-__all__ = ["DEFAULT_LEVERS", "DEFAULT_OUTCOMES", "DEFAULT_UNCERTAINTIES", "ema_model", "perform_experiments"]
+__all__ = ["DEFAULT_LEVERS", "DEFAULT_OUTCOMES", "DEFAULT_UNCERTAINTIES", "censored_outcomes", "ema_model",
+           "outcome_names", "perform_experiments"]

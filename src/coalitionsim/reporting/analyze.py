@@ -96,6 +96,7 @@ def factor_tables(ok: pd.DataFrame, factors: list[str], kinds: list[str], metric
         data = ok.assign(level=level)
         for form, sub in data.groupby("form", sort=False):
             t = interval_table(sub, metrics, by="level")
+            t["level"] = t["level"].astype(object)  # a yes/no factor keeps True/False next to numeric factors
             t.insert(0, "form", form)
             t.insert(0, "binned", binned)
             t.insert(0, "factor", path)
@@ -124,38 +125,103 @@ def _sort_key(v: Any) -> Any:
     return n if n is not None else str(v)
 
 
-def _main_effect_figure(table: pd.DataFrame, metric: str, label: str, factors: list[str], path: Path) -> None:
+NOT_REACHED_NOTE = (" A time not reached within the horizon does not vanish: ▲ on the dashed horizon line marks a "
+                    "level where most runs did not reach it, and a percentage next to a point gives the share of "
+                    "runs that did not reach it (when above 0).")
+
+
+def _is_yes_no(levels: list[Any]) -> bool:
+    return bool(levels) and all(isinstance(v, (bool, np.bool_)) for v in levels)
+
+
+def main_effect_figure(table: pd.DataFrame, metric: str, label: str, factors: list[str]):
+    """The main-effect figure (a matplotlib Figure): one panel per factor, one line per form, median and 90%
+    band per level. Yes/no factors are two categories; for a censored time (t50 …) a level whose median is
+    not reached is a ▲ on the horizon line and the share of runs not reached is written next to the point."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .vocabulary import FACTOR_NAMES, form_label
+
     n = len(factors)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows + 0.6), squeeze=False, layout="constrained")
+    censored = metric in CENSORED
+    reached_col = f"{metric}_reached"
     for ax, factor in zip(axes.flat, factors):
         sub = table[table["factor"] == factor]
         levels = list(dict.fromkeys(sub["level"]))
-        numeric = all(_as_number(v) is not None for v in levels)
-        for form, g in sub.groupby("form", sort=False):
-            x = [(_as_number(v) if numeric else levels.index(v)) for v in g["level"]]
-            med = g[f"{metric}_median"].to_numpy(float)
+        yes_no = _is_yes_no(levels)
+        if yes_no:
+            levels = [False, True]
+        numeric = not yes_no and all(_as_number(v) is not None for v in levels)
+        horizon = float(sub["horizon_years"].iloc[0]) if censored and "horizon_years" in sub and len(sub) else math.inf
+        groups = list(sub.groupby("form", sort=False))
+        for k, (form, g) in enumerate(groups):
+            colour = f"C{k}"
+            if numeric:
+                x = np.asarray([_as_number(v) for v in g["level"]], float)
+            else:  # categories (yes/no, text): side by side per form, no line between categories
+                dodge = (k - (len(groups) - 1) / 2) * 0.12
+                x = np.asarray([levels.index(bool(v) if yes_no else v) + dodge for v in g["level"]], float)
+            raw = g[f"{metric}_median"].to_numpy(float)
+            med = raw.copy()
             lo, hi = g[f"{metric}_p5"].to_numpy(float), g[f"{metric}_p95"].to_numpy(float)
-            finite = np.isfinite(med)
-            ax.plot(np.asarray(x)[finite], med[finite], marker="o", label=form)
-            band = finite & np.isfinite(lo) & np.isfinite(hi)
-            ax.fill_between(np.asarray(x)[band], lo[band], hi[band], alpha=0.15)
-        if not numeric:
+            if censored and math.isfinite(horizon):  # not reached: drawn at the horizon and marked, not dropped
+                med, lo, hi = (np.where(np.isinf(v), horizon, v) for v in (med, lo, hi))
+            beyond = np.isinf(raw)
+            shown = np.isfinite(med)
+            name = form_label(form, False)
+            if numeric:
+                ax.plot(x[shown & ~beyond], med[shown & ~beyond], marker="o", color=colour, label=name)
+                if (shown & beyond).any():
+                    ax.plot(x[shown], med[shown], color=colour, lw=0.8, ls=":")
+                band = shown & np.isfinite(lo) & np.isfinite(hi)
+                ax.fill_between(x[band], lo[band], hi[band], alpha=0.15, color=colour)
+            else:
+                ax.vlines(x[shown], lo[shown], hi[shown], color=colour, lw=2, alpha=0.6)
+                ax.plot(x[shown & ~beyond], med[shown & ~beyond], marker="o", ls="none", color=colour, label=name)
+            if (shown & beyond).any():
+                ax.plot(x[shown & beyond], med[shown & beyond], marker="^", ls="none", markersize=9,
+                        markerfacecolor="white", color=colour, label="not reached (median beyond the horizon)")
+            if censored and reached_col in g:
+                for xi, yi, r in zip(x, med, g[reached_col].to_numpy(float)):
+                    if np.isfinite(yi) and np.isfinite(r) and r < 1:
+                        ax.annotate(f"{1 - r:.0%} not reached", (xi, yi), textcoords="offset points",
+                                    xytext=(4, -10), fontsize=6, color=colour)
+        if censored and math.isfinite(horizon):
+            ax.axhline(horizon, color="#777", lw=0.8, ls="--")
+            ax.annotate("horizon", (0.99, horizon), xycoords=("axes fraction", "data"), textcoords="offset points",
+                        xytext=(0, 3), fontsize=6, color="#555", ha="right")
+            bottom, top = ax.get_ylim()
+            ax.set_ylim(bottom, max(top, horizon + 0.06 * (horizon - bottom)))
+        if yes_no:
+            ax.set_xticks([0, 1], ["no", "yes"])
+            ax.set_xlim(-0.5, 1.5)
+        elif not numeric:
             ax.set_xticks(range(len(levels)), [str(v) for v in levels], rotation=20)
-        ax.set_xlabel(factor, fontsize=8)
+        ax.set_xlabel(FACTOR_NAMES.get(factor, factor), fontsize=8)
         ax.set_ylabel(label, fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
+    unique: dict[str, Any] = {}
+    for ax in axes.flat:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            unique.setdefault(name, handle)
+    fig.legend(unique.values(), unique.keys(), loc="outside lower center", ncol=min(4, len(unique)), fontsize=7,
+               frameon=False)
     fig.suptitle(f"Main effects on {label}: median and 90% interval over runs", fontsize=10)
-    fig.tight_layout()
+    return fig
+
+
+def _main_effect_figure(table: pd.DataFrame, metric: str, label: str, factors: list[str], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = main_effect_figure(table, metric, label, factors)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -238,6 +304,8 @@ def _sensitivity_figure(table: pd.DataFrame, kind: str, metric: str, label: str,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .vocabulary import FACTOR_NAMES, form_label
+
     forms = list(dict.fromkeys(table["form"]))
     d = table["factor"].nunique()
     fig, axes = plt.subplots(1, len(forms), figsize=(4.5 * len(forms), 0.45 * d + 1.6), squeeze=False, sharey=True)
@@ -250,8 +318,8 @@ def _sensitivity_figure(table: pd.DataFrame, kind: str, metric: str, label: str,
         else:
             ax.barh(ypos - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1", capsize=2)
             ax.barh(ypos + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST", capsize=2, alpha=0.7)
-        ax.set_yticks(ypos, t["factor"], fontsize=7)
-        ax.set_title(form, fontsize=9)
+        ax.set_yticks(ypos, [FACTOR_NAMES.get(f, f) for f in t["factor"]], fontsize=7)
+        ax.set_title(form_label(form), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     axes.flat[0].invert_yaxis()
     axes.flat[0].legend(fontsize=7)

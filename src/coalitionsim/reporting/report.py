@@ -1,16 +1,24 @@
 """A self-contained HTML report of a ``compare`` or ``sweep`` output folder (``coalitionsim report DIR``).
 
 The report is one HTML file a policy maker can mail or archive: figures are embedded as base64 PNG
-(``data:`` URIs), styles are inline, there are no scripts, fonts or network references. It holds
+(``data:`` URIs), styles are inline, there are no scripts, fonts or network references. For a compare it
+opens with **the answer**: the fastest and the best form (the verdict rule of
+:func:`coalitionsim.runner.stats.best_forms`, the advisor's) with their intervals, what the public pays, the
+free riding that remains, where draagvlak outruns draagkracht, how many runs it rests on, and whether the
+differences are larger than the run-to-run spread (paired over common seeds). Then the detail:
 
-- the tables: for a compare the median and 90% interval per governance form of the key metrics; for a
-  sweep the by-form table, the per-factor tables, a per-design-point table (small designs) and the
-  sensitivity indices of ``coalitionsim analyze`` (run first when ``DIR/analysis/`` is missing);
-- every figure of ``DIR/figures/`` and ``DIR/analysis/`` (plus, for sweeps with time series, the
-  median series per design point);
-- the parameters that differ from the reference defaults, the full scenario (collapsible), seeds,
-  package versions and the command that produced the folder;
-- a short "how to read this / what the model cannot tell" section.
+- the tables: for a compare every metric per form; for a sweep the by-form table, the per-factor tables, a
+  per-design-point table (small designs) and the sensitivity indices of ``coalitionsim analyze`` (run first
+  when ``DIR/analysis/`` is missing);
+- the figures: a compare's three figures drawn from its data, every other figure of ``DIR/figures/`` and
+  ``DIR/analysis/`` (plus, for sweeps with time series, the median series per design point);
+- how to read it, a glossary of the Dutch terms, the parameters that differ from the reference defaults,
+  the full scenario (collapsible), seeds, package versions and the command that produced the folder.
+
+One statistic everywhere: the median and 90% interval (5th–95th percentile over runs). The prose lives in
+Jinja2 templates (``templates/``); the environment autoescapes, so every value read from a folder (the
+manifest included) reaches the HTML escaped. The report reads the metrics it needs by name from the
+summary (``summary.parquet``, else ``summary.csv``) and leaves out, with a sentence, what a folder lacks.
 
 ``export`` additionally writes every figure as PNG and SVG and every table as CSV into a folder.
 Figures are redrawn as true vector SVG where the drawing function is known (compare figures, analyze
@@ -26,97 +34,93 @@ import json
 import math
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..runner.stats import KEY_METRICS, interval_table
+from ..runner.stats import (INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, best_forms, interval_table,
+                            lead_form, paired)
 from ..runner.store import OutputError, check_out, check_out_file, output_folder, provenance
 from .tables import _fmt
-
+from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
+                         metric_label, metric_short)
 
 MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
+TIE_YEARS = 1.0  # the verdict rule's "equally fast"
+
+#: the metrics of a compare report, in the order of its tables (those a folder lacks are left out)
+COMPARE_METRICS = [m for m, _ in KEY_METRICS] + [
+    "t90_years", "homes_per_year", "free_rider_share", "rijk_subsidy", "social_share_realised", "dropouts",
+    "objections", "negotiation_rounds", "escalations"] + [f"gap_{g}" for g in GROUP_NAMES]
+#: the first screen's table
+ANSWER_METRICS = ["t50_years", "realisation_share", "free_riding_index", "public_deficit", "rijk_subsidy",
+                  "willing_unable_share"]
+#: the paired comparisons of the best form against the runner-up: (metric, lower is better, unit, "best ... ")
+PAIRED = [("t50_years", True, " years", "was faster"),
+          ("free_riding_index", True, "", "left less free riding"),
+          ("public_deficit", True, " M€", "cost the public less")]
+VERDICT_METRICS = ["t50_years", "realisation_share", "free_riding_index"]
+
+ENV = Environment(loader=PackageLoader("coalitionsim.reporting", "templates"), autoescape=True,
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 class ReportError(ValueError):
     """DIR is not a compare or sweep output folder: one line for the user."""
 
 
-# --------------------------------------------------------------------------- vocabulary
-
-#: metric -> (Dutch term, English gloss)
-VOCABULARY: dict[str, tuple[str, str]] = {
-    "realisation_share": ("realisatiegraad", "share of the planned homes completed within the horizon"),
-    "homes_completed": ("woningen gereed", "homes completed"),
-    "years_to_agreement": ("jaren tot overeenkomst", "years until the first agreement"),
-    "years_to_first_home": ("jaren tot eerste woning", "years until the first home is completed"),
-    "t50_years": ("t50: helft gereed", "years until half of the planned homes are completed"),
-    "t90_years": ("t90: 90% gereed", "years until 90% of the planned homes are completed"),
-    "homes_per_year": ("woningen per jaar", "homes completed per year"),
-    "free_riding_index": ("meeliftindex (free riding)", "shortfall below the fair share of area-task costs, 0–1"),
-    "free_rider_share": ("aandeel meelifters", "share of beneficiaries paying under half their fair share"),
-    "funding_gap_share": ("financieringstekort gebiedsopgaven", "share of area-task cost not paid privately"),
-    "public_deficit": ("publiek tekort (M€)", "public deficit, million euro"),
-    "rijk_subsidy": ("Rijksbijdrage (M€)", "what the Rijk's gebiedsbudget paid, million euro"),
-    "social_share_realised": ("aandeel sociale huur", "social-rent share of the homes realised"),
-    "willing_unable_share": ("willen maar niet kunnen", "share of actors with draagvlak but no draagkracht"),
-    "dropouts": ("uitvallers", "residents' groups that dropped out after failed asks"),
-    "trust_mean": ("vertrouwen", "mean trust, 0–1"),
-    "objections": ("bezwaren", "objections (zienswijzen/bezwaar) lodged"),
-    "delay_quarters_objections": ("vertraging door bezwaren", "quarters of delay caused by objections"),
-    "gap_residents": ("kloof draagvlak–draagkracht bewoners", "residents' mean draagvlak minus draagkracht"),
-    "negotiation_rounds": ("onderhandelingsrondes", "negotiation rounds"),
-    "escalations": ("escalaties naar de stuurgroep", "escalations to the steering group"),
-}
-
-FORM_NAMES: dict[str, str] = {
-    "tender": "publieke tender (municipal land issued by public tender)",
-    "sok": "SOK – samenwerkingsovereenkomst (co-operation agreement)",
-    "gem": "GEM – grondexploitatiemaatschappij (joint land company)",
-    "framework_subareas": "publiek kader, deelgebieden (public framework, development per sub-area)",
-    "framework_organic": "publiek kader, organisch (public framework, organic plot-by-plot development)",
-}
-
-FACTOR_NAMES: dict[str, str] = {
-    "ownership.municipal_land_share": "gemeentelijk grondbezit (municipal share of the land)",
-    "instruments.kostenverhaal": "kostenverhaal (public cost recovery from developers)",
-    "instruments.kettingbeding": "kettingbeding / erfpacht (contributions follow the property)",
-    "instruments.biz": "BIZ (business improvement zone levy, non-residential owners)",
-    "instruments.giz": "GIZ (hypothetical area improvement zone, all functions)",
-    "instruments.dubbel_toetsen": "dubbel toetsen (test willing and able)",
-    "instruments.compensation_budget": "gerichte compensatie (targeted compensation budget, M€)",
-    "instruments.phasing_quarters": "fasering (residents' asks spread over quarters)",
-    "instruments.renegotiation_floor": "heronderhandelingsvloer (a new council cannot reopen agreements)",
-    "instruments.process_director": "procesregisseur (independent process director)",
-    "residents.vulnerable_share": "aandeel kwetsbare huishoudens (share of vulnerable groups)",
-    "residents.capacity_mean": "draagkracht huishouden (mean household capacity, M€)",
-    "rijk.gebiedsbudget": "gebiedsbudget Rijk (M€)",
-    "rijk.tranches": "tranches van het gebiedsbudget (number)",
-    "rijk.tranche_interval_quarters": "kwartalen tussen tranches (quarters between tranches)",
-    "rijk.expert_capacity": "expertcapaciteit Rijk (extra work units per quarter)",
-    "market.shocks.0.quarter": "vergunningstop: startkwartaal (permit freeze start; beyond horizon = none)",
-    "behaviour.ambition_change_probability": "kans op koerswijziging na verkiezingen (new council changes ambitions)",
-}
-
-
-def metric_label(metric: str) -> str:
-    dutch, gloss = VOCABULARY.get(metric, (metric, ""))
-    return f"{dutch} ({gloss})" if gloss else dutch
-
-
-def _metric_html(metric: str) -> str:
-    dutch, gloss = VOCABULARY.get(metric, (metric, ""))
-    return f"<b>{html.escape(dutch)}</b>" + (f"<br><small>{html.escape(gloss)}</small>" if gloss else "")
-
-
-def _form_html(form: str) -> str:
-    return html.escape(FORM_NAMES.get(form, form))
-
-
 # --------------------------------------------------------------------------- report pieces
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A formatted 'median [p5–p95]' with an optional note (e.g. the share of runs that did not reach it)."""
+
+    median: str
+    lo: str
+    hi: str
+    note: str = ""
+
+    @property
+    def sep(self) -> str:
+        """'–' between the bounds, ' to ' when a bound is negative (no '−0.10–−0.03')."""
+        return " to " if "−" in self.lo + self.hi else "–"
+
+    def __str__(self) -> str:
+        return f"{self.median} [{self.lo}{self.sep}{self.hi}]" + (f" ({self.note})" if self.note else "")
+
+
+def _num(x: float, horizon: float) -> str:
+    """A number as the tables print it, with a true minus sign."""
+    return _fmt(x, horizon).replace("-", "−")
+
+
+@dataclass
+class Column:
+    """A header (or a row label): a term, its gloss and the code name of the column it shows."""
+
+    label: str
+    gloss: str = ""
+    code: str = ""
+
+
+ENV.tests["interval"] = lambda value: isinstance(value, Interval)
+ENV.tests["column"] = lambda value: isinstance(value, Column)
+
+
+@dataclass
+class TableView:
+    """What a table shows: header columns and rows of cells (text, :class:`Interval` or None)."""
+
+    columns: list[Column]
+    rows: list[list[Any]]
+    source: str = ""
+    marks: list[bool] = field(default_factory=list)  # rows to highlight
 
 
 @dataclass
@@ -124,8 +128,12 @@ class Figure:
     name: str  # file stem used for export
     caption: str
     png: bytes
-    source: str  # the input file it embeds ("" for figures the report draws)
+    source: str  # the folder's figure file it shows ("" for figures only the report draws)
     redraw: Callable[[Path], Any] | None = None  # draws the same figure at a path (.svg)
+
+    @property
+    def uri(self) -> str:
+        return _data_uri(self.png)
 
 
 @dataclass
@@ -133,8 +141,15 @@ class Table:
     name: str
     caption: str
     frame: pd.DataFrame  # exported as CSV
-    html: str
+    view: TableView
     source: str = ""
+
+
+@dataclass
+class Parameters:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # path, this report, reference default
+    full: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)  # (summary, preformatted text)
 
 
 @dataclass
@@ -142,11 +157,16 @@ class Report:
     kind: str
     folder: Path
     title: str
-    intro: list[str] = field(default_factory=list)
+    area_name: str = ""
+    area_description: str = ""
+    answer: Any = None  # Answer (compare)
+    facts: dict[str, Any] = field(default_factory=dict)  # the sweep's opening
+    notes: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    parameters_html: str = ""
-    provenance_html: str = ""
+    parameters: Parameters = field(default_factory=Parameters)
+    provenance: list[tuple[str, list[str], bool]] = field(default_factory=list)  # label, values, as code
+    metrics: list[str] = field(default_factory=list)  # the metrics shown (for the glossary)
 
 
 def _png_of(fig) -> bytes:
@@ -155,48 +175,68 @@ def _png_of(fig) -> bytes:
     return buf.getvalue()
 
 
-def _interval_cell(row: pd.Series, metric: str) -> str:
+def _horizon(row: pd.Series) -> float:
     h = row.get("horizon_years", math.inf)
-    h = math.inf if h is None or (isinstance(h, float) and math.isnan(h)) else h
-    med, lo, hi = (row.get(f"{metric}_{s}") for s in ("median", "p5", "p95"))
-    med, lo, hi = (float(v) if v is not None else float("nan") for v in (med, lo, hi))
-    return f"{_fmt(med, h)} <small>[{_fmt(lo, h)}–{_fmt(hi, h)}]</small>"
+    return math.inf if h is None or (isinstance(h, float) and math.isnan(h)) else float(h)
+
+
+def interval_of(row: pd.Series, metric: str) -> Interval | None:
+    """The interval of ``metric`` in a row of :func:`interval_table`; None when the row has no value."""
+    med = row.get(f"{metric}_median")
+    if med is None or pd.isna(med):
+        return None
+    h = _horizon(row)
+    lo, hi = (float(row.get(f"{metric}_{s}", math.nan)) for s in ("p5", "p95"))
+    note = ""
+    reached = row.get(f"{metric}_reached")
+    if reached is not None and pd.notna(reached) and reached < 1:
+        note = f"not reached in {1 - float(reached):.0%} of runs"
+    return Interval(_num(float(med), h), _num(lo, h), _num(hi, h), note)
 
 
 def interval_metrics(frame: pd.DataFrame) -> list[str]:
     return [c[: -len("_median")] for c in frame.columns if c.endswith("_median")]
 
 
-def interval_html(frame: pd.DataFrame, groups: list[str], source: str = "", group_fmt=None) -> str:
-    """A table of 'median [p5–p95]' cells, metrics as rows would be too long: groups are rows."""
-    metrics = interval_metrics(frame)
+def _metric_column(metric: str) -> Column:
+    dutch, gloss = VOCABULARY.get(metric, (metric, ""))
+    return Column(dutch, gloss, metric if gloss else "")
+
+
+def interval_view(frame: pd.DataFrame, groups: list[str], source: str = "",
+                  group_fmt: dict[str, Callable[[Any], str]] | None = None) -> TableView:
+    """Groups as rows, one 'median [p5–p95]' column per metric (the sweep's tables)."""
     group_fmt = group_fmt or {}
-    head = "".join(f"<th>{html.escape(g)}</th>" for g in groups) + "<th>runs</th>"
-    head += "".join(f"<th>{_metric_html(m)}</th>" for m in metrics)
-    body = []
+    metrics = interval_metrics(frame)
+    columns = [Column(g) for g in groups] + [Column("runs")] + [_metric_column(m) for m in metrics]
+    rows = []
     for _, row in frame.iterrows():
-        cells = []
-        for g in groups:
-            fmt = group_fmt.get(g)
-            cells.append(f"<td>{fmt(row[g]) if fmt else html.escape(_level_text(row[g]))}</td>")
-        cells.append(f"<td>{int(row['runs']) if 'runs' in row and pd.notna(row['runs']) else ''}</td>")
-        cells += [f"<td class=num>{_interval_cell(row, m)}</td>" for m in metrics]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class=scroll><table data-table="{html.escape(source)}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+        cells: list[Any] = [group_fmt[g](row[g]) if g in group_fmt else _level_text(row[g]) for g in groups]
+        cells.append(str(int(row["runs"])) if "runs" in row and pd.notna(row["runs"]) else "")
+        cells += [interval_of(row, m) for m in metrics]
+        rows.append(cells)
+    return TableView(columns, rows, source)
 
 
-def plain_html(frame: pd.DataFrame, source: str = "", digits: int = 3) -> str:
+def metric_rows_view(frame: pd.DataFrame, metrics: list[str], by: str = "form", source: str = "",
+                     labels: dict[str, Column] | None = None) -> TableView:
+    """Metrics as rows and the groups (forms) as columns: a compare's 20 metrics fit without scrolling."""
+    labels = labels or {}
+    columns = [Column("measure")] + [Column(form_label(str(k), newline=False)) for k in frame[by]]
+    runs: list[Any] = ["runs"] + [str(int(r)) for r in frame["runs"]]
+    rows = [runs] + [[labels.get(m) or _metric_column(m)] + [interval_of(r, m) for _, r in frame.iterrows()]
+                     for m in metrics]
+    return TableView(columns, rows, source)
+
+
+def plain_view(frame: pd.DataFrame, source: str = "", digits: int = 3) -> TableView:
     def cell(v: Any) -> str:
         if isinstance(v, (float, np.floating)):
             return "–" if math.isnan(v) else f"{v:.{digits}g}"
-        return html.escape(str(v))
+        return str(v)
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
-    return (f'<div class=scroll><table data-table="{html.escape(source)}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    return TableView([Column(str(c)) for c in frame.columns],
+                     [[cell(v) for v in row] for row in frame.itertuples(index=False)], source)
 
 
 def _level_text(v: Any) -> str:
@@ -205,6 +245,19 @@ def _level_text(v: Any) -> str:
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
         return f"{v:g}"
     return str(v)
+
+
+def _form_name(form: Any) -> str:
+    """A form's short Dutch name with its gloss (table cells)."""
+    return form_label(str(form), newline=False)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    """A count from a manifest, which may be missing or tampered with."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -226,8 +279,9 @@ def _defaults() -> dict[str, Any]:
     return Scenario().to_dict()
 
 
-def parameters_html(scenario: dict[str, Any], extra_rows: list[tuple[str, str, str]] | None = None) -> str:
-    """Scenario values that differ from the reference defaults, plus the full scenario (collapsible)."""
+def parameters(scenario: dict[str, Any], extra_rows: list[tuple[str, str, str]] | None = None) -> Parameters:
+    """Scenario values that differ from the reference defaults, plus the full scenario."""
+    scenario = scenario if isinstance(scenario, dict) else {}
     base, here = _flatten(_defaults()), _flatten(scenario)
     rows = []
     for key, value in here.items():
@@ -240,34 +294,33 @@ def parameters_html(scenario: dict[str, Any], extra_rows: list[tuple[str, str, s
         if key not in here and not key.startswith("meta."):
             rows.append((key, "(absent)", json.dumps(base[key], default=str)))
     rows += extra_rows or []
-    parts = ["<h3>Values that differ from the reference defaults</h3>"]
-    if rows:
-        parts.append("<table><thead><tr><th>parameter (dotted path)</th><th>this report</th><th>reference default</th>"
-                     "</tr></thead><tbody>")
-        parts += [f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(v)}</td><td>{html.escape(r)}</td></tr>"
-                  for k, v, r in rows]
-        parts.append("</tbody></table>")
-    else:
-        parts.append("<p>None: this is the reference area with its default values.</p>")
-    parts.append("<details><summary>The full scenario (every parameter; see docs/ODD.md for their meaning)</summary>"
-                 f"<pre>{html.escape(json.dumps(scenario, indent=2, default=str))}</pre></details>")
-    return "\n".join(parts)
+    return Parameters(rows, json.dumps(scenario, indent=2, default=str))
 
 
-def provenance_html(info: dict[str, Any], extra: list[tuple[str, str]] | None = None) -> str:
-    commands = [info.get("command", "")]
-    commands += [s.get("command", "") for s in info.get("sessions", []) if s.get("command") not in commands]
-    rows = [("command", "<br>".join(f"<code>{html.escape(c)}</code>" for c in commands if c)),
-            ("created", html.escape(str(info.get("created", "")))),
-            ("root seed", html.escape(str(info.get("root_seed", "")))),
-            ("replication seeds", html.escape(", ".join(str(s) for s in info.get("seeds", []))))]
-    rows += extra or []
-    versions = ", ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items())
-    rows.append(("package versions", html.escape(versions)))
-    return "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</tbody></table>"
+def provenance(info: dict[str, Any], extra: list[tuple[str, Any]] | None = None) -> list[tuple[str, list[str], bool]]:
+    sessions = info.get("sessions") if isinstance(info.get("sessions"), list) else []
+    commands = [str(info.get("command", ""))]
+    commands += [str(s.get("command", "")) for s in sessions if isinstance(s, dict)
+                 and str(s.get("command", "")) not in commands]
+    seeds = info.get("seeds") if isinstance(info.get("seeds"), list) else [info.get("seeds", "")]
+    versions = info.get("versions") if isinstance(info.get("versions"), dict) else {}
+    rows = [("command", [c for c in commands if c], True),
+            ("created", [str(info.get("created", ""))], False),
+            ("root seed", [str(info.get("root_seed", ""))], False),
+            ("replication seeds", [str(s) for s in seeds], False)]
+    rows += [(label, [str(value)], False) for label, value in extra or []]
+    rows.append(("package versions", [f"{k} {v}" for k, v in versions.items()], False))
+    return rows
 
 
 # --------------------------------------------------------------------------- detection
+
+
+def _summary_file(folder: Path) -> Path | None:
+    for name in ("summary.parquet", "summary.csv"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
 
 
 def detect(folder: Path) -> tuple[str, dict[str, Any]]:
@@ -285,9 +338,8 @@ def detect(folder: Path) -> tuple[str, dict[str, Any]]:
         raise ReportError(f"{folder}/manifest.json: cannot read: {err}") from None
     kind = info.get("kind") if isinstance(info, dict) else None
     if kind == "compare":
-        missing = [f for f in ("summary.parquet", "timeseries.parquet") if not (folder / f).is_file()]
-        if missing:
-            raise ReportError(f"{folder}: compare output without {', '.join(missing)}")
+        if _summary_file(folder) is None:
+            raise ReportError(f"{folder}: compare output without summary.parquet or summary.csv")
         return kind, info
     if kind == "sweep":
         if not list((folder / "runs").glob("part-*.parquet")):
@@ -296,50 +348,220 @@ def detect(folder: Path) -> tuple[str, dict[str, Any]]:
     raise ReportError(f"{folder}: manifest kind {kind!r} is not 'compare' or 'sweep'")
 
 
+# --------------------------------------------------------------------------- the answer (compare)
+
+
+@dataclass
+class Verdict:
+    fastest: list[str]  # the forms tied for fastest
+    lead: str  # the fastest of them
+    best: str
+    runner_up: str | None  # the best of the other forms, by the same rule
+
+
+@dataclass
+class PairedView:
+    metric: str
+    label: str
+    unit: str
+    better_word: str
+    n: int
+    a_better: int
+    ties: int
+    b_better: int
+    diff: Interval
+    clear: bool
+
+
+@dataclass
+class Answer:
+    forms: list[str]
+    names: dict[str, str]
+    cell: dict[str, dict[str, Interval | None]]  # form -> metric -> interval
+    has: set[str]  # the metrics the summary holds
+    runs: dict[str, int]
+    min_runs: int
+    max_runs: int
+    total_runs: int
+    same_seeds: bool
+    few_runs: bool
+    min_runs_interval: int
+    tie_years: float
+    missing: list[str]
+    verdict: Verdict | None
+    least_free_riding: str | None
+    cheapest: str | None
+    has_gaps: bool
+    gaps_best: list[tuple[str, Interval]]
+    paired: list[PairedView]
+    tables: list[Table]  # the answer per form; the draagvlak–draagkracht gap per group
+    not_applicable: dict[str, str]
+
+
+def _lowest(table: pd.DataFrame, metric: str) -> str | None:
+    col = f"{metric}_median"
+    if col not in table or table[col].isna().all():
+        return None
+    t = table.set_index("form")[col].astype(float).round(2)
+    return min(t.dropna().index, key=lambda f: (t[f], list(table["form"]).index(f)))
+
+
+def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str, str] | None = None,
+           tie_years: float = TIE_YEARS) -> Answer:
+    """The first screen of a compare report from its summary (one row per run) and its interval table."""
+    forms = list(table["form"])
+    has = {m for m in COMPARE_METRICS + ANSWER_METRICS if m in summary}
+    rows = {r["form"]: r for _, r in table.iterrows()}
+    cell = {f: {m: (interval_of(rows[f], m) if m in has else None) for m in set(COMPARE_METRICS) | set(ANSWER_METRICS)}
+            for f in forms}
+    runs = {f: int(rows[f]["runs"]) for f in forms}
+    seeds = [frozenset(summary.loc[summary["form"] == f, "seed"]) for f in forms] if "seed" in summary else []
+    same_seeds = bool(seeds) and all(s == seeds[0] for s in seeds)
+    missing = [metric_label(m) for m in VERDICT_METRICS if m not in summary]
+    verdict = None
+    paired_views: list[PairedView] = []
+    if not missing and forms:
+        fastest, best = best_forms(table, tie_years)
+        lead = lead_form(table, fastest)
+        runner = best_forms(table[table["form"] != best], tie_years)[1] if len(forms) > 1 else None
+        verdict = Verdict(fastest, lead, best, runner)
+        if runner is not None:
+            for metric, lower, unit, word in PAIRED:
+                p = paired(summary, best, runner, metric, lower_is_better=lower)
+                if p is None:
+                    continue
+                h = _horizon(rows[best])
+                paired_views.append(PairedView(metric, metric_short(metric), unit, word, p.n, p.a_better, p.ties,
+                                               p.b_better, Interval(_num(p.median, h), _num(p.p5, h), _num(p.p95, h)),
+                                               p.clear))
+    best = verdict.best if verdict else None
+    gap_metrics = [f"gap_{g}" for g in GROUP_NAMES if f"gap_{g}" in summary]
+    gap_metrics += sorted(c for c in summary.columns if c.startswith("gap_") and c not in gap_metrics)
+    gaps_best = []
+    if best is not None:
+        for m in gap_metrics:
+            row = rows[best]
+            if pd.notna(row.get(f"{m}_median")) and float(row[f"{m}_median"]) > 0:
+                gaps_best.append((float(row[f"{m}_median"]), group_label(m[len("gap_"):]), interval_of(row, m)))
+        gaps_best = [(label, c) for _, label, c in sorted(gaps_best, key=lambda x: -x[0])]
+    n_min, n_max = (min(runs.values()), max(runs.values())) if runs else (0, 0)
+    few = n_min < MIN_RUNS_FOR_INTERVAL
+    range_note = f" With {n_min} runs per form this interval is the range of the runs." if few else ""
+    overview_metrics = [m for m in ANSWER_METRICS if m in has]
+    overview_frame = table[["form", "runs", "horizon_years"] +
+                           [c for m in overview_metrics for c in table.columns if c.startswith(f"{m}_")]]
+    overview = interval_view(overview_frame, ["form"], "summary.csv", {"form": _form_name})
+    if verdict is not None:
+        overview.marks = [f in (verdict.best, verdict.lead) for f in forms]
+        for f, r in zip(forms, overview.rows):
+            tags = [t for t, yes in (("fastest", f == verdict.lead), ("best", f == verdict.best)) if yes]
+            if tags:
+                r[0] = f"{r[0]} ← {' and '.join(tags)}"
+    tables = [Table("answer_by_form", f"The answer per governance form: {INTERVAL_LABEL}.{range_note}",
+                    overview_frame, overview, "summary.csv")]
+    gap_rows = gap_metrics + (["willing_unable_share"] if "willing_unable_share" in has else [])
+    if gap_rows:
+        frame = table[["form", "runs", "horizon_years"] +
+                      [c for m in gap_rows for c in table.columns if c.startswith(f"{m}_")]]
+        tables.append(Table(
+            "draagvlak_draagkracht_gap",
+            "Draagvlak against draagkracht: the gap per actor group (mean draagvlak minus draagkracht over the run; "
+            f"above 0 = more willing than able) and the share willing but unable, {INTERVAL_LABEL}.{range_note}",
+            frame, metric_rows_view(frame, gap_rows, source="summary.csv",
+                                    labels={m: Column(group_label(m[len("gap_"):]), "", m) for m in gap_metrics}),
+            "summary.csv"))
+    return Answer(
+        forms=forms, names={f: _form_name(f) for f in forms + list(not_applicable or {})}, cell=cell,
+        has=has,
+        runs=runs, min_runs=n_min, max_runs=n_max, total_runs=int(sum(runs.values())), same_seeds=same_seeds,
+        few_runs=few, min_runs_interval=MIN_RUNS_FOR_INTERVAL, tie_years=tie_years, missing=missing,
+        verdict=verdict, least_free_riding=_lowest(table, "free_riding_index") if "free_riding_index" in has else None,
+        cheapest=_lowest(table, "public_deficit") if "public_deficit" in has else None,
+        has_gaps=bool(gap_metrics), gaps_best=gaps_best, paired=paired_views, tables=tables,
+        not_applicable={str(k): str(v) for k, v in (not_applicable or {}).items()})
+
+
 # --------------------------------------------------------------------------- compare
+
+
+FIGURE_CAPTIONS = {
+    "realisation": ("Realisatie (realisation): the share of the planned homes completed over time per governance "
+                    f"form; line and band: {INTERVAL_LABEL} in each quarter."),
+    "free_riding": ("Meeliften (free riding). Left: the meeliftindex (free-riding index: shortfall below the fair "
+                    "share of the area-task costs ÷ that fair share) per form at the end of the run; grey dots are "
+                    f"single runs, the diamond and line the {INTERVAL_LABEL} (no box plot). Right: the voluntary "
+                    "contribution rate per quarter (voluntary payments ÷ the voluntary fair share asked), line and "
+                    f"band: {INTERVAL_LABEL}."),
+    "draagvlak_draagkracht": ("Draagvlak (willing) and draagkracht (able) per actor group and form. Each run "
+                              "contributes its mean over all quarters (this is not a time series); bar and line: "
+                              f"{INTERVAL_LABEL}. Where the purple bar stands above the green one, the group is "
+                              "more willing than able."),
+}
+
+
+def _draw(draw: Callable[[Path], Any]) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "figure.png"
+        draw(path)
+        return path.read_bytes()
+
+
+def _read_summary(folder: Path) -> pd.DataFrame:
+    path = _summary_file(folder)
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as err:
+        raise ReportError(f"{path}: cannot read: {err}") from None
 
 
 def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
     from . import figures as F
 
-    summary = pd.read_parquet(folder / "summary.parquet")
-    ts = pd.read_parquet(folder / "timeseries.parquet")
-    scen = info.get("scenario") or {}
-    meta = scen.get("meta", {})
-    name = meta.get("name", str(summary["scenario"].iloc[0]) if "scenario" in summary else folder.name)
-    rep = Report("compare", folder, f"coalitionsim: the five governance forms on '{name}'")
-    reps = info.get("replications", summary.groupby("form").size().max())
-    rep.intro.append(f"<p><b>{html.escape(name)}</b>: {html.escape(meta.get('description', ''))}</p>")
-    rep.intro.append(f"<p>{reps} replications per governance form (same seeds for every form). Every cell is the "
-                     "<b>median</b> over the replications with the <b>90% interval</b> (5th–95th percentile) in "
-                     "brackets. '&gt;N' means: not reached within the N-year horizon in that share of runs.</p>")
-    for form, reason in (info.get("not_applicable") or {}).items():
-        rep.intro.append(f"<p><b>{_form_html(form)}</b>: not run — {html.escape(str(reason))}</p>")
+    summary = _read_summary(folder)
+    if "form" not in summary or summary.empty:
+        raise ReportError(f"{folder}: the summary has no runs (no 'form' column or no rows)")
+    ts_path = folder / "timeseries.parquet"
+    ts = pd.read_parquet(ts_path) if ts_path.is_file() else None
+    scen = info.get("scenario") if isinstance(info.get("scenario"), dict) else {}
+    meta = scen.get("meta") if isinstance(scen.get("meta"), dict) else {}
+    name = str(meta.get("name") or (summary["scenario"].iloc[0] if "scenario" in summary else folder.name))
+    rep = Report("compare", folder, f"coalitionsim: the five governance forms on '{name}'", name,
+                 str(meta.get("description", "")))
+    not_applicable = info.get("not_applicable") if isinstance(info.get("not_applicable"), dict) else {}
 
-    metrics = [(m, lab) for m, lab in KEY_METRICS if m in summary]
-    for extra in ("t90_years", "homes_per_year", "social_share_realised", "dropouts", "objections", "rijk_subsidy"):
-        if extra in summary and extra not in dict(metrics):
-            metrics.append((extra, extra))
-    table = interval_table(summary, metrics, by="form")
-    rep.tables.append(Table("summary_by_form", "Key outcomes per governance form: median [90% interval]", table,
-                            interval_html(table, ["form"], "summary.csv", {"form": _form_html}), "summary.csv"))
+    metrics = [m for m in COMPARE_METRICS if m in summary]
+    rep.metrics = metrics
+    table = interval_table(summary, [(m, m) for m in metrics], by="form")
+    rep.answer = answer(summary, table, not_applicable)
+    range_note = (f" With {rep.answer.min_runs} runs per form this interval is the range of the runs."
+                  if rep.answer.few_runs else "")
+    rep.tables.append(Table("summary_by_form", f"Every outcome per governance form: {INTERVAL_LABEL}.{range_note}",
+                            table, metric_rows_view(table, metrics, source="summary.csv"), "summary.csv"))
 
     homes_planned = int(summary["homes_planned"].iloc[0]) if "homes_planned" in summary else 1
-    redraw = {
-        "realisation": lambda p: F.realisation_curves(ts, homes_planned, p),
-        "free_riding": lambda p: F.free_riding(summary, ts, p),
-        "draagvlak_draagkracht": lambda p: F.draagvlak_draagkracht(ts, p),
-    }
-    captions = {
-        "realisation": "Realisatie: share of planned homes completed over time per form (median line, 90% band).",
-        "free_riding": "Meeliften (free riding): free-riding index per form and the voluntary contribution rate over time.",
-        "draagvlak_draagkracht": "Draagvlak (support) and draagkracht (capacity) per group over time.",
-    }
-    for png in sorted((folder / "figures").glob("*.png")):
-        rep.figures.append(Figure(png.stem, captions.get(png.stem, png.stem), png.read_bytes(),
-                                  f"figures/{png.name}", redraw.get(png.stem)))
-    rep.parameters_html = parameters_html(scen)
-    rep.provenance_html = provenance_html(info, [("replications", str(reps))])
+    drawers: dict[str, Callable[[Path], Any]] = {}
+    if ts is not None and "homes_completed" in ts:
+        drawers["realisation"] = lambda p: F.realisation_curves(ts, homes_planned, p)
+    if "free_riding_index" in summary:
+        drawers["free_riding"] = lambda p: F.free_riding(summary, ts, p)
+    if ts is not None and any(c.startswith("draagvlak_") for c in ts.columns):
+        drawers["draagvlak_draagkracht"] = lambda p: F.draagvlak_draagkracht(ts, p)
+    files = {png.stem: png for png in sorted((folder / "figures").glob("*.png"))}
+    for stem, draw in drawers.items():
+        caption = FIGURE_CAPTIONS[stem]
+        if stem == "free_riding" and ts is None:  # drawn without its right panel
+            caption = caption.split(" Right:")[0]
+        caption += range_note
+        rep.figures.append(Figure(stem, caption, _draw(draw), f"figures/{stem}.png", draw))
+    for stem, png in files.items():
+        if stem not in drawers:
+            rep.figures.append(Figure(stem, f"{stem} (figure file of this folder, not drawn by the report)",
+                                      png.read_bytes(), f"figures/{png.name}"))
+    if ts is None:
+        rep.notes.append("This folder has no timeseries.parquet: the figures over time are left out.")
+    rep.parameters = parameters(scen)
+    rep.provenance = provenance(info, [("replications (manifest)", info.get("replications", "")),
+                                       ("runs in the summary", len(summary))])
     return rep
 
 
@@ -359,48 +581,52 @@ def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None
         A.analyze(folder, echo=lambda _msg: None)
     runs = load_runs(folder)
     ok = runs[runs["status"] == "ok"].reset_index(drop=True)
-    design = info.get("design", {})
-    factors = list(info.get("problem", {}).get("names") or [])
-    kinds = list(info.get("problem", {}).get("kinds") or ["float"] * len(factors))
-    name = info.get("experiment", folder.name)
-    rep = Report("sweep", folder, f"coalitionsim: sweep '{name}'")
-    resolved = info.get("experiment_resolved") or {}
-    description = (resolved.get("experiment") or {}).get("description") or ""
-    text = info.get("experiment_text") or ""
+    design = info.get("design") if isinstance(info.get("design"), dict) else {}
+    problem = info.get("problem") if isinstance(info.get("problem"), dict) else {}
+    factors = [str(f) for f in (problem.get("names") or [])]
+    kinds = list(problem.get("kinds") or ["float"] * len(factors))
+    name = str(info.get("experiment", folder.name))
+    resolved = info.get("experiment_resolved") if isinstance(info.get("experiment_resolved"), dict) else {}
+    exp = resolved.get("experiment") if isinstance(resolved.get("experiment"), dict) else {}
+    text = str(info.get("experiment_text") or "")
     m = re.search(r'^description\s*=\s*"(.*)"', text, re.M)
-    description = description or (m.group(1) if m else "")
-    rep.intro.append(f"<p><b>{html.escape(name)}</b>: {html.escape(description)}</p>")
-    rep.intro.append(
-        f"<p>{html.escape(str(design.get('kind')))} design: {design.get('points')} design points × "
-        f"{len(design.get('forms', []))} forms × {design.get('replications')} replications = {design.get('runs')} "
-        f"runs; stored {len(runs)} ({len(ok)} ok, {int((runs['status'] == 'failed').sum())} failed, "
-        f"{int((runs['status'] == 'not_applicable').sum())} not applicable). Every cell is the <b>median</b> "
-        "with the <b>90% interval</b> (5th–95th percentile over runs) in brackets; a factor's table pools the "
-        "runs over all other factors' levels.</p>")
-    if len(runs) < int(design.get("runs") or 0):
-        rep.intro.append("<p class=warn>This sweep is INCOMPLETE: continue it with <code>coalitionsim sweep "
-                         "EXPERIMENT --resume --out DIR</code> and make the report again.</p>")
+    description = str(exp.get("description") or (m.group(1) if m else ""))
+    rep = Report("sweep", folder, f"coalitionsim: sweep '{name}'", name, description)
+    forms = design.get("forms") if isinstance(design.get("forms"), list) else []
+    planned = _int(design.get("runs"))
+    rep.facts = {"kind": str(design.get("kind", "")), "points": str(design.get("points", "")),
+                 "forms": len(forms), "replications": str(design.get("replications", "")), "planned": str(planned),
+                 "stored": len(runs), "ok": len(ok), "failed": int((runs["status"] == "failed").sum()),
+                 "not_applicable": int((runs["status"] == "not_applicable").sum()),
+                 "incomplete": len(runs) < planned, "min_runs_interval": MIN_RUNS_FOR_INTERVAL}
 
     an = folder / "analysis"
     metrics = A._metrics(info, ok)
+    rep.metrics = [m for m, _ in metrics]
     labels = {m: metric_label(m) for m, _ in metrics}
+    cell_runs: list[int] = []
     # by form
     if (an / "by_form.csv").is_file():
         t = pd.read_csv(an / "by_form.csv")
-        rep.tables.append(Table("by_form", "All runs per governance form: median [90% interval]", t,
-                                interval_html(t, ["form"], "analysis/by_form.csv", {"form": _form_html}),
+        cell_runs += list(t["runs"])
+        rep.tables.append(Table("by_form", f"All runs per governance form: {INTERVAL_LABEL}.", t,
+                                interval_view(t, ["form"], "analysis/by_form.csv", {"form": _form_name}),
                                 "analysis/by_form.csv"))
     # per factor
     if (an / "factor_summary.csv").is_file():
         fs = pd.read_csv(an / "factor_summary.csv")
+        cell_runs += list(fs["runs"])
         for factor in dict.fromkeys(fs["factor"]):
             t = fs[fs["factor"] == factor].drop(columns=["factor", "binned"], errors="ignore")
             label = FACTOR_NAMES.get(factor, factor)
-            rep.tables.append(Table(f"factor_{A._safe(factor)}", f"Per factor: {label} (<code>{factor}</code>)",
-                                    t, interval_html(t, ["form", "level"], "analysis/factor_summary.csv",
-                                                     {"form": _form_html}), "analysis/factor_summary.csv"))
+            rep.tables.append(Table(f"factor_{A._safe(factor)}",
+                                    f"Per factor: {label}{'' if label == factor else f' ({factor})'}, "
+                                    f"{INTERVAL_LABEL}, pooled over the other "
+                                    "factors' levels.", t,
+                                    interval_view(t, ["form", "level"], "analysis/factor_summary.csv",
+                                                  {"form": _form_name}), "analysis/factor_summary.csv"))
     # per design point (small designs: the cells of a grid)
-    n_points = int(design.get("points") or 0)
+    n_points = _int(design.get("points"))
     if factors and 0 < n_points <= MAX_POINT_TABLE and metrics:
         frames = []
         for (point, _form), sub in ok.groupby(["point", "form"], sort=True):
@@ -411,23 +637,31 @@ def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None
             frames.append(t)
         if frames:
             pt = pd.concat(frames, ignore_index=True)
-            order = {f: i for i, f in enumerate(design.get("forms") or [])}
+            cell_runs += list(pt["runs"])
+            order = {f: i for i, f in enumerate(forms)}
             pt = pt.assign(_o=pt["form"].map(order)).sort_values(["_o", "point"], kind="stable").drop(columns="_o")
             pt = pt[["point", "form"] + factors + [c for c in pt.columns if c not in ["point", "form"] + factors]]
             short = {f: f.split(".")[-1] for f in factors}
             shown = pt.rename(columns=short)
-            rep.tables.append(Table("design_points", "Every design point (cell of the design) per form: median "
-                                    "[90% interval] over its replications", pt,
-                                    interval_html(shown, ["form", "point"] + [short[f] for f in factors],
-                                                  "design points", {"form": _form_html}), "design points"))
+            rep.tables.append(Table("design_points", "Every design point (cell of the design) per form: "
+                                    f"{INTERVAL_LABEL} of its replications.", pt,
+                                    interval_view(shown, ["form", "point"] + [short[f] for f in factors],
+                                                  "design points", {"form": _form_name}), "design points"))
+    if cell_runs and min(cell_runs) < MIN_RUNS_FOR_INTERVAL:
+        rep.facts.update(few_runs=True, min_cell_runs=int(min(cell_runs)))
+    else:
+        rep.facts.update(few_runs=False, min_cell_runs=int(min(cell_runs)) if cell_runs else 0)
     # sensitivity indices
     for kind in ("morris", "sobol"):
         if (an / f"{kind}.csv").is_file():
             t = pd.read_csv(an / f"{kind}.csv")
-            what = ("Morris screening: mu* (mean absolute elementary effect: how much the factor moves the output) "
-                    "and sigma (interaction/non-linearity), with 95% confidence"
-                    if kind == "morris" else "Sobol indices: S1 (first order) and ST (total), with 95% confidence")
-            rep.tables.append(Table(kind, what, t, plain_html(t, f"analysis/{kind}.csv"), f"analysis/{kind}.csv"))
+            what = ("Morris screening (sensitivity indices): mu* (mean absolute elementary effect: how much the "
+                    "factor moves the output) and sigma (interaction/non-linearity), with their 95% confidence "
+                    "half-widths" if kind == "morris" else
+                    "Sobol sensitivity indices: S1 (first order) and ST (total), with their 95% confidence "
+                    "half-widths")
+            rep.tables.append(Table(kind, what + "; replications averaged per design point.", t,
+                                    plain_view(t, f"analysis/{kind}.csv"), f"analysis/{kind}.csv"))
 
     # figures of the analysis, with their redraw functions
     table_cache: dict[str, pd.DataFrame] = {}
@@ -443,35 +677,35 @@ def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None
         safe = A._safe(metric)
         redraw[f"main_effects_{safe}"] = (lambda p, m=metric, lab=label: A._main_effect_figure(
             factor_table(), m, lab, factors, p))
-        captions[f"main_effects_{safe}"] = f"Main effects on {labels[metric]}: median and 90% band per factor level and form."
+        captions[f"main_effects_{safe}"] = (f"Main effects on {labels[metric]}: per factor level and form, "
+                                            f"{INTERVAL_LABEL} (line and band); yes/no factors are drawn as two "
+                                            "categories." + (A.NOT_REACHED_NOTE if metric in A.CENSORED else ""))
         for kind in ("morris", "sobol"):
             csv = an / f"{kind}.csv"
             if csv.is_file():
                 redraw[f"{kind}_{safe}"] = (lambda p, m=metric, lab=label, k=kind, c=csv: A._sensitivity_figure(
                     pd.read_csv(c).query("output == @m"), k, m, lab, p))
-                captions[f"{kind}_{safe}"] = f"{kind.title()} sensitivity indices for {labels[metric]}."
+                captions[f"{kind}_{safe}"] = (f"{kind.title()} sensitivity indices for {labels[metric]}, with "
+                                              "their 95% confidence (replications averaged per design point).")
     for png in sorted((folder / "figures").glob("*.png")) + sorted(an.glob("*.png")):
         rel = png.relative_to(folder).as_posix()
-        rep.figures.append(Figure(png.stem, captions.get(png.stem, png.stem), png.read_bytes(), rel,
-                                  redraw.get(png.stem)))
+        rep.figures.append(Figure(png.stem, captions.get(png.stem, f"{png.stem} (figure file of this folder)"),
+                                  png.read_bytes(), rel, redraw.get(png.stem)))
 
     # time series (when the sweep kept them)
     if info.get("timeseries"):
         ts = load_timeseries(folder)
         if not ts.empty:
-            rep.figures += _series_figures(ts, ok, factors, design.get("forms") or [], n_points)
+            rep.figures += _series_figures(ts, ok, factors, forms, n_points)
 
     base = resolved.get("base_scenario") or {}
     extra = [(f"(factor) {f}", "varied: see the tables", json.dumps(_flatten(_defaults()).get(f), default=str))
              for f in factors]
-    rep.parameters_html = parameters_html(base, extra)
-    rep.parameters_html += ("<details><summary>The experiment file as written</summary>"
-                            f"<pre>{html.escape(text)}</pre></details>")
-    rep.provenance_html = provenance_html(info, [
-        ("experiment file", html.escape(str(info.get("experiment_file", "")))),
-        ("experiment hash", html.escape(str(info.get("experiment_hash", "")))),
-        ("seeding", html.escape(str(info.get("seeding", "")))),
-    ])
+    rep.parameters = parameters(base, extra)
+    rep.parameters.details.append(("The experiment file as written", text))
+    rep.provenance = provenance(info, [("experiment file", info.get("experiment_file", "")),
+                                       ("experiment hash", info.get("experiment_hash", "")),
+                                       ("seeding", info.get("seeding", ""))])
     return rep
 
 
@@ -485,15 +719,18 @@ SERIES = [("voluntary_contribution_rate", "vrijwillige bijdrage (voluntary payme
 
 def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], forms: list[str],
                     n_points: int) -> list[Figure]:
-    """Median over replications of each kept series: one panel per form, one line per design point
-    (at most 16; larger designs: one line per form)."""
+    """Each kept series over time: one panel per form with one median line per design point (at most 16), or,
+    for larger designs, one line and 90% band per form."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..runner.stats import quantiles
+
     labels = {int(p): _point_label({f: g[f].iloc[0] for f in factors}) for p, g in ok.groupby("point")} \
         if factors else {}
+    by_point = bool(factors) and n_points <= 16
     out = []
     for col, label in SERIES:
         if col not in ts:
@@ -502,24 +739,29 @@ def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], form
         data = ts.drop(columns=[c for c in ("form", "point") if c in ts]).merge(ok[["run", "form", "point"]], on="run", how="inner")
 
         def draw(path: Path | None, col=col, label=label, data=data, forms_here=forms_here):
-            by_point = factors and n_points <= 16
             panels = forms_here if by_point else [None]
-            fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False, sharey=True)
+            fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.9), squeeze=False, sharey=True,
+                                     layout="constrained")
             for ax, form in zip(axes.flat, panels):
                 sub = data if form is None else data[data["form"] == form]
                 keys = "point" if by_point else "form"
                 for key, g in sub.groupby(keys, sort=True):
-                    med = g.groupby("step")[col].median()
-                    ax.plot(med.index / 4, med.to_numpy(), lw=1.2,
-                            label=labels.get(int(key), str(key)) if by_point else str(key))
-                ax.set_title(form or "all forms", fontsize=9)
-                ax.set_xlabel("years", fontsize=8)
+                    wide = g.pivot_table(index="step", columns="run", values=col).dropna(how="all")
+                    if wide.empty:
+                        continue
+                    lo, med, hi = quantiles(wide.to_numpy(float), axis=1, ignore_nan=True)
+                    years = wide.index.to_numpy() / 4
+                    line, = ax.plot(years, med, lw=1.2,
+                                    label=labels.get(int(key), str(key)) if by_point else form_label(key, False))
+                    if not by_point:
+                        ax.fill_between(years, lo, hi, color=line.get_color(), alpha=0.15)
+                ax.set_title(form_label(form) if form else "all forms", fontsize=8)
+                ax.set_xlabel("jaren (years)", fontsize=8)
                 ax.grid(alpha=0.3)
             axes.flat[0].set_ylabel(label, fontsize=8)
             handles, names = axes.flat[0].get_legend_handles_labels()
-            fig.legend(handles, names, loc="lower center", ncol=min(4, len(names)), fontsize=6, frameon=False)
-            fig.suptitle(f"{label}: median over replications", fontsize=10)
-            fig.tight_layout(rect=(0, 0.04 + 0.035 * math.ceil(len(names) / 4), 1, 1))
+            fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(names)), fontsize=6, frameon=False)
+            fig.suptitle(f"{label}: median" + ("" if by_point else " and 90% interval") + " over runs", fontsize=10)
             if path is None:
                 png = _png_of(fig)
                 plt.close(fig)
@@ -528,79 +770,30 @@ def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], form
             plt.close(fig)
             return path
 
-        out.append(Figure(f"series_{col}", f"{label} over time (median over replications"
-                          + (", one line per design point)." if factors and n_points <= 16 else ", per form)."),
-                          draw(None), "", draw))
+        caption = (f"{label} over time, one median line per design point ({INTERVAL_LABEL}: the bands are left out "
+                   "here for legibility; the tables give them)." if by_point else
+                   f"{label} over time per form: line and band, {INTERVAL_LABEL} in each quarter.")
+        out.append(Figure(f"series_{col}", caption, draw(None), "", draw))
     return out
 
 
 # --------------------------------------------------------------------------- HTML
-
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1200px;margin:1.5em auto;
-padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.5em;margin-bottom:.2em}h2{border-bottom:2px solid #2a6f97;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.82em;margin:.6em 0}th,td{border:1px solid #ccd;padding:.25em .5em;
-vertical-align:top;text-align:left}thead th{background:#eef3f7}td.num{white-space:nowrap}
-small{color:#555}.scroll{overflow-x:auto}figure{margin:1em 0}figure img{max-width:100%;border:1px solid #dde}
-figcaption{font-size:.85em;color:#444}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.78em}
-details{margin:.6em 0}summary{cursor:pointer;font-weight:600}.warn{color:#a00;font-weight:600}
-nav a{margin-right:1em}code{font-size:.9em}
-"""
-
-HOW_TO_READ = """
-<h2 id="read">How to read this – and what the model cannot tell</h2>
-<ul>
-<li><b>Median [90% interval]</b>: half of the simulated runs lie below the median; 90% of runs lie in the
-interval. The interval shows the spread that chance alone produces (market paths, who negotiates first,
-election outcomes) with the same policy. Two forms whose intervals overlap widely are <i>not</i> clearly
-different in this model.</li>
-<li><b>Same seeds</b>: every form and every design point uses the same random seeds (common random numbers),
-so differences between forms come from the form, not from luck of the draw.</li>
-<li><b>Times</b> (t50, t90, years to agreement): '&gt;N' means the event did not happen within the N-year
-horizon in at least that share of runs.</li>
-<li><b>Money</b> is in millions of euro (M€), at the model's stylised prices; use differences between
-options, not absolute levels.</li>
-<li><b>What the model cannot tell</b>: it is a stylised agent-based model of one area type with assumed
-behaviour (see docs/ODD.md: parameters marked <i>assumption</i>). It is not calibrated to a real project and
-does not forecast one. It does not represent law in detail (a GIZ does not exist in Dutch law; it is a
-hypothetical instrument here), politics beyond a four-year council cycle, the quality of the built result,
-or the effect of people and personalities that make or break real negotiations. Results show <i>mechanisms
-and directions</i> under stated assumptions; check a conclusion against practice and the sources before
-acting on it.</li>
-</ul>
-"""
 
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def glossary_terms() -> list[tuple[str, str]]:
+    return sorted(GLOSSARY, key=lambda t: t[0].lower())
+
+
 def render(rep: Report) -> str:
-    e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(rep.title)}</title>", f"<style>{CSS}</style></head><body>",
-             f"<h1>{e(rep.title)}</h1>",
-             '<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#read">How to read this</a>'
-             '<a href="#parameters">Parameters</a><a href="#provenance">Provenance</a></nav>']
-    parts += rep.intro
-    parts.append('<h2 id="tables">Tables</h2>')
-    for t in rep.tables:
-        parts.append(f"<h3>{t.caption}</h3>")
-        parts.append(t.html)
-    parts.append('<h2 id="figures">Figures</h2>')
-    for f in rep.figures:
-        parts.append(f'<figure><img src="{_data_uri(f.png)}" alt="{e(f.caption)}" data-figure="{e(f.source)}">'
-                     f"<figcaption>{e(f.caption)}</figcaption></figure>")
-    parts.append(HOW_TO_READ)
-    parts.append('<h2 id="parameters">Parameters</h2>')
-    parts.append(rep.parameters_html)
-    parts.append('<h2 id="provenance">Provenance: seeds, versions, command</h2>')
-    parts.append(rep.provenance_html)
-    parts.append(f"<p><small>Folder: {e(str(rep.folder))}. Made by <code>coalitionsim report</code>; this file "
-                 "is self-contained (no external files or network access).</small></p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    """The report as one HTML page (templates/report.html.j2; every value escaped)."""
+    measures = [(VOCABULARY[m][0], VOCABULARY[m][1], m) for m in rep.metrics if m in VOCABULARY]
+    return ENV.get_template("report.html.j2").render(
+        rep=rep, interval_label=INTERVAL_LABEL, glossary=glossary_terms(), measures=measures,
+        forms=list(FORM_NAMES.items()))
 
 
 # --------------------------------------------------------------------------- export
@@ -644,7 +837,7 @@ def export(rep: Report, folder: Path) -> list[Path]:
         if not done:
             svg.write_text(_svg_wrapping(f.png, f.caption), encoding="utf-8")
         written += [folder / f"{stem}.png", svg]
-    for t in rep.tables:
+    for t in (rep.answer.tables if rep.answer else []) + rep.tables:
         path = folder / f"{unique(t.name)}.csv"
         t.frame.to_csv(path, index=False)
         written.append(path)
@@ -709,4 +902,4 @@ def report(folder: str | Path, out: str | Path | None = None, export_dir: str | 
     return out
 
 
-__all__ = ["ReportError", "build", "export", "render", "report", "VOCABULARY", "FORM_NAMES"]
+__all__ = ["ReportError", "answer", "build", "export", "render", "report", "VOCABULARY", "FORM_NAMES"]

@@ -1,9 +1,16 @@
-"""Statistics of replicated runs: the median and 90% interval per form of the key metrics, and the verdict
-rule that names the fastest and the best form. The advisor and the report both read them from here."""
+"""Statistics of replicated runs: the median and 90% interval per form of the key metrics, paired differences
+over common seeds, and the verdict rule that names the fastest and the best form. The advisor and the report
+both read them from here.
+
+One statistic everywhere: the median and the 5th and 95th percentile over runs (the "90% interval"), by the
+inverted empirical distribution function (:func:`quantiles`). With fewer than :data:`MIN_RUNS_FOR_INTERVAL`
+runs that interval is exactly the range (smallest to largest) of the runs.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,23 +32,46 @@ KEY_METRICS: list[tuple[str, str]] = [
 # metrics that are missing when the event never happened within the horizon (censored)
 CENSORED = {"years_to_agreement", "years_to_first_home", "t50_years", "t90_years"}
 
+QUANTILES = (0.05, 0.5, 0.95)
+#: the words every table and figure caption uses for the interval
+INTERVAL_LABEL = "median and 90% interval (5th–95th percentile over runs)"
+#: below this many runs the 5th and 95th percentile are the smallest and largest run
+MIN_RUNS_FOR_INTERVAL = 20
+
+
+def quantiles(values, axis=None, ignore_nan: bool = False) -> np.ndarray:
+    """(5th percentile, median, 95th percentile) of ``values``: the one interval statistic of the project.
+    ``ignore_nan``: over the values present (e.g. the runs that asked anything in a quarter)."""
+    return (np.nanquantile if ignore_nan else np.quantile)(values, QUANTILES, method="inverted_cdf", axis=axis)
+
+
+def reached_name(metric: str) -> str:
+    """The name of the 'share of runs that reached it' companion of a censored time: t50_years -> t50_reached_share."""
+    return (metric[: -len("_years")] if metric.endswith("_years") else metric) + "_reached_share"
+
 
 def interval_table(summary: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_METRICS,
                    by: str = "form") -> pd.DataFrame:
-    """Median, 5th and 95th percentile per group; censored times count as 'not within the horizon'."""
+    """Median, 5th and 95th percentile per group; censored times count as 'not within the horizon' (inf), and
+    for them ``<metric>_reached`` is the share of runs that reached the event within the horizon. A metric
+    that is not a column of ``summary`` gets no value (NaN), not an error."""
     rows = []
     for key, frame in summary.groupby(by, sort=False):
         row = {by: key, "runs": len(frame)}
         horizon = frame["param.simulation.horizon_quarters"].iloc[0] / 4 if "param.simulation.horizon_quarters" in frame else math.inf
         for col, _label in metrics:
+            if col not in frame:  # an output this folder does not have: no value, no error
+                row[f"{col}_median"] = row[f"{col}_p5"] = row[f"{col}_p95"] = np.nan
+                continue
             values = frame[col].astype(float).to_numpy()
             if col in CENSORED:
+                row[f"{col}_reached"] = float(np.isfinite(values).mean()) if len(values) else np.nan
                 values = np.where(np.isnan(values), np.inf, values)
             values = values[~np.isnan(values)]
             if len(values) == 0:
                 row[f"{col}_median"] = row[f"{col}_p5"] = row[f"{col}_p95"] = np.nan
                 continue
-            lo, med, hi = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
+            lo, med, hi = quantiles(values)
             row[f"{col}_median"], row[f"{col}_p5"], row[f"{col}_p95"] = med, lo, hi
         row["horizon_years"] = horizon
         rows.append(row)
@@ -69,3 +99,73 @@ def best_forms(table: "pd.DataFrame", tie_years: float = 1.0) -> tuple[list[str]
     best = min(fastest, key=lambda f: (round(float(t.loc[f, "free_riding_index_median"]), 2),
                                        -float(rs[f]), FORMS.index(f)))
     return fastest, best
+
+
+
+def lead_form(table: "pd.DataFrame", fastest: list[str]) -> str:
+    """The one fastest form among those tied for fastest: the lowest median t50, then the order of FORMS."""
+    t50 = table.set_index("form")["t50_years_median"].astype(float)
+    return min(fastest, key=lambda f: (t50[f], FORMS.index(f) if f in FORMS else len(FORMS)))
+
+@dataclass(frozen=True)
+class Paired:
+    """Form ``a`` against form ``b`` on the seeds both ran (common random numbers).
+
+    ``a_better`` / ``ties`` / ``b_better`` count seeds (a time not reached is beyond the horizon: later than
+    any reached time, equal to another not-reached one). ``median``, ``p5``, ``p95``: the paired difference
+    a − b per seed, where a time not reached counts as the horizon.
+    """
+
+    metric: str
+    a: str
+    b: str
+    n: int
+    a_better: int
+    ties: int
+    b_better: int
+    median: float
+    p5: float
+    p95: float
+    lower_is_better: bool = True
+
+    @property
+    def a_better_share(self) -> float:
+        return self.a_better / self.n if self.n else math.nan
+
+    @property
+    def clear(self) -> bool:
+        """True when the 90% interval of the paired difference excludes zero."""
+        return self.n > 0 and (self.p5 > 0 or self.p95 < 0)
+
+
+def paired(summary: pd.DataFrame, a: str, b: str, metric: str, lower_is_better: bool = True, by: str = "form",
+           on: str = "seed") -> Paired | None:
+    """Paired comparison of ``metric`` between groups ``a`` and ``b`` over their common ``on`` values; None when
+    the metric is missing or there is no common seed."""
+    if metric not in summary or on not in summary:
+        return None
+
+    def values(group: str, at_horizon: bool) -> pd.Series:
+        """The group's values by seed; a time not reached is beyond the horizon (inf) or the horizon."""
+        frame = summary[summary[by] == group].drop_duplicates(on).set_index(on)
+        v = frame[metric].astype(float)
+        if metric in CENSORED:
+            h = frame.get("param.simulation.horizon_quarters")
+            fill = h.astype(float) / 4 if at_horizon and h is not None else np.inf
+            v = v.where(v.notna(), fill)
+        return v
+
+    va, vb = values(a, False), values(b, False)
+    common = va.index.intersection(vb.index)
+    va, vb = va[common], vb[common]
+    keep = va.notna() & vb.notna()
+    va, vb = va[keep], vb[keep]
+    if not len(va):
+        return None
+    better = (va < vb) if lower_is_better else (va > vb)
+    worse = (va > vb) if lower_is_better else (va < vb)
+    diff = (values(a, True)[va.index] - values(b, True)[va.index]).to_numpy(float)
+    diff = diff[np.isfinite(diff)]
+    lo, med, hi = quantiles(diff) if len(diff) else (math.nan,) * 3
+    return Paired(metric, a, b, int(len(va)), int(better.sum()), int(len(va) - better.sum() - worse.sum()),
+                  int(worse.sum()), float(med), float(lo), float(hi), lower_is_better)
