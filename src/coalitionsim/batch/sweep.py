@@ -150,14 +150,8 @@ def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None
 
 
 def run_batch(batch: Batch) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """The job function every executor runs: a few runs, each caught on its own. A model is a web of
-    agents, plots and accounts that refer to each other, so its memory returns only when the cycle
-    collector runs: one full collection per batch keeps a worker's memory flat however many runs it does."""
-    import gc
-
-    results = [run_one(batch, job) for job in batch.jobs]
-    gc.collect()
-    return results
+    """The job function every executor runs: a few runs, each caught on its own."""
+    return [run_one(batch, job) for job in batch.jobs]
 
 
 # ============================================================================ executors

@@ -45,7 +45,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..runner.stats import (INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, best_forms, interval_table,
                             lead_form, paired)
-from ..runner.store import OutputError, check_out, check_out_file, output_folder, provenance
+from ..runner import store
+from ..runner.store import OutputError, check_out, check_out_file, output_folder
 from .tables import _fmt
 from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
                          metric_label, metric_short)
@@ -893,7 +894,7 @@ def report(folder: str | Path, out: str | Path | None = None, export_dir: str | 
         raise OutputError(f"--out {out}: cannot write ({err.strerror or err})") from None
     try:
         if export_dir is not None:
-            with output_folder(export_dir, provenance("export", input=str(folder)), overwrite, "--export",
+            with output_folder(export_dir, store.provenance("export", input=str(folder)), overwrite, "--export",
                                inputs=[folder]) as staging:
                 export(rep, staging)
         tmp.replace(out)

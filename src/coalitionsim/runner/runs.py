@@ -87,8 +87,10 @@ def run_model(scenario: Scenario, form: str, seed: int, progress: bool = False) 
             bar.close()
     else:
         model.run()
-    return RunResult(summary(model), timeseries(model), pd.DataFrame(projects(model)),
-                     run_table(model, model.events_table()), run_table(model, model.ledger.table()))
+    result = RunResult(summary(model), timeseries(model), pd.DataFrame(projects(model)),
+                       run_table(model, model.events_table()), run_table(model, model.ledger.table()))
+    model.dispose()  # its tables are taken: free its memory now (a sweep does thousands of runs)
+    return result
 
 
 def run(scenario: Scenario | str | None = None, form: str | None = None, seed: int | None = None,
