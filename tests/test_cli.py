@@ -241,7 +241,9 @@ def test_run_shows_progress_over_quarters_only_on_a_terminal(capsys, monkeypatch
 
     class Bar(runs.tqdm):
         def close(self):
-            counted.append((self.n, self.total))
+            if not getattr(self, "counted", False):  # tqdm closes again when the bar is freed
+                self.counted = True
+                counted.append((self.n, self.total))
             super().close()
 
     monkeypatch.setattr(runs, "tqdm", Bar)
