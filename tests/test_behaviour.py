@@ -70,11 +70,11 @@ def test_sok_agreement_takes_longer_with_holdout_owners():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stick", ["instruments.kostenverhaal=true", "instruments.expropriation=true"])
-def test_a_stick_shortens_holdout(stick):
+def test_a_stick_shortens_holdout():
     owners = developers(["holdout"] * 6)
     none = years_to_agreement(summary("sok", "instruments.kostenverhaal=false", owners))
-    with_stick = years_to_agreement(summary("sok", "instruments.kostenverhaal=false", stick, owners))
+    with_stick = years_to_agreement(summary("sok", "instruments.kostenverhaal=false", "instruments.expropriation=true",
+                                            owners))
     # with a credible stick hold-outs concede instead of raising their price (about 7.0 vs 4.7 years);
     # a full year is far above the seed noise of the means (sd of a mean over 8 seeds < 0.5 year)
     assert with_stick.mean() < none.mean() - 1.0, (none.tolist(), with_stick.tolist())
@@ -85,11 +85,11 @@ def test_without_stick_or_steering_group_holdouts_block_for_good():
     base = ("instruments.steering_group_cut_probability=0", "ownership.passive_land_share=0",
             "ownership.corporation_land_share=0", developers(["cooperative"] * 3 + ["holdout"] * 3))
     blocked = summary("sok", "instruments.kostenverhaal=false", *base)
-    unblocked = summary("sok", "instruments.kostenverhaal=true", *base)
+    unblocked = summary("sok", "instruments.kostenverhaal=false", "instruments.expropriation=true", *base)
     # nobody can cut the knot and nobody can be forced: unanimity is never reached
     assert blocked["years_to_agreement"].isna().all()
     assert blocked["homes_completed"].eq(0).all() or blocked["realisation_share"].max() < 0.5
-    # the kostenverhaal stick alone makes the same owners agree, every time
+    # a credible stick (expropriation) alone makes the same owners agree, every time
     assert unblocked["years_to_agreement"].notna().all()
     assert unblocked["years_to_agreement"].max() < 6
 
@@ -165,18 +165,36 @@ def test_sok_contract_lowers_free_riding_compared_to_a_framework():
 @pytest.mark.slow
 def test_voluntary_contributions_decline_when_free_riders_are_present():
     def early_late(free_riders):
-        _, ts, _ = arm("framework_organic", ("instruments.kostenverhaal=false",
-                                             f"behaviour.free_rider_share={free_riders}"), HORIZON)
+        # ample equity, so that what is paid shows what owners are willing to give, not what they can; no
+        # public land, because co-operators also see the municipality's enforced payments for its own land,
+        # which prop their belief up (the point of test_municipal_payments_sustain_cooperation)
+        _, ts, _ = arm("framework_organic", ("instruments.kostenverhaal=false", "ownership.municipal_land_share=0",
+                                             f"behaviour.free_rider_share={free_riders}",
+                                             developers(["cooperative"] * 3 + ["holdout"] * 2)), HORIZON)
         rate = ts.groupby("step")["voluntary_contribution_rate"].mean()
         return rate.loc[1:8].mean(), rate.loc[41:60].mean()
 
     early, late = early_late(0.3)
-    # conditional co-operators see free riders and lower their belief: the rate erodes (about 0.42 -> 0.19)
+    # conditional co-operators see free riders and lower their belief: the rate erodes (about 0.3 -> 0.01)
     assert late < early - 0.1, (early, late)
     early0, late0 = early_late(0.0)
-    # without free riders there is nothing to erode it: co-operation holds or grows (about 0.69 -> 0.99)
+    # without free riders there is nothing to erode it: co-operation holds or grows
     assert late0 >= early0 - 0.02, (early0, late0)
     assert late0 > late + 0.3
+
+
+def test_municipal_payments_sustain_cooperation():
+    def late_rate(*sets):
+        _, ts, _ = arm("framework_organic", ("instruments.kostenverhaal=false", "behaviour.free_rider_share=0.3",
+                                             developers(["cooperative"] * 3 + ["holdout"] * 2), *sets), HORIZON)
+        return ts.groupby("step")["voluntary_contribution_rate"].mean().loc[41:60].mean()
+
+    # co-operators see what everyone paid, the municipality's payments for its own land included: a visible,
+    # solvent public partner keeps voluntary giving up despite free riders ("neem de vrijblijvendheid weg",
+    # NOVEX L1344-1350), where without public land it erodes to nothing (about 0.37 vs 0.01)
+    public = late_rate("municipality.budget=1000")
+    none = late_rate("ownership.municipal_land_share=0")
+    assert public > none + 0.2, (public, none)
 
 
 # =================================================================== draagvlak and draagkracht
@@ -228,9 +246,10 @@ def test_dubbel_toetsen_alone_lowers_dropouts():
 def test_more_permit_capacity_brings_the_first_home_sooner(form):
     thin = summary(form, "municipality.staff_capacity=2")
     ample = summary(form, "municipality.staff_capacity=12")
-    # plans and permits queue at the municipal desk; six times the staff takes well over a year off
-    # (about 6.3 vs 4.5 years framework, 6.3 vs 4.6 tender); a quarter or two would be noise
-    assert ample["years_to_first_home"].mean() < thin["years_to_first_home"].mean() - 1.0
+    first_thin, first_ample = (df["years_to_first_home"].fillna(HORIZON / 4) for df in (thin, ample))
+    # plans, initiatives and permits queue at the municipal desk; six times the staff takes well over a
+    # year off (a first home not within the horizon counts as the horizon); a quarter or two would be noise
+    assert first_ample.mean() < first_thin.mean() - 1.0, (first_thin.tolist(), first_ample.tolist())
     assert ample["realisation_share"].mean() >= thin["realisation_share"].mean()
 
 

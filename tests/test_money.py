@@ -168,9 +168,9 @@ def test_run_and_compare_write_the_ledger_and_the_event_log(tmp_path):
 # =================================================================== behaviour over seeded replications
 
 
-def _twin_runs(seed: int, pays: bool, quarters: int = 100):
+def _twin_runs(seed: int, pays: bool, quarters: int = 100, equity: float = 45.0):
     """The same developer in the same world, once paying a land price and contributions, once not."""
-    m = model("framework_organic", seed=seed)
+    m = model("framework_organic", f"ownership.developers.0.equity={equity}", seed=seed)
     dev = next(o for o in m.owners if isinstance(o, Developer))
     plot = next(p for p in m.area.plots if p.owner is m.municipality)
     own = dev.plots()[0]
@@ -192,19 +192,21 @@ def _twin_runs(seed: int, pays: bool, quarters: int = 100):
 def test_an_owner_that_pays_a_land_price_and_contributions_ends_poorer_and_less_able():
     ends, first, able = [], [], []
     for seed in SEEDS:
-        paid_balance, paid_dk = _twin_runs(seed, pays=True)
-        free_balance, free_dk = _twin_runs(seed, pays=False)
+        # a developer whose €12 m is not ample, so that what it pays shows in what it can do
+        paid_balance, paid_dk = _twin_runs(seed, pays=True, quarters=24, equity=12.0)
+        free_balance, free_dk = _twin_runs(seed, pays=False, quarters=24, equity=12.0)
         first.append(paid_balance[0] - free_balance[0])
         ends.append(paid_balance[-1] - free_balance[-1])
         able.append(paid_dk.mean() - free_dk.mean())
     ends, first, able = np.array(ends), np.array(first), np.array(able)
     # the €7 m leave its account at once (common random numbers: the same world in both twins) ...
     assert first == pytest.approx(-7.0, abs=1e-6)
-    # ... and after 25 years it has less money in most replications and on average; less money also means
-    # fewer starts it can finance, so a twin can end up ahead on timing, but not on average. A ledger that
-    # did not debit the payments would give 0 differences
-    assert ends.mean() < -5.0 and (ends < 0).sum() >= 6, ends
-    assert able.mean() < 0 and (able < 0).sum() >= 6, able  # its draagkracht reads the lower balance
+    # ... and six years on it still has less, in every replication (less money means fewer starts it can
+    # finance, so some of the difference can come back on timing, not all of it); a ledger that did not
+    # debit the payments would give 0
+    assert (ends < -3.0).all(), ends
+    # its draagkracht reads the lower balance against the same needs: lower, or equal where its money sufficed
+    assert (able <= 1e-9).all() and (able < 0).sum() >= 6, able
 
 
 def _first_start(rs, name):
@@ -216,7 +218,7 @@ def _first_start(rs, name):
     return np.array(out, dtype=float)
 
 
-def test_a_developer_whose_money_runs_out_waits_and_withdraws():
+def test_a_developer_whose_money_runs_out_waits_and_sells():
     name = "Stadmakers BV"
     rich = arm("framework_organic", ("ownership.developers.0.equity=45",))
     poor = arm("framework_organic", ("ownership.developers.0.equity=0.5",))
@@ -226,9 +228,12 @@ def test_a_developer_whose_money_runs_out_waits_and_withdraws():
     for r in poor:
         ev = r.events[r.events.actor.eq(f"developer {name}")]
         waits = ev[ev.kind.eq("permit") & ev.text.str.contains("waits")]
-        withdrawn = ev[ev.kind.eq("withdrawal")]
+        for_sale = ev[ev.kind.eq("sale")]
         assert len(waits) > 0  # the event log says why it waits
-        assert len(withdrawn) > 0 and withdrawn.text.str.contains("draagkracht").all()
+        assert len(for_sale) > 0 and for_sale.text.str.contains("draagkracht").all()  # then it sells
+    # and another developer builds what it could not: its plots are not lost to the area
+    sold = sum(len(r.events[r.events.kind.eq("land_market") & r.events.text.str.startswith(name)]) for r in poor)
+    assert sold > 0
 
 
 def _delivery_quarter(rs, task: str) -> np.ndarray:

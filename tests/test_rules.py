@@ -214,11 +214,12 @@ def test_more_trust_concedes_faster():
 
 
 def test_stick_follows_the_instruments():
-    assert make("sok").stick_against_holdout()  # kostenverhaal is on by default
-    assert not make("sok", "instruments.kostenverhaal=false").stick_against_holdout()
-    assert make("sok", "instruments.kostenverhaal=false", "instruments.expropriation=true").stick_against_holdout()
-    sok = make("sok", "instruments.kostenverhaal=false")
-    assert sok.governance.deal.stick is False
+    # kostenverhaal binds whoever gets a permit; it forces no one into an agreement (NOVEX L1338-1342)
+    assert not make("sok").stick_against_holdout()
+    assert make("sok").scenario.instruments.kostenverhaal
+    assert make("sok", "instruments.expropriation=true").stick_against_holdout()
+    assert make("sok").governance.deal.stick is False
+    assert make("sok", "instruments.expropriation=true").governance.deal.stick is True
 
 
 def test_escalation_cuts_the_knot_and_excludes_non_signers():
@@ -905,9 +906,11 @@ def test_reopened_plots_go_on_after_renegotiation():
     for p in plots:
         set_money(m, p.owner, 1e6)
         p.owner.strategy = "cooperative"
+    m.governance.deal.done = m.governance.closed = True  # the SOK was signed before the election
     m.governance.council_change()
     for q in range(1, 80):
         m.steps = q
+        m.governance.talk()  # the renegotiation's rounds use the municipality's talks, as every negotiation
         m.governance.step_reopened()
         if not m.governance.reopened:
             break

@@ -63,6 +63,8 @@ class SubArea(_Section):
     nonres_m2_per_plot: float = Field(0.0, ge=0)
     # the sub-area can be developed on its own (beslisboom: "logische opdeling")
     separable: bool = True
+    # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
+    existing_use: Literal["offices", "business", "housing", "other"] = "business"
 
 
 class Programme(_Section):
@@ -141,6 +143,15 @@ class Shock(_Section):
     duration: int = Field(4, ge=1, le=100)
 
 
+class ExistingUseValues(_Section):
+    """Existing-use value (inbrengwaarde) of a plot per home it can hold, M€, by its current use."""
+
+    offices: float = Field(0.05, ge=0)  # (partly vacant) offices; assumption (range 0.03-0.08)
+    business: float = Field(0.04, ge=0)  # business premises, workshops; assumption (range 0.025-0.06)
+    housing: float = Field(0.09, ge=0)  # existing homes to be replaced; assumption (range 0.06-0.15)
+    other: float = Field(0.015, ge=0)  # parking, vacant or temporary use; assumption (range 0.005-0.03)
+
+
 class Market(_Section):
     value_social: float = Field(0.20, gt=0)  # M€ per home
     value_mid: float = Field(0.32, gt=0)
@@ -152,7 +163,7 @@ class Market(_Section):
     cost_volatility: float = Field(0.01, ge=0, le=0.5)
     interest_rate: float = Field(0.045, ge=0, le=0.3)  # per year
     absorption_per_quarter: int = Field(110, ge=1)  # homes that can start selling per quarter
-    existing_use_value_per_home: float = Field(0.04, ge=0)  # inbrengwaarde per home of capacity, M€
+    existing_use_values: ExistingUseValues = ExistingUseValues()  # inbrengwaarde per home of capacity, by use
     existing_use_value_spread: float = Field(0.3, ge=0, le=1)  # ± relative spread across plots
     nonres_value_per_m2: float = Field(0.0025, ge=0)  # M€ per m2 (€2,500)
     nonres_build_cost_per_m2: float = Field(0.0018, ge=0)  # M€ per m2 (€1,800)
@@ -200,6 +211,9 @@ class Municipality(_Section):
     plan_min_quarters: int = Field(4, ge=1, le=40)
     talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
     mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
+    initiative_workload: float = Field(4.0, gt=0)  # units to work out one initiative outside a contract
+    initiative_min_quarters: int = Field(2, ge=1, le=20)  # plan amendment with its zienswijze period
+    frame_tolerance: float = Field(0.05, ge=0, le=1)  # how far an initiative's social share may fall short
     tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
 
@@ -227,6 +241,9 @@ class Instruments(_Section):
     phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
     construction_quarters: int = Field(8, ge=1, le=40)
     build_obligation: bool = True  # tender awards carry a bouwplicht
+    build_obligation_quarters: int = Field(12, ge=1, le=80)  # a tendered plot must start within this after award
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2)  # penalty for not building, share of the land price
+    handback_discount: float = Field(0.1, ge=0, le=1)  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -269,6 +286,10 @@ class Behaviour(_Section):
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
     gem_equity_share: float = Field(0.10, ge=0, le=1)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
+    seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
+    seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
+    land_market_candidates: int = Field(3, ge=1, le=50)  # candidate buyers each plot on offer meets
+    speculator_markup: float = Field(0.3, ge=0, le=5)  # what a speculator asks above what it paid
     dropout_quarters: int = Field(4, ge=1, le=40)
     ambition_change_probability: float = Field(0.5, ge=0, le=1)
     election_interval_quarters: int = Field(16, ge=4, le=80)

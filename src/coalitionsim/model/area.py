@@ -15,6 +15,7 @@ class Status(str, Enum):
     """Where a plot stands in the development pipeline."""
 
     HELD = "held"
+    INITIATIVE = "initiative"  # its own procedure under the frame is under way (uitwerking, plan amendment)
     AGREED = "agreed"  # in an agreement, award or adopted plan: may apply for a permit
     PERMIT_PROCEDURE = "permit_procedure"
     PERMITTED = "permitted"
@@ -44,6 +45,7 @@ class Plot:
     in_agreement: bool = False  # covered by a private-law agreement (SOK, GEM, tender award)
     contract_contributions: bool = False  # its area-task contributions are fixed by contract
     step_agreement: int | None = None
+    step_initiative: int | None = None  # its owner applied for its own procedure under the frame
     step_permit_application: int | None = None
     step_permit: int | None = None
     step_construction_start: int | None = None
@@ -60,6 +62,11 @@ class Plot:
     cost_to_pay: float = 0.0  # M€ of contracted construction instalments still to pay
     procedures: int = 0  # plans and permits run on this plot so far (keys its objection draws)
     waiting_since: int | None = None  # quarter since which its permit waits for the contributions due
+    refusals: int = 0  # initiatives refused because they did not fit the frame
+    obligation_deadline: int | None = None  # bouwplicht: the quarter by which it must have started
+    renegotiated: bool = False  # its bouwplicht was renegotiated once
+    for_sale: bool = False  # its owner could not carry it and offers it on the land market
+    margin_at_start: float | None = None  # the margin its owner decided on when construction started
     build_obligation: bool = False  # bouwplicht from a tender award
     stalled_quarters: int = 0
 
@@ -72,7 +79,8 @@ class Plot:
     @property
     def is_open(self) -> bool:
         """Not yet under construction, completed or withdrawn."""
-        return self.status in (Status.HELD, Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)
+        return self.status in (Status.HELD, Status.INITIATIVE, Status.AGREED, Status.PERMIT_PROCEDURE,
+                               Status.PERMITTED, Status.STALLED)
 
 
 @dataclass

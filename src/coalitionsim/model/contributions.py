@@ -175,6 +175,7 @@ class Contributions:
                 needs.append((t, min(t.spec.cost / instalments, open_need)))
         self.voluntary_asked = self.voluntary_paid = 0.0
         asked_total = paid_total = 0.0
+        short: dict = {}  # owner -> M€ of enforced asks it could not pay this quarter
         for owner in m.owners:
             if hasattr(owner, "asked"):
                 owner.asked = 0.0  # kept until the next round: the owner's draagkracht is read against it
@@ -194,9 +195,7 @@ class Contributions:
             elif kind is not None:
                 want = min(ask, max(0.0, owner.free_cash))
                 if want < ask - 1e-9:
-                    m.log("contribution", f"{owner.name} cannot pay its enforced contribution for plot "
-                          f"{plot.plot_id} in full (€{ask - want:.2f} m short)", actor=owner.account,
-                          plot=plot.plot_id, amount=ask - want)
+                    short[owner] = short.get(owner, 0.0) + ask - want
             else:
                 kind = "voluntary_contribution"
                 self.voluntary_asked += ask
@@ -208,6 +207,9 @@ class Contributions:
             paid_total += paid
             one_off = sum(weights[id(t)] for t, _ in needs if not t.spec.recurring)
             self.one_off_paid[plot.plot_id] += paid * one_off / ask
+        for owner, amount in short.items():
+            m.log("contribution", f"{owner.name} cannot pay its enforced contributions in full "
+                  f"(€{amount:.2f} m short)", actor=owner.account, amount=amount)
         # the area organisation spends what it collected this quarter
         for t in m.area.tasks:
             if t.spec.recurring and t.funds > 0:

@@ -61,27 +61,120 @@ def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
 
 
 def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> None:
-    """Step 4 for one plot: apply for a permit, start, pause or withdraw."""
-    if not owner.developing or owner.dropped_out:
+    """Step 4 for one plot: ask for its own procedure, apply for a permit, start, pause, sell or withdraw."""
+    if not owner.developing or owner.dropped_out or plot.for_sale:
         return
     b = model.scenario.behaviour
     m = owner.decision_margin(plot)
     threshold = owner.start_threshold(plot)
-    if plot.status == Status.AGREED:
-        bound = plot.build_obligation
-        if m >= threshold - 0.03 or bound:
+    if plot.status == Status.HELD:
+        # outside a contract a plot has no right to build: under the frame its owner asks for one
+        if model.frame_in_force and not plot.in_plan and not plot.in_agreement and m >= threshold - 0.03:
+            model.apply_for_initiative(plot)
+    elif plot.status == Status.AGREED:
+        if m >= threshold - 0.03 or plot.build_obligation:
             model.apply_for_permit(plot)
     elif plot.status in (Status.PERMITTED, Status.STALLED):
         inv = investment(model, plot)
         # nobody starts in a sub-area whose access (gate) is not yet funded: the homes could not be delivered
-        go = (m >= threshold or (plot.build_obligation and m >= 0)) and model.area.gate_secured(plot.subarea)
+        go = m >= threshold and model.area.gate_secured(plot.subarea)
         if go and owner.can_finance(plot, inv) and model.absorb(plot):
             model.start_construction(plot, inv)
             return
+        due = plot.obligation_deadline
+        overdue = plot.build_obligation and due is not None and model.steps >= due
+        # past its deadline a bound plot must go, unless the business case or the money says otherwise:
+        # then its developer chooses (a full market only postpones the start)
+        if overdue and model.area.gate_secured(plot.subarea) and (not go or not owner.can_finance(plot, inv)):
+            if honour_obligation(model, owner, plot, m, inv, m >= threshold):
+                return
         if plot.status == Status.PERMITTED and not go:
             plot.status = Status.STALLED
         plot.stalled_quarters += 1
         if m < b.withdraw_margin and plot.stalled_quarters >= 8 and not plot.build_obligation:
             model.withdraw(plot, "headwind: margin below the withdrawal line")
         elif go and not owner.can_finance(plot, inv) and plot.stalled_quarters >= 4 * b.dropout_quarters:
-            model.withdraw(plot, "cannot finance the start (draagkracht)")
+            model.put_up_for_sale(plot, "cannot finance the start (draagkracht)")
+
+
+def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, inv: float,
+                      case_works: bool) -> bool:
+    """Bouwplicht with a price: past its deadline a developer that would not start chooses by its business
+    case among building anyway, renegotiating the programme and price with the municipality, paying the
+    agreed penalty, or handing the land back. Returns whether the plot left the developer's decision this
+    quarter (started, or handed back)."""
+    ins = model.scenario.instruments
+    mun = model.municipality
+    rev = revenue(model, plot)
+    options: dict[str, float] = {}
+    if owner.can_finance(plot, inv):
+        if not model.absorb_possible(plot):
+            return False  # the market is full this quarter: the choice waits for the next
+        options["builds anyway"] = m * rev
+    penalty = ins.build_obligation_penalty * plot.land_price
+    if owner.free_cash >= penalty:
+        options["pays the penalty"] = -penalty
+    back = (1 - ins.handback_discount) * plot.land_price
+    if mun.can_spend(back) and owner.free_cash + back >= penalty:
+        # the municipality's terugkooprecht: it takes the land back below the price paid, and the penalty is due
+        options["hands the land back"] = back - plot.land_price - penalty
+    concession = None if case_works else renegotiation(model, owner, plot, rev)
+    if concession is not None:
+        options["renegotiates"] = concession[2]
+    if not options:
+        return False
+    choice = max(options, key=lambda k: (options[k], k == "builds anyway"))
+    values = ", ".join(f"{k} {v:+.1f}" for k, v in options.items())
+    model.log("bouwplicht", f"{owner.name}, plot {plot.plot_id} (margin {m:.1%}): {choice} ({values}; M€)",
+              actor=owner.account, plot=plot.plot_id, amount=options[choice])
+    if choice == "builds anyway":
+        model.absorb(plot)
+        model.start_construction(plot, inv)
+        return True
+    if choice == "pays the penalty":
+        model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
+        plot.build_obligation = False
+        plot.obligation_deadline = None
+        return False
+    if choice == "hands the land back":
+        from .land import transfer
+
+        if transfer(model, plot, mun, back):
+            model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
+            plot.status = Status.HELD
+            plot.build_obligation = False
+            plot.obligation_deadline = None
+            pool = getattr(model.governance, "pool", None)
+            if pool is not None:
+                pool.add([plot])
+            return True
+        return False
+    social, refund, _ = concession
+    plot.social_share = social
+    if refund > 0 and mun.spend(refund, "price_adjustment", payee=owner.account, cofunded=False):
+        plot.land_price -= refund
+    plot.renegotiated = True
+    plot.obligation_deadline = model.steps + max(1, ins.build_obligation_quarters // 2)
+    mun.talks_left -= 1
+    return False
+
+
+def renegotiation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
+                  rev: float) -> tuple[float, float, float] | None:
+    """What the municipality concedes once per plot when a bound developer asks: the programme back to the
+    scenario's market mix and up to its negotiator's mandate of the land price back, if that lets the
+    developer build without a loss (and a talk is left this quarter). (social share, refund, profit after)."""
+    mun = model.municipality
+    if plot.renegotiated or mun.talks_left < 1:
+        return None
+    base = model.scenario.programme.social_share
+    social = min(plot.social_share, base)
+    before = plot.social_share
+    plot.social_share = social
+    gain = profit(model, plot, owner, 0.0)
+    plot.social_share = before
+    refund = min(max(0.0, -gain), model.scenario.municipality.mandate * plot.land_price)
+    after = gain + refund
+    if after < 0 or not mun.can_spend(refund):
+        return None
+    return social, refund, after

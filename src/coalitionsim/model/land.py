@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .area import Plot
+from .area import Plot, Status
 from .development import investment, land_bid
 
 if TYPE_CHECKING:
@@ -62,10 +62,18 @@ class TenderPool:
         self.awards = 0
 
     def add(self, plots: list[Plot]) -> None:
+        """Municipal plots to issue. A plot no plan covers yet (bought later, or under a frame that gives
+        no rights) is first worked out in a plan for the land it issues, its own procedure; then it waits
+        in the pool for a tender."""
+        uncovered = [p for p in plots if not p.in_plan and p not in self.pool]
         for p in plots:
-            if p not in self.pool:
+            if p.in_plan and p not in self.pool:
                 self.pool.append(p)
                 self.reserve_factor.setdefault(p.plot_id, 0.5)
+        if uncovered:
+            m = self.model
+            self.form.adopt_plan(f"uitwerking gemeentegrond (plan for {len(uncovered)} municipal plots)", uncovered,
+                                 m.scenario.municipality.subarea_plan_workload, then=lambda: self.add(uncovered))
 
     def step(self) -> None:
         if self.running or not self.pool:
@@ -97,9 +105,15 @@ class TenderPool:
             if not transfer(m, plot, winner, bid):
                 continue
             self.pool.remove(plot)
-            plot.build_obligation = m.scenario.instruments.build_obligation
+            ins = m.scenario.instruments
+            plot.build_obligation = ins.build_obligation
+            plot.obligation_deadline = m.steps + ins.build_obligation_quarters if ins.build_obligation else None
             plot.route = "tender"
             self.form.sign([plot], contract=True)
+            # the tender carries the plan for the land it issues: the plot may apply for its permit
+            plot.in_plan = True
+            if plot.status == Status.HELD:
+                plot.status = Status.AGREED
             self.awards += 1
             m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)",
                   actor=winner.account, plot=plot.plot_id, amount=bid)
@@ -108,15 +122,17 @@ class TenderPool:
 
 
 def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:
-    """Close a purchase negotiation: signed sellers sell at inbrengwaarde plus the mandate, unless a
-    developer earns more by developing the plot itself; the rest keep their land (or face expropriation
-    when the scenario allows it)."""
+    """Close a purchase negotiation: a seller that signed sells at its inbrengwaarde (raised by the area's
+    speculation) plus the premium it signed for (within the negotiator's mandate), unless, as a developer, it earns more by developing the
+    plot itself; the rest keep their land and may realise it themselves (or face expropriation when the
+    scenario allows it)."""
     m = model
     ins = m.scenario.instruments
     kept = []
     for plot in plots:
         party = next(p for p in neg.parties if p.owner is plot.owner)
-        price = plot.existing_use_value * (1 + m.scenario.municipality.mandate)
+        # the speculation in the area until the voorkeursrecht raises the value owners count from (NOVEX L912)
+        price = plot.existing_use_value * (1 + m.speculation) * (1 + min(party.premium, m.scenario.municipality.mandate))
         # a developer values its land at what developing it would earn (zelfrealisatie), not at its
         # existing use; below that it keeps the plot unless it is expropriated
         keeps_for_itself = plot.owner.developing and land_bid(m, plot, plot.owner) > price

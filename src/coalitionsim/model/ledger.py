@@ -54,6 +54,8 @@ KINDS: dict[str, str] = {
     "existing_use_income": "a passive owner's income from the current use of its plots",
     "household_savings": "what resident households set aside once they are asked to pay",
     "compensation": "targeted compensation from the municipality to a resident group",
+    "penalty": "the penalty a developer pays the municipality for not building under its bouwplicht",
+    "price_adjustment": "land price the municipality gives back when it renegotiates a bouwplicht",
     "gem_capital": "capital a partner pays into the GEM company",
     "gem_settlement": "the GEM's result shared out to (or a loss called from) its partners by their shares",
 }

@@ -166,13 +166,14 @@ def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
         rows.append({
             "scenario": model.scenario.meta.name, "form": model.form_name, "seed": model.seed,
             "plot": p.plot_id, "subarea": p.subarea, "owner": p.owner.name,
-            "owner_type": p.original_owner_type, "homes": p.homes,
+            "owner_type": p.original_owner_type, "homes": p.homes, "existing_use_value": p.existing_use_value,
             "homes_social": seg["social"], "homes_mid": seg["mid"], "homes_market": seg["market"],
             "status": p.status.value, "route": p.route,
-            "step_agreement": p.step_agreement, "step_permit_application": p.step_permit_application,
+            "step_agreement": p.step_agreement, "step_initiative": p.step_initiative,
+            "step_permit_application": p.step_permit_application,
             "step_permit": p.step_permit, "step_construction_start": p.step_construction_start,
             "step_completion": p.step_completion, "step_withdrawal": p.step_withdrawal,
-            "objections": p.objections,
+            "objections": p.objections, "refusals": p.refusals, "margin_at_start": p.margin_at_start,
             "contributions_paid": model.contributions.paid_by_plot[p.plot_id],
             "fair_share": model.contributions.fair_share_incurred(p),
         })

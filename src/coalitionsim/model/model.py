@@ -20,6 +20,7 @@ from .development import investment, revenue
 from ..scenario import Scenario
 from .governance import make_form
 from .ledger import AREA_FUND, OUTSIDE, Ledger
+from .landmarket import LandMarket
 from .market import Market
 from .metrics import STEP_REPORTERS
 from .streams import Streams
@@ -80,11 +81,13 @@ class AreaDevelopmentModel(mesa.Model):
         self.area = self._build_area()
         self.residents = self._build_residents()
         self.residents_by_subarea = {name: [r for r in self.residents if r.subarea == name] for name in self.area.subareas}
+        self.frame_in_force = False  # a plan or ontwikkelkader that initiatives are judged against
         self.building_in: set[str] = set()  # sub-areas with construction this quarter
         self.just_delivered: dict[str, int] = {}  # sub-area -> tasks delivered last quarter
         self.contributions = Contributions(self)
         self._ask_residents()
         self.governance = make_form(self.form_name, self)
+        self.land_market = LandMarket(self)
         self.governance.setup()
         self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
         self.datacollector.collect(self)
@@ -93,8 +96,10 @@ class AreaDevelopmentModel(mesa.Model):
     def step(self) -> None:
         self.homes_started_step = self.homes_permitted_step = 0  # per-quarter flows
         self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections; interest on debts
-        self.governance.step()  # 2. the form's own procedure
+        self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
+        self.governance.step()  #    the form's own procedure,
         self.governance.step_reopened()
+        self.land_market.step()  #    and the private land market
         self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
         self.owners_decide()  # 4. start, continue, pause or withdraw
         self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions
@@ -140,12 +145,13 @@ class AreaDevelopmentModel(mesa.Model):
         for idx in order[:n_mun]:
             plots[idx].original_owner_type = "municipality"
         spec = s.market
+        use = {x.name: getattr(spec.existing_use_values, x.existing_use) for x in s.subareas}
         for plot in plots:
             if plot.original_owner_type == "corporation":
                 plot.social_share = s.programme.corporation_social_share
                 plot.mid_share = 1 - plot.social_share
             noise = 1 + spec.existing_use_value_spread * (2 * setup.keyed("setup", "plot", plot.plot_id).random() - 1)
-            plot.existing_use_value = plot.homes * spec.existing_use_value_per_home * noise
+            plot.existing_use_value = plot.homes * use[plot.subarea] * noise
         # the municipality's land sits in its grondexploitatie at book value (inbrengwaarde); it was financed
         # before the area plan, so it counts in the public balance but not against the new area budget
         mun = self.municipality
@@ -300,7 +306,7 @@ class AreaDevelopmentModel(mesa.Model):
         for owner in list(self.owners):
             owner.update_capacity()
         for plot in self.area.plots:
-            if plot.status in (Status.AGREED, Status.PERMITTED, Status.STALLED):
+            if plot.status in (Status.HELD, Status.AGREED, Status.PERMITTED, Status.STALLED):
                 plot.owner.decide(plot)
 
     def progress_construction(self) -> None:
@@ -321,6 +327,38 @@ class AreaDevelopmentModel(mesa.Model):
                 self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}",
                          actor=plot.owner.account, plot=plot.plot_id, amount=value)
 
+    def apply_for_initiative(self, plot: Plot) -> None:
+        """An owner outside a contract asks for its own development right under the frame: a plan
+        amendment (or a permit for an activity outside the plan) with its kostenverhaal decision. It is
+        municipal work, draws zienswijzen, and is refused when its programme does not fit the frame."""
+        plot.status = Status.INITIATIVE
+        if plot.step_initiative is None:
+            plot.step_initiative = self.steps
+        delay = self.objections_against([plot], "plan amendment")
+        spec = self.scenario.municipality
+        self.log("initiative", f"{plot.owner.name} asks for a plan amendment for plot {plot.plot_id}",
+                 actor=plot.owner.account, plot=plot.plot_id)
+
+        def decide() -> None:
+            target = self.municipality.social_share_target
+            fits = plot.original_owner_type == "corporation" or plot.social_share >= target - spec.frame_tolerance
+            if not fits:
+                self.log("initiative", f"plot {plot.plot_id}: initiative refused, its social share "
+                         f"{plot.social_share:.0%} does not fit the frame's {target:.0%}", actor=plot.owner.account,
+                         plot=plot.plot_id)
+                plot.status = Status.HELD
+                plot.refusals += 1
+                plot.social_share = target  # its next initiative carries the frame's programme
+                return
+            plot.in_plan = True
+            plot.status = Status.AGREED
+            self.governance.sign([plot], contract=False)
+            self.log("initiative", f"plot {plot.plot_id}: plan amendment granted", actor=plot.owner.account,
+                     plot=plot.plot_id)
+
+        self.municipality.enqueue(f"uitwerking plot {plot.plot_id}", "initiative", spec.initiative_workload,
+                                  spec.initiative_min_quarters, decide, delay, plot=plot.plot_id)
+
     def apply_for_permit(self, plot: Plot) -> None:
         plot.status = Status.PERMIT_PROCEDURE
         plot.step_permit_application = self.steps
@@ -336,7 +374,7 @@ class AreaDevelopmentModel(mesa.Model):
                              "contributions due", actor=plot.owner.account, plot=plot.plot_id,
                              amount=self.contributions.due_at_permit(plot, plot.owner))
                 elif self.steps - plot.waiting_since >= 4 * self.scenario.behaviour.dropout_quarters:
-                    self.withdraw(plot, "cannot pay the contributions its permit needs (draagkracht)")
+                    self.put_up_for_sale(plot, "cannot pay the contributions its permit needs (draagkracht)")
                     return True
                 return False
             plot.waiting_since = None
@@ -346,21 +384,28 @@ class AreaDevelopmentModel(mesa.Model):
             return True
 
         self.municipality.enqueue(f"permit plot {plot.plot_id}", "permit", spec.permit_workload,
-                                  spec.permit_min_quarters, grant, delay)
+                                  spec.permit_min_quarters, grant, delay, plot=plot.plot_id)
 
-    def absorb(self, plot: Plot) -> bool:
-        """The area can absorb only so many homes for sale or mid-rent per quarter; programming raises it."""
+    def absorb_possible(self, plot: Plot) -> bool:
+        """The area can absorb only so many homes for sale or mid-rent per quarter; programming raises it
+        (the first start of a quarter always goes)."""
         homes = plot.segment_homes
         need = homes["market"] + homes["mid"]
         boost = sum(t.spec.absorption_boost * min(1.0, t.funds / t.spec.cost)
                     for t in self.area.tasks if t.spec.recurring and t.spec.cost > 0)
         cap = self.scenario.market.absorption_per_quarter * (1 + boost)
-        if self.absorbed_step > 0 and self.absorbed_step + need > cap:
+        return self.absorbed_step == 0 or self.absorbed_step + need <= cap
+
+    def absorb(self, plot: Plot) -> bool:
+        """Take the plot's homes from this quarter's absorption, if they fit."""
+        if not self.absorb_possible(plot):
             return False
-        self.absorbed_step += need
+        homes = plot.segment_homes
+        self.absorbed_step += homes["market"] + homes["mid"]
         return True
 
     def start_construction(self, plot: Plot, inv: float) -> None:
+        plot.margin_at_start = plot.owner.decision_margin(plot)
         plot.status = Status.CONSTRUCTION
         plot.step_construction_start = self.steps
         plot.construction_remaining = self.scenario.instruments.construction_quarters
@@ -368,6 +413,19 @@ class AreaDevelopmentModel(mesa.Model):
         self.homes_started_step += plot.homes
         self.log("start", f"{plot.owner.name} starts building {plot.homes} homes on plot {plot.plot_id}",
                  actor=plot.owner.account, plot=plot.plot_id, amount=inv)
+
+    def put_up_for_sale(self, plot: Plot, reason: str) -> None:
+        """An owner whose money ran out offers the plot on the land market at cost; its development right
+        stays with the plot (a permit procedure that could not be paid for lapses)."""
+        plot.for_sale = True
+        plot.waiting_since = None
+        plot.stalled_quarters = 0
+        if plot.step_permit is not None:
+            plot.status = Status.STALLED  # the permit stays with the plot
+        else:
+            plot.status = Status.AGREED if plot.in_plan else Status.HELD
+        self.log("sale", f"{plot.owner.name} puts plot {plot.plot_id} up for sale: {reason}",
+                 actor=plot.owner.account, plot=plot.plot_id)
 
     def withdraw(self, plot: Plot, reason: str) -> None:
         plot.status = Status.WITHDRAWN
@@ -380,8 +438,9 @@ class AreaDevelopmentModel(mesa.Model):
         return started / max(1, self.area.homes_planned)
 
     def stick_against_holdout(self) -> bool:
-        ins = self.scenario.instruments
-        return ins.expropriation or ins.kostenverhaal
+        """A credible stick against a pivotal hold-out: expropriation. Kostenverhaal is not one: it binds
+        whoever gets a permit to pay, it forces no one into an agreement (NOVEX L1338–1342)."""
+        return self.scenario.instruments.expropriation
 
     # ================================================================ 7. collective tasks
     def deliver_tasks(self) -> None:

@@ -7,7 +7,8 @@ carrying cost of its land (a quarter's interest) eats into it. A party signs onc
 the municipal negotiator's mandate *and* it can carry its part (``Owner.can_sign``); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
 already signed) raises its premium instead, unless a stick is credible: expropriation, or public
 kostenverhaal that will bind it as a non-signatory anyway (its nulscenario, NOVEX L1075, L1338–1342).
-After ``escalation_rounds`` rounds without agreement the steering group may cut the knot and go on
+The talks come from the municipality's one budget per quarter, shared by everything it negotiates
+(:meth:`GovernanceForm.talk`). After ``escalation_rounds`` rounds without agreement the steering group may cut the knot and go on
 without the parties that have not signed, with a chance that grows with the share of land signed (004:877–929; NOVEX L1084–1092). Before the voorkeursrecht is
 set, speculation raises every private premium a little each quarter (NOVEX L912).
 """
@@ -86,26 +87,41 @@ class Negotiation:
         return [p.owner for p in self.active()]
 
     # --------------------------------------------------------------- dynamics
-    def step(self) -> None:
-        """One quarter of talks. A round needs a talk with every party that has not signed; the
-        negotiators hold ``talks_per_quarter`` talks, twice as many with an independent process director
-        (sprints, decision moments: NOVEX L1188–1196). So more open parties mean slower rounds."""
+    def round_cost(self) -> int:
+        """Talks one round needs: one with every party that has not signed."""
+        return sum(1 for p in self.active() if not p.signed)
+
+    def take_talks(self, talks: float) -> float:
+        """Use up to ``talks`` towards this negotiation's next round and hold it when they suffice; returns
+        the talks used (what the round still needed, at most ``talks``)."""
         if self.done:
-            return
-        talks = self.model.scenario.municipality.talks_per_quarter
-        self.talk_budget += talks * (2 if self.model.scenario.instruments.process_director else 1)
-        while not self.done:
-            needed = sum(1 for p in self.active() if not p.signed)
-            if self.talk_budget < needed:
-                break
-            self.talk_budget -= needed
+            return 0.0
+        give = min(talks, max(0.0, self.round_cost() - self.talk_budget))
+        self.talk_budget += give
+        if self.talk_budget >= self.round_cost() - 1e-9:
+            self.talk_budget = max(0.0, self.talk_budget - self.round_cost())
             self._round()
-        if self.done:
+        return give
+
+    def end_quarter(self) -> None:
+        """What a quarter without agreement does: before the voorkeursrecht, speculation raises every open
+        premium (NOVEX L912)."""
+        if self.done or self.model.speculation_stopped():
             return
-        if not self.model.speculation_stopped():
-            for p in self.parties:
-                if not p.signed:
-                    p.premium *= 1 + self.model.scenario.behaviour.speculation_rate
+        for p in self.parties:
+            if not p.signed:
+                p.premium *= 1 + self.model.scenario.behaviour.speculation_rate
+
+    def step(self) -> None:
+        """One quarter of this negotiation on its own, with all the municipality's talks (a form's
+        negotiations share them: :meth:`GovernanceForm.talk`)."""
+        left = self.model.municipality.talks_capacity
+        while not self.done and left > 1e-9:
+            used = self.take_talks(left)
+            left -= used
+            if used <= 0:
+                break
+        self.end_quarter()
 
     def _round(self) -> None:
         b = self.model.scenario.behaviour

@@ -23,9 +23,17 @@ class WorkItem:
     queued_step: int
     extra_delay: int = 0  # quarters added by objections
     done_work: float = 0.0
+    plot: int | None = None  # the plot it is about, if one
+    decided: int | None = None  # the quarter its decision was taken (work done, minimum duration passed)
 
     def ready(self, step: int) -> bool:
-        return self.done_work >= self.workload - 1e-9 and step - self.queued_step >= self.min_quarters + self.extra_delay
+        """Its work is done and its minimum duration has passed (the decision), and the objection
+        procedures that follow the decision (bezwaar, beroep) have run their course since."""
+        if self.decided is None:
+            if self.done_work < self.workload - 1e-9 or step - self.queued_step < self.min_quarters:
+                return False
+            self.decided = step
+        return step - self.decided >= self.extra_delay
 
 
 class Municipality(Owner):
@@ -43,20 +51,30 @@ class Municipality(Owner):
         spec = model.scenario.municipality
         self.spec = spec
         self.queue: list[WorkItem] = []
+        self.talks_left = 0.0  # talks not used by this quarter's negotiations
         self.book_value = 0.0  # the land's book value when the area starts (financed before the plan)
         self.social_share_target = model.scenario.programme.social_share_target
         self.open_account("gemeente", may_borrow=True)
 
     # ------------------------------------------------------------------ work
     def enqueue(self, label: str, kind: str, workload: float, min_quarters: int,
-                on_done: Callable[[], None], extra_delay: int = 0) -> WorkItem:
-        item = WorkItem(label, kind, workload, min_quarters, on_done, self.model.steps, extra_delay)
+                on_done: Callable[[], None], extra_delay: int = 0, plot: int | None = None) -> WorkItem:
+        item = WorkItem(label, kind, workload, min_quarters, on_done, self.model.steps, extra_delay, plot=plot)
         self.queue.append(item)
         return item
 
     @property
     def capacity(self) -> float:
+        """Staff work units this quarter: its own plus the Rijk's experts while they are lent."""
         return self.spec.staff_capacity + self.model.rijk.expert_capacity_now()
+
+    @property
+    def talks_capacity(self) -> float:
+        """Talks its negotiators can hold this quarter, for everything it negotiates at once; an
+        independent process director doubles them (sprints, decision moments: NOVEX L1188–1196) and the
+        Rijk's experts add theirs ("om partijen tot uitvoeringsafspraken te krijgen", L855–856)."""
+        talks = self.spec.talks_per_quarter * (2 if self.model.scenario.instruments.process_director else 1)
+        return talks + self.model.rijk.expert_capacity_now()
 
     def process_work(self) -> None:
         """Step 5: spend this quarter's capacity first-in-first-out; finish what is ready."""
@@ -65,8 +83,11 @@ class Municipality(Owner):
             if left <= 0:
                 break
             use = min(left, item.workload - item.done_work)
+            if use <= 1e-12:
+                continue
             item.done_work += use
             left -= use
+            self.model.log("work", f"{item.label}: {use:.1f} units of staff work", plot=item.plot, amount=use)
         step = self.model.steps
         finished = [
             i for i in self.queue

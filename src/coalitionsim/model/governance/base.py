@@ -49,10 +49,44 @@ class GovernanceForm(ABC):
     def step(self) -> None:
         """Process step 2: advance the form's own procedure by one quarter."""
 
+    def wants_land(self, plot: Plot) -> bool:
+        """Whether the municipality buys this plot when it is offered (its first right under the
+        voorkeursrecht): by default, under forms that issue municipal land by tender (active land policy,
+        NOVEX L905–919); a form whose land stays with the parties says no."""
+        return hasattr(self, "pool")
+
+    def talk(self) -> None:
+        """Process step 2a: the municipality's talks of this quarter, one budget for everything it
+        negotiates at once. Open negotiations take turns, oldest first, one round each per turn, until the
+        talks run out; what is left goes towards the next round of the first that could not complete one.
+        So a form that runs more negotiations at once gets less done in each."""
+        m = self.model
+        left = m.municipality.talks_capacity
+        open_ = [n for n in self.negotiations if not n.done]
+        used = {id(n): 0.0 for n in open_}
+        progress = True
+        while left > 1e-9 and progress:
+            progress = False
+            for neg in open_:
+                if neg.done or left <= 1e-9:
+                    continue
+                rounds = neg.rounds
+                given = neg.take_talks(left)
+                left -= given
+                used[id(neg)] += given
+                progress = progress or neg.rounds > rounds
+        for neg in open_:
+            if used[id(neg)] > 0:
+                m.log("talks", f"{neg.label}: {used[id(neg)]:g} talks", amount=used[id(neg)])
+            neg.end_quarter()
+        m.municipality.talks_left = left  # for the land market's pre-emption purchases
+
     # ------------------------------------------------------------ shared procedures
     def negotiate(self, label: str, owners: list["Owner"], *, stick: bool | None = None,
                   needs_capacity: bool = True) -> Negotiation:
-        """Open a negotiation; ``stick`` defaults to expropriation or kostenverhaal being available."""
+        """Open a negotiation (its rounds use the municipality's shared talks, :meth:`talk`); ``stick``
+        defaults to expropriation being available (kostenverhaal binds whoever gets a permit, it forces no
+        one into an agreement: NOVEX L1338–1342)."""
         stick = self.model.stick_against_holdout() if stick is None else stick
         neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity)
         self.negotiations.append(neg)
@@ -77,10 +111,12 @@ class GovernanceForm(ABC):
 
     def adopt_plan(self, label: str, plots: list[Plot], workload: float,
                    then: "Callable[[], None] | None" = None) -> None:
-        """The municipality prepares and adopts the (omgevings)plan for these plots; residents may file
-        zienswijzen, which delay adoption. Plots may apply for permits once it is in force."""
+        """The municipality prepares and adopts the (omgevings)plan worked out for these plots (those of a
+        contract, or the land it issues); residents may file zienswijzen, which delay adoption. These plots
+        may apply for permits once it is in force; the plan is also the frame other initiatives are
+        judged against (each of those needs its own procedure, ``model.apply_for_initiative``)."""
         m = self.model
-        extra = m.objections_against(plots, "plan")
+        extra = m.objections_against(plots, "plan") if plots else 0
 
         def in_force() -> None:
             for plot in plots:
@@ -88,11 +124,28 @@ class GovernanceForm(ABC):
                 if plot.status == Status.HELD:
                     plot.status = Status.AGREED
             self.sign([p for p in plots if p.owner is not m.municipality], contract=False)
+            m.frame_in_force = True
             m.log("plan", f"{label}: plan adopted for {sum(p.homes for p in plots)} homes")
             if then is not None:
                 then()
 
         m.municipality.enqueue(label, "plan", workload, m.scenario.municipality.plan_min_quarters, in_force, extra)
+
+    def adopt_frame(self, label: str, then: "Callable[[], None] | None" = None) -> None:
+        """The municipality sets the public frame (ontwikkelkader: main structure, programme, kostenverhaal
+        rules). It gives no plot a development right: every initiative under it "vraagt om een uitwerking"
+        (NOVEX L2037–2043), its own procedure."""
+        m = self.model
+
+        def in_force() -> None:
+            m.frame_in_force = True
+            m.log("plan", f"{label} adopted: initiatives can now be worked out one by one")
+            if then is not None:
+                then()
+
+        m.municipality.enqueue(label, "plan", m.scenario.municipality.plan_workload,
+                               m.scenario.municipality.plan_min_quarters, in_force,
+                               m.objections_against(m.area.plots, "plan"))
 
     def reopen(self, plots: list[Plot]) -> None:
         """A new council reopens agreements that have no permit yet; the parties' trust suffers. Tender
@@ -113,7 +166,6 @@ class GovernanceForm(ABC):
     def step_reopened(self) -> None:
         """Advance renegotiations; a plot goes on once its owner has signed again (or was cut loose)."""
         for neg, plots in list(self.reopened):
-            neg.step()
             if neg.done:
                 self.reopened.remove((neg, plots))
                 target = self.model.municipality.social_share_target

@@ -1,5 +1,6 @@
 """Publiek kader, organische ontwikkeling (public framework, organic): the framework only; each owner
-develops its own plot when its business case works; nobody can block and nobody has to act. Area tasks
+develops its own plot when its business case works, through its own procedure under the frame ("deze
+situatie vraagt om een uitwerking", NOVEX L2037–2043); nobody can block and nobody has to act. Area tasks
 beyond public works depend on voluntary contributions (NOVEX L2170–2174, L2452–2455)."""
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ class FrameworkOrganic(GovernanceForm):
     def setup(self) -> None:
         m = self.model
         self.pool = TenderPool(self)
-
-        self.adopt_plan("ontwikkelkader (framework)", list(m.area.plots), m.scenario.municipality.plan_workload,
-                        then=lambda: self.pool.add([p for p in m.area.plots if p.owner is m.municipality]))
+        # the frame gives no plot a right: each initiative is worked out on its own (NOVEX L2037–2043);
+        # the municipality issues its own land by tender
+        self.adopt_frame("ontwikkelkader (framework)",
+                         then=lambda: self.pool.add([p for p in m.area.plots if p.owner is m.municipality]))
 
     def step(self) -> None:
         self.pool.step()

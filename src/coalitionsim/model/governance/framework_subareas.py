@@ -22,15 +22,13 @@ class FrameworkSubareas(GovernanceForm):
 
         def adopted() -> None:
             self.framework_done = True
-            m.log("plan", "ontwikkelkader (framework) adopted")
             self.pool.add([p for p in m.area.plots if p.owner is m.municipality])
             for cluster in self.clusters():
                 plots = [p for p in m.area.plots if p.subarea in cluster]
                 owners = sorted({p.owner for p in plots if p.owner is not m.municipality}, key=lambda o: o.unique_id)
                 self.deals.append((self.negotiate(f"deelgebied {'+'.join(cluster)}", owners), plots))
 
-        m.municipality.enqueue("ontwikkelkader (framework)", "plan", m.scenario.municipality.plan_workload,
-                               m.scenario.municipality.plan_min_quarters, adopted, m.objections_against(m.area.plots, "plan"))
+        self.adopt_frame("ontwikkelkader (framework)", then=adopted)
 
     def clusters(self) -> list[list[str]]:
         """Separable sub-areas stand alone; the others form one cluster (recursive choice, one level)."""
@@ -43,11 +41,10 @@ class FrameworkSubareas(GovernanceForm):
         self.pool.step()
         m = self.model
         for neg, plots in list(self.deals):
-            neg.step()
             if neg.done:
                 self.deals.remove((neg, plots))
-                signed = [p for p in plots if p.owner in neg.members]
+                signed = [p for p in plots if p.owner in neg.members and p.owner is not m.municipality]
                 self.sign(signed, contract=False)
                 m.log("agreement", f"{neg.label}: sub-area agreement after {neg.rounds} rounds")
-                label = f"plan {neg.label}"
-                self.adopt_plan(label, plots, m.scenario.municipality.subarea_plan_workload)
+                # the sub-area plan works out the plots of those who signed; the others go their own way
+                self.adopt_plan(f"plan {neg.label}", signed, m.scenario.municipality.subarea_plan_workload)

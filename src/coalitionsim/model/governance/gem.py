@@ -79,7 +79,6 @@ class GEM(GovernanceForm):
 
     def step(self) -> None:
         if self.stage == "negotiating":
-            self.deal.step()
             if self.deal.done:
                 self._capital_call()
         elif self.stage == "running" and self.company is not None and not self.company.settled \
@@ -105,6 +104,7 @@ class GEM(GovernanceForm):
         self.stage = "founding"
         if not partners:
             self.stage = "failed"
+            m.frame_in_force = False
             m.log("agreement", "the GEM fails: no owner can pay in its capital", amount=sum(calls.values()))
             return
         company = JointCompany(m, partners)
@@ -147,4 +147,5 @@ class GEM(GovernanceForm):
         self.stage = "running"
         m.log("agreement", f"GEM founded with {len(plots)} plots", actor=company.account)
         self.sign(plots, contract=True)
-        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)
+        # the area plan works out the company's plots; an owner outside it needs its own procedure
+        self.adopt_plan("bestemmingsplan (area plan)", plots, m.scenario.municipality.plan_workload)

@@ -21,11 +21,13 @@ class SOK(GovernanceForm):
         self.deal = self.negotiate("SOK", owners)
         self.closed = False
 
+    def wants_land(self, plot) -> bool:
+        return False  # each party keeps its land and its risk
+
     def step(self) -> None:
         self.pool.step()
         if self.closed:
             return
-        self.deal.step()
         if self.deal.done:
             self.closed = True
             self._close()
@@ -48,5 +50,7 @@ class SOK(GovernanceForm):
                         break
                 if not sold and plot.owner is m.municipality:
                     self.pool.add([plot])
-        self.sign([p for p in signed_plots if p not in self.pool.pool], contract=True)
-        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)
+        covered = [p for p in signed_plots if p not in self.pool.pool]
+        self.sign(covered, contract=True)
+        # the area plan works out the SOK's plots; an owner outside it needs its own procedure
+        self.adopt_plan("bestemmingsplan (area plan)", covered, m.scenario.municipality.plan_workload)

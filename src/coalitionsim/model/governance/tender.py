@@ -23,22 +23,25 @@ class PublicTender(GovernanceForm):
     def setup(self) -> None:
         m = self.model
         self.pool = TenderPool(self)
-        self.pool.add([p for p in m.area.plots if p.owner is m.municipality])
-        # the municipality tries to buy the private land it needs, one owner at a time; corporations keep
-        # their land to build their social homes themselves
+        own = [p for p in m.area.plots if p.owner is m.municipality]
+        # the municipality tries to buy the private land it needs, one purchase negotiation per owner, all
+        # on its one budget of talks; corporations keep their land to build their social homes themselves
         self.purchases = []
         for owner in m.owners:
             if owner is m.municipality or owner.group == "corporations" or not m.area.plots_of(owner):
                 continue
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
-                                 stick=m.scenario.instruments.expropriation, needs_capacity=False)
+                                 needs_capacity=False)
             self.purchases.append((neg, m.area.plots_of(owner)))
-        self.adopt_plan("bestemmingsplan (area plan)", list(m.area.plots), m.scenario.municipality.plan_workload)
+        # the plan covers the land it issues; an owner who keeps its land realises it itself (zelfrealisatie)
+        # through its own procedure under that plan
+        self.adopt_plan("bestemmingsplan (plan for the land it issues)", own, m.scenario.municipality.plan_workload,
+                        then=lambda: self.pool.add([p for p in own if p.owner is m.municipality]))
 
     def step(self) -> None:
         for neg, plots in list(self.purchases):
-            neg.step()
             if neg.done:
+                self.model.log("land", f"{neg.label}: closed after {neg.rounds} rounds", actor=plots[0].owner.account)
                 self.purchases.remove((neg, plots))
                 buy_after(self.model, neg, plots, self.pool)
         self.pool.step()

@@ -1,0 +1,143 @@
+"""The private land market: owners sell when a bid beats what they ask, developers and speculators bid.
+
+A bilateral market after Filatova, Parker & van der Veen (2009, JASSS 12(1) 3): every quarter each plot on
+offer meets a bounded number of candidate buyers; a trade happens when the best bid is at least the
+seller's ask, at a price that splits the gains from trade by the seller's bargaining power
+(``behaviour.seller_bargaining_power``).
+
+- **Offers.** An owner in existing use (a passive owner) offers its free plots at its existing-use value
+  plus a premium that is higher the less willing it is, and higher still for a hold-out, all raised by the
+  speculation that builds up in the area until the voorkeursrecht stops it (NOVEX L912). A speculator (a
+  hold-out prone developer) offers the plots it bought at what it paid plus ``behaviour.speculator_markup``.
+  An owner whose money ran out (it could not finance a start or pay its permit's contributions) offers
+  that plot at cost, with its development right. Plots in an
+  agreement, of an owner at an open negotiating table, or already in a procedure are not on offer.
+- **Bids.** Each plot on offer meets ``behaviour.land_market_candidates`` candidate buyers, drawn at random
+  from the developers for that plot and quarter (a rule that keeps the market linear in the number of
+  plots). A developer bids the plot's residual
+  land value at its own required margin (what it can pay and still make its margin). Before the
+  voorkeursrecht a speculator bids the plot's market value raised by the speculation in the area: it buys
+  in the hope of a higher price (NOVEX L912). A buyer must be able to pay its equity share of the price.
+- **Voorkeursrecht** (from ``instruments.voorkeursrecht_quarter``): an owner who would sell must offer the
+  plot to the municipality first, which buys it at its inbrengwaarde (with the speculation so far) plus its
+  negotiator's mandate when its form buys land and its budget and talks allow; sales to others are then
+  stopped. A form whose land stays with the parties (SOK, GEM)
+  waives its right.
+- **Expropriation** is not a market trade: it stays the slow, costly last resort of the tender (``land.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .area import Plot, Status
+from .development import land_bid, market_value
+from .land import land_buyers, transfer
+
+if TYPE_CHECKING:
+    from .agents.base import Owner
+    from .model import AreaDevelopmentModel
+
+
+class LandMarket:
+    """Matches the plots on offer with candidate buyers once per quarter (process step 2b)."""
+
+    def __init__(self, model: "AreaDevelopmentModel"):
+        self.model = model
+        self.sales = 0
+        self.speculative_purchases = 0
+        self.municipal_purchases = 0
+
+    # ------------------------------------------------------------------ offers
+    def at_table(self) -> set[int]:
+        """Owners who are parties to an open negotiation: they sell only through that deal."""
+        gov = self.model.governance
+        return {id(p.owner) for n in gov.negotiations if not n.done for p in n.active()}
+
+    def ask(self, plot: Plot) -> float | None:
+        """What the plot's owner asks for it now, or None when it is not on offer."""
+        m = self.model
+        owner = plot.owner
+        if plot.for_sale and owner is not m.municipality:  # an owner whose money ran out sells at cost
+            return max(plot.existing_use_value, plot.land_price)
+        if owner is m.municipality or plot.status != Status.HELD or plot.in_agreement or owner.dropped_out:
+            return None
+        b = m.scenario.behaviour
+        if not owner.developing:  # an owner in existing use; speculation in the area raises what it expects
+            premium = b.seller_premium * (1.5 - owner.draagvlak) + (b.holdout_markup if owner.holdout else 0.0)
+            return plot.existing_use_value * (1 + premium) * (1 + m.speculation)
+        if owner.holdout and plot.land_price > 0:  # a speculator's plot
+            return plot.land_price * (1 + b.speculator_markup)
+        return None
+
+    # ------------------------------------------------------------------ bids
+    def bid(self, plot: Plot, buyer: "Owner") -> float:
+        m = self.model
+        value = land_bid(m, plot, buyer)
+        if buyer.holdout and not plot.owner.developing and not m.speculation_stopped():
+            value = max(value, market_value(m, plot) * (1 + m.speculation))
+        return value
+
+    def step(self) -> None:
+        m = self.model
+        table = self.at_table()
+        offers = [(p, a) for p in m.area.plots if id(p.owner) not in table and (a := self.ask(p)) is not None]
+        if not offers:
+            return
+        order = m.streams.keyed("land_market", m.steps, "order").permutation(len(offers))
+        buyers = land_buyers(m, m.owners)
+        pre_emption = m.speculation_stopped()
+        for i in order:
+            plot, ask = offers[int(i)]
+            if plot.status not in (Status.HELD, Status.AGREED, Status.STALLED):
+                continue
+            seller = plot.owner
+            eligible = [b for b in buyers if b is not seller]
+            k = min(len(eligible), m.scenario.behaviour.land_market_candidates)
+            if k == 0:
+                continue
+            # a bounded number of candidate buyers, drawn for this plot and quarter (a seller meets a few
+            # interested parties, not the whole market)
+            drawn = m.streams.keyed("land_market", m.steps, plot.plot_id).choice(len(eligible), k, replace=False)
+            best = None
+            for buyer in (eligible[int(j)] for j in drawn):
+                bid = self.bid(plot, buyer)
+                if bid >= ask and (best is None or bid > best[0]):
+                    best = (bid, buyer)
+            if best is None:
+                continue
+            bid, buyer = best
+            if pre_emption and m.governance.wants_land(plot):
+                self._offer_to_municipality(plot)
+                continue  # sales to others are stopped
+            price = ask + m.scenario.behaviour.seller_bargaining_power * (bid - ask)
+            if not buyer.can_buy(price) or not transfer(m, plot, buyer, price):
+                continue
+            plot.for_sale = False
+            self.sales += 1
+            speculative = buyer.holdout and not pre_emption
+            self.speculative_purchases += speculative
+            m.log("land_market", f"{seller.name} sells plot {plot.plot_id} to {buyer.name} for €{price:.1f} m "
+                  f"(asked {ask:.1f}, bid {bid:.1f})" + (": a speculative purchase" if speculative else ""),
+                  actor=buyer.account, plot=plot.plot_id, amount=price)
+
+    def _offer_to_municipality(self, plot: Plot) -> None:
+        """Voorkeursrecht: the owner who would sell must offer the plot to the municipality, which pays what it
+        offers in its purchase negotiations, the inbrengwaarde with the speculation stopped at its level and
+        its negotiator's mandate; an owner cannot ask more, because the value its plan creates is not its
+        to sell (Wvg, NOVEX L941–944)."""
+        m = self.model
+        mun = m.municipality
+        ask = plot.existing_use_value * (1 + m.speculation) * (1 + m.scenario.municipality.mandate)
+        if mun.talks_left < 1 or not mun.can_spend(ask):
+            return
+        mun.talks_left -= 1
+        m.log("talks", f"voorkeursrecht purchase of plot {plot.plot_id}: 1 talk", plot=plot.plot_id, amount=1.0)
+        if transfer(m, plot, mun, ask):
+            plot.for_sale = False
+            self.municipal_purchases += 1
+            m.log("land_market", f"voorkeursrecht: the municipality buys plot {plot.plot_id} for €{ask:.1f} m",
+                  actor=mun.account, plot=plot.plot_id, amount=ask)
+            pool = getattr(m.governance, "pool", None)
+            if pool is not None:
+                pool.add([plot])
