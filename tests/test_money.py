@@ -81,9 +81,10 @@ def test_more_procedures_on_one_plot_leave_other_plots_and_the_market_alone():
     sets = ("residents.objection_propensity=1", "residents.support_mean=0.2", "residents.trust_mean=0.2")
     busy, calm = model("framework_organic", *sets), model("framework_organic", *sets)
     plots = busy.area.plots
-    # a form that runs many procedures on plot 0 ...
+    assert plots[30].subarea != plots[5].subarea == plots[9].subarea  # other residents (consultation moves them)
+    # a form that runs many procedures on plot 30 ...
     for _ in range(6):
-        busy.objections_against([plots[0]], "permit")
+        busy.objections_against([plots[30]], "permit")
     # ... draws the same objections for plot 5 and plot 9 as one that ran none there
     for m in (busy, calm):
         for _ in range(3):
@@ -91,7 +92,7 @@ def test_more_procedures_on_one_plot_leave_other_plots_and_the_market_alone():
             m.objections_against([m.area.plots[9]], "permit")
     assert busy.area.plots[5].objections == calm.area.plots[5].objections > 0
     assert busy.area.plots[9].objections == calm.area.plots[9].objections > 0
-    assert busy.area.plots[0].objections > calm.area.plots[0].objections
+    assert busy.area.plots[30].objections > calm.area.plots[30].objections
     for _ in range(8):
         busy.step()
         calm.step()
@@ -246,12 +247,14 @@ def _delivery_quarter(rs, task: str) -> np.ndarray:
 
 
 def test_a_task_residents_fail_to_fund_is_delivered_later():
-    able = arm("framework_organic", ("residents.capacity_mean=0.05", "residents.vulnerable_share=0"))
-    unable = arm("framework_organic", ("residents.capacity_mean=0.0", "residents.capacity_growth=0"))
+    # a heat network its residents fund (2,000 households x €4,000), the owners' shares enforced (a GIZ)
+    task = ("tasks.3.cost=8", "instruments.giz=true")
+    able = arm("framework_organic", (*task, "residents.capacity_mean=0.05", "residents.vulnerable_share=0"))
+    unable = arm("framework_organic", (*task, "residents.capacity_mean=0.0", "residents.capacity_growth=0"))
     energy = "energiesysteem"
     funded, short = _delivery_quarter(able, energy), _delivery_quarter(unable, energy)
-    # residents who pay their €4,000 per household fund a third of the heat network; when they cannot,
-    # they drop out and the owners are asked for the gap: the task waits for it, in every replication
+    # residents who pay their €4,000 per household fund the heat network; when they cannot, they drop out
+    # and the owners are asked for the gap: the task waits for it, in every replication
     assert (short > funded).all(), (funded, short)
     assert np.median(short) > np.median(funded) + 4
     assert all(r.summary["dropouts"] > 0 for r in unable)

@@ -261,26 +261,39 @@ def test_steering_group_does_not_cut_when_most_land_has_not_signed():
     assert not neg.done and not neg.parties[1].excluded
 
 
-def test_sok_without_the_excluded_owner_binds_only_signatories():
+def test_the_steering_groups_decision_binds_the_holdouts_at_the_table():
     m = make("sok", "instruments.escalation_rounds=15", "instruments.steering_group_cut_probability=1",
              "instruments.kostenverhaal=false", "ownership.passive_land_share=0", "ownership.corporation_land_share=0",
              "ownership.developers.0.equity=1000", "ownership.developers.1.equity=1000",
              "ownership.developers.2.equity=1000", "ownership.developers.3.equity=1000",
              "ownership.developers.4.equity=1000", "residents.objection_propensity=0")
+    credibility = m.municipality.steering_credibility
     for _ in range(60):
         m.step()
         if m.governance.closed:
             break
-    assert m.governance.closed, "the steering group never cut the knot"
-    excluded = {p.owner for p in m.governance.deal.parties if p.excluded}
-    members = set(m.governance.deal.members)
-    assert excluded, "expected the pivotal hold-outs to be cut loose"
-    assert all(d.holdout for d in excluded)
+    assert m.governance.closed, "the steering group never decided"
+    deal = m.governance.deal
+    assert not any(p.excluded for p in deal.parties)  # every party could carry its part: all are bound
+    assert any(p.owner.holdout for p in deal.parties) and all(p.signed for p in deal.parties)
+    assert any(e.kind == "escalation" and "decision binds" in e.text for e in m.events)
+    assert m.municipality.steering_credibility < credibility  # a decision spends credibility
     for plot in m.area.plots:
-        if plot.owner in excluded:
-            assert not plot.in_agreement and not plot.contract_contributions
-        elif plot.owner in members and isinstance(plot.owner, Developer):
+        if isinstance(plot.owner, Developer):
             assert plot.in_agreement and plot.contract_contributions
+
+
+def test_the_steering_group_lets_go_of_a_party_that_cannot_carry_its_part():
+    m = make("framework_organic", "municipality.talks_per_quarter=2", "instruments.escalation_rounds=1",
+             "instruments.steering_group_cut_probability=1")
+    m.streams = FixedStreams(0.0)
+    rich, poor = [d for d in developers(m) if d.holdout][:2]
+    set_money(m, rich, 1e6)
+    set_money(m, poor, 0.0)
+    parties = [Party(m.municipality, 10.0, 0.0, signed=True), Party(rich, 1.0, 5.0), Party(poor, 1.0, 5.0)]
+    neg = Negotiation(m, "test", parties, stick=False)
+    neg.step()
+    assert neg.done and neg.parties[1].signed and neg.parties[2].excluded
 
 
 @pytest.mark.parametrize("director", [False, True])

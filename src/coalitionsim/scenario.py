@@ -214,6 +214,8 @@ class Municipality(_Section):
     initiative_workload: float = Field(4.0, gt=0)  # units to work out one initiative outside a contract
     initiative_min_quarters: int = Field(2, ge=1, le=20)  # plan amendment with its zienswijze period
     frame_tolerance: float = Field(0.05, ge=0, le=1)  # how far an initiative's social share may fall short
+    backloop_band: float = Field(0.10, ge=0, le=2)  # demands up to this beyond the mandate go back to the college
+    backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
     tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
 
@@ -233,8 +235,13 @@ class Instruments(_Section):
     biz_term_quarters: int = Field(20, ge=4, le=40)  # a BIZ or GIZ runs at most five years
     instalment_quarters: int = Field(8, ge=1, le=40)  # an unfunded one-off task is asked for in this many instalments
     process_director: bool = False
+    process_director_quality: float = Field(1.0, ge=0, le=2)  # extra talks per talk of the negotiators
+    process_director_quarters: int = Field(400, ge=0, le=400)  # how long the director stays (continuity)
+    gebiedsregisseur: bool = False  # one visible contact point (area administrator) for the residents
+    capacity_measurement_error: float = Field(0.3, ge=0, le=2)  # relative error of the municipality's view of capacity
     escalation_rounds: int = Field(6, ge=1, le=100)
-    steering_group_cut_probability: float = Field(0.5, ge=0, le=1)
+    steering_group_cut_probability: float = Field(0.5, ge=0, le=1)  # the steering group's initial credibility
+    escalation_wear: float = Field(0.2, ge=0, le=1)  # share of its credibility each binding decision spends
     renegotiation_floor: bool = False
     dubbel_toetsen: bool = False
     compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
@@ -258,6 +265,8 @@ class Residents(_Section):
     vulnerable_capacity_factor: float = Field(0.3, ge=0, le=1)
     objection_propensity: float = Field(0.3, ge=0, le=1)
     participation_quality: float = Field(0.5, ge=0, le=1)
+    consultation_effect: float = Field(0.03, ge=0, le=0.5)  # draagvlak a consultation with influence adds
+    proximity_effect: float = Field(0.3, ge=0, le=1)  # how much less a group objects with a gebiedsregisseur
     trust_mean: float = Field(0.5, ge=0, le=1)
 
 
@@ -290,6 +299,9 @@ class Behaviour(_Section):
     seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
     land_market_candidates: int = Field(3, ge=1, le=50)  # candidate buyers each plot on offer meets
     speculator_markup: float = Field(0.3, ge=0, le=5)  # what a speculator asks above what it paid
+    verevening_share: float = Field(0.5, ge=0, le=1)  # share of a pooled plot's surplus paid into verevening
+    plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
+    risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
     dropout_quarters: int = Field(4, ge=1, le=40)
     ambition_change_probability: float = Field(0.5, ge=0, le=1)
     election_interval_quarters: int = Field(16, ge=4, le=80)

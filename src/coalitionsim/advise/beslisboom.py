@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..model.beslisboom import Field, development_form
 from ..model.model import apportion
 from ..runner.defaults import REPLICATIONS, ROOT_SEED
 from ..runner.stats import best_forms, lead_form
@@ -348,43 +349,43 @@ class _Tree:
 
     def _choose(self, facts: OwnerFacts, where: str, n_owners: float, dev_share: float, unwilling: float,
                 separable_step: bool) -> tuple[list[str], dict[str, str]]:
+        """Step C with the model's own rule (``coalitionsim.model.beslisboom.development_form``), rendered as
+        the tree's questions with the reasons behind each answer."""
         bb = self.bb
         tag = f"[{where}]" if where else ""
         mun = facts.municipal_share
+        clusters = self._clusters()
+        choice = development_form(Field(mun, n_owners, dev_share, unwilling), bb,
+                                  splittable=separable_step and len(clusters) >= 2)
         if self.ask(f"C3{tag}", "Gemeente = eigenaar? (is the municipality the (dominant) owner?)",
-                    mun > bb.public_dominant_share,
+                    choice.public_dominant,
                     f"municipality holds {_pct(mun)} of the plots; dominant above {_pct(bb.public_dominant_share)} "
                     "(beslisboom.public_dominant_share, assumption)", "L1790-1796, L1590-1591",
-                    FORM_TITLES["tender"] if mun > bb.public_dominant_share else ""):
-            return ["tender"], {}
-        few = n_owners <= bb.max_manageable_owners
-        coherent = dev_share >= bb.min_coherent_share
-        willing = unwilling <= bb.max_unwilling_share
+                    FORM_TITLES["tender"] if choice.public_dominant else ""):
+            return [choice.form], {}
+        few, coherent, willing = choice.few, choice.coherent, choice.willing
         count = f"{n_owners:.1f}" if not float(n_owners).is_integer() else f"{int(n_owners)}"
         why = (f"{count} private owners (overzichtelijk up to {bb.max_manageable_owners}: "
                f"{'yes' if few else 'no'}); development-oriented {_pct(dev_share)} of private land "
                f"(coherent from {_pct(bb.min_coherent_share)}: {'yes' if coherent else 'no'}); unwilling "
                f"{_pct(unwilling)} (gebrek aan welwillendheid above {_pct(bb.max_unwilling_share)}: "
                f"{'yes' if not willing else 'no'})")
-        manageable = few and coherent and willing
+        manageable = choice.manageable
         if self.ask(f"C4{tag}", "Een overzichtelijk aantal eigenaren, redelijk coherent (lees: ontwikkelingsgericht)? "
                     "(a manageable, coherent, development-oriented set of owners?)", manageable, why,
                     "L1809-1817, L1600-1602, L1615-1617",
                     "" if manageable else "een groot aantal eigenaren of gebrek aan welwillendheid "
                     "(many owners, or a lack of goodwill) → publiek kader (public framework)"):
-            entity = bb.needs_legal_entity
-            form = "gem" if entity else "sok"
             self.ask(f"C5{tag}", "Behoefte aan een eigenstandige rechtspersoonlijkheid / gepoold risico? "
-                     "(is an own legal entity or pooled risk needed?)", entity,
-                     f"beslisboom.needs_legal_entity = {str(entity).lower()}", "L1608-1613, L969-972",
-                     FORM_TITLES[form])
-            return [form], {}
+                     "(is an own legal entity or pooled risk needed?)", choice.legal_entity,
+                     f"beslisboom.needs_legal_entity = {str(choice.legal_entity).lower()}", "L1608-1613, L969-972",
+                     FORM_TITLES[choice.form])
+            return [choice.form], {}
         if not separable_step:
             self.ask(f"C6{tag}", "Verder op te delen? (split further?)", False,
                      "a sub-area is not split again", "L1623-1626", FORM_TITLES["framework_organic"], inferred=True)
             return ["framework_organic"], {}
-        clusters = self._clusters()
-        split = len(clusters) >= 2
+        split = choice.form == "framework_subareas"
         sep = [s.name for s in self.sc.subareas if s.separable]
         why = (f"{len(self.sc.subareas)} sub-area(s), separable: {', '.join(sep) or 'none'} → "
                f"{len(clusters)} part(s) that can be developed on their own")

@@ -67,6 +67,8 @@ class Plot:
     renegotiated: bool = False  # its bouwplicht was renegotiated once
     for_sale: bool = False  # its owner could not carry it and offers it on the land market
     margin_at_start: float | None = None  # the margin its owner decided on when construction started
+    pool: object = None  # the verevening pool of its deal, if any (model/verevening.py)
+    governing_form: str = ""  # the form that governs it (under framework_subareas: its deelgebied's own)
     build_obligation: bool = False  # bouwplicht from a tender award
     stalled_quarters: int = 0
 
@@ -96,6 +98,7 @@ class Task:
     paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
     resident_paid: float = 0.0  # M€ resident groups paid towards it
     resident_pending: float = 0.0  # M€ still asked of resident groups that have not dropped out
+    resident_asked: float = 0.0  # M€ resident groups were asked for it in all
 
     @property
     def name(self) -> str:

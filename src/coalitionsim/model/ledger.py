@@ -57,6 +57,7 @@ KINDS: dict[str, str] = {
     "penalty": "the penalty a developer pays the municipality for not building under its bouwplicht",
     "price_adjustment": "land price the municipality gives back when it renegotiates a bouwplicht",
     "gem_capital": "capital a partner pays into the GEM company",
+    "verevening": "a deal's cross-subsidy: a profitable plot pays in at its start, a weak one draws on it",
     "gem_settlement": "the GEM's result shared out to (or a loss called from) its partners by their shares",
 }
 

@@ -131,6 +131,8 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "free_riding_index": model.contributions.free_riding_index(),
         "free_rider_share": model.contributions.free_rider_share(),
         "funding_gap_share": model.contributions.funding_gap() / max(1e-9, model.contributions.total_cost()),
+        # what resident groups were asked for their tasks and did not pay (drop-outs leave it open)
+        "resident_funding_gap": sum(t.resident_asked - t.resident_paid for t in area.tasks),
         "willing_unable_share": float(ts["willing_unable_share"].mean()),
         "dropouts": model.dropouts,
         "households_dropped": model.households_dropped,
@@ -142,10 +144,13 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "social_share_target": model.scenario.programme.social_share_target,
         "negotiation_rounds": model.governance.rounds,
         "escalations": model.governance.escalations,
+        "backloops": model.backloops,
         "objections": model.objections,
         "delay_quarters_objections": model.delay_quarters_objections,
         "trust_mean": trust_mean(model),
         "homes_withdrawn": area.homes_with(Status.WITHDRAWN),
+        # under framework_subareas: the form the beslisboom gave each deelgebied ("Noord=sok;Zuid=...")
+        "subarea_forms": ";".join(f"{k}={v}" for k, v in getattr(model.governance, "subarea_forms", {}).items()),
         "voluntary_contribution_rate": _mean(model.contributions.voluntary_rates),
     }
     for g in GROUPS:
@@ -168,12 +173,13 @@ def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
             "plot": p.plot_id, "subarea": p.subarea, "owner": p.owner.name,
             "owner_type": p.original_owner_type, "homes": p.homes, "existing_use_value": p.existing_use_value,
             "homes_social": seg["social"], "homes_mid": seg["mid"], "homes_market": seg["market"],
-            "status": p.status.value, "route": p.route,
+            "status": p.status.value, "route": p.route, "governing_form": p.governing_form,
             "step_agreement": p.step_agreement, "step_initiative": p.step_initiative,
             "step_permit_application": p.step_permit_application,
             "step_permit": p.step_permit, "step_construction_start": p.step_construction_start,
             "step_completion": p.step_completion, "step_withdrawal": p.step_withdrawal,
-            "objections": p.objections, "refusals": p.refusals, "margin_at_start": p.margin_at_start,
+            "objections": p.objections, "procedures": p.procedures, "refusals": p.refusals,
+            "margin_at_start": p.margin_at_start,
             "contributions_paid": model.contributions.paid_by_plot[p.plot_id],
             "fair_share": model.contributions.fair_share_incurred(p),
         })

@@ -69,6 +69,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.absorbed_step = 0
         self.compensation_paid = 0.0
         self.negotiations_opened = 0
+        self.backloops = 0
         self.dropouts = 0
         self.households_dropped = 0
 
@@ -199,9 +200,27 @@ class AreaDevelopmentModel(mesa.Model):
             groups = [r for r in self.residents if r.subarea in task.beneficiary_subareas]
             planned = ask * sum(r.households for r in groups)
             scale = min(1.0, task.spec.cost / planned) if planned > 0 else 0.0  # never more than the task costs
+            pending = 0.0
             for r in groups:
-                r.receive_ask(task.index, ask * scale)
-            task.resident_pending = planned * scale
+                asked = ask * scale
+                if self.scenario.instruments.dubbel_toetsen:
+                    asked = min(asked, self.observed_capacity(r))  # "kan het?" before the ask is set
+                r.receive_ask(task.index, asked)
+                pending += asked * r.households
+            task.resident_pending = task.resident_asked = pending
+            if pending < planned * scale - 1e-9:
+                self.log("dubbel toetsen", f"{task.name}: residents asked €{pending:.1f} m of €{planned * scale:.1f} m "
+                         "after checking what they can carry; the owners are asked for the rest", amount=pending)
+
+    def observed_capacity(self, group: Resident) -> float:
+        """What the municipality believes a resident group can carry per household over the phasing period:
+        its true capacity seen with a relative error of ``instruments.capacity_measurement_error`` (hard
+        data, "harde data", make it smaller: 002:71)."""
+        spec = self.scenario
+        true = group.resources + spec.residents.capacity_growth * max(0, spec.instruments.phasing_quarters - 1)
+        error = spec.instruments.capacity_measurement_error
+        z = float(self.streams.keyed("behaviour", "capacity", group.account).standard_normal())
+        return max(0.0, true * (1 + error * z))
 
     def add_owner(self, owner: Owner) -> None:
         self.owners.append(owner)
@@ -284,6 +303,10 @@ class AreaDevelopmentModel(mesa.Model):
         rng = self.streams.keyed("objections", first.plot_id, first.procedures)
         subareas = sorted({p.subarea for p in plots})
         groups = [r for s in subareas for r in self.residents_by_subarea.get(s, [])]
+        # the residents are consulted first; they can influence what no contract has fixed yet
+        influence = not all(p.in_agreement for p in plots)
+        for r in groups:
+            r.consult(influence)
         appeal_draw = rng.random()
         draws = rng.random(len(groups))
         n = sum(int(d < r.objection_probability()) for d, r in zip(draws, groups))
@@ -324,6 +347,12 @@ class AreaDevelopmentModel(mesa.Model):
                 plot.step_completion = self.steps
                 value = revenue(self, plot)
                 plot.owner.release(plot, value)
+                if plot.pool is not None:
+                    from .development import margin
+
+                    owner = plot.owner
+                    plot.pool.settle_completion(plot, owner, margin(self, plot, owner), owner.start_threshold(plot),
+                                                value)
                 self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}",
                          actor=plot.owner.account, plot=plot.plot_id, amount=value)
 
@@ -406,6 +435,12 @@ class AreaDevelopmentModel(mesa.Model):
 
     def start_construction(self, plot: Plot, inv: float) -> None:
         plot.margin_at_start = plot.owner.decision_margin(plot)
+        if plot.pool is not None:
+            from .development import margin
+
+            owner = plot.owner
+            plot.pool.settle_start(plot, owner, margin(self, plot, owner), owner.start_threshold(plot),
+                                   revenue(self, plot))
         plot.status = Status.CONSTRUCTION
         plot.step_construction_start = self.steps
         plot.construction_remaining = self.scenario.instruments.construction_quarters

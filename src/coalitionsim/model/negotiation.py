@@ -30,6 +30,7 @@ class Party:
     premium: float
     signed: bool = False
     excluded: bool = False
+    referred: int | None = None  # the quarter the negotiator took its demand back to the college
 
 
 @dataclass
@@ -145,26 +146,60 @@ class Negotiation:
             able = owner.can_sign() or not self.needs_capacity
             if p.premium <= mandate and able:
                 p.signed = True
+            elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band:
+                self._back_loop(p)
+            else:
+                p.referred = None
         self._check_done()
         if not self.done and self.rounds_since_escalation >= self.model.scenario.instruments.escalation_rounds:
             self._escalate()
 
+    def _back_loop(self, p: Party) -> None:
+        """A demand beyond the negotiator's mandate but within reach goes back to the college (or council)
+        for room to agree: it costs ``municipality.backloop_quarters`` (004:849-875; 001:2514-2518)."""
+        m = self.model
+        if p.referred is None:
+            p.referred = m.steps
+            m.backloops += 1
+            m.log("backloop", f"{self.label}: {p.owner.name} asks {p.premium:.0%}, beyond the mandate: "
+                  "back to the college", actor=p.owner.account)
+        elif m.steps - p.referred >= m.scenario.municipality.backloop_quarters:
+            p.signed = True
+
     def _escalate(self) -> None:
+        """After ``escalation_rounds`` rounds without agreement the talks go to the steering group, inward
+        before outward (NOVEX L1084-1088). With the more land signed, the likelier it decides, and its
+        decision binds the parties at the table that can carry their part (those that cannot are let go);
+        each decision spends some of its credibility (001:2338-2344: escalation works because it is rare).
+        A bilateral purchase is not a steering-group matter: the municipality breaks it off instead."""
+        m = self.model
         self.escalations += 1
         self.rounds_since_escalation = 0
-        ins = self.model.scenario.instruments
-        self.model.log("escalation", f"{self.label}: escalated to the steering group")
-        # the more land has signed, the easier it is to go on without the rest
+        ins = m.scenario.instruments
+        mun = m.municipality
+        m.log("escalation", f"{self.label}: escalated to the steering group")
         share = self.signed_share()
-        draw = self.model.streams.keyed("negotiation", "steering", self.number, self.escalations).random()
-        if share >= 0.5 and draw < ins.steering_group_cut_probability * share:
-            for p in self.active():
-                if not p.signed:
-                    p.excluded = True
-                    p.owner.lose_trust()
-                    self.model.log("escalation", f"{self.label}: steering group goes on without {p.owner.name}",
-                                   actor=p.owner.account)
-            self._check_done()
+        draw = m.streams.keyed("negotiation", "steering", self.number, self.escalations).random()
+        bilateral = len(self.parties) <= 2
+        odds = ins.steering_group_cut_probability if bilateral else mun.steering_credibility
+        if share < 0.5 or draw >= odds * share:
+            return
+        for p in self.active():
+            if p.signed:
+                continue
+            if bilateral or not (p.owner.can_sign() or not self.needs_capacity):
+                p.excluded = True
+                p.owner.lose_trust()
+                m.log("escalation", f"{self.label}: the talks go on without {p.owner.name}", actor=p.owner.account)
+            else:
+                p.signed = True
+                p.premium = min(p.premium, m.scenario.municipality.mandate)
+                p.owner.lose_trust(0.5)
+                m.log("escalation", f"{self.label}: the steering group's decision binds {p.owner.name}",
+                      actor=p.owner.account)
+        if not bilateral:
+            mun.steering_credibility *= 1 - ins.escalation_wear
+        self._check_done()
 
     def _check_done(self) -> None:
         if all(p.signed for p in self.active()):

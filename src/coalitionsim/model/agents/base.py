@@ -172,10 +172,16 @@ class Owner(Actor):
         plot.loan = 0.0
 
     def decision_margin(self, plot: "Plot") -> float:
-        """The margin the owner decides on: its own plot's (a joint company pools its plots)."""
-        from ..development import margin
+        """The margin the owner decides on: its own plot's, plus what its deal's verevening can give it (a
+        joint company pools its plots)."""
+        from ..development import margin, revenue
 
-        return margin(self.model, plot, self)
+        m = margin(self.model, plot, self)
+        if plot.pool is not None:
+            rev = revenue(self.model, plot)
+            if rev > 0:
+                m += plot.pool.support(plot, m, self.start_threshold(plot), rev) / rev
+        return m
 
     def start_threshold(self, plot: "Plot") -> float:
         """Minimum margin (profit / revenue) at which the owner starts building."""

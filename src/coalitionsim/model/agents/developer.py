@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..verevening import diversification
 from .base import Owner
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ class Developer(Owner):
         b = self.model.scenario.behaviour
         others_went = self.model.started_share() >= b.pioneer_follow_share
         premium = 0.0 if self.timing == "pioneer" or others_went else b.pioneer_risk_premium
-        return self.required_margin + premium
+        shared = diversification(self.model, len(plot.pool.plots)) if plot.pool is not None else 0.0
+        return self.required_margin + premium - shared
 
     def can_take_on(self, plot: "Plot", outlay: float) -> bool:
         """Whether the developer can finance this plot (land and start) on top of the plots it has not

@@ -52,6 +52,7 @@ class Municipality(Owner):
         self.spec = spec
         self.queue: list[WorkItem] = []
         self.talks_left = 0.0  # talks not used by this quarter's negotiations
+        self.steering_credibility = model.scenario.instruments.steering_group_cut_probability
         self.book_value = 0.0  # the land's book value when the area starts (financed before the plan)
         self.social_share_target = model.scenario.programme.social_share_target
         self.open_account("gemeente", may_borrow=True)
@@ -71,9 +72,13 @@ class Municipality(Owner):
     @property
     def talks_capacity(self) -> float:
         """Talks its negotiators can hold this quarter, for everything it negotiates at once; an
-        independent process director doubles them (sprints, decision moments: NOVEX L1188–1196) and the
+        independent process director adds ``process_director_quality`` talks per talk while it stays
+        (sprints, decision moments: NOVEX L1188–1196; a person's quality and continuity matter, 001:1556-1566,
+        004:689-691) and the
         Rijk's experts add theirs ("om partijen tot uitvoeringsafspraken te krijgen", L855–856)."""
-        talks = self.spec.talks_per_quarter * (2 if self.model.scenario.instruments.process_director else 1)
+        ins = self.model.scenario.instruments
+        director = ins.process_director and self.model.steps < ins.process_director_quarters
+        talks = self.spec.talks_per_quarter * (1 + (ins.process_director_quality if director else 0.0))
         return talks + self.model.rijk.expert_capacity_now()
 
     def process_work(self) -> None:

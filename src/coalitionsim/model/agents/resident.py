@@ -78,6 +78,8 @@ class Resident(Actor):
             - 0.005 * nuisance
             + 0.01 * (self.trust - 0.5)
         )
+        if self.model.scenario.instruments.gebiedsregisseur:
+            self.trust = clip01(self.trust + 0.005)  # a visible administrator nearby (001:1950-1974)
         if self.ask_remaining > 1e-12:
             # households save towards a known ask
             self.model.ledger.transfer(OUTSIDE, self.account, spec.capacity_growth * self.households,
@@ -128,4 +130,17 @@ class Resident(Actor):
         higher with less support and less trust."""
         if self.dropped_out:
             return 0.0
-        return self.model.scenario.residents.objection_propensity * (1 - self.draagvlak) * (1.5 - self.trust)
+        spec = self.model.scenario.residents
+        # one visible contact point: problems are heard before they become objections (001:1666, 1950-1974)
+        near = 1 - spec.proximity_effect if self.model.scenario.instruments.gebiedsregisseur else 1.0
+        return spec.objection_propensity * (1 - self.draagvlak) * (1.5 - self.trust) * near
+
+    def consult(self, influence: bool) -> None:
+        """A procedure in its sub-area consults the group. With room to influence the plan its support
+        grows (co-creation, NOVEX L447-456); where the programme is already fixed by contract, a
+        consultation without influence costs trust instead (001:1799-1839, 3117-3151)."""
+        spec = self.model.scenario.residents
+        if influence:
+            self.draagvlak = clip01(self.draagvlak + spec.consultation_effect * spec.participation_quality)
+        else:
+            self.trust = clip01(self.trust - spec.consultation_effect * (1 - spec.participation_quality) / 2)

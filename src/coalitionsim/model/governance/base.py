@@ -32,10 +32,31 @@ class GovernanceForm(ABC):
     name: ClassVar[str]
     title: ClassVar[str]  # Dutch name with English gloss
 
-    def __init__(self, model: "AreaDevelopmentModel"):
+    def __init__(self, model: "AreaDevelopmentModel", scope: list[Plot] | None = None,
+                 parent: "GovernanceForm | None" = None, label: str = ""):
+        """A form governs ``scope`` (default: the whole area). Under ``framework_subareas`` each deelgebied
+        gets a form of its own (a *sub-form*) that shares its parent's negotiating table: the municipality
+        has one budget of talks for all of them."""
         self.model = model
-        self.negotiations: list[Negotiation] = []
-        self.reopened: list[tuple[Negotiation, list[Plot]]] = []
+        self.scope: list[Plot] = list(model.area.plots) if scope is None else list(scope)
+        self.parent = parent
+        self.label = label
+        self.negotiations: list[Negotiation] = parent.negotiations if parent else []
+        self.reopened: list[tuple[Negotiation, list[Plot]]] = parent.reopened if parent else []
+        for plot in self.scope:
+            plot.governing_form = self.name
+
+    def scope_owners(self) -> list["Owner"]:
+        """The owners with land in this form's scope, in the model's order."""
+        ids = {id(p.owner) for p in self.scope}
+        return [o for o in self.model.owners if id(o) in ids]
+
+    def scope_plots_of(self, owner: "Owner") -> list[Plot]:
+        return [p for p in self.scope if p.owner is owner]
+
+    def named(self, text: str) -> str:
+        """A label for a procedure of this form, with its deelgebied when it is a sub-form."""
+        return f"{text} {self.label}".strip()
 
     @classmethod
     def not_applicable(cls, scenario: "Scenario") -> str | None:

@@ -1,12 +1,16 @@
 """Publiek kader met deelgebieden (public framework with sub-areas): the municipality sets the framework
-(plan, kostenverhaal per m2 by function, fonds bovenwijks); per sub-area its owners make a mini-agreement
-among themselves, so a hold-out blocks only its own sub-area; sub-areas that cannot be split off
-negotiate together (NOVEX L1374–1385, L1619–1625). Municipal land is issued by tender."""
+(plan, kostenverhaal per m2 by function, fonds bovenwijks), and then each deelgebied gets a form of its own,
+chosen by the beslisboom on that sub-area's own facts: "met per deelgebied opnieuw keuze" (NOVEX L1619–1621,
+L1823–1824). A sub-area with a manageable, coherent, willing set of owners gets an SOK (its deal binds
+contributions and verevening) or a GEM of its own; one dominated by public land a tender; a fragmented one
+the organic framework, where each initiative is worked out on its own. Sub-areas that cannot be split off
+choose together (NOVEX L1374–1385, L1619–1625). A sub-area never gets a framework with sub-areas again."""
 
 from __future__ import annotations
 
+from ..beslisboom import development_form, field_in_model
 from ..land import TenderPool
-from .base import GovernanceForm, register
+from .base import REGISTRY, GovernanceForm, register
 
 
 @register
@@ -15,36 +19,45 @@ class FrameworkSubareas(GovernanceForm):
     title = "publiek kader met deelgebieden (public framework, sub-areas)"
 
     def setup(self) -> None:
-        m = self.model
         self.pool = TenderPool(self)
-        self.deals = []
-        self.framework_done = False
-
-        def adopted() -> None:
-            self.framework_done = True
-            self.pool.add([p for p in m.area.plots if p.owner is m.municipality])
-            for cluster in self.clusters():
-                plots = [p for p in m.area.plots if p.subarea in cluster]
-                owners = sorted({p.owner for p in plots if p.owner is not m.municipality}, key=lambda o: o.unique_id)
-                self.deals.append((self.negotiate(f"deelgebied {'+'.join(cluster)}", owners), plots))
-
-        self.adopt_frame("ontwikkelkader (framework)", then=adopted)
+        self.subforms: dict[str, GovernanceForm] = {}
+        self.subarea_forms: dict[str, str] = {}
+        self.adopt_frame("ontwikkelkader (framework)", then=self._choose_per_subarea)
 
     def clusters(self) -> list[list[str]]:
-        """Separable sub-areas stand alone; the others form one cluster (recursive choice, one level)."""
+        """Separable sub-areas stand alone; the others form one cluster (one level of choice)."""
         area = self.model.area
         alone = [[s] for s in area.subareas if area.separable[s]]
         joint = [s for s in area.subareas if not area.separable[s]]
         return alone + ([joint] if joint else [])
 
+    def _choose_per_subarea(self) -> None:
+        m = self.model
+        for cluster in self.clusters():
+            label = "+".join(cluster)
+            plots = [p for p in m.area.plots if p.subarea in cluster]
+            field = field_in_model(m, plots)
+            choice = development_form(field, m.scenario.beslisboom, splittable=False)
+            self.subarea_forms[label] = choice.form
+            m.log("beslisboom", f"deelgebied {label}: {choice.form} (municipality {field.municipal_share:.0%} of the "
+                  f"plots, {field.n_owners:.0f} private owners, development-oriented {field.developing_share:.0%}, "
+                  f"unwilling {field.unwilling_share:.0%})")
+            if choice.form == "framework_organic":
+                for plot in plots:
+                    plot.governing_form = choice.form
+                self.pool.add([p for p in plots if p.owner is m.municipality])
+                continue
+            sub = REGISTRY[choice.form](m, scope=plots, parent=self, label=f"deelgebied {label}")
+            self.subforms[label] = sub
+            sub.setup()
+
+    def wants_land(self, plot) -> bool:
+        for sub in self.subforms.values():
+            if plot in sub.scope:
+                return sub.wants_land(plot)
+        return True
+
     def step(self) -> None:
         self.pool.step()
-        m = self.model
-        for neg, plots in list(self.deals):
-            if neg.done:
-                self.deals.remove((neg, plots))
-                signed = [p for p in plots if p.owner in neg.members and p.owner is not m.municipality]
-                self.sign(signed, contract=False)
-                m.log("agreement", f"{neg.label}: sub-area agreement after {neg.rounds} rounds")
-                # the sub-area plan works out the plots of those who signed; the others go their own way
-                self.adopt_plan(f"plan {neg.label}", signed, m.scenario.municipality.subarea_plan_workload)
+        for sub in self.subforms.values():
+            sub.step()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..agents.base import Owner
 from ..development import investment, margin, profit, revenue
+from ..verevening import diversification
 from .base import GovernanceForm, register
 
 
@@ -42,7 +43,8 @@ class JointCompany(Owner):
         return max(pooled, margin(self.model, plot, self))
 
     def start_threshold(self, plot) -> float:
-        return self.required_margin
+        """Its partners' required margin, less what sharing the risk of all its plots takes off."""
+        return self.required_margin - diversification(self.model, len(self.plots()))
 
     def finished(self) -> bool:
         return not any(p.is_open or p.loan > 0 for p in self.plots())
@@ -71,9 +73,7 @@ class GEM(GovernanceForm):
     title = "GEM / PPS (joint development company)"
 
     def setup(self) -> None:
-        m = self.model
-        owners = [o for o in m.owners if m.area.plots_of(o)]
-        self.deal = self.negotiate("GEM inbreng", owners)
+        self.deal = self.negotiate(self.named("GEM inbreng"), self.scope_owners())
         self.stage = "negotiating"
         self.company: JointCompany | None = None
 
@@ -90,7 +90,7 @@ class GEM(GovernanceForm):
         municipality brings its land in (NOVEX L1611) and pays in cash what its budget allows."""
         m = self.model
         b = m.scenario.behaviour
-        calls = {o.unique_id: b.gem_equity_share * sum(investment(m, p) for p in m.area.plots_of(o))
+        calls = {o.unique_id: b.gem_equity_share * sum(investment(m, p) for p in self.scope_plots_of(o))
                  for o in self.deal.members}
         partners = []
         for owner in self.deal.members:
@@ -121,7 +121,7 @@ class GEM(GovernanceForm):
             else:
                 paid = 0.0  # a non-developing owner brings its land only
             cash[owner.unique_id] = paid
-        land = {o.unique_id: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in partners}
+        land = {o.unique_id: sum(p.existing_use_value for p in self.scope_plots_of(o)) for o in partners}
         total = sum(cash.values()) + sum(land.values())
         company.shares = {k: (cash[k] + land[k]) / total for k in cash} if total > 0 else \
             {o.unique_id: 1 / len(partners) for o in partners}
@@ -132,12 +132,12 @@ class GEM(GovernanceForm):
                   amount=company.shares[owner.unique_id])
         m.log("agreement", f"GEM agreed by {len(partners)} partners after {self.deal.rounds} rounds; company being set up",
               actor=company.account, amount=sum(cash.values()))
-        m.municipality.enqueue("GEM oprichting (company set-up)", "company", m.scenario.municipality.company_workload,
+        m.municipality.enqueue(self.named("GEM oprichting (company set-up)"), "company", m.scenario.municipality.company_workload,
                                2, lambda: self._found(company))
 
     def _found(self, company: JointCompany) -> None:
         m = self.model
-        plots = [p for p in m.area.plots if p.owner in company.partners]
+        plots = [p for p in self.scope if p.owner in company.partners]
         for plot in plots:
             # brought in at inbrengwaarde (in kind: it counts in the partner's share, not as a payment)
             m.area.set_owner(plot, company)
@@ -148,4 +148,4 @@ class GEM(GovernanceForm):
         m.log("agreement", f"GEM founded with {len(plots)} plots", actor=company.account)
         self.sign(plots, contract=True)
         # the area plan works out the company's plots; an owner outside it needs its own procedure
-        self.adopt_plan("bestemmingsplan (area plan)", plots, m.scenario.municipality.plan_workload)
+        self.adopt_plan(self.named("bestemmingsplan (area plan)"), plots, m.scenario.municipality.plan_workload)

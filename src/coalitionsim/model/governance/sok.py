@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..land import TenderPool, land_buyers, transfer
 from ..development import land_bid
+from ..verevening import VereveningPool
 from .base import GovernanceForm, register
 
 
@@ -15,10 +16,8 @@ class SOK(GovernanceForm):
     title = "SOK / joint venture light (samenwerkingsovereenkomst)"
 
     def setup(self) -> None:
-        m = self.model
         self.pool = TenderPool(self)
-        owners = [o for o in m.owners if m.area.plots_of(o)]
-        self.deal = self.negotiate("SOK", owners)
+        self.deal = self.negotiate(self.named("SOK"), self.scope_owners())
         self.closed = False
 
     def wants_land(self, plot) -> bool:
@@ -35,9 +34,9 @@ class SOK(GovernanceForm):
     def _close(self) -> None:
         m = self.model
         members = self.deal.members
-        m.log("agreement", f"SOK signed by {len(members)} parties after {self.deal.rounds} rounds")
+        m.log("agreement", f"{self.deal.label} signed by {len(members)} parties after {self.deal.rounds} rounds")
         developers = land_buyers(m, members)
-        signed_plots = [p for p in m.area.plots if p.owner in members]
+        signed_plots = [p for p in self.scope if p.owner in members]
         for plot in signed_plots:
             if plot.owner is m.municipality or not plot.owner.developing:
                 # municipal and non-developing land goes to the developing partners, pro rata, at the
@@ -52,5 +51,9 @@ class SOK(GovernanceForm):
                     self.pool.add([plot])
         covered = [p for p in signed_plots if p not in self.pool.pool]
         self.sign(covered, contract=True)
+        # the deal's verevening pools its developers' plots (NOVEX L1364-1365: onderlinge uitruil / verevening)
+        pooled = [p for p in covered if p.owner.group == "developers" and p.owner.developing]
+        if len(pooled) > 1:
+            self.verevening = VereveningPool(m, self.deal.label, pooled)
         # the area plan works out the SOK's plots; an owner outside it needs its own procedure
-        self.adopt_plan("bestemmingsplan (area plan)", covered, m.scenario.municipality.plan_workload)
+        self.adopt_plan(self.named("bestemmingsplan (area plan)"), covered, m.scenario.municipality.plan_workload)

@@ -23,19 +23,20 @@ class PublicTender(GovernanceForm):
     def setup(self) -> None:
         m = self.model
         self.pool = TenderPool(self)
-        own = [p for p in m.area.plots if p.owner is m.municipality]
+        own = [p for p in self.scope if p.owner is m.municipality]
         # the municipality tries to buy the private land it needs, one purchase negotiation per owner, all
         # on its one budget of talks; corporations keep their land to build their social homes themselves
         self.purchases = []
-        for owner in m.owners:
-            if owner is m.municipality or owner.group == "corporations" or not m.area.plots_of(owner):
+        for owner in self.scope_owners():
+            if owner is m.municipality or owner.group == "corporations":
                 continue
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
                                  needs_capacity=False)
-            self.purchases.append((neg, m.area.plots_of(owner)))
+            self.purchases.append((neg, self.scope_plots_of(owner)))
         # the plan covers the land it issues; an owner who keeps its land realises it itself (zelfrealisatie)
         # through its own procedure under that plan
-        self.adopt_plan("bestemmingsplan (plan for the land it issues)", own, m.scenario.municipality.plan_workload,
+        self.adopt_plan(self.named("bestemmingsplan (plan for the land it issues)"), own,
+                        m.scenario.municipality.plan_workload,
                         then=lambda: self.pool.add([p for p in own if p.owner is m.municipality]))
 
     def step(self) -> None:
