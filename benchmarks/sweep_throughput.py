@@ -7,8 +7,11 @@ on the reference area with a shortened horizon. ``batch_run`` has no seed contro
 seed is passed as a model parameter (a list, which it crosses with the forms); it forces the 'spawn'
 start method, so its worker pool re-imports the model. The sweep writes Parquet shards and a manifest;
 ``batch_run`` keeps its rows in memory. Printed: runs per second (median over ``--repeat`` repetitions)
-serially and with 2 workers, the parallel efficiency (rate with 2 / (2 x serial rate)), and with
-``--memory`` the peak RSS of a fresh process doing N and 4N runs with each tool.
+serially and with 2 workers, the parallel efficiency (rate with 2 / (2 x serial rate)), runs per
+CPU-second (the CPU of this process and of its finished worker processes) and the share of that CPU spent
+outside the model runs (process start, imports, pickling, summaries, Parquet, the manifest): one minus
+the CPU the same models take when built and run back to back in this process. With ``--memory`` it also
+prints the peak RSS of a fresh process doing N and 4N runs with each tool.
 
 The machines this project runs on are shared and noisy: compare medians and ratios, not single timings.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,6 +65,24 @@ seed = {ROOT_SEED}
 outputs = ["homes_completed", "realisation_share", "free_riding_index"]
 set = ["simulation.horizon_quarters={horizon}"]
 """
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process and of the child processes that have finished."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def model_cpu(replications: int, horizon: int) -> float:
+    """CPU seconds of the runs alone: the same models built and run back to back in this process (what
+    both tools must do; summaries, tables and files are work outside the runs)."""
+    scenario = load_scenario(None, [f"simulation.horizon_quarters={horizon}"])
+    t0 = time.process_time()
+    for form in FORMS:
+        for seed in replication_seeds(ROOT_SEED, replications):
+            AreaDevelopmentModel(scenario, form=form, seed=seed).run()
+    return time.process_time() - t0
 
 
 def run_sweep(exp_path: Path, workers: int) -> tuple[float, dict]:
@@ -134,27 +156,38 @@ def main() -> None:
 
     cases = [("coalitionsim sweep", 1), ("coalitionsim sweep", 2), ("mesa.batch_run", 1), ("mesa.batch_run", 2)]
     times: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+    cpu: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+    runs_cpu: list[float] = []
     reference = None
     for rep in range(args.repeat):
         for tool, workers in (cases if rep % 2 == 0 else cases[::-1]):  # alternate the order against drift
+            c0 = cpu_now()
             if tool.startswith("coalitionsim"):
                 seconds, results = run_sweep(exp_path, workers)
             else:
                 seconds, results = run_batch(args.replications, args.horizon, workers)
+            cpu[(tool, workers)].append(cpu_now() - c0)
             times[(tool, workers)].append(seconds)
             reference = reference or results
             assert results == reference, f"{tool} x{workers} gave different results"
-    print("all tools and worker counts gave identical results (homes completed per form and seed)\n")
+        runs_cpu.append(model_cpu(args.replications, args.horizon))
+    print("all tools and worker counts gave identical results (homes completed per form and seed)")
+    inside = statistics.median(runs_cpu)
+    print(f"the runs alone (the models built and run back to back in one process): {inside:.2f} CPU s, "
+          f"{n_runs / inside:.1f} runs per CPU-second\n")
 
-    print(f"{'tool':20s} {'workers':>7s} {'median s':>9s} {'runs/s':>8s} {'efficiency':>10s}   (all timings s)")
+    print(f"{'tool':20s} {'workers':>7s} {'median s':>9s} {'runs/s':>8s} {'efficiency':>10s} {'runs/CPU-s':>10s} "
+          f"{'outside runs':>12s}   (all timings s)")
     for tool in ("coalitionsim sweep", "mesa.batch_run"):
         serial_rate = n_runs / statistics.median(times[(tool, 1)])
         for workers in (1, 2):
             med = statistics.median(times[(tool, workers)])
+            cpu_med = statistics.median(cpu[(tool, workers)])
             rate = n_runs / med
             eff = "" if workers == 1 else f"{rate / (workers * serial_rate):.0%}"
             all_t = ", ".join(f"{t:.2f}" for t in times[(tool, workers)])
-            print(f"{tool:20s} {workers:7d} {med:9.2f} {rate:8.1f} {eff:>10s}   ({all_t})")
+            print(f"{tool:20s} {workers:7d} {med:9.2f} {rate:8.1f} {eff:>10s} {n_runs / cpu_med:10.1f} "
+                  f"{max(0.0, 1 - inside / cpu_med):12.0%}   ({all_t})")
     shutil.rmtree(tmp, ignore_errors=True)
 
     if args.memory:

@@ -498,3 +498,33 @@ def load_scenario(path_or_name: str | Path | None = None, overrides: list[str] |
     if overrides:
         data = apply_overrides(data, overrides, label)
     return scenario_from_dict(data, label)
+
+
+def scale_area(scenario: Scenario, factor: int) -> Scenario:
+    """The scenario's area ``factor`` times over, as its own mix: every sub-area's plots, the developers,
+    corporations and passive owners (each actor repeated, numbered), the resident groups, the market's
+    absorption, the municipality's staff, talks, tender batch and budget, the Rijk's budget and expert
+    capacity, and the costs of the area tasks. Land shares, prices and behaviour stay as they are, so an
+    area of city scale is the same world, bigger (``benchmarks/scaling.py`` times the forms on it). A
+    product beyond a field's bound (e.g. more than 500 plots in a sub-area) is refused as any bad value."""
+    if factor < 1:
+        raise ScenarioError(f"scale factor: must be a whole number of at least 1 (got {factor})")
+    if factor == 1:
+        return scenario
+    d = scenario.to_dict()
+    own, mun, rijk = d["ownership"], d["municipality"], d["rijk"]
+    d["meta"]["name"] = f"{d['meta']['name']} x{factor}"
+    for sub in d["subareas"]:
+        sub["plots"] *= factor
+    own["passive_owners"] *= factor
+    for kind in ("developers", "corporations"):
+        own[kind] = [{**actor, "name": f"{actor['name']} {k + 1}"} for k in range(factor) for actor in own[kind]]
+    d["market"]["absorption_per_quarter"] *= factor
+    for key in ("budget", "staff_capacity", "talks_per_quarter", "tender_batch"):
+        mun[key] *= factor
+    rijk["gebiedsbudget"] *= factor
+    rijk["expert_capacity"] *= factor
+    for task in d["tasks"]:
+        task["cost"] *= factor
+    d["residents"]["groups"] *= factor
+    return scenario_from_dict(d, f"{scenario.meta.name} x{factor}")

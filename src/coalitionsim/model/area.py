@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .agents.base import Owner
@@ -27,10 +27,25 @@ class Status(str, Enum):
 
 SEGMENTS = ("social", "mid", "market")
 
+# the fields an owner's money, pipeline and pooled margin are read from: a change is noted with the owner
+# (``Owner.plot_changes``), so what is summed over its plots is worked out anew for that plot only (see
+# ``agents.base.PlotSums``; linear, not quadratic, in the plots)
+_TRACKED = frozenset({"status", "owner", "loan", "land_price", "cost_to_pay"})
 
-@dataclass
+
+@dataclass(eq=False)  # a plot is a piece of land, not a value: compared (and hashed) by identity
 class Plot:
     """One kavel with its owner, programme and pipeline dates (quarters; None = not reached)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _TRACKED:
+            held_by = self.__dict__.get("owner")
+            if held_by is not None:
+                held_by.plot_changes.append(self)
+            if name == "owner" and value is not None:
+                value.plot_changes.append(self)
+                value.plots_acquired += 1
+        object.__setattr__(self, name, value)
 
     plot_id: int
     subarea: str
@@ -85,9 +100,16 @@ class Plot:
                                Status.PERMITTED, Status.STALLED)
 
 
-@dataclass
+@dataclass(eq=False)
 class Task:
     """A gebiedsbrede opgave with its funding state."""
+
+    deliveries: ClassVar[int] = 0  # counts every change of a delivery date: the uplift is cached until then
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "delivered_step":
+            Task.deliveries += 1
+        object.__setattr__(self, name, value)
 
     spec: "TaskSpec"
     beneficiary_subareas: frozenset[str]
@@ -123,16 +145,15 @@ class Area:
         self._by_owner: dict[int, list[Plot]] = {}
         for plot in plots:
             self._by_owner.setdefault(id(plot.owner), []).append(plot)
+        self.homes_planned = sum(p.homes for p in plots)  # fixed: plots keep their capacity
+        self._uplift: dict[str, float] = {}  # sub-area -> uplift of its delivered tasks
+        self._uplift_deliveries = Task.deliveries
 
     def set_owner(self, plot: Plot, owner: "Owner") -> None:
         """Change a plot's owner; keeps the owner index right (use this, not ``plot.owner = ...``)."""
         self._by_owner[id(plot.owner)].remove(plot)
         plot.owner = owner
         self._by_owner.setdefault(id(owner), []).append(plot)
-
-    @property
-    def homes_planned(self) -> int:
-        return sum(p.homes for p in self.plots)
 
     def plots_in(self, subarea: str) -> list[Plot]:
         return [p for p in self.plots if p.subarea == subarea]
@@ -156,7 +177,15 @@ class Area:
         return all(t.delivery_started is not None for t in self.gates(subarea))
 
     def uplift(self, plot: Plot) -> float:
-        return sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))
+        """The value uplift of the delivered tasks that serve the plot's sub-area (cached per sub-area until
+        a task is delivered)."""
+        if self._uplift_deliveries != Task.deliveries:
+            self._uplift.clear()
+            self._uplift_deliveries = Task.deliveries
+        up = self._uplift.get(plot.subarea)
+        if up is None:
+            up = self._uplift[plot.subarea] = sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))
+        return up
 
     def benefit_weight(self, plot: Plot) -> float:
         """Weight of a plot in the benefit of area tasks: homes plus non-residential floor space."""

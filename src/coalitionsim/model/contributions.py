@@ -34,6 +34,11 @@ class Contributions:
         for t in area.tasks:
             total = sum(area.benefit_weight(p) for p in area.plots if t.benefits(p)) or 1.0
             self._share[id(t)] = {p.plot_id: area.benefit_weight(p) / total for p in area.plots if t.benefits(p)}
+        # a plot's fair share of the one-off tasks, and of the recurring ones per quarter (fixed by the area)
+        self._one_off = {p.plot_id: sum(t.spec.cost * self.share(p, t) for t in area.tasks if not t.spec.recurring)
+                         for p in area.plots}
+        self._recurring = {p.plot_id: sum(t.spec.cost * self.share(p, t) for t in area.tasks if t.spec.recurring)
+                           for p in area.plots}
         self.paid_by_plot: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.one_off_paid: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.private_paid = 0.0  # by private owners
@@ -52,7 +57,8 @@ class Contributions:
         return self._share[id(task)].get(plot.plot_id, 0.0)
 
     def one_off_fair_share(self, plot: Plot) -> float:
-        return sum(t.spec.cost * self.share(plot, t) for t in self.model.area.tasks if not t.spec.recurring)
+        """The plot's fair share of the one-off tasks."""
+        return self._one_off[plot.plot_id]
 
     def kostenverhaal(self, plot: Plot) -> float:
         ins = self.model.scenario.instruments
@@ -271,7 +277,9 @@ class Contributions:
         return task.spec.cost * (self.model.steps if task.spec.recurring else 1)
 
     def fair_share_incurred(self, plot: Plot) -> float:
-        return sum(self.incurred_cost(t) * self.share(plot, t) for t in self.model.area.tasks)
+        """The plot's fair share of the costs so far: the one-off tasks, and the recurring ones for every
+        quarter up to now."""
+        return self._one_off[plot.plot_id] + self.model.steps * self._recurring[plot.plot_id]
 
     def private_plots(self) -> list[Plot]:
         return [p for p in self.model.area.plots if p.owner is not self.model.municipality]

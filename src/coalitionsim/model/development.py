@@ -45,8 +45,21 @@ def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
 
 def land_bid(model: "AreaDevelopmentModel", plot: Plot, bidder: "Owner") -> float:
     """The most a developer can pay for a plot and still make its required margin (residual land value)."""
+    return land_bids(model, plot, [bidder])[0]
+
+
+def land_bids(model: "AreaDevelopmentModel", plot: Plot, bidders: list["Owner"]) -> list[float]:
+    """``land_bid`` of one plot for each bidder, with the plot's revenue and profit worked out once: a
+    tender's award weighs every bidder, and the business case differs between bidders only in their
+    required margin (and, through the contributions due at permit, in whether they develop)."""
     rev = revenue(model, plot)
-    return profit(model, plot, bidder, land_cost=0.0) - bidder.start_threshold(plot) * rev
+    profits: dict[bool, float] = {}
+    bids = []
+    for bidder in bidders:
+        if bidder.developing not in profits:
+            profits[bidder.developing] = profit(model, plot, bidder, land_cost=0.0)
+        bids.append(profits[bidder.developing] - bidder.start_threshold(plot) * rev)
+    return bids
 
 
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .area import Plot, Status
-from .development import investment, land_bid
+from .development import investment, land_bid, land_bids
 
 if TYPE_CHECKING:
     from .agents.base import Owner
@@ -92,11 +92,9 @@ class TenderPool:
         bidders = land_buyers(m, m.owners)
         for plot in batch:
             reserve = self.reserve_factor[plot.plot_id] * plot.existing_use_value
-            bids = []
-            for b in bidders:
-                bid = land_bid(m, plot, b)
-                if bid >= reserve and b.can_take_on(plot, investment(m, plot) + bid):
-                    bids.append((bid, b.unique_id, b))
+            outlay = investment(m, plot)
+            bids = [(bid, b.unique_id, b) for b, bid in zip(bidders, land_bids(m, plot, bidders))
+                    if bid >= reserve and b.can_take_on(plot, outlay + bid)]
             if not bids:
                 self.reserve_factor[plot.plot_id] *= 0.5
                 m.log("tender", f"plot {plot.plot_id}: no valid bid; back in the pool")
@@ -118,7 +116,8 @@ class TenderPool:
             m.log("tender", f"plot {plot.plot_id} awarded to {winner.name} for €{bid:.1f} m ({len(bids)} bids)",
                   actor=winner.account, plot=plot.plot_id, amount=bid)
         # plots that found no bidder wait at the back of the pool
-        self.pool = [p for p in self.pool if p not in batch] + [p for p in batch if p in self.pool]
+        in_batch, still_open = set(batch), set(self.pool)
+        self.pool = [p for p in self.pool if p not in in_batch] + [p for p in batch if p in still_open]
 
 
 def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:

@@ -86,21 +86,24 @@ class LandMarket:
             return
         order = m.streams.keyed("land_market", m.steps, "order").permutation(len(offers))
         buyers = land_buyers(m, m.owners)
+        position = {id(b): i for i, b in enumerate(buyers)}
         pre_emption = m.speculation_stopped()
         for i in order:
             plot, ask = offers[int(i)]
             if plot.status not in (Status.HELD, Status.AGREED, Status.STALLED):
                 continue
             seller = plot.owner
-            eligible = [b for b in buyers if b is not seller]
-            k = min(len(eligible), m.scenario.behaviour.land_market_candidates)
+            # the candidates are drawn from the buyers other than the seller, without listing them anew
+            skip = position.get(id(seller), len(buyers))
+            eligible = len(buyers) - (skip < len(buyers))
+            k = min(eligible, m.scenario.behaviour.land_market_candidates)
             if k == 0:
                 continue
             # a bounded number of candidate buyers, drawn for this plot and quarter (a seller meets a few
             # interested parties, not the whole market)
-            drawn = m.streams.keyed("land_market", m.steps, plot.plot_id).choice(len(eligible), k, replace=False)
+            drawn = m.streams.keyed("land_market", m.steps, plot.plot_id).choice(eligible, k, replace=False)
             best = None
-            for buyer in (eligible[int(j)] for j in drawn):
+            for buyer in (buyers[int(j) + (int(j) >= skip)] for j in drawn):
                 bid = self.bid(plot, buyer)
                 if bid >= ask and (best is None or bid > best[0]):
                     best = (bid, buyer)

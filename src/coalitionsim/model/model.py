@@ -66,6 +66,8 @@ class AreaDevelopmentModel(mesa.Model):
         self.delay_quarters_objections = 0
         self.homes_started_step = 0
         self.homes_permitted_step = 0
+        self.homes_started_total = 0  # homes whose construction started so far
+        self._actors_key: tuple[int, int, int] | None = None
         self.absorbed_step = 0
         self.compensation_paid = 0.0
         self.negotiations_opened = 0
@@ -446,6 +448,7 @@ class AreaDevelopmentModel(mesa.Model):
         plot.construction_remaining = self.scenario.instruments.construction_quarters
         plot.owner.commit(plot, inv)
         self.homes_started_step += plot.homes
+        self.homes_started_total += plot.homes
         self.log("start", f"{plot.owner.name} starts building {plot.homes} homes on plot {plot.plot_id}",
                  actor=plot.owner.account, plot=plot.plot_id, amount=inv)
 
@@ -469,8 +472,7 @@ class AreaDevelopmentModel(mesa.Model):
                  actor=plot.owner.account, plot=plot.plot_id)
 
     def started_share(self) -> float:
-        started = sum(p.homes for p in self.area.plots if p.step_construction_start is not None)
-        return started / max(1, self.area.homes_planned)
+        return self.homes_started_total / max(1, self.area.homes_planned)
 
     def stick_against_holdout(self) -> bool:
         """A credible stick against a pivotal hold-out: expropriation. Kostenverhaal is not one: it binds
@@ -528,10 +530,23 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ helpers
     def actors(self) -> list[Actor]:
-        return [self.municipality, self.rijk] + [o for o in self.owners if o is not self.municipality] + self.residents
+        """Every actor, the municipality and the Rijk first (a fresh list: the caller may change it)."""
+        return list(self._actor_lists()[0])
 
     def group_members(self, group: str) -> list[Actor]:
-        return [a for a in self.actors() if a.group == group]
+        return list(self._actor_lists()[1].get(group, ()))
+
+    def _actor_lists(self) -> tuple[list[Actor], dict[str, list[Actor]]]:
+        """The actors and their groups, built once a quarter (and again when an owner joins, e.g. a GEM):
+        the group means read them a dozen times per quarter."""
+        key = (self.steps, len(self.owners), len(self.residents))
+        if self._actors_key != key:
+            actors = [self.municipality, self.rijk] + [o for o in self.owners if o is not self.municipality] + self.residents
+            groups: dict[str, list[Actor]] = {}
+            for a in actors:
+                groups.setdefault(a.group, []).append(a)
+            self._actors_key, self._actors = key, (actors, groups)
+        return self._actors
 
     def investment(self, plot: Plot) -> float:
         return investment(self, plot)

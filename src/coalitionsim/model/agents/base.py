@@ -3,6 +3,7 @@ owner has on top."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -77,6 +78,48 @@ class Actor(mesa.Agent):
         """Recompute draagkracht from the actor's account; subclasses define it."""
 
 
+class PlotSums:
+    """Sums over an owner's plots of per-plot terms (a tuple of floats per plot), kept up to date by working
+    out anew only the terms of the plots that changed since the last read; all of them once a quarter
+    (prices and costs move) and after the owner acquired a plot. An owner that holds most plots (a joint
+    company) reads these sums at every decision: recomputing them all each time made a run quadratic in
+    the plots. The terms are summed in the owner's plot order, so the sums equal summing afresh."""
+
+    def __init__(self, owner: "Owner", terms: Callable[["Plot"], tuple[float, ...]], width: int):
+        self.owner = owner
+        self.terms = terms
+        self._key: tuple[int, int] | None = None
+        self._seen = 0  # how many of the owner's plot changes are in the terms
+        self._columns: list[dict[int, float]] = [{} for _ in range(width)]  # term -> plot_id -> value
+        self._sums: tuple[float, ...] | None = None
+
+    def _set(self, plot: "Plot") -> None:
+        for column, value in zip(self._columns, self.terms(plot)):
+            column[plot.plot_id] = value
+
+    def sums(self) -> tuple[float, ...]:
+        owner = self.owner
+        key = (owner.model.steps, owner.plots_acquired)
+        changes = owner.plot_changes
+        if key != self._key:
+            for column in self._columns:
+                column.clear()
+            for p in owner.plots():
+                self._set(p)
+            self._key, self._seen, self._sums = key, len(changes), None
+        elif self._seen < len(changes):
+            for p in changes[self._seen:]:
+                if p.owner is owner:
+                    self._set(p)
+                else:
+                    for column in self._columns:
+                        column.pop(p.plot_id, None)
+            self._seen, self._sums = len(changes), None
+        if self._sums is None:
+            self._sums = tuple(sum(column.values()) for column in self._columns)
+        return self._sums
+
+
 class Owner(Actor):
     """A land owner: holds plots, decides on them, and contributes to area tasks.
 
@@ -90,6 +133,7 @@ class Owner(Actor):
     """
 
     developing = True  # non-developing owners (passive) never build themselves
+    plots_acquired = 0  # plots it came to own (counted by Plot)
     strategy = "cooperative"
 
     def __init__(self, model: "AreaDevelopmentModel", name: str, draagvlak: float, trust: float):
@@ -98,6 +142,8 @@ class Owner(Actor):
         self.belief = draagvlak  # expected contribution rate of the others
         self.weight = 1.0  # relative share of its kind's land when plots are allotted
         self.negotiations = 0  # negotiations it has been a party to (keys its premium draws)
+        self.plot_changes: list["Plot"] = []  # its plots, each time one changed (appended by Plot)
+        self._money = PlotSums(self, self._money_terms, 3)
 
     @property
     def holdout(self) -> bool:
@@ -106,13 +152,26 @@ class Owner(Actor):
     # ------------------------------------------------------------------ money
     def floor(self) -> float:
         """Minus the loans on the land it bought and the plots it is building."""
-        loan_share = 1.0 - self.model.scenario.behaviour.equity_share
-        return -sum(p.loan + loan_share * p.land_price for p in self.plots() if p.is_open or p.loan > 0)
+        return -self._plot_money()[0]
 
     @property
     def committed(self) -> float:
         """Construction instalments still to pay on the plots it is building (contracted)."""
-        return sum(p.cost_to_pay for p in self.plots())
+        return self._plot_money()[1]
+
+    def _plot_money(self) -> tuple[float, ...]:
+        """(loans, committed instalments, investment in the plots not started) over its plots."""
+        return self._money.sums()
+
+    def _money_terms(self, p: "Plot") -> tuple[float, float, float]:
+        loan_share = 1.0 - self.model.scenario.behaviour.equity_share
+        return (p.loan + loan_share * p.land_price if p.is_open or p.loan > 0 else 0.0, p.cost_to_pay,
+                self.model.investment(p) if p.is_open else 0.0)
+
+    @property
+    def pipeline(self) -> float:
+        """What starting all its plots not yet under construction would cost at this quarter's prices."""
+        return self._plot_money()[2]
 
     @property
     def free_cash(self) -> float:

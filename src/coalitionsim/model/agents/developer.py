@@ -40,5 +40,4 @@ class Developer(Owner):
         """Whether the developer can finance this plot (land and start) on top of the plots it has not
         started yet."""
         share = self.model.scenario.behaviour.equity_share
-        pipeline = sum(self.model.investment(p) for p in self.plots() if p.is_open)
-        return self.free_cash >= share * (pipeline + outlay) - 1e-9
+        return self.free_cash >= share * (self.pipeline + outlay) - 1e-9

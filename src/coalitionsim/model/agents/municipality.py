@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..model import AreaDevelopmentModel
 
 
-@dataclass
+@dataclass(eq=False)  # an item is one piece of work, not a value: two alike items are still two
 class WorkItem:
     """A plan, tender, company set-up or permit in the municipal queue."""
 
@@ -98,9 +98,10 @@ class Municipality(Owner):
             i for i in self.queue
             if i.ready(step) and not (i.kind == "permit" and self.model.market.permit_freeze)
         ]
-        for item in finished:
-            if item.on_done() is not False:  # a step that cannot be completed yet (no money) stays queued
-                self.queue.remove(item)
+        # a step that cannot be completed yet (no money) stays queued; what on_done queues stays too
+        done = {id(item) for item in finished if item.on_done() is not False}
+        if done:
+            self.queue = [i for i in self.queue if id(i) not in done]
 
     def workload_waiting(self) -> float:
         return sum(i.workload - i.done_work for i in self.queue)

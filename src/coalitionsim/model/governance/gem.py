@@ -10,7 +10,7 @@ portfolio is done it settles its result with the partners by their shares, profi
 
 from __future__ import annotations
 
-from ..agents.base import Owner
+from ..agents.base import Owner, PlotSums
 from ..development import investment, margin, profit, revenue
 from ..verevening import diversification
 from .base import GovernanceForm, register
@@ -32,15 +32,23 @@ class JointCompany(Owner):
         margins = [p.required_margin for p in partners if hasattr(p, "required_margin")]
         self.required_margin = sum(margins) / len(margins) if margins else 0.06
         self.settled = False
+        self._pooled = PlotSums(self, self._pooled_terms, 2)
         self.open_account("GEM")
 
     def decision_margin(self, plot) -> float:
         """A plot goes ahead on its own margin or, if that falls short, on the pooled margin of all plots
         still to develop: the pool lets weak plots ride on strong ones (verevening inside the company)."""
-        open_plots = [p for p in self.plots() if p.is_open]
-        rev = sum(revenue(self.model, p) for p in open_plots)
-        pooled = sum(profit(self.model, p, self) for p in open_plots) / rev if rev > 0 else -1.0
-        return max(pooled, margin(self.model, plot, self))
+        return max(self.pooled_margin(), margin(self.model, plot, self))
+
+    def pooled_margin(self) -> float:
+        """Profit over revenue of all its open plots (kept per plot: a start changes one plot's terms)."""
+        profit_sum, revenue_sum = self._pooled.sums()
+        return profit_sum / revenue_sum if revenue_sum > 0 else -1.0
+
+    def _pooled_terms(self, plot) -> tuple[float, float]:
+        if not plot.is_open:
+            return 0.0, 0.0
+        return profit(self.model, plot, self), revenue(self.model, plot)
 
     def start_threshold(self, plot) -> float:
         """Its partners' required margin, less what sharing the risk of all its plots takes off."""
