@@ -1,0 +1,216 @@
+"""Knock-outs: break one mechanism at a time in a copy of the code and check that the tests catch it.
+
+Each knock-out is a small patch (a file, an exact anchor text and its replacement) applied to a temporary
+copy of the repository (``src/``, ``tests/``, ``pyproject.toml``), with the test node ids that should fail
+once the mechanism is gone. The script runs those tests in the copy (``PYTHONPATH=copy/src``) and prints a
+table: knock-out, the tests that caught it, survived or not. A patch whose anchor is not found (the code
+moved) stops the script with a message naming the knock-out and the file: fix the anchor, never drop the
+knock-out.
+
+    python benchmarks/knockouts.py                   # every knock-out, its listed tests (~3 min on 2 cores)
+    python benchmarks/knockouts.py gem_per_plot tender_lowest_bid   # only these
+    python benchmarks/knockouts.py --list            # names and what each breaks
+    python benchmarks/knockouts.py --all-tests       # the whole fast suite per knock-out (~3 min each)
+    python benchmarks/knockouts.py --no-baseline     # skip the check that the listed tests pass intact
+
+Exit code 0 when every knock-out is caught, 1 when one survives, 2 on a bad name or a moved anchor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "src/coalitionsim/model/"
+MECH = "tests/test_mechanisms.py::"
+
+
+@dataclass(frozen=True)
+class Knockout:
+    name: str
+    breaks: str  # the mechanism that is knocked out, in a few words
+    file: str  # path inside the repository
+    anchor: str  # exact text that must occur once in the file
+    replacement: str
+    tests: tuple[str, ...] = field(default_factory=tuple)  # node ids that should fail
+
+
+KNOCKOUTS: list[Knockout] = [
+    # ------------------------------------------------------------- the issue's list (issue 13, item 5)
+    Knockout("gem_per_plot", "the GEM decides per plot (no pooled margin)", MODEL + "governance/gem.py",
+             "return max(self.pooled_margin(), margin(self.model, plot, self))",
+             "return margin(self.model, plot, self)",
+             (MECH + "test_gem_decides_on_the_pooled_margin_of_its_portfolio",)),
+    Knockout("gem_capital_not_paid", "the GEM partners' capital never reaches the company",
+             MODEL + "governance/gem.py",
+             'paid = call if m.ledger.transfer(owner.account, company.account, call, "gem_capital") else 0.0',
+             "paid = call",
+             (MECH + "test_gem_partners_capital_reaches_the_company",)),
+    Knockout("draagkracht_fixed", "developer draagkracht fixed at 1", MODEL + "agents/base.py",
+             "self.draagkracht = 1.0 if needed <= 0 else clip01(self.free_cash / needed)",
+             "self.draagkracht = 1.0",
+             (MECH + "test_developer_draagkracht_falls_when_its_cash_cannot_carry_its_starts",)),
+    Knockout("downturn_void", "the downturn shock does nothing", MODEL + "market.py",
+             "price_shock *= 1 - shock.magnitude", "price_shock *= 1",
+             (MECH + "test_shock_moves_its_index_by_its_magnitude_for_its_duration[downturn-price_index]",
+              MECH + "test_shock_holds_back_starts_in_a_run[downturn]")),
+    Knockout("cost_spike_void", "the cost-spike shock does nothing", MODEL + "market.py",
+             "cost_shock *= 1 + shock.magnitude", "cost_shock *= 1",
+             (MECH + "test_shock_moves_its_index_by_its_magnitude_for_its_duration[cost_spike-cost_index]",
+              MECH + "test_shock_holds_back_starts_in_a_run[cost_spike]")),
+    Knockout("no_speculation", "speculation never builds up", MODEL + "model.py",
+             "self.speculation += self.scenario.behaviour.speculation_rate", "self.speculation += 0.0",
+             (MECH + "test_speculation_builds_up_until_the_voorkeursrecht",
+              MECH + "test_speculation_raises_what_an_owner_in_existing_use_asks")),
+    Knockout("programming_no_absorption", "area programming never raises absorption", MODEL + "model.py",
+             "cap = self.scenario.market.absorption_per_quarter * (1 + boost)",
+             "cap = self.scenario.market.absorption_per_quarter",
+             (MECH + "test_area_programming_raises_what_the_market_absorbs",)),
+    Knockout("tender_lowest_bid", "the tender is awarded to the lowest bid", MODEL + "land.py",
+             "bid, _, winner = max(bids, key=lambda x: (x[0], -x[1]))",
+             "bid, _, winner = min(bids, key=lambda x: (x[0], -x[1]))",
+             (MECH + "test_tender_awards_to_the_highest_bid",)),
+    Knockout("no_headwind_withdrawal", "owners never withdraw in a headwind", MODEL + "development.py",
+             "if m < b.withdraw_margin and plot.stalled_quarters >= 8 and not plot.build_obligation:",
+             "if False and m < b.withdraw_margin:",
+             (MECH + "test_owners_withdraw_in_a_headwind",)),
+    Knockout("gem_share_not_public", "the municipality's GEM profit share never reaches the public purse",
+             MODEL + "governance/gem.py",
+             "            if part > 0:\n",
+             "            if part > 0 and partner is not m.municipality:\n",
+             (MECH + "test_gem_result_reaches_the_partners_and_the_public_purse_by_their_shares",)),
+    Knockout("tender_never_expropriates", "the tender never expropriates", MODEL + "land.py",
+             "elif ins.expropriation and m.municipality.can_spend(price):",
+             "elif False and ins.expropriation:",
+             (MECH + "test_tender_expropriates_the_land_it_cannot_buy",)),
+    # ------------------------------------------------------------- model v2 mechanisms
+    Knockout("talks_not_shared", "each negotiation gets the municipality's talks for itself (no shared capacity)",
+             MODEL + "governance/base.py",
+             "                given = neg.take_talks(left)\n                left -= given\n",
+             "                given = neg.take_talks(m.municipality.talks_capacity - used[id(neg)])\n",
+             (MECH + "test_parallel_negotiations_share_the_municipalitys_talks",)),
+    Knockout("land_market_closed", "the private land market never trades", MODEL + "landmarket.py",
+             "        m = self.model\n        table = self.at_table()\n",
+             "        return\n        m = self.model\n        table = self.at_table()\n",
+             (MECH + "test_private_land_market_trades",)),
+    Knockout("no_bouwplicht_penalty", "the bouwplicht penalty is never charged", MODEL + "development.py",
+             '    if choice == "pays the penalty":\n'
+             '        model.ledger.transfer(owner.account, mun.account, penalty, "penalty")\n',
+             '    if choice == "pays the penalty":\n',
+             (MECH + "test_bouwplicht_penalty_is_paid_to_the_municipality",)),
+    Knockout("no_verevening_levy", "profitable plots never pay into the verevening", MODEL + "verevening.py",
+             "levy = self.model.scenario.behaviour.verevening_share * max(0.0, margin - threshold) * revenue",
+             "levy = 0.0",
+             (MECH + "test_verevening_collects_from_profitable_plots_and_pays_weak_ones",)),
+    Knockout("no_verevening_grant", "weak plots never draw on the verevening", MODEL + "verevening.py",
+             "        if grant > 0:\n", "        if False:\n",
+             (MECH + "test_verevening_collects_from_profitable_plots_and_pays_weak_ones",)),
+]
+
+
+class AnchorError(Exception):
+    pass
+
+
+def copy_repo(dest: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info")
+    for part in ("src", "tests"):
+        shutil.copytree(ROOT / part, dest / part, ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def apply(ko: Knockout, copy: Path) -> None:
+    path = copy / ko.file
+    if not path.exists():
+        raise AnchorError(f"knock-out {ko.name}: file {ko.file} not found (the code moved: update the knock-out)")
+    text = path.read_text()
+    count = text.count(ko.anchor)
+    if count != 1:
+        what = "anchor not found" if count == 0 else f"anchor found {count} times"
+        raise AnchorError(f"knock-out {ko.name}: {what} in {ko.file} (the code moved: update the knock-out): "
+                          f"{ko.anchor.strip()!r}")
+    path.write_text(text.replace(ko.anchor, ko.replacement))
+
+
+def run_tests(copy: Path, tests: list[str], all_tests: bool) -> tuple[int, list[str], str]:
+    """Run pytest in the copy; returns its exit code, the failed node ids and the tail of its output."""
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", "--no-header"]
+    args += ["-m", "not slow", "tests"] if all_tests else tests
+    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "MPLBACKEND": "Agg"}
+    proc = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, flags=re.M)
+    return proc.returncode, failed, "\n".join(out.strip().splitlines()[-15:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="knock-outs to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the knock-outs and exit")
+    parser.add_argument("--all-tests", action="store_true", help="run the whole fast suite per knock-out")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the run of the listed tests on the intact copy")
+    args = parser.parse_args(argv)
+    known = {k.name: k for k in KNOCKOUTS}
+    if args.list:
+        for k in KNOCKOUTS:
+            print(f"{k.name:28} {k.breaks}  [{k.file}]")
+        return 0
+    bad = [n for n in args.names if n not in known]
+    if bad:
+        print(f"knock-out names: unknown {', '.join(bad)}; allowed: {', '.join(known)}", file=sys.stderr)
+        return 2
+    chosen = [known[n] for n in args.names] if args.names else KNOCKOUTS
+    start = time.time()
+    with tempfile.TemporaryDirectory(prefix="knockouts-") as tmp:
+        tmp = Path(tmp)
+        # every anchor first: a moved anchor stops the script before any test runs
+        try:
+            for ko in chosen:
+                apply(ko, copy_repo(tmp / ko.name))
+        except AnchorError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if not args.no_baseline:
+            intact = copy_repo(tmp / "_intact")
+            tests = sorted({t for ko in chosen for t in ko.tests})
+            code, failed, tail = run_tests(intact, tests, args.all_tests)
+            if code != 0:
+                print(f"baseline: the tests fail on the intact code, so a knock-out cannot be judged:\n{tail}",
+                      file=sys.stderr)
+                return 2
+            print(f"baseline: {len(tests) if not args.all_tests else 'all fast'} tests pass on the intact code")
+        rows = []
+        for ko in chosen:
+            t0 = time.time()
+            code, failed, tail = run_tests(tmp / ko.name, list(ko.tests), args.all_tests)
+            caught = code != 0
+            rows.append((ko, caught, failed, time.time() - t0))
+            if caught and not failed:
+                failed = [f"(pytest exit code {code})"]
+                rows[-1] = (ko, caught, failed, rows[-1][3])
+                print(tail, file=sys.stderr)
+            print(f"{ko.name}: {'caught' if caught else 'SURVIVED'} ({time.time() - t0:.0f} s)", flush=True)
+    print()
+    print("| knock-out | breaks | caught by | result |")
+    print("|---|---|---|---|")
+    for ko, caught, failed, _ in rows:
+        by = ", ".join(f.replace("tests/", "") for f in failed) if caught else "-"
+        print(f"| {ko.name} | {ko.breaks} | {by} | {'caught' if caught else '**survived**'} |")
+    survived = [ko.name for ko, caught, _, _ in rows if not caught]
+    print(f"\n{len(rows) - len(survived)} of {len(rows)} knock-outs caught in {time.time() - start:.0f} s"
+          + (f"; survived: {', '.join(survived)}" if survived else ""))
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
