@@ -246,7 +246,18 @@ def test_cli_advise_simulate(capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Simulated check" in out and "beslisboom: sok" in out
-    assert any(v in out for v in ("AGREES", "DISAGREES"))
+    # the verdict follows from the line above it ("AGREES" is a substring of "DISAGREES": read whole words)
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("fastest: "))
+    fastest, best, tree = (part.split(": ", 1)[1] for part in lines[at].split("; "))
+    verdict = lines[at + 1]
+    if best == tree:
+        assert verdict.startswith("AGREES: "), verdict
+    elif tree in fastest.split(", "):
+        assert verdict.startswith("AGREES ON SPEED: ") and f"but {best} leaves less free riding" in verdict, verdict
+    else:
+        assert verdict.startswith("DISAGREES: ") and f"the simulation's best is {best}" in verdict.replace(
+            "best form is", "best is"), verdict
 
 
 # ------------------------------------------------------------------ the archetype analysis (synthetic summary)

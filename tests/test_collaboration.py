@@ -136,7 +136,10 @@ def test_subarea_forms_are_recorded_and_run():
         m.step()
     for label, sub in m.governance.subforms.items():
         field = field_in_model(m, sub.scope)
-        assert field.municipal_share >= 0  # the sub-area's own facts, as the model holds them
+        # the sub-area's own facts, as the model holds them now (not the whole area's)
+        own = [p for p in sub.scope if p.owner is m.municipality]
+        assert field.municipal_share == pytest.approx(len(own) / len(sub.scope))
+        assert field.n_owners == len({id(p.owner) for p in sub.scope if p.owner is not m.municipality})
         assert sub.parent is m.governance and sub.negotiations is m.governance.negotiations  # one table of talks
 
 

@@ -553,13 +553,19 @@ def test_gate_blocks_completion_until_the_gating_task_is_delivered():
 
 @pytest.mark.parametrize("form", ["sok", "framework_organic", "tender"])
 def test_no_completion_before_the_gate_in_a_run(form):
-    m = AreaDevelopmentModel(load_scenario(None, ["simulation.horizon_quarters=60"]), form, seed=4).run()
+    # the gate binds only when a plot could finish before its access is delivered: a 2-quarter build
+    # against a 32-quarter delivery of the gating task (task 0 of the reference area; at the defaults both
+    # take 8 quarters and a plot never starts before the gate is funded, so the gate could never bind)
+    sets = ["simulation.horizon_quarters=72", "instruments.construction_quarters=2", "tasks.0.delivery_quarters=32"]
+    m = AreaDevelopmentModel(load_scenario(None, sets), form, seed=1).run()
     gate = next(t for t in m.area.tasks if t.spec.gate)
-    completions = [p.step_completion for p in m.area.plots if gate.benefits(p) and p.step_completion is not None]
-    if gate.delivered_step is None:
-        assert not completions
-    else:
-        assert all(s >= gate.delivered_step for s in completions)
+    assert gate is m.area.tasks[0] and gate.delivered_step is not None
+    gated = [p for p in m.area.plots if gate.benefits(p) and p.step_completion is not None]
+    assert gated, "no home completed in the gated sub-area: the test shows nothing"
+    assert all(p.step_completion >= gate.delivered_step for p in gated)
+    # and it did bind: some plot had finished building and waited for the gate
+    waited = [p for p in gated if p.step_construction_start + 2 < gate.delivered_step]
+    assert waited, [(p.step_construction_start, p.step_completion, gate.delivered_step) for p in gated]
 
 
 def test_absorption_caps_starts_per_quarter():

@@ -29,5 +29,9 @@ def test_every_form_runs_and_reports(form):
     model = AreaDevelopmentModel(form=form, seed=3).run()
     row = summary(model)
     assert SUMMARY_NAMES <= set(row)
-    assert 0 <= row["homes_completed"] <= row["homes_planned"]
+    # the reference area is built within the horizon under every form (all 4,500 homes at seed 3); a model
+    # that builds nothing, or counts homes it did not complete, fails here
+    completed = sum(p.homes for p in model.area.plots if p.status.name == "COMPLETED")
+    assert row["homes_completed"] == completed
+    assert 0.5 * row["homes_planned"] <= row["homes_completed"] <= row["homes_planned"]
     assert len(model.datacollector.get_model_vars_dataframe()) == model.scenario.simulation.horizon_quarters + 1
