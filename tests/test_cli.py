@@ -84,9 +84,14 @@ def test_tender_without_municipal_land_is_not_applicable(capsys, tmp_path):
 
 
 def test_tender_with_municipal_land_runs(capsys, tmp_path):
-    code, out, err = run_cli(capsys, ["run", "--form", "tender", "--seed", "1", *SHORT])
+    code, out, err = run_cli(capsys, ["run", "--form", "tender", "--seed", "1", *SHORT, "--out", str(tmp_path / "t")])
     assert code == 0, err
-    assert "tender" in out
+    assert out.startswith("reference under tender (seed 1)")
+    # the tender's own procedure ran: the municipality prepares its first tender within the 12 quarters
+    import pandas as pd
+
+    events = pd.read_parquet(tmp_path / "t" / "events.parquet")
+    assert events["text"].str.match(r"tender 1 in preparation: \d+ plots").any()
 
 
 def test_run_with_the_same_seed_prints_identical_text(capsys):

@@ -312,3 +312,73 @@ def test_verevening_collects_from_profitable_plots_and_pays_weak_ones():
     assert into > 10
     assert out > 1
     assert out <= into + 1e-6
+
+
+# =================================================================== found by the mutation run (benchmarks/README.md)
+
+
+def test_gem_loss_is_called_from_the_partners_by_their_shares():
+    m, company = gem_company()
+    mun = m.municipality
+    for p in company.partners:
+        if p is not mun:
+            set_money(m, p, 500.0)  # every partner can pay its part of the loss
+    set_money(m, company, -60.0)  # the company ends €60 m short
+    before = {p.unique_id: p.balance for p in company.partners}
+    company.settle()
+    for p in company.partners:
+        assert before[p.unique_id] - p.balance == pytest.approx(60.0 * company.shares[p.unique_id])
+    # the municipality pays its part from the public purse even past its floor (force)
+    assert flows(m, "gem_settlement", mun.account, company.account) == pytest.approx(60.0 * company.shares[mun.unique_id])
+    assert company.balance == pytest.approx(0.0, abs=1e-9) and company.settled
+
+
+def test_bouwplicht_renegotiation_concedes_programme_and_price_within_the_mandate():
+    from coalitionsim.model.development import profit, renegotiation, revenue
+
+    m = model("tender")
+    dev = next(o for o in m.owners if isinstance(o, Developer))
+    plot = next(p for p in m.area.plots if p.owner is dev)
+    base = m.scenario.programme.social_share
+    plot.social_share = min(1.0, base + 0.3)  # a bound plot with more social homes than the market mix
+    plot.land_price = 20.0
+    m.municipality.talks_left = 1
+    rev = revenue(m, plot)
+    out = renegotiation(m, dev, plot, rev)
+    assert out is not None, "the reference plot is renegotiable at a 20 M€ land price"
+    social, refund, after = out
+    assert social == pytest.approx(base)  # the programme goes back to the scenario's market mix
+    assert 0 <= refund <= m.scenario.municipality.mandate * plot.land_price + 1e-9
+    assert after >= 0
+    before = plot.social_share
+    plot.social_share = social
+    gain = profit(m, plot, dev, 0.0)
+    plot.social_share = before
+    assert after == pytest.approx(gain + refund)
+    assert refund == pytest.approx(min(max(0.0, -gain), m.scenario.municipality.mandate * plot.land_price))
+    # a loss the mandate cannot cover gets no concession: push the cost up until the case is hopeless
+    m.market.cost_index = 3.0
+    assert renegotiation(m, dev, plot, revenue(m, plot)) is None
+    m.market.cost_index = 1.0
+    # once per plot, and only with a talk left
+    m.municipality.talks_left = 0
+    assert renegotiation(m, dev, plot, rev) is None
+    m.municipality.talks_left = 1
+    plot.renegotiated = True
+    assert renegotiation(m, dev, plot, rev) is None
+
+
+def test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy():
+    sets = ("instruments.voorkeursrecht_quarter=1",)
+    arm = runs("tender", sets)
+    # once it is set nobody else buys land on the market: no speculator gets in
+    assert all(m.land_market.sales == 0 for m in arm)
+    assert sum(1 for m in arm if m.land_market.municipal_purchases > 0) >= len(SEEDS) // 2
+    for m in arm:
+        bought = [e for e in m.events if e.kind == "land_market" and e.text.startswith("voorkeursrecht:")]
+        assert len(bought) == m.land_market.municipal_purchases
+        mandate = m.scenario.municipality.mandate
+        for e in bought:
+            plot = m.area.plots[e.plot]
+            # at the inbrengwaarde with the speculation stopped (none yet at quarter 1) plus the mandate
+            assert e.amount == pytest.approx(plot.existing_use_value * (1 + mandate))
