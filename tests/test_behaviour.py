@@ -284,8 +284,10 @@ def test_objections_delay_permits():
     angry, waited_angry = permit_delay(1.0)
     assert calm["objections"].eq(0).all() and calm["delay_quarters_objections"].eq(0).all()
     assert (angry["delay_quarters_objections"] > 0).all()
-    # bezwaar adds a quarter, beroep two more: permits wait well over a quarter longer on average (3.0 vs 4.5)
-    assert waited_angry.mean() > waited_calm.mean() + 1.0, (waited_calm.mean(), waited_angry.mean())
+    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue: permits wait
+    # longer on average (about 7.9 vs 8.6 quarters with construction time by size, issue 13; 7.3 vs 8.2
+    # before); without the objection delay the two would be equal
+    assert waited_angry.mean() > waited_calm.mean() + 0.5, (waited_calm.mean(), waited_angry.mean())
     assert angry["years_to_first_home"].mean() > calm["years_to_first_home"].mean()
 
 

@@ -94,7 +94,11 @@ def test_the_beslisboom_rule_is_one_function_for_advisor_and_model():
 
 
 def _subarea_forms(mutate) -> dict[str, str]:
-    sc = load_scenario(None, ["simulation.horizon_quarters=16", "ownership.municipal_land_share=0.1"])
+    # owners in existing use hold on to their land (a high asking premium): otherwise developers may buy
+    # the fragmented owners out before the deelgebied chooses (they do with construction time by size,
+    # issue 13), and the field the beslisboom reads is no longer the one the test set up
+    sc = load_scenario(None, ["simulation.horizon_quarters=16", "ownership.municipal_land_share=0.1",
+                              "behaviour.seller_premium=5"])
     m = AreaDevelopmentModel(sc, form="framework_subareas", seed=5)
     mutate(m)
     for _ in range(16):

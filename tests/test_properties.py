@@ -65,10 +65,12 @@ def scenarios(draw, horizon=(8, 40)):
         f"rijk.gebiedsbudget={draw(st.sampled_from([0.0, 30.0, 200.0]))}",
         f"rijk.cofunding_share={draw(st.sampled_from([0.25, 0.5, 1.0]))}",
         f"behaviour.election_interval_quarters={draw(st.sampled_from([4, 16]))}",
-        f"instruments.construction_quarters={draw(st.sampled_from([2, 4, 8]))}",
         f"ownership.developers.0.equity={draw(st.sampled_from([1.0, 10.0, 45.0]))}",
         f"behaviour.equity_share={draw(st.sampled_from([0.1, 0.25, 0.5]))}",
     ]
+    building = draw(st.sampled_from([None, 2, 4, 8]))  # None: by plot size and building type
+    if building is not None:
+        sets.append(f"instruments.construction_quarters={building}")
     if draw(st.booleans()):
         quarter, magnitude = draw(st.sampled_from([(4, 0.3), (2, 0.6)]))
         sets.append(f"market.shocks=[{{kind='downturn', quarter={quarter}, magnitude={magnitude}, duration=8}}]")
@@ -116,7 +118,7 @@ def test_homes_never_exceed_capacity(case):
         present = [s for s in chain if s is not None]
         assert present == sorted(present), (p.plot_id, chain)
         if p.step_completion is not None:
-            assert p.step_completion - p.step_construction_start >= scenario.instruments.construction_quarters
+            assert p.step_completion - p.step_construction_start >= model.construction_quarters(p)
 
 
 def in_unit(x) -> bool:

@@ -506,8 +506,7 @@ def test_permit_freeze_shock_in_a_run():
     permits = [p.step_permit for p in m.area.plots if p.step_permit is not None]
     assert all(s >= 30 for s in permits), sorted(permits)
     assert permits, "permits should follow once the freeze ends"
-    building = m.scenario.instruments.construction_quarters
-    assert all(p.step_completion >= 30 + building for p in m.area.plots if p.step_completion is not None)
+    assert all(p.step_completion >= 30 + m.construction_quarters(p) for p in m.area.plots if p.step_completion is not None)
 
 
 def test_objections_delay_a_permit():

@@ -65,6 +65,8 @@ class SubArea(_Section):
     separable: bool = True
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
     existing_use: Literal["offices", "business", "housing", "other"] = "business"
+    # what is built: sets each plot's construction time with its size (construction.<building_type>)
+    building_type: Literal["groundbound", "apartments", "highrise"] = "apartments"
 
 
 class Programme(_Section):
@@ -198,6 +200,23 @@ def _default_tasks() -> list[CollectiveTask]:
     ]
 
 
+class BuildingType(_Section):
+    """Construction time of one building type: ceil(base_quarters + homes / homes_per_quarter) quarters."""
+
+    base_quarters: float = Field(ge=0, le=40)  # preparation, foundations and shell of the first homes
+    homes_per_quarter: float = Field(gt=0, le=10000)  # pace at which further homes add to the build time
+
+
+class Construction(_Section):
+    """Construction time by building type and plot size (CBS: works take about a year for a typical
+    project, and the larger the project, the longer the time from permit to completion; see docs/ODD.md)."""
+
+    # assumptions (ranges in docs/ODD.md): 20 / 125 / 250 homes take 3 / 5 / 7, 4 / 6 / 8 and 6 / 8 / 10 quarters
+    groundbound: BuildingType = BuildingType(base_quarters=2, homes_per_quarter=50)
+    apartments: BuildingType = BuildingType(base_quarters=3, homes_per_quarter=50)
+    highrise: BuildingType = BuildingType(base_quarters=5, homes_per_quarter=50)
+
+
 class Municipality(_Section):
     budget: float = Field(150.0, ge=0)  # M€ the council has reserved for the area
     interest_rate: float = Field(0.03, ge=0, le=0.3)  # per year on the grondexploitatie's debt (public lending)
@@ -246,7 +265,9 @@ class Instruments(_Section):
     dubbel_toetsen: bool = False
     compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
     phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
-    construction_quarters: int = Field(8, ge=1, le=40)
+    # None: each plot's construction time follows its size and building type (``construction``); a number
+    # gives every plot that many quarters (the rule before issue 13)
+    construction_quarters: int | None = Field(None, ge=1, le=40)
     build_obligation: bool = True  # tender awards carry a bouwplicht
     build_obligation_quarters: int = Field(12, ge=1, le=80)  # a tendered plot must start within this after award
     build_obligation_penalty: float = Field(0.15, ge=0, le=2)  # penalty for not building, share of the land price
@@ -286,7 +307,13 @@ class Behaviour(_Section):
     initial_premium_holdout: float = Field(0.8, ge=0, le=5)
     speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
     conditional_slope: float = Field(1.0, ge=0, le=1.5)
+    # contribution types (Fischbacher, Gaechter & Fehr 2001: 30% free riders, 50% conditional co-operators,
+    # 14% hump-shaped, 6% other): free riders as a share of the private owners; the two other types as
+    # shares of the owners that are not free riders (0.50/0.70, 0.14/0.70), the rest of them are "other"
     free_rider_share: float = Field(0.3, ge=0, le=1)
+    conditional_cooperator_share: float = Field(0.71, ge=0, le=1)
+    hump_shaped_share: float = Field(0.20, ge=0, le=1)
+    belief_weight: float = Field(0.4, ge=0, le=1)  # weight of what the others gave in the updated belief
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)
     withdraw_margin: float = Field(-0.05, ge=-1, le=0.5)  # below this margin an owner withdraws
@@ -305,6 +332,14 @@ class Behaviour(_Section):
     dropout_quarters: int = Field(4, ge=1, le=40)
     ambition_change_probability: float = Field(0.5, ge=0, le=1)
     election_interval_quarters: int = Field(16, ge=4, le=80)
+
+    @model_validator(mode="after")
+    def _types_fit(self) -> "Behaviour":
+        total = self.conditional_cooperator_share + self.hump_shaped_share
+        if total > 1 + 1e-9:
+            raise ValueError("conditional_cooperator_share + hump_shaped_share must be at most 1 (shares of the "
+                             f"owners that are not free riders; got {total:.2f})")
+        return self
 
 
 class Beslisboom(_Section):
@@ -359,6 +394,7 @@ class Scenario(_Section):
     tasks: list[CollectiveTask] = Field(default_factory=_default_tasks)
     municipality: Municipality = Municipality()
     instruments: Instruments = Instruments()
+    construction: Construction = Construction()
     residents: Residents = Residents()
     rijk: Rijk = Rijk()
     behaviour: Behaviour = Behaviour()

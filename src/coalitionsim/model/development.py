@@ -9,6 +9,7 @@ margin falls, and withdraws when it falls far (NOVEX L1140–1150) or when it st
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .area import Plot, Status
@@ -24,6 +25,18 @@ def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
     return (homes + nonres) * (1 + model.area.uplift(plot))
 
 
+def construction_quarters(scenario, plot: Plot) -> int:
+    """Quarters from the start of construction to completion: ``instruments.construction_quarters`` when
+    set, otherwise ceil(base + homes / pace) of the plot's building type (``construction.<type>``, set per
+    sub-area): a larger plot takes longer, stacked and high-rise homes longer than ground-bound ones."""
+    fixed = scenario.instruments.construction_quarters
+    if fixed is not None:
+        return fixed
+    kind = next(s.building_type for s in scenario.subareas if s.name == plot.subarea)
+    spec = getattr(scenario.construction, kind)
+    return max(1, math.ceil(spec.base_quarters + plot.homes / spec.homes_per_quarter - 1e-9))
+
+
 def investment(model: "AreaDevelopmentModel", plot: Plot) -> float:
     return plot.homes * model.market.build_cost + plot.nonres_m2 * model.market.spec.nonres_build_cost_per_m2 * model.market.cost_index
 
@@ -32,7 +45,7 @@ def profit(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", land_cost:
     """Revenue minus cost, contributions still due, financing and the land's opportunity cost."""
     inv = investment(model, plot)
     cost = inv + model.contributions.due_at_permit(plot, owner) + model.market.financing_cost(
-        inv, model.scenario.instruments.construction_quarters)
+        inv, model.construction_quarters(plot))
     land = plot.existing_use_value if land_cost is None else land_cost
     return revenue(model, plot) - cost - land
 
@@ -69,7 +82,7 @@ def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
     required = sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
     rev = revenue(model, plot)
     inv = investment(model, plot)
-    cost = inv + model.market.financing_cost(inv, model.scenario.instruments.construction_quarters)
+    cost = inv + model.market.financing_cost(inv, model.construction_quarters(plot))
     return max(plot.existing_use_value, rev - cost - required * rev)
 
 

@@ -16,7 +16,7 @@ from .agents.resident import Resident
 from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .contributions import Contributions
-from .development import investment, revenue
+from .development import construction_quarters, investment, revenue
 from ..scenario import Scenario
 from .governance import make_form
 from .ledger import AREA_FUND, OUTSIDE, Ledger
@@ -74,6 +74,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.backloops = 0
         self.dropouts = 0
         self.households_dropped = 0
+        self._build_time: dict[int, int] = {}  # plot id -> construction quarters
 
         self.ledger = Ledger(self)
         self.ledger.open(AREA_FUND)  # the gebiedsfonds: collected contributions for the collective tasks
@@ -163,17 +164,38 @@ class AreaDevelopmentModel(mesa.Model):
         for lo in landowners:
             lo.income = 0.015 * sum(p.existing_use_value for p in plots if p.owner is lo)
         self.owners += developers + corporations + landowners
-        private = developers + corporations + landowners
-        chosen = setup.keyed("setup", "free_riders").choice(len(private), round(s.behaviour.free_rider_share * len(private)),
-                                                            replace=False) if private else []
-        for i in chosen:
-            private[int(i)].free_rider = True
+        self._assign_contribution_types(developers + corporations + landowners)
         tasks = [
             Task(spec=t, index=i, beneficiary_subareas=frozenset(
                 [x.name for x in s.subareas] if "all" in t.beneficiaries else t.beneficiaries))
             for i, t in enumerate(s.tasks)
         ]
         return Area(plots, tasks, [x.name for x in s.subareas], {x.name: x.separable for x in s.subareas})
+
+    def _assign_contribution_types(self, private: list[Owner]) -> None:
+        """Each private owner's contribution type, drawn once: exactly round(free_rider_share × n) free
+        riders (drawn as before issue 13, so a seed keeps its free riders), the others split by largest
+        remainder over conditional co-operators, hump-shaped contributors and "other" (by
+        ``conditional_cooperator_share``, ``hump_shaped_share`` and the rest) in an order drawn from the
+        behaviour stream; an "other" gives a fixed rate ~ U(0, 1)."""
+        if not private:
+            return
+        b = self.scenario.behaviour
+        n = len(private)
+        riders = {int(i) for i in self.streams.keyed("setup", "free_riders").choice(
+            n, round(b.free_rider_share * n), replace=False)}
+        rest = [i for i in range(n) if i not in riders]
+        for i in riders:
+            private[i].contribution_type = "free_rider"
+        other = max(0.0, 1.0 - b.conditional_cooperator_share - b.hump_shaped_share)
+        counts = apportion(len(rest), [b.conditional_cooperator_share, b.hump_shaped_share, other])
+        order = self.streams.keyed("behaviour", "types").permutation(len(rest))
+        kinds = [k for k, c in zip(("conditional", "hump_shaped", "other"), counts) for _ in range(c)]
+        for pos, kind in zip(order, kinds):
+            owner = private[rest[int(pos)]]
+            owner.contribution_type = kind
+            if kind == "other":
+                owner.own_rate = float(self.streams.keyed("behaviour", "own_rate", owner.unique_id).random())
 
     def _build_residents(self) -> list[Resident]:
         spec = self.scenario.residents
@@ -435,6 +457,13 @@ class AreaDevelopmentModel(mesa.Model):
         self.absorbed_step += homes["market"] + homes["mid"]
         return True
 
+    def construction_quarters(self, plot: Plot) -> int:
+        """The plot's construction time in quarters (by its size and building type; fixed for the run)."""
+        quarters = self._build_time.get(plot.plot_id)
+        if quarters is None:
+            quarters = self._build_time[plot.plot_id] = construction_quarters(self.scenario, plot)
+        return quarters
+
     def start_construction(self, plot: Plot, inv: float) -> None:
         plot.margin_at_start = plot.owner.decision_margin(plot)
         if plot.pool is not None:
@@ -445,7 +474,7 @@ class AreaDevelopmentModel(mesa.Model):
                                    revenue(self, plot))
         plot.status = Status.CONSTRUCTION
         plot.step_construction_start = self.steps
-        plot.construction_remaining = self.scenario.instruments.construction_quarters
+        plot.construction_remaining = self.construction_quarters(plot)
         plot.owner.commit(plot, inv)
         self.homes_started_step += plot.homes
         self.homes_started_total += plot.homes

@@ -123,9 +123,13 @@ class PlotSums:
 class Owner(Actor):
     """A land owner: holds plots, decides on them, and contributes to area tasks.
 
-    Voluntary contributions follow conditional co-operation (Fischbacher, Gächter & Fehr 2001): a
-    conditional co-operator gives in proportion to what it believes the others give; a free rider gives
-    nothing. Which type an owner is, is drawn once from ``behaviour.free_rider_share``.
+    Voluntary contributions follow the mixture of types measured in public-goods experiments
+    (Fischbacher, Gächter & Fehr 2001): a conditional co-operator gives in proportion to what it believes
+    the others give, a free rider gives nothing, a hump-shaped (triangle) contributor gives more as the
+    others give more up to half and less beyond, and the rest ("other") give a fixed rate of their own.
+    Beliefs move towards what the others gave (Fischbacher & Gächter 2010). The model draws each private
+    owner's type once (``behaviour.free_rider_share``, ``conditional_cooperator_share``,
+    ``hump_shaped_share``; ``AreaDevelopmentModel._assign_contribution_types``).
 
     Financing: lenders finance ``1 - behaviour.equity_share`` of the capital an owner has employed in the
     area (the price of land it bought and holds, the investment of plots it is building), so its floor is
@@ -138,12 +142,24 @@ class Owner(Actor):
 
     def __init__(self, model: "AreaDevelopmentModel", name: str, draagvlak: float, trust: float):
         super().__init__(model, name, draagvlak, trust)
-        self.free_rider = False  # the model assigns exactly round(free_rider_share x owners) free riders
+        # conditional | free_rider | hump_shaped | other; the model assigns the types of private owners
+        self.contribution_type = "conditional"
+        self.own_rate = 0.5  # an "other" type's fixed voluntary rate (drawn with its type)
         self.belief = draagvlak  # expected contribution rate of the others
         self.weight = 1.0  # relative share of its kind's land when plots are allotted
         self.negotiations = 0  # negotiations it has been a party to (keys its premium draws)
         self.plot_changes: list["Plot"] = []  # its plots, each time one changed (appended by Plot)
         self._money = PlotSums(self, self._money_terms, 3)
+
+    @property
+    def free_rider(self) -> bool:
+        """Whether the owner is of the free-rider type (setting it makes it one, or a conditional
+        co-operator)."""
+        return self.contribution_type == "free_rider"
+
+    @free_rider.setter
+    def free_rider(self, value: bool) -> None:
+        self.contribution_type = "free_rider" if value else "conditional"
 
     @property
     def holdout(self) -> bool:
@@ -194,13 +210,20 @@ class Owner(Actor):
 
     def voluntary_rate(self) -> float:
         """Share of the voluntary fair share asked that this owner is willing to pay now."""
-        if self.free_rider or self.dropped_out:
+        kind = self.contribution_type
+        if kind == "free_rider" or self.dropped_out:
             return 0.0
+        if kind == "other":
+            return self.own_rate
         b = self.model.scenario.behaviour
-        return clip01(b.conditional_slope * self.belief + 0.2 * (self.trust - 0.5))
+        # a hump-shaped contributor follows the others up to half, then gives less (FGF 2001, Fig. 1)
+        belief = self.belief if kind == "conditional" else min(self.belief, 1.0 - self.belief)
+        return clip01(b.conditional_slope * belief + 0.2 * (self.trust - 0.5))
 
     def observe_contributions(self, others_rate: float) -> None:
-        self.belief = 0.6 * self.belief + 0.4 * others_rate
+        """The belief moves towards what the others gave (Fischbacher & Gächter 2010)."""
+        w = self.model.scenario.behaviour.belief_weight
+        self.belief = (1.0 - w) * self.belief + w * others_rate
 
     def plots(self) -> list["Plot"]:
         return self.model.area.plots_of(self)
