@@ -59,7 +59,12 @@ def until(m: AreaDevelopmentModel, condition, max_quarters: int = 80) -> AreaDev
 
 
 def gem_company(seed: int = 1):
-    m = until(model("gem", seed=seed, horizon=200), lambda m: m.governance.company is not None)
+    return gem_company_of(seed=seed)
+
+
+def gem_company_of(*sets: str, seed: int = 1):
+    """A GEM model stepped until its joint company is founded, and the company."""
+    m = until(model("gem", *sets, seed=seed, horizon=200), lambda m: m.governance.company is not None)
     return m, m.governance.company
 
 
@@ -389,11 +394,15 @@ def test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy():
 def test_gem_shares_the_plot_risk_so_it_asks_less_margin_than_its_partners():
     from coalitionsim.model.verevening import diversification
 
-    m, company = gem_company()
+    m, company = gem_company_of("ownership.developers=[{name='A', required_margin=0.07}, {name='B', required_margin=0.11}, "
+                                "{name='C', required_margin=0.12}]")
     n = len(company.plots())
     b = m.scenario.behaviour
     assert n > 1 and b.risk_aversion * b.plot_risk > 0
     plot = company.plots()[0]
+    developers = [p for p in company.partners if isinstance(p, Developer)]
+    assert developers
+    assert company.required_margin == pytest.approx(sum(d.required_margin for d in developers) / len(developers))
     # the partners' required margin less risk aversion x plot risk x (1 - 1/sqrt(n)) (NOVEX L970, "bathtub")
     assert diversification(m, n) == pytest.approx(b.risk_aversion * b.plot_risk * (1 - n ** -0.5))
     assert company.start_threshold(plot) == pytest.approx(company.required_margin - diversification(m, n))
