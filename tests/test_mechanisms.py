@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
@@ -57,7 +59,12 @@ def until(m: AreaDevelopmentModel, condition, max_quarters: int = 80) -> AreaDev
 
 
 def gem_company(seed: int = 1):
-    m = until(model("gem", seed=seed, horizon=200), lambda m: m.governance.company is not None)
+    return gem_company_of(seed=seed)
+
+
+def gem_company_of(*sets: str, seed: int = 1):
+    """A GEM model stepped until its joint company is founded, and the company."""
+    m = until(model("gem", *sets, seed=seed, horizon=200), lambda m: m.governance.company is not None)
     return m, m.governance.company
 
 
@@ -382,3 +389,40 @@ def test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy():
             plot = m.area.plots[e.plot]
             # at the inbrengwaarde with the speculation stopped (none yet at quarter 1) plus the mandate
             assert e.amount == pytest.approx(plot.existing_use_value * (1 + mandate))
+
+
+def test_gem_shares_the_plot_risk_so_it_asks_less_margin_than_its_partners():
+    from coalitionsim.model.verevening import diversification
+
+    m, company = gem_company_of("ownership.developers=[{name='A', required_margin=0.07}, {name='B', required_margin=0.11}, "
+                                "{name='C', required_margin=0.12}]")
+    n = len(company.plots())
+    b = m.scenario.behaviour
+    assert n > 1 and b.risk_aversion * b.plot_risk > 0
+    plot = company.plots()[0]
+    developers = [p for p in company.partners if isinstance(p, Developer)]
+    assert developers
+    assert company.required_margin == pytest.approx(sum(d.required_margin for d in developers) / len(developers))
+    # the partners' required margin less risk aversion x plot risk x (1 - 1/sqrt(n)) (NOVEX L970, "bathtub")
+    assert diversification(m, n) == pytest.approx(b.risk_aversion * b.plot_risk * (1 - n ** -0.5))
+    assert company.start_threshold(plot) == pytest.approx(company.required_margin - diversification(m, n))
+    assert company.start_threshold(plot) < company.required_margin - 0.5 * b.risk_aversion * b.plot_risk
+
+
+def test_dubbel_toetsen_observes_capacity_with_its_measurement_error():
+    exact = model("sok", "instruments.capacity_measurement_error=0", "instruments.phasing_quarters=5")
+    growth = exact.scenario.residents.capacity_growth
+    assert growth > 0
+    for r in exact.residents[:5]:
+        # what a group can carry over the phasing period: what it has now plus four quarters of growth
+        assert exact.observed_capacity(r) == pytest.approx(r.resources + 4 * growth)
+    noisy = model("sok", "instruments.capacity_measurement_error=0.3", "instruments.phasing_quarters=5")
+    ratios = [noisy.observed_capacity(r) / (r.resources + 4 * growth) for r in noisy.residents
+              if r.resources + 4 * growth > 0]
+    assert len(ratios) >= 20
+    # each group is seen with its own relative error of about 30% around the truth (and never below 0)
+    spread = float(np.std(ratios))
+    assert 0.15 < spread < 0.45, spread
+    assert abs(float(np.mean(ratios)) - 1) < 0.15
+    assert len({round(x, 9) for x in ratios}) == len(ratios)
+    assert min(ratios) >= 0
