@@ -168,6 +168,9 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         if transfer(model, plot, mun, back):
             model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
             plot.status = Status.HELD
+            # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
+            # stay in order)
+            plot.step_permit = plot.step_permit_application = None
             plot.build_obligation = False
             plot.obligation_deadline = None
             pool = getattr(model.governance, "pool", None)
