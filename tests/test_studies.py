@@ -152,3 +152,17 @@ def test_forms_study_direction_tender_is_faster_on_more_municipal_land():
         sc = load_scenario("reference", [f"ownership.municipal_land_share={share}"])
         t50[share] = _median([run_model(sc, "tender", s).summary["t50_years"] for s in seeds])
     assert t50[0.6] < t50[0.1] - 1.0, t50
+
+
+def test_free_riding_study_direction_kostenverhaal_cuts_free_riding_under_the_tender():
+    """The free-riding study's direction (docs/studies/free_riding.md, findings 1-2) on a few seeds: under
+    the tender the kept private plots pay only voluntarily unless kostenverhaal is collected at the permit."""
+    from coalitionsim.runner import replication_seeds, run_model
+    from coalitionsim.scenario import load_scenario
+
+    seeds = replication_seeds(20261123, 3)
+    index = {}
+    for on in (False, True):
+        sc = load_scenario("reference", [f"instruments.kostenverhaal={str(on).lower()}"])
+        index[on] = _median([run_model(sc, "tender", s).summary["free_riding_index"] for s in seeds])
+    assert index[True] < index[False] - 0.1, index
