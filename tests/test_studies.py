@@ -120,6 +120,19 @@ def test_render_fills_markers_and_refuses_unknown_names(tmp_path):
         regen.render(page.replace("table: t ", "table: u "), ctx, "forms", 1.0)
 
 
+def test_checks_report_a_direction_the_tables_no_longer_show(tmp_path):
+    regen = _regenerate()
+    ctx = regen.Context(tmp_path, 2, False, "0123456789abcdef")
+    ctx.numbers.update({"t:a|x:t50_years": 10.0, "t:b|x:t50_years": 12.0})
+    holds = "<!-- check: t:a|x:t50_years < t:b|x:t50_years - 1.0 -->"
+    assert regen.check_claims(holds, ctx, "forms") == []
+    flipped = regen.check_claims("<!-- check: t:b|x:t50_years < t:a|x:t50_years -->", ctx, "forms")
+    assert len(flipped) == 1 and "no longer holds (12 vs 10)" in flipped[0]
+    assert regen.check_claims("<!-- check: t:a|x:t50_years < t:b|x:t50_years - 3.0 -->", ctx, "forms")
+    with pytest.raises(SystemExit, match="not a number"):
+        regen.check_claims("<!-- check: t:c|x:t50_years < 3 -->", ctx, "forms")
+
+
 def test_intervals_count_a_time_not_reached_as_beyond_the_horizon():
     import numpy as np
     import pandas as pd

@@ -21,7 +21,10 @@ What it does, per page:
    the prose is ``<!-- value: NAME -->…<!-- /value -->``, where NAME is ``<table>:<row key>:<metric>`` (any
    cell of a table, 'median [5th–95th percentile]') or a named count the script computes (an unknown name
    is an error, so a page cannot cite a number the script does not write);
-4. writes the figures to ``docs/studies/figures/*.png`` and stamps the page between ``<!-- stamp -->`` and
+4. evaluates the page's ``<!-- check: A < B -->`` claims (the direction a finding's prose states, on the
+   medians of today's tables) and lists the ones that no longer hold (``--strict``: exit code 1), so a
+   regeneration after a model change says which sentences to rewrite;
+5. writes the figures to ``docs/studies/figures/*.png`` and stamps the page between ``<!-- stamp -->`` and
    ``<!-- /stamp -->``: ``Model fingerprint: `<digest>``` and the run time of its runs on this machine.
 
 ``tests/test_fingerprint.py`` fails when a page's fingerprint is not the model's: re-run this script.
@@ -76,6 +79,8 @@ class Context:
     def __init__(self, results: Path, workers: int, reuse: bool, fingerprint: str):
         self.results, self.workers, self.reuse, self.fingerprint = results, workers, reuse, fingerprint
         self.values: dict[str, str] = {}
+        self.numbers: dict[str, float] = {}  # the medians (and counts) behind the values, for <!-- check: -->
+        self.failed_checks: list[str] = []
         self.tables: dict[str, str] = {}  # name -> markdown
         self.manifest: dict[str, Any] = {}
         self.steps: dict[str, list[str]] = {}  # page -> result folders it used
@@ -148,6 +153,8 @@ class Context:
 
     def value(self, name: str, text: Any) -> None:
         self.values[name] = str(text)
+        if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
+            self.numbers[name] = float(text)
 
 
 # =========================================================================== interval tables
@@ -220,6 +227,7 @@ def interval_table(ctx: Context, page: str, name: str, frame: pd.DataFrame, by: 
         key = "|".join(str(row[b]) for b in by)
         ctx.value(f"{name}:{key}:runs", int(row["runs"]))
         for col, _ in metrics:
+            ctx.numbers[f"{name}:{key}:{col}"] = float(row[f"{col}_median"])
             ctx.value(f"{name}:{key}:{col}", cell(row, col))
             ctx.value(f"{name}:{key}:{col}.median", _fmt(row[f"{col}_median"], row["horizon_years"]))
             if f"{col}_reached" in row:
@@ -409,6 +417,7 @@ def free_riding(ctx: Context) -> None:
     for _, row in t.iterrows():
         ctx.value(f"free_riding_voluntary:{row['package']}|{row['period']}:rate",
                   f"{row['median']:.2f} [{row['p5']:.2f}–{row['p95']:.2f}]")
+        ctx.numbers[f"free_riding_voluntary:{row['package']}|{row['period']}:rate"] = float(row["median"])
     ctx.table("free_riding", "free_riding_voluntary", t, plain_markdown(
         t.assign(rate=[f"{a:.2f} [{b:.2f}–{c:.2f}]" for a, b, c in zip(t["median"], t["p5"], t["p95"])]),
         {"package": "package", "period": "period", "quarters": "run-quarters",
@@ -604,6 +613,36 @@ STUDIES: dict[str, Callable[[Context], None]] = {
 TABLE = re.compile(r"(<!-- table: ([\w:|.-]+) -->\n).*?(<!-- /table -->)", re.S)
 VALUE = re.compile(r"(<!-- value: ([^>]+?) -->).*?(<!-- /value -->)", re.S)
 STAMP = re.compile(r"(<!-- stamp -->).*?(<!-- /stamp -->)", re.S)
+CHECK = re.compile(r"<!-- check: (.+?) (<=|>=|<|>|==) (.+?) -->")
+OPS = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+       "==": lambda a, b: a == b}
+
+
+def check_claims(text: str, ctx: Context, page: str) -> list[str]:
+    """The page's ``<!-- check: A OP B -->`` claims (A, B: a value name, whose median is compared, or a
+    number; ``A + 1.0``-style offsets are allowed), evaluated on today's tables. A claim that no longer
+    holds means the prose next to it describes a direction the model no longer produces: it is reported,
+    and with ``--strict`` the script fails."""
+    failed = []
+
+    def number(term: str) -> float:
+        term = term.strip()
+        m = re.fullmatch(r"(.+?)\s*([+-])\s*([0-9.]+)", term)
+        if m and not re.fullmatch(r"-?[0-9.]+", term):
+            base = number(m.group(1))
+            return base + float(m.group(3)) if m.group(2) == "+" else base - float(m.group(3))
+        if re.fullmatch(r"-?[0-9.]+", term):
+            return float(term)
+        if term not in ctx.numbers:
+            raise SystemExit(f"{PAGES[page]}: <!-- check: --> names {term!r}, which is not a number this script writes")
+        return ctx.numbers[term]
+
+    for m in CHECK.finditer(text):
+        left, op, right = m.group(1), m.group(2), m.group(3)
+        a, b = number(left), number(right)
+        if not OPS[op](a, b):
+            failed.append(f"{PAGES[page].relative_to(ROOT)}: {left} {op} {right} no longer holds ({a:g} vs {b:g})")
+    return failed
 
 
 def duration(seconds: float) -> str:
@@ -629,6 +668,7 @@ def render(text: str, ctx: Context, page: str, seconds: float) -> str:
              f"({ctx.workers} workers, {os.cpu_count()} cores)")
     if not STAMP.search(text):
         raise SystemExit(f"{PAGES[page]}: no <!-- stamp --> … <!-- /stamp --> marker")
+    ctx.failed_checks += check_claims(text, ctx, page)
     text = TABLE.sub(table, text)
     text = VALUE.sub(value, text)
     return STAMP.sub(lambda m: m.group(1) + stamp + m.group(2), text)
@@ -640,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="reuse complete result folders made by the same model (same fingerprint)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the runs (default 2)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a page's <!-- check: --> claim no longer holds (its prose needs rewriting)")
     parser.add_argument("--results", type=Path, default=ROOT / "results", help="where the runs go (default results/)")
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -665,7 +707,11 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path.write_text(json.dumps({**old, **ctx.manifest}, indent=1, sort_keys=True) + "\n")
     size = sum(p.stat().st_size for p in DATA.glob("*"))
     print(f"tables: {DATA.relative_to(ROOT)} ({size // 1024} KB); total {duration(time.perf_counter() - start)}")
-    return 0
+    for line in ctx.failed_checks:
+        print(f"[check failed] {line}: reread and rewrite that finding", flush=True)
+    if not ctx.failed_checks:
+        print("all <!-- check: --> claims in the pages hold")
+    return 1 if ctx.failed_checks and args.strict else 0
 
 
 if __name__ == "__main__":
