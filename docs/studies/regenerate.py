@@ -12,8 +12,8 @@ What it does, per page:
 
 1. runs what the page is built from into ``--results`` (default ``results/``, not committed): the study sweep
    ``experiments/study_<name>.toml``, ``coalitionsim compare <scenario> --replications 20`` for every bundled
-   scenario, the archetype sweep ``experiments/archetypes.toml``. Each folder gets ``regenerate.json`` with
-   the model fingerprint it was made with and its run time. With ``--reuse`` a folder is used again only when
+   scenario, the archetype sweep ``experiments/archetypes.toml``. ``results/regenerate/<folder>.json`` keeps
+   the model fingerprint each folder was made with and its run time. With ``--reuse`` a folder is used again only when
    it is complete and its fingerprint is today's; otherwise it is run again (``--overwrite``).
 2. writes the small aggregated tables to ``docs/studies/data/<table>.csv`` (committed) and a
    ``docs/studies/data/manifest.json`` naming each table's page, source folder and fingerprint;
@@ -90,7 +90,7 @@ class Context:
     def folder(self, page: str, name: str, run: Callable[[Path], None], complete: Callable[[Path], bool]) -> Path:
         """``results/<name>``: reused when complete and made by this model (with --reuse), else (re-)run."""
         out = self.results / name
-        stamp = out / "regenerate.json"
+        stamp = self.stamp(name)
         self.steps.setdefault(page, []).append(name)
         if self.reuse and stamp.is_file() and complete(out):
             info = json.loads(stamp.read_text())
@@ -104,11 +104,17 @@ class Context:
         start = time.perf_counter()
         run(out)
         seconds = time.perf_counter() - start
+        stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(json.dumps({"fingerprint": self.fingerprint, "seconds": round(seconds, 1),
                                      "workers": self.workers, "cores": os.cpu_count(),
                                      "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")},
                                     indent=1))
         return out
+
+    def stamp(self, name: str) -> Path:
+        """Where the fingerprint and run time of ``results/<name>`` are kept: beside the folder, not in it (a
+        coalitionsim folder with other files in it is not replaced by ``--overwrite``)."""
+        return self.results / "regenerate" / f"{name}.json"
 
     def sweep(self, page: str, experiment: str) -> Path:
         from coalitionsim.batch.sweep import load_manifest, sweep
@@ -131,15 +137,23 @@ class Context:
         from coalitionsim.cli import main
 
         def run(out: Path) -> None:
-            code = main(["compare", scenario, "--replications", str(CASE_REPLICATIONS), "--workers",
-                         str(self.workers), "--out", str(out), "--format", "csv"])
+            import contextlib
+            import io
+
+            printed = io.StringIO()  # the interval table as CSV: kept in the folder, not on the screen
+            with contextlib.redirect_stdout(printed):
+                code = main(["compare", scenario, "--replications", str(CASE_REPLICATIONS), "--workers",
+                             str(self.workers), "--out", str(out), "--format", "csv"])
+            table = self.results / "regenerate" / f"{out.name}-table.csv"
+            table.parent.mkdir(parents=True, exist_ok=True)
+            table.write_text(printed.getvalue())
             if code:
                 raise SystemExit(f"coalitionsim compare {scenario} failed (exit code {code})")
 
         return self.folder(page, f"compare-{scenario}", run, lambda out: (out / "summary.parquet").is_file())
 
     def seconds(self, page: str) -> float:
-        return sum(json.loads((self.results / n / "regenerate.json").read_text())["seconds"]
+        return sum(json.loads(self.stamp(n).read_text())["seconds"]
                    for n in self.steps.get(page, []))
 
     # ------------------------------------------------------------------ tables and values (steps 2 and 3)
