@@ -1,6 +1,9 @@
 """Regenerate the README's compare excerpt from a real run (run it after any model change).
 
-    python docs/readme_excerpt.py
+    python docs/readme_excerpt.py          # or, with every other page: python docs/studies/regenerate.py
+
+``docs/studies/regenerate.py --only readme`` calls it and then stamps the README with the model
+fingerprint (``<!-- stamp -->`` marker below the excerpt; tests/test_fingerprint.py checks it).
 
 It runs ``coalitionsim compare --replications 3`` into a temporary folder and replaces the text between
 the ``<!-- compare-excerpt -->`` markers in README.md with the first blocks of the printed table.
@@ -17,10 +20,11 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def main() -> None:
+def main(env: dict[str, str] | None = None) -> None:
+    """Run the compare (in a subprocess with environment ``env``, default this one) and rewrite the excerpt."""
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([sys.executable, "-m", "coalitionsim", "compare", "--replications", "3", "--out",
-                              f"{tmp}/x"], capture_output=True, text=True, check=True).stdout
+                              f"{tmp}/x"], capture_output=True, text=True, check=True, env=env).stdout
     blocks = out.replace(f"{tmp}/x", "/tmp/x").split("\n\n")
     head, first, second = blocks[0], blocks[1], blocks[2]
     second = "\n".join(line[:36].rstrip() + ("  …" if i != 1 else "") for i, line in enumerate(second.splitlines()))

@@ -306,6 +306,16 @@ def advise_command(scenario: str | None, simulate: bool, replications: int, work
         click.echo(check.render())
 
 
+@cli.command("fingerprint")
+def fingerprint_command() -> None:
+    """The model fingerprint: a 16-hex digest of the summaries of a fixed set of seeded runs (every form on
+    the reference area and one case); it changes when the model's behaviour changes and not otherwise. The
+    findings pages record it (docs/studies/README.md)."""
+    from .runner.fingerprint import model_fingerprint
+
+    click.echo(model_fingerprint())
+
+
 # --------------------------------------------------------------------------- the run summary
 
 

@@ -138,7 +138,7 @@ def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.Data
 
 
 def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | None = None,
-             y_label: str | None = None) -> Path:
+             y_label: str | None = None, dpi: int = 130) -> Path:
     """Small multiples: rows = willingness × separability, columns = simulation fastest / least free
     riding / beslisboom; in each panel municipal land share (x) × number of owners (y), coloured by form.
 
@@ -200,7 +200,7 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
     fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, frameon=False)
     fig.suptitle(title or "Area archetypes: simulated fastest and least-free-riding form vs the beslisboom", fontsize=11)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
 
