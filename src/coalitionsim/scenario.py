@@ -40,9 +40,16 @@ def check_name(v: str) -> str:
     return v
 
 
+# what the lever screen (runner/levers.py) reads from a field: "label" (stands for no behaviour, with why),
+# "acts_when" (the condition it acts under: set, forms, horizon, why) and "screen_value" (where to move it)
+LABEL = {"label": "names the scenario or one of its parts; no behaviour"}
+
+
 class Meta(_Section):
-    name: str = "reference"
-    description: str = "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third"
+    name: str = Field("reference", json_schema_extra=LABEL)
+    description: str = Field(
+        "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third",
+        json_schema_extra={"label": "describes the scenario; no behaviour"})
     sources: list[str] = Field(default_factory=list)
 
     @field_validator("name")
@@ -53,16 +60,17 @@ class Meta(_Section):
 
 class Simulation(_Section):
     horizon_quarters: int = Field(100, ge=4, le=400)
-    form: FormName = "sok"
+    form: FormName = Field("sok", json_schema_extra={
+        "label": "selects the form of a single run; compare, sweeps and the screen run the forms themselves"})
 
 
 class SubArea(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     plots: int = Field(ge=1, le=500)
     homes_per_plot: int = Field(ge=1, le=5000)
     nonres_m2_per_plot: float = Field(0.0, ge=0)
     # the sub-area can be developed on its own (beslisboom: "logische opdeling")
-    separable: bool = True
+    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas"], "why": "only under framework_subareas (and the advisor): which deelgebieden get their own form"}})
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
     existing_use: Literal["offices", "business", "housing", "other"] = "business"
 
@@ -82,7 +90,7 @@ class Programme(_Section):
 
 
 class DeveloperSpec(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     strategy: Literal["cooperative", "holdout"] = "cooperative"
     timing: Literal["pioneer", "waiter"] = "pioneer"
     equity: float = Field(40.0, ge=0)  # M€ available for equity
@@ -91,10 +99,13 @@ class DeveloperSpec(_Section):
 
 
 class CorporationSpec(_Section):
-    name: str
-    headroom: float = Field(60.0, ge=0)  # M€ borrowing/investment room
-    headroom_growth: float = Field(2.0, ge=0)  # M€ per quarter
-    weight: float = Field(1.0, gt=0)
+    name: str = Field(json_schema_extra=LABEL)
+    # M€ borrowing/investment room; the screen moves it down, where it binds
+    headroom: float = Field(60.0, ge=0, json_schema_extra={"screen_value": 0.0})
+    headroom_growth: float = Field(2.0, ge=0, json_schema_extra={"acts_when": {  # M€ per quarter
+        "set": {"@.headroom": 0.0}, "why": "acts when the corporation's headroom binds (here: headroom 0)"}})
+    weight: float = Field(1.0, gt=0, json_schema_extra={"acts_when": {
+        "set": {"@.headroom": 0.0}, "why": "acts when corporations differ in what they can carry (here: its headroom 0)"}})
 
 
 class Ownership(_Section):
@@ -146,10 +157,10 @@ class Shock(_Section):
 class ExistingUseValues(_Section):
     """Existing-use value (inbrengwaarde) of a plot per home it can hold, M€, by its current use."""
 
-    offices: float = Field(0.05, ge=0)  # (partly vacant) offices; assumption (range 0.03-0.08)
+    offices: float = Field(0.05, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "offices"}, "why": "acts only on plots in offices use (here: subareas.0)"}})  # (partly vacant) offices; assumption (range 0.03-0.08)
     business: float = Field(0.04, ge=0)  # business premises, workshops; assumption (range 0.025-0.06)
-    housing: float = Field(0.09, ge=0)  # existing homes to be replaced; assumption (range 0.06-0.15)
-    other: float = Field(0.015, ge=0)  # parking, vacant or temporary use; assumption (range 0.005-0.03)
+    housing: float = Field(0.09, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "housing"}, "why": "acts only on plots in housing use (here: subareas.0)"}})  # existing homes to be replaced; assumption (range 0.06-0.15)
+    other: float = Field(0.015, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "other"}, "why": "acts only on plots in other use (here: subareas.0)"}})  # parking, vacant or temporary use; assumption (range 0.005-0.03)
 
 
 class Market(_Section):
@@ -160,7 +171,7 @@ class Market(_Section):
     price_drift: float = Field(0.009, ge=-0.1, le=0.1)  # per quarter, log
     price_volatility: float = Field(0.02, ge=0, le=0.5)
     cost_drift: float = Field(0.0075, ge=-0.1, le=0.1)
-    cost_volatility: float = Field(0.01, ge=0, le=0.5)
+    cost_volatility: float = Field(0.01, ge=0, le=0.5, json_schema_extra={"screen_value": 0.2})
     interest_rate: float = Field(0.045, ge=0, le=0.3)  # per year
     absorption_per_quarter: int = Field(110, ge=1)  # homes that can start selling per quarter
     existing_use_values: ExistingUseValues = ExistingUseValues()  # inbrengwaarde per home of capacity, by use
@@ -171,16 +182,19 @@ class Market(_Section):
 
 
 class CollectiveTask(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     cost: float = Field(ge=0)  # M€ (per quarter when recurring)
     kind: Literal["public_works", "collective"] = "collective"
     beneficiaries: list[str] = Field(default_factory=lambda: ["all"])
-    uplift: float = Field(0.0, ge=0, le=0.5)  # value uplift for beneficiary plots once delivered
-    gate: bool = False  # no completion in beneficiary sub-areas before delivery
+    # value uplift for beneficiary plots once delivered
+    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    # no completion in beneficiary sub-areas before delivery
+    gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
     recurring: bool = False  # area organisation: a cost every quarter while the area develops
     absorption_boost: float = Field(0.0, ge=0, le=1)
-    delivery_quarters: int = Field(4, ge=0, le=40)
-    resident_ask: float = Field(0.0, ge=0)  # M€ asked per household in beneficiary sub-areas
+    delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    # M€ asked per household in beneficiary sub-areas
+    resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}})
 
 
 def _default_tasks() -> list[CollectiveTask]:
@@ -206,17 +220,17 @@ class Municipality(_Section):
     subarea_plan_workload: float = Field(8.0, gt=0)
     tender_workload: float = Field(6.0, gt=0)
     permit_workload: float = Field(2.0, gt=0)
-    company_workload: float = Field(12.0, gt=0)  # setting up a GEM
+    company_workload: float = Field(12.0, gt=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # setting up a GEM
     permit_min_quarters: int = Field(2, ge=1, le=20)
     plan_min_quarters: int = Field(4, ge=1, le=40)
     talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
     mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
     initiative_workload: float = Field(4.0, gt=0)  # units to work out one initiative outside a contract
-    initiative_min_quarters: int = Field(2, ge=1, le=20)  # plan amendment with its zienswijze period
-    frame_tolerance: float = Field(0.05, ge=0, le=1)  # how far an initiative's social share may fall short
+    initiative_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}})  # plan amendment with its zienswijze period
+    frame_tolerance: float = Field(0.05, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}})  # how far an initiative's social share may fall short
     backloop_band: float = Field(0.10, ge=0, le=2)  # demands up to this beyond the mandate go back to the college
     backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
-    tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
+    tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
 
 
@@ -226,23 +240,23 @@ class Instruments(_Section):
     kostenverhaal_per_m2: float = Field(0.00015, ge=0)  # M€ per m2 non-residential
     fonds_bovenwijks_per_home: float = Field(0.002, ge=0)
     kettingbeding: bool = False  # also stands for erfpacht: contributions follow the property
-    biz: bool = False
+    biz: bool = Field(False, json_schema_extra={"acts_when": {"set": {"ownership.passive_owner_willingness": 0.9}, "why": "acts when the owners can adopt it (here passive_owner_willingness 0.9)"}})
     giz: bool = False
     voorkeursrecht_quarter: int | None = Field(None, ge=0)  # quarter the pre-emption right is set
     expropriation: bool = False
-    expropriation_quarters: int = Field(12, ge=1, le=80)
-    expropriation_compensation: float = Field(1.25, ge=1, le=3)  # price as multiple of inbrengwaarde
-    biz_term_quarters: int = Field(20, ge=4, le=40)  # a BIZ or GIZ runs at most five years
+    expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}})
+    expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}})  # price as multiple of inbrengwaarde
+    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.9}, "why": "acts only with instruments.biz = true (adoptable: passive_owner_willingness 0.9)"}})  # a BIZ or GIZ runs at most five years
     instalment_quarters: int = Field(8, ge=1, le=40)  # an unfunded one-off task is asked for in this many instalments
     process_director: bool = False
-    process_director_quality: float = Field(1.0, ge=0, le=2)  # extra talks per talk of the negotiators
-    process_director_quarters: int = Field(400, ge=0, le=400)  # how long the director stays (continuity)
+    process_director_quality: float = Field(1.0, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # extra talks per talk of the negotiators
+    process_director_quarters: int = Field(400, ge=0, le=400, json_schema_extra={"screen_value": 8, "acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # how long the director stays (continuity)
     gebiedsregisseur: bool = False  # one visible contact point (area administrator) for the residents
-    capacity_measurement_error: float = Field(0.3, ge=0, le=2)  # relative error of the municipality's view of capacity
+    capacity_measurement_error: float = Field(0.3, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.dubbel_toetsen": True}, "why": "acts only with instruments.dubbel_toetsen = true"}})  # relative error of the municipality's view of capacity
     escalation_rounds: int = Field(6, ge=1, le=100)
     steering_group_cut_probability: float = Field(0.5, ge=0, le=1)  # the steering group's initial credibility
     escalation_wear: float = Field(0.2, ge=0, le=1)  # share of its credibility each binding decision spends
-    renegotiation_floor: bool = False
+    renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}})
     dubbel_toetsen: bool = False
     compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
     phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
@@ -266,17 +280,17 @@ class Residents(_Section):
     objection_propensity: float = Field(0.3, ge=0, le=1)
     participation_quality: float = Field(0.5, ge=0, le=1)
     consultation_effect: float = Field(0.03, ge=0, le=0.5)  # draagvlak a consultation with influence adds
-    proximity_effect: float = Field(0.3, ge=0, le=1)  # how much less a group objects with a gebiedsregisseur
+    proximity_effect: float = Field(0.3, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"instruments.gebiedsregisseur": True}, "why": "acts only with instruments.gebiedsregisseur = true"}})  # how much less a group objects with a gebiedsregisseur
     trust_mean: float = Field(0.5, ge=0, le=1)
 
 
 class Rijk(_Section):
     gebiedsbudget: float = Field(0.0, ge=0)  # M€ for this area
-    tranches: int = Field(4, ge=1, le=40)
-    tranche_interval_quarters: int = Field(4, ge=1, le=40)
-    cofunding_share: float = Field(0.5, ge=0, le=1)  # share of public deficit spending it co-funds
+    tranches: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
+    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
+    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})  # share of public deficit spending it co-funds
     expert_capacity: float = Field(0.0, ge=0)  # extra municipal work units per quarter
-    expert_quarters: int = Field(16, ge=0, le=400)
+    expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}})
 
 
 class Behaviour(_Section):
@@ -289,11 +303,11 @@ class Behaviour(_Section):
     free_rider_share: float = Field(0.3, ge=0, le=1)
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)
-    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5)  # below this margin an owner withdraws
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2})  # below this margin an owner withdraws
     pioneer_follow_share: float = Field(0.1, ge=0, le=1)  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
-    gem_equity_share: float = Field(0.10, ge=0, le=1)  # capital each GEM partner pays in, share of its land's investment
+    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
     seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
@@ -303,8 +317,8 @@ class Behaviour(_Section):
     plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
     risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
     dropout_quarters: int = Field(4, ge=1, le=40)
-    ambition_change_probability: float = Field(0.5, ge=0, le=1)
-    election_interval_quarters: int = Field(16, ge=4, le=80)
+    ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "why": "what a new council reopens: only agreements (sok, gem), not tender awards"}})
+    election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
 
 
 class Beslisboom(_Section):
