@@ -140,3 +140,44 @@ def test_fast_screen_every_parameter_acts_or_acts_under_its_condition():
     cond = table[table["conditional"]]
     assert len(cond) > 0 and (cond["status"] == "effect").all()
     print(f"fast lever screen: {len(table)} parameters in {seconds:.0f} s")
+
+
+# --------------------------------------------------------------------------- what the screen leaves to others
+
+
+def _advice_outcome(advice) -> tuple:
+    return (tuple(advice.forms), advice.infrastructure, tuple(advice.collective),
+            tuple(sorted(advice.subarea_forms.items())), tuple(advice.warnings))
+
+
+def test_every_field_declared_to_act_in_the_advisor_changes_the_advice():
+    from coalitionsim.advise import advise
+
+    base = Scenario()
+    before = _advice_outcome(advise(base))
+    declared = [x for x in lv.levers(base) if (x.acts_when or {}).get("advisor")]
+    assert len(declared) >= 10
+    for x in declared:
+        sc, value = lv.moved_scenario(base.to_dict(), x.path, lv.far_values(x))
+        assert _advice_outcome(advise(sc)) != before, f"{x.path} -> {value} does not change the advice"
+
+
+def test_a_delivered_one_off_task_raises_absorption_by_its_boost():
+    # tasks.N.absorption_boost of a one-off task (a park, a hub): the area sells faster once it is delivered
+    from coalitionsim.model import AreaDevelopmentModel
+    from coalitionsim.scenario import load_scenario
+
+    sc = load_scenario(None, ["tasks.1.absorption_boost=1.0"])
+    m = AreaDevelopmentModel(sc, form="sok", seed=1)
+    task = m.area.tasks[1]
+    plot = m.area.plots[0]
+    need = plot.segment_homes["market"] + plot.segment_homes["mid"]
+    m.absorbed_step = sc.market.absorption_per_quarter - need + 1  # one home too many without the boost
+    assert not task.spec.recurring and not m.absorb_possible(plot)
+    task.delivered_step = m.steps
+    assert m.absorb_possible(plot)
+    # a task without boost leaves it as it was
+    m2 = AreaDevelopmentModel(load_scenario(), form="sok", seed=1)
+    m2.absorbed_step = m.absorbed_step
+    m2.area.tasks[1].delivered_step = m2.steps
+    assert not m2.absorb_possible(m2.area.plots[0])

@@ -23,6 +23,9 @@ What the schema says about a field (``Field(..., json_schema_extra={...})``), re
     ``forms`` (the forms it acts under), ``horizon`` (the horizon in quarters it needs at least) and
     ``why`` (one line for people: "acts only with instruments.biz = true"). The screen runs it under
     that condition, and the fast test fails when it has no effect there either.
+    ``advisor: true`` says the field acts in the advisor (``coalitionsim advise``, a layer above this
+    one); without ``forms`` it acts only there, and the screen lists it as "advisor" (not simulated; the
+    test suite checks that moving it changes the advice).
 ``screen_value``
     the value the screen moves the field to, where the bounds give none that is far and sensible
     (an unbounded budget of 0, an optional quarter).
@@ -60,7 +63,7 @@ TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
 
 DEFAULT_FORMS: tuple[str, ...] = ("tender", "sok")  # the forms a parameter without a condition is screened under
 FULL = {"seeds": 5, "horizon": 64}
-FAST = {"seeds": 3, "horizon": 40}
+FAST = {"seeds": 3, "horizon": 64}
 LEVEL = 0.90
 MAX_FACTOR = 4.0  # a far value is at most this many times the current one (runs stay the size of the area)
 TOL = 1e-9  # differences below this (relative to the output's size) are rounding, not an effect
@@ -216,6 +219,10 @@ def _format(v: Any) -> str:
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(v, float):
         return repr(round(v, 10))
+    if isinstance(v, list):  # TOML arrays and inline tables (e.g. market.shocks in a condition)
+        return "[" + ", ".join(_format(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_format(x)}" for k, x in v.items()) + "}"
     return str(v)
 
 
@@ -309,7 +316,7 @@ class Screened:
     path: str
     base: Any
     moved: Any = None
-    status: str = "no effect"  # effect | no effect | label | not movable | condition not met | skipped
+    status: str = "no effect"  # effect | no effect | label | advisor | not movable | skipped
     forms: tuple[str, ...] = ()
     condition: str = ""
     conditional: bool = False
@@ -342,6 +349,11 @@ def plan(scenario: Scenario | None = None, horizon: int = FULL["horizon"], forms
         cond = lever.acts_when or {}
         rec.conditional = bool(cond)
         rec.condition = cond.get("why", "")
+        if cond.get("advisor") and "forms" not in cond:
+            # an answer only the advisor reads (layer above the runner): tests/test_levers.py checks it there
+            rec.status, rec.note = "advisor", "acts only in the advisor; not simulated"
+            out.append((rec, None, None))
+            continue
         h = max(horizon, int(cond.get("horizon", 0)))
         base_data = apply_overrides(scenario.to_dict(), [f"simulation.horizon_quarters={h}",
                                                           *_condition_overrides(lever, cond)])
@@ -376,7 +388,7 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
            root_seed: int = 20240601, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
     """Screen the levers of ``scenario`` (default: the reference area); one row per parameter.
 
-    ``fast`` takes :data:`FAST` settings (3 seeds, 40 quarters) instead of :data:`FULL` (5 seeds, 64
+    ``fast`` takes :data:`FAST` settings (3 seeds, 64 quarters) instead of :data:`FULL` (5 seeds, 64
     quarters) where ``seeds``/``horizon`` are not given. Base runs are shared between parameters with the
     same condition, form and seed. Columns: path, base, moved, status, forms, condition, conditional,
     effects (the strongest three as text), n_effects, note."""
@@ -475,6 +487,9 @@ def format_screen(table: pd.DataFrame, width: int = 160) -> str:
     for r in table.itertuples():
         if r.status == "label":
             lines.append(f"{r.path:44s} label, not screened: {r.note}")
+            continue
+        if r.status == "advisor":
+            lines.append(f"{r.path:44s} advisor only, not simulated: {r.condition}")
             continue
         base, moved = _short(r.base), _short(r.moved)
         res = r.effects if r.status == "effect" else (r.status + (f" ({r.note})" if r.note else ""))
