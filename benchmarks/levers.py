@@ -31,6 +31,10 @@ def main() -> None:
         print("without effect: " + ", ".join(dead["path"]))
     if args.out:
         table.to_csv(args.out, index=False)
+        import pickle
+
+        with open(args.out + ".diffs.pkl", "wb") as fh:  # the paired differences by seed, for re-analysis
+            pickle.dump(table.attrs["diffs"], fh)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
 from ..scenario import FORMS, Scenario, ScenarioError, apply_overrides, scenario_from_dict
+from .defaults import ROOT_SEED
 
 #: the key outputs a parameter's effect is looked for on (summary names of ``model/metrics.py``)
 OUTPUTS: tuple[str, ...] = (
@@ -63,7 +64,7 @@ TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
 
 DEFAULT_FORMS: tuple[str, ...] = ("tender", "sok")  # the forms a parameter without a condition is screened under
 FULL = {"seeds": 5, "horizon": 64}
-FAST = {"seeds": 3, "horizon": 64}
+FAST = {"seeds": 4, "horizon": 64}
 LEVEL = 0.90
 MAX_FACTOR = 4.0  # a far value is at most this many times the current one (runs stay the size of the area)
 TOL = 1e-9  # differences below this (relative to the output's size) are rounding, not an effect
@@ -385,10 +386,10 @@ def _get(data: dict[str, Any], path: str) -> Any:
 
 def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: int | None = None,
            forms: Iterable[str] = DEFAULT_FORMS, only: Iterable[str] | None = None, fast: bool = False,
-           root_seed: int = 20240601, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
+           root_seed: int = ROOT_SEED, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
     """Screen the levers of ``scenario`` (default: the reference area); one row per parameter.
 
-    ``fast`` takes :data:`FAST` settings (3 seeds, 64 quarters) instead of :data:`FULL` (5 seeds, 64
+    ``fast`` takes :data:`FAST` settings (4 seeds, 64 quarters) instead of :data:`FULL` (5 seeds, 64
     quarters) where ``seeds``/``horizon`` are not given. Base runs are shared between parameters with the
     same condition, form and seed. Columns: path, base, moved, status, forms, condition, conditional,
     effects (the strongest three as text), n_effects, note."""
@@ -420,12 +421,14 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
     results = dict(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
 
     rows = []
+    diffs: dict[tuple[str, str, str], list[float]] = {}  # (path, form, output) -> paired differences by seed
     for (rec, base, _moved), pairs in zip(planned, keys):
         if pairs is not None:
             for f in rec.forms:
                 for out_name in OUTPUTS:
                     b = [results[bk][out_name] for (ff, _s, bk, _mk) in pairs if ff == f]
                     m = [results[mk][out_name] for (ff, _s, _bk, mk) in pairs if ff == f]
+                    diffs[(rec.path, f, out_name)] = [y - x for x, y in zip(b, m)]
                     d = [y - x for x, y in zip(b, m) if not (math.isnan(x) or math.isnan(y))]
                     if has_effect(d):
                         mean, lo, hi = paired_interval(d)
@@ -435,7 +438,9 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
                                             "relative": abs(mean) / max(abs(base_mean), 1e-6)})
             rec.status = "effect" if rec.effects else "no effect"
         rows.append(rec)
-    return _frame(rows, seeds_n, horizon)
+    table = _frame(rows, seeds_n, horizon)
+    table.attrs["diffs"] = diffs
+    return table
 
 
 def _run_all(jobs: list[tuple[Scenario, str, int]], workers: int | None, progress: bool) -> list[dict[str, float]]:
