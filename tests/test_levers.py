@@ -107,8 +107,8 @@ def test_a_condition_is_applied_to_base_and_moved_alike():
 
 
 def test_screen_finds_an_effect_and_reports_none_for_a_dead_lever(monkeypatch):
-    # a live lever: the share of municipal land (what the tender issues)
-    t = lv.screen(seeds=2, horizon=20, forms=("tender",), only=["ownership.municipal_land_share"], workers=1)
+    # a live lever: a Rijk area budget (0 -> 1 M€) is paid out as subsidy on every seed
+    t = lv.screen(seeds=2, horizon=20, forms=("sok",), only=["rijk.gebiedsbudget"], workers=1)
     assert t.loc[0, "status"] == "effect" and t.loc[0, "n_effects"] > 0
     # the Rijk's cofunding share under its declared condition (a gebiedsbudget) acts ...
     only = ["rijk.cofunding_share"]

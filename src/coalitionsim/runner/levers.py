@@ -369,6 +369,7 @@ def plan(scenario: Scenario | None = None, horizon: int = FULL["horizon"], forms
             out.append((rec, None, None))
             continue
         rec.moved = moved[1]
+        rec.base = _get(base_data, lever.path)  # its value under the condition (what it is moved from)
         if not rec.forms:
             rec.status, rec.note = "skipped", "no form applies"
             out.append((rec, None, None))
