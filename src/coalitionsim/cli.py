@@ -260,6 +260,61 @@ def report_command(folder: Path, out: Path | None, export_dir: Path | None, over
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
 
 
+@cli.command("levers")
+@click.option("--fast", is_flag=True, help="The test suite's variant: 4 seeds instead of 5 (unless given).")
+@click.option("--seeds", type=click.IntRange(min=2, max=1000), default=None,
+              help="Paired seeds per form (default 5; with --fast 3).")
+@click.option("--horizon", type=click.IntRange(min=4, max=400), default=None,
+              help="Quarters per run (default 64); a parameter's condition may ask for more.")
+@click.option("--forms", default="tender,sok", show_default=True, metavar="FORM,...",
+              help="Forms a parameter without a condition is screened under.")
+@click.option("--only", multiple=True, metavar="PATH-PREFIX",
+              help="Screen only parameters under this dotted prefix, e.g. instruments or tasks.3 (repeatable).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.csv",
+              help="Also write the table as CSV.")
+@workers_option
+@root_seed_option
+@scenario_argument
+@set_option
+def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: str, only: tuple[str, ...],
+                   out: Path | None, workers: int | None, seed: int, scenario: str | None,
+                   overrides: tuple[str, ...]) -> None:
+    """The lever screen: each scenario parameter moved one at a time to a far but valid value, base and moved on
+    the same seeds; per parameter its strongest effects (mean paired difference [90% interval]) or 'no effect'."""
+    import time
+
+    from .runner.levers import failures, format_screen, levers, screen
+
+    sc = _scenario(scenario, overrides)
+    form_list = tuple(f.strip() for f in forms.split(",") if f.strip())
+    bad = [f for f in form_list if f not in FORMS]
+    if bad or not form_list:
+        raise InputError(f"--forms: {bad[0] if bad else '(empty)'} is not a form (allowed: {', '.join(FORMS)})")
+    paths = [lv.path for lv in levers(sc)]
+    for prefix in only:
+        p = prefix.rstrip(".")
+        if not any(x == p or x.startswith(p + ".") for x in paths):
+            raise InputError(f"--only {prefix}: no scenario parameter under this path (e.g. instruments, tasks.3)")
+    if out is not None and out.suffix.lower() != ".csv":
+        raise InputError(f"--out {out}: must be a .csv file")
+    start = time.perf_counter()
+    table = screen(sc, seeds=seeds, horizon=horizon, forms=form_list, only=only, fast=fast, root_seed=seed,
+                   workers=workers, progress=sys.stderr.isatty())
+    seconds = time.perf_counter() - start
+    click.echo(format_screen(table))
+    dead = failures(table)
+    counts = table["status"].value_counts().to_dict()
+    click.echo(f"\n{len(table)} parameters, {table.attrs['seeds']} seeds, {table.attrs['horizon']} quarters: "
+               + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {seconds:.0f} s")
+    if len(dead):
+        click.echo("without effect: " + ", ".join(dead["path"]))
+    if out is not None:
+        with one_line_errors(OSError):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(out, index=False)
+        click.echo(f"table written to {out}")
+
+
 # --------------------------------------------------------------------------- the app and the advisor
 
 

@@ -40,9 +40,16 @@ def check_name(v: str) -> str:
     return v
 
 
+# what the lever screen (runner/levers.py) reads from a field: "label" (stands for no behaviour, with why),
+# "acts_when" (the condition it acts under: set, forms, horizon, why) and "screen_value" (where to move it)
+LABEL = {"label": "names the scenario or one of its parts; no behaviour"}
+
+
 class Meta(_Section):
-    name: str = "reference"
-    description: str = "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third"
+    name: str = Field("reference", json_schema_extra=LABEL)
+    description: str = Field(
+        "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third",
+        json_schema_extra={"label": "describes the scenario; no behaviour"})
     sources: list[str] = Field(default_factory=list)
 
     @field_validator("name")
@@ -53,16 +60,17 @@ class Meta(_Section):
 
 class Simulation(_Section):
     horizon_quarters: int = Field(100, ge=4, le=400)
-    form: FormName = "sok"
+    form: FormName = Field("sok", json_schema_extra={
+        "label": "selects the form of a single run; compare, sweeps and the screen run the forms themselves"})
 
 
 class SubArea(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     plots: int = Field(ge=1, le=500)
     homes_per_plot: int = Field(ge=1, le=5000)
     nonres_m2_per_plot: float = Field(0.0, ge=0)
     # the sub-area can be developed on its own (beslisboom: "logische opdeling")
-    separable: bool = True
+    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas"], "set": {"subareas.1.separable": False, "subareas.2.separable": False}, "why": "only under framework_subareas (and the advisor), where sub-areas that are not separable form one deelgebied (here 1 and 2)"}})
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
     existing_use: Literal["offices", "business", "housing", "other"] = "business"
     # what is built: sets each plot's construction time with its size (construction.<building_type>)
@@ -84,19 +92,22 @@ class Programme(_Section):
 
 
 class DeveloperSpec(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     strategy: Literal["cooperative", "holdout"] = "cooperative"
     timing: Literal["pioneer", "waiter"] = "pioneer"
     equity: float = Field(40.0, ge=0)  # M€ available for equity
     required_margin: float = Field(0.08, ge=0, le=0.5)
-    weight: float = Field(1.0, gt=0)  # relative share of the developer land
+    weight: float = Field(1.0, gt=0, json_schema_extra={"screen_value": 0.1})  # relative share of the developer land
 
 
 class CorporationSpec(_Section):
-    name: str
-    headroom: float = Field(60.0, ge=0)  # M€ borrowing/investment room
-    headroom_growth: float = Field(2.0, ge=0)  # M€ per quarter
-    weight: float = Field(1.0, gt=0)
+    name: str = Field(json_schema_extra=LABEL)
+    # M€ borrowing/investment room; the screen moves it down, where it binds
+    headroom: float = Field(60.0, ge=0, json_schema_extra={"screen_value": 0.0, "acts_when": {"set": {"@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the rents do not refill it and its plots have an onrendabele top (here headroom_growth 0, all social, value_social 0.15)"}})
+    headroom_growth: float = Field(2.0, ge=0, json_schema_extra={"screen_value": 0.0, "acts_when": {  # M€ per quarter
+        "set": {"@.headroom": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the corporation's headroom binds (here: headroom 0, an onrendabele top: all social, value_social 0.15)"}})
+    weight: float = Field(1.0, gt=0, json_schema_extra={"acts_when": {
+        "set": {"@.headroom": 0.0, "@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when corporations differ in what they can carry (here: it has no room, and an onrendabele top)"}})
 
 
 class Ownership(_Section):
@@ -148,10 +159,10 @@ class Shock(_Section):
 class ExistingUseValues(_Section):
     """Existing-use value (inbrengwaarde) of a plot per home it can hold, M€, by its current use."""
 
-    offices: float = Field(0.05, ge=0)  # (partly vacant) offices; assumption (range 0.03-0.08)
+    offices: float = Field(0.05, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "offices"}, "why": "acts only on plots in offices use (here: subareas.0)"}})  # (partly vacant) offices; assumption (range 0.03-0.08)
     business: float = Field(0.04, ge=0)  # business premises, workshops; assumption (range 0.025-0.06)
-    housing: float = Field(0.09, ge=0)  # existing homes to be replaced; assumption (range 0.06-0.15)
-    other: float = Field(0.015, ge=0)  # parking, vacant or temporary use; assumption (range 0.005-0.03)
+    housing: float = Field(0.09, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "housing"}, "why": "acts only on plots in housing use (here: subareas.0)"}})  # existing homes to be replaced; assumption (range 0.06-0.15)
+    other: float = Field(0.015, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "other"}, "why": "acts only on plots in other use (here: subareas.0)"}})  # parking, vacant or temporary use; assumption (range 0.005-0.03)
 
 
 class Market(_Section):
@@ -162,7 +173,7 @@ class Market(_Section):
     price_drift: float = Field(0.009, ge=-0.1, le=0.1)  # per quarter, log
     price_volatility: float = Field(0.02, ge=0, le=0.5)
     cost_drift: float = Field(0.0075, ge=-0.1, le=0.1)
-    cost_volatility: float = Field(0.01, ge=0, le=0.5)
+    cost_volatility: float = Field(0.01, ge=0, le=0.5, json_schema_extra={"screen_value": 0.2})
     interest_rate: float = Field(0.045, ge=0, le=0.3)  # per year
     absorption_per_quarter: int = Field(110, ge=1)  # homes that can start selling per quarter
     existing_use_values: ExistingUseValues = ExistingUseValues()  # inbrengwaarde per home of capacity, by use
@@ -173,16 +184,19 @@ class Market(_Section):
 
 
 class CollectiveTask(_Section):
-    name: str
+    name: str = Field(json_schema_extra=LABEL)
     cost: float = Field(ge=0)  # M€ (per quarter when recurring)
     kind: Literal["public_works", "collective"] = "collective"
     beneficiaries: list[str] = Field(default_factory=lambda: ["all"])
-    uplift: float = Field(0.0, ge=0, le=0.5)  # value uplift for beneficiary plots once delivered
-    gate: bool = False  # no completion in beneficiary sub-areas before delivery
+    # value uplift for beneficiary plots once delivered
+    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    # no completion in beneficiary sub-areas before delivery
+    gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
     recurring: bool = False  # area organisation: a cost every quarter while the area develops
     absorption_boost: float = Field(0.0, ge=0, le=1)
-    delivery_quarters: int = Field(4, ge=0, le=40)
-    resident_ask: float = Field(0.0, ge=0)  # M€ asked per household in beneficiary sub-areas
+    delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    # M€ asked per household in beneficiary sub-areas
+    resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}})
 
 
 def _default_tasks() -> list[CollectiveTask]:
@@ -225,17 +239,17 @@ class Municipality(_Section):
     subarea_plan_workload: float = Field(8.0, gt=0)
     tender_workload: float = Field(6.0, gt=0)
     permit_workload: float = Field(2.0, gt=0)
-    company_workload: float = Field(12.0, gt=0)  # setting up a GEM
+    company_workload: float = Field(12.0, gt=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # setting up a GEM
     permit_min_quarters: int = Field(2, ge=1, le=20)
     plan_min_quarters: int = Field(4, ge=1, le=40)
     talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
     mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
     initiative_workload: float = Field(4.0, gt=0)  # units to work out one initiative outside a contract
-    initiative_min_quarters: int = Field(2, ge=1, le=20)  # plan amendment with its zienswijze period
-    frame_tolerance: float = Field(0.05, ge=0, le=1)  # how far an initiative's social share may fall short
+    initiative_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}})  # plan amendment with its zienswijze period
+    frame_tolerance: float = Field(0.05, ge=0, le=1, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["framework_organic"], "set": {"programme.social_share_target": 0.33}, "why": "only under framework_organic, when initiatives fall short of the frame's target (here target 0.33, initiatives 0.30)"}})  # how far an initiative's social share may fall short
     backloop_band: float = Field(0.10, ge=0, le=2)  # demands up to this beyond the mandate go back to the college
     backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
-    tender_batch: int = Field(6, ge=1, le=500)  # plots per tender
+    tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
 
 
@@ -245,23 +259,23 @@ class Instruments(_Section):
     kostenverhaal_per_m2: float = Field(0.00015, ge=0)  # M€ per m2 non-residential
     fonds_bovenwijks_per_home: float = Field(0.002, ge=0)
     kettingbeding: bool = False  # also stands for erfpacht: contributions follow the property
-    biz: bool = False
+    biz: bool = Field(False, json_schema_extra={"acts_when": {"set": {"ownership.passive_owner_willingness": 0.9}, "why": "acts when the owners can adopt it (here passive_owner_willingness 0.9)"}})
     giz: bool = False
     voorkeursrecht_quarter: int | None = Field(None, ge=0)  # quarter the pre-emption right is set
     expropriation: bool = False
-    expropriation_quarters: int = Field(12, ge=1, le=80)
-    expropriation_compensation: float = Field(1.25, ge=1, le=3)  # price as multiple of inbrengwaarde
-    biz_term_quarters: int = Field(20, ge=4, le=40)  # a BIZ or GIZ runs at most five years
+    expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}})
+    expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}})  # price as multiple of inbrengwaarde
+    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}})  # a BIZ or GIZ runs at most five years
     instalment_quarters: int = Field(8, ge=1, le=40)  # an unfunded one-off task is asked for in this many instalments
     process_director: bool = False
-    process_director_quality: float = Field(1.0, ge=0, le=2)  # extra talks per talk of the negotiators
-    process_director_quarters: int = Field(400, ge=0, le=400)  # how long the director stays (continuity)
+    process_director_quality: float = Field(1.0, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # extra talks per talk of the negotiators
+    process_director_quarters: int = Field(400, ge=0, le=400, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # how long the director stays (continuity)
     gebiedsregisseur: bool = False  # one visible contact point (area administrator) for the residents
-    capacity_measurement_error: float = Field(0.3, ge=0, le=2)  # relative error of the municipality's view of capacity
+    capacity_measurement_error: float = Field(0.3, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.dubbel_toetsen": True}, "why": "acts only with instruments.dubbel_toetsen = true"}})  # relative error of the municipality's view of capacity
     escalation_rounds: int = Field(6, ge=1, le=100)
     steering_group_cut_probability: float = Field(0.5, ge=0, le=1)  # the steering group's initial credibility
-    escalation_wear: float = Field(0.2, ge=0, le=1)  # share of its credibility each binding decision spends
-    renegotiation_floor: bool = False
+    escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second binding decision of the steering group on (here: many renegotiations under sok)"}})  # share of its credibility each binding decision spends
+    renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}})
     dubbel_toetsen: bool = False
     compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
     phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
@@ -271,7 +285,7 @@ class Instruments(_Section):
     build_obligation: bool = True  # tender awards carry a bouwplicht
     build_obligation_quarters: int = Field(12, ge=1, le=80)  # a tendered plot must start within this after award
     build_obligation_penalty: float = Field(0.15, ge=0, le=2)  # penalty for not building, share of the land price
-    handback_discount: float = Field(0.1, ge=0, le=1)  # what a developer loses on handing land back, share
+    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12)"}})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -287,24 +301,24 @@ class Residents(_Section):
     objection_propensity: float = Field(0.3, ge=0, le=1)
     participation_quality: float = Field(0.5, ge=0, le=1)
     consultation_effect: float = Field(0.03, ge=0, le=0.5)  # draagvlak a consultation with influence adds
-    proximity_effect: float = Field(0.3, ge=0, le=1)  # how much less a group objects with a gebiedsregisseur
+    proximity_effect: float = Field(0.3, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"instruments.gebiedsregisseur": True}, "why": "acts only with instruments.gebiedsregisseur = true"}})  # how much less a group objects with a gebiedsregisseur
     trust_mean: float = Field(0.5, ge=0, le=1)
 
 
 class Rijk(_Section):
     gebiedsbudget: float = Field(0.0, ge=0)  # M€ for this area
-    tranches: int = Field(4, ge=1, le=40)
-    tranche_interval_quarters: int = Field(4, ge=1, le=40)
-    cofunding_share: float = Field(0.5, ge=0, le=1)  # share of public deficit spending it co-funds
+    tranches: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
+    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
+    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})  # share of public deficit spending it co-funds
     expert_capacity: float = Field(0.0, ge=0)  # extra municipal work units per quarter
-    expert_quarters: int = Field(16, ge=0, le=400)
+    expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}})
 
 
 class Behaviour(_Section):
     concession_rate: float = Field(0.2, ge=0, le=1)
     holdout_markup: float = Field(0.15, ge=0, le=2)
     initial_premium_cooperative: float = Field(0.25, ge=0, le=5)
-    initial_premium_holdout: float = Field(0.8, ge=0, le=5)
+    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}})
     speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
     conditional_slope: float = Field(1.0, ge=0, le=1.5)
     # contribution types (Fischbacher, Gaechter & Fehr 2001: 30% free riders, 50% conditional co-operators,
@@ -316,22 +330,27 @@ class Behaviour(_Section):
     belief_weight: float = Field(0.4, ge=0, le=1)  # weight of what the others gave in the updated belief
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)
-    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5)  # below this margin an owner withdraws
-    pioneer_follow_share: float = Field(0.1, ge=0, le=1)  # waiters go once this share of homes started
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}})  # below this margin an owner withdraws
+    pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
-    gem_equity_share: float = Field(0.10, ge=0, le=1)  # capital each GEM partner pays in, share of its land's investment
+    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
     seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
     land_market_candidates: int = Field(3, ge=1, le=50)  # candidate buyers each plot on offer meets
-    speculator_markup: float = Field(0.3, ge=0, le=5)  # what a speculator asks above what it paid
+    speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}})  # what a speculator asks above what it paid
     verevening_share: float = Field(0.5, ge=0, le=1)  # share of a pooled plot's surplus paid into verevening
     plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
     risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
     dropout_quarters: int = Field(4, ge=1, le=40)
-    ambition_change_probability: float = Field(0.5, ge=0, le=1)
-    election_interval_quarters: int = Field(16, ge=4, le=80)
+    ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}})
+    election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
+
+
+# the thresholds and C5 act in the advisor and, in the model, in framework_subareas' choice per deelgebied
+SUBAREA_CHOICE = {"acts_when": {"forms": ["framework_subareas"], "advisor": True,
+                                "why": "in the advisor, and in the model only under framework_subareas (its form per deelgebied)"}}
 
     @model_validator(mode="after")
     def _types_fit(self) -> "Behaviour":
@@ -348,31 +367,31 @@ class Beslisboom(_Section):
     Question codes follow seed_novex.md section 4.2 (NOVEX practice guide L1700-1880)."""
 
     # A1 "Is hierbinnen een grote infrastructurele investering benodigd?" (L1741-1743); None: a gated public-works task
-    infra_investment: bool | None = None
+    infra_investment: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A1"}, "screen_value": False})
     # A2 "fysiek verbonden met de gebiedsontwikkeling?" (L1745-1749); None: yes when a gate ties completion to it
-    infra_physically_linked: bool | None = None
+    infra_physically_linked: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A2"}, "screen_value": False})
     # A3 "Zijn de betrokken partijen bij beide opgaven hetzelfde?" (L1768-1771); no when e.g. ProRail/NS/RWS lead (L984-986)
-    infra_same_parties: bool = True
+    infra_same_parties: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A3"}})
     # B1 "Vragen ambities of noodzaak een collectieve, (deel)gebiedsbrede aanpak?" (L1874); None: there are collective tasks
-    collective_approach: bool | None = None
+    collective_approach: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B1"}, "screen_value": False})
     # B3 tasks better handled at city or regional level (L1855-1861, L421-427), by task name
     city_level_tasks: list[str] = Field(default_factory=list)
     # B4 "Wil iedereen afnemen/meedoen?" (L1831-1832); None: derived from free riders, hold-outs, passive owners
-    everyone_participates: bool | None = None
+    everyone_participates: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B4"}, "screen_value": True})
     # B5 "Zijn er free-riders?" (L1834); None: derived from behaviour.free_rider_share and passive owners
-    free_riders: bool | None = None
+    free_riders: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B5"}, "screen_value": False})
     # C1 "Zijn er zakelijk-financieel substantiele risico's en kansen?" (L1876)
-    substantial_risk: bool = True
+    substantial_risk: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question C1"}})
     # C5 "behoefte aan een eigenstandige rechtspersoonlijkheid" (L1608-1613): GEM rather than SOK
-    needs_legal_entity: bool = False
+    needs_legal_entity: bool = Field(False, json_schema_extra=SUBAREA_CHOICE)
     # C3 "Gemeente = eigenaar?" / "dominant publiek grondeigendom" (L1590-1591); assumption, range 0.5-0.7
-    public_dominant_share: float = Field(0.5, ge=0, le=1)
+    public_dominant_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.125})
     # C4 "Een overzichtelijk aantal eigenaren?" (L1809-1812); assumption, range 6-15 owners with land
-    max_manageable_owners: int = Field(12, ge=1, le=1000)
+    max_manageable_owners: int = Field(12, ge=1, le=1000, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 3})
     # C4 "redelijk coherent (lees: ontwikkelingsgericht)" (L1601-1602): development-oriented share of private land; assumption 0.6-0.9
-    min_coherent_share: float = Field(0.75, ge=0, le=1)
+    min_coherent_share: float = Field(0.75, ge=0, le=1, json_schema_extra={"acts_when": {**SUBAREA_CHOICE["acts_when"], "set": {"ownership.passive_land_share": 0.3}}, "screen_value": 1.0})
     # "gebrek aan welwillendheid van een selectere groep eigenaren" (L1616): unwilling share of private land; assumption 0.25-0.5
-    max_unwilling_share: float = Field(0.4, ge=0, le=1)
+    max_unwilling_share: float = Field(0.4, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.1})
 
 
 class Scenario(_Section):

@@ -441,11 +441,14 @@ class AreaDevelopmentModel(mesa.Model):
 
     def absorb_possible(self, plot: Plot) -> bool:
         """The area can absorb only so many homes for sale or mid-rent per quarter; programming raises it
-        (the first start of a quarter always goes)."""
+        (a recurring task by its funded share, a one-off task once delivered; the first start of a quarter
+        always goes)."""
         homes = plot.segment_homes
         need = homes["market"] + homes["mid"]
         boost = sum(t.spec.absorption_boost * min(1.0, t.funds / t.spec.cost)
                     for t in self.area.tasks if t.spec.recurring and t.spec.cost > 0)
+        # a delivered one-off task (a park, a hub, a school) makes the area's homes sell faster too
+        boost += sum(t.spec.absorption_boost for t in self.area.tasks if not t.spec.recurring and t.delivered)
         cap = self.scenario.market.absorption_per_quarter * (1 + boost)
         return self.absorbed_step == 0 or self.absorbed_step + need <= cap
 

@@ -1,0 +1,511 @@
+"""The lever screen: does every scenario parameter change what the model says?
+
+:func:`screen` walks the scenario schema (:class:`coalitionsim.scenario.Scenario`) for every scalar leaf,
+including the items of the lists of the scenario screened (``subareas.N.*``, ``ownership.developers.N.*``,
+``tasks.N.*``, ...), moves each one at a time to a far but valid value (:func:`far_values`), and runs the
+base and the moved scenario on the **same seeds** under each form where the parameter applies. Runs with
+the same seed face the same market and the same draws (common random numbers, ``model/streams.py``), so
+the paired difference on a key output is the parameter's effect, not noise.
+
+The rule (:func:`paired_interval`, :func:`has_effect`): a parameter has an effect when the 90% interval
+(paired t over the seeds) of its difference on at least one key output (:data:`OUTPUTS`) excludes 0; a
+difference that is the same on every seed (sd 0) and not 0 counts as an effect.
+
+What the schema says about a field (``Field(..., json_schema_extra={...})``), read by :func:`lever_info`:
+
+``label``
+    the field names or describes something and stands for no behaviour (``meta.*``, names); the value
+    is the reason. It is listed as "label, not screened".
+``acts_when``
+    the field acts only under a condition, a small dict with any of
+    ``set`` (dotted path -> value, applied to base and moved alike; a path starting with ``@.`` is
+    relative to the list item the field belongs to, e.g. ``{"@.gate": true}`` for a task),
+    ``forms`` (the forms it acts under), ``horizon`` (the horizon in quarters it needs at least) and
+    ``why`` (one line for people: "acts only with instruments.biz = true"). The screen runs it under
+    that condition, and the fast test fails when it has no effect there either.
+    ``advisor: true`` says the field acts in the advisor (``coalitionsim advise``, a layer above this
+    one); without ``forms`` it acts only there, and the screen lists it as "advisor" (not simulated; the
+    test suite checks that moving it changes the advice).
+``screen_value``
+    the value the screen moves the field to, where the bounds give none that is far and sensible
+    (an unbounded budget of 0, an optional quarter).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, get_args, get_origin
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+from tqdm import tqdm
+
+from ..scenario import FORMS, Scenario, ScenarioError, apply_overrides, scenario_from_dict
+from .defaults import ROOT_SEED
+
+#: the key outputs a parameter's effect is looked for on (summary names of ``model/metrics.py``)
+OUTPUTS: tuple[str, ...] = (
+    "homes_completed", "realisation_share", "years_to_agreement", "years_to_first_home", "t50_years",
+    "t90_years", "free_riding_index", "free_rider_share", "funding_gap_share", "resident_funding_gap",
+    "willing_unable_share", "dropouts", "households_dropped", "public_deficit", "public_assets", "rijk_subsidy",
+    "social_share_realised", "negotiation_rounds", "escalations", "backloops", "objections",
+    "delay_quarters_objections", "trust_mean", "homes_withdrawn", "voluntary_contribution_rate",
+    "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk",
+)
+#: outputs that are "never within the horizon" (NaN) when the event did not happen: counted as the horizon
+TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
+
+DEFAULT_FORMS: tuple[str, ...] = ("tender", "sok")  # the forms a parameter without a condition is screened under
+FULL = {"seeds": 5, "horizon": 64}
+FAST = {"seeds": 4, "horizon": 64}
+LEVEL = 0.90
+MAX_FACTOR = 4.0  # a far value is at most this many times the current one (runs stay the size of the area)
+TOL = 1e-9  # differences below this (relative to the output's size) are rounding, not an effect
+
+# two-sided 90% critical values of Student's t by degrees of freedom (beyond 30: the normal's 1.645)
+_T90 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833, 10: 1.812,
+        11: 1.796, 12: 1.782, 13: 1.771, 14: 1.761, 15: 1.753, 16: 1.746, 17: 1.740, 18: 1.734, 19: 1.729,
+        20: 1.725, 25: 1.708, 30: 1.697}
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One scalar leaf of the scenario: its dotted path, current value, and what the schema says of it."""
+
+    path: str
+    value: Any
+    annotation: Any
+    bounds: dict[str, float]
+    label: str | None = None  # why it is not screened (it stands for no behaviour)
+    acts_when: dict[str, Any] | None = None
+    screen_value: Any = None
+
+
+def lever_info(field_info) -> dict[str, Any]:
+    """The screen's entries (``label``, ``acts_when``, ``screen_value``) of a pydantic field."""
+    extra = field_info.json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def _bounds(field_info) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for m in field_info.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            v = getattr(m, key, None)
+            if v is not None:
+                out[key] = float(v)
+    return out
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def levers(scenario: Scenario | None = None) -> list[Lever]:
+    """Every scalar leaf of ``scenario`` (default: the reference area) in schema order; list items of the
+    scenario's own lists are numbered (``tasks.0.cost``). Lists of plain values (names, sources) are no
+    scalar and are left out."""
+    scenario = scenario or Scenario()
+    out: list[Lever] = []
+
+    def walk(obj: BaseModel, prefix: str) -> None:
+        for name, info in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            path = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, path + ".")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        walk(item, f"{path}.{i}.")
+            else:
+                extra = lever_info(info)
+                out.append(Lever(path, value, info.annotation, _bounds(info), extra.get("label"),
+                                 extra.get("acts_when"), extra.get("screen_value")))
+
+    walk(scenario, "")
+    return out
+
+
+# --------------------------------------------------------------------------- the far value
+
+
+def _allowed_literals(annotation: Any) -> list[Any]:
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    return []
+
+
+def _optional_inner(annotation: Any) -> Any:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return None
+
+
+def far_values(lever: Lever) -> list[Any]:
+    """Candidate values for ``lever``, the farthest first; the screen takes the first that validates.
+
+    bool: flipped. Literal: the other allowed values. Optional (None now): ``screen_value``, else the lower
+    bound (or 0, or True). int/float: toward the bound farther from the current value, at most
+    :data:`MAX_FACTOR` times (or a quarter of) the current value, then halfway and a tenth of the way there
+    (a cross-field validator may refuse the far one). ``screen_value`` in the schema comes first."""
+    cands: list[Any] = []
+    if lever.screen_value is not None:
+        cands.append(lever.screen_value)
+    v, ann = lever.value, lever.annotation
+    if isinstance(v, bool):
+        cands.append(not v)
+    elif (lits := _allowed_literals(ann)):
+        cands += [x for x in lits if x != v]
+    elif v is None:
+        inner = _optional_inner(ann)
+        if inner is bool:
+            cands += [True, False]
+        elif inner in (int, float):
+            lo = lever.bounds.get("ge", lever.bounds.get("gt", 0.0))
+            cands.append(inner(lo))
+    elif isinstance(v, (int, float)):
+        cands += _numeric_candidates(lever)
+    out = []
+    for c in cands:
+        if c != v and c not in out:
+            out.append(c)
+    return out
+
+
+def _numeric_candidates(lever: Lever) -> list[Any]:
+    v, b = lever.value, lever.bounds
+    is_int = isinstance(v, int)
+    lo = b.get("ge", b.get("gt", -math.inf))
+    hi = b.get("le", b.get("lt", math.inf))
+    up = hi if math.isfinite(hi) else (v * MAX_FACTOR if v > 0 else (1.0 if v == 0 else 0.0))
+    if v > 0:
+        up = min(up, v * MAX_FACTOR)
+    down = lo if math.isfinite(lo) else (v / MAX_FACTOR if v > 0 else v * MAX_FACTOR)
+    if v > 0:
+        down = max(down, v / MAX_FACTOR)
+    if "gt" in b and down <= b["gt"]:
+        down = b["gt"] + (v - b["gt"]) / MAX_FACTOR
+    # the farther side, measured relative to the current value (a share 0.3 -> 1.0 before 0.3 -> 0)
+    scale = abs(v) if v else 1.0
+    sides = sorted([up, down], key=lambda x: -abs(x - v) / scale)
+    cands: list[Any] = []
+    for target in sides:
+        for frac in (1.0, 0.5, 0.1):
+            x = v + frac * (target - v)
+            if is_int:
+                x = int(round(x))
+                if "gt" in b and x <= b["gt"]:
+                    continue
+            cands.append(x)
+    return cands
+
+
+def _format(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(round(v, 10))
+    if isinstance(v, list):  # TOML arrays and inline tables (e.g. market.shocks in a condition)
+        return "[" + ", ".join(_format(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_format(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def moved_scenario(base: dict[str, Any], path: str, candidates: Iterable[Any]) -> tuple[Scenario, Any] | None:
+    """The scenario ``base`` with ``path`` set to the first candidate that validates, and that value."""
+    for c in candidates:
+        try:
+            data = apply_overrides(base, [f"{path}={_format(c)}"])
+            return scenario_from_dict(data), c
+        except (ScenarioError, ValidationError):
+            continue
+    return None
+
+
+def _condition_overrides(lever: Lever, cond: dict[str, Any]) -> list[str]:
+    item = lever.path.rsplit(".", 1)[0]
+    out = []
+    for key, value in (cond.get("set") or {}).items():
+        key = item + key[1:] if key.startswith("@.") else key
+        out.append(f"{key}={_format(value)}")
+    return out
+
+
+# --------------------------------------------------------------------------- the interval rule
+
+
+def t_critical(df: int) -> float:
+    """Two-sided 90% critical value of Student's t with ``df`` degrees of freedom."""
+    if df < 1:
+        return math.inf
+    if df in _T90:
+        return _T90[df]
+    below = max(k for k in _T90 if k <= df)
+    return _T90[below] if df <= 30 else 1.645
+
+
+def paired_interval(diffs: Iterable[float]) -> tuple[float, float, float]:
+    """(mean, low, high) of the paired differences: the mean with its 90% paired-t interval. Differences
+    below :data:`TOL` are rounding and count as 0; with one pair the interval is (mean, mean) only when
+    the difference is 0, else unbounded."""
+    d = np.asarray([x for x in diffs if not math.isnan(x)], dtype=float)
+    if len(d) == 0:
+        return (0.0, 0.0, 0.0)
+    d = np.where(np.abs(d) < TOL, 0.0, d)
+    mean = float(d.mean())
+    if len(d) == 1:
+        return (mean, mean, mean) if mean == 0 else (mean, -math.inf, math.inf)
+    sd = float(d.std(ddof=1))
+    if sd < TOL * max(1.0, abs(mean)):
+        return (mean, mean, mean)
+    half = t_critical(len(d) - 1) * sd / math.sqrt(len(d))
+    return (mean, mean - half, mean + half)
+
+
+def has_effect(diffs: Iterable[float]) -> bool:
+    """The rule: the 90% interval of the paired differences excludes 0 (a constant nonzero one does)."""
+    mean, lo, hi = paired_interval(diffs)
+    return mean != 0 and (lo > 0 or hi < 0)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _outputs(row: dict[str, Any], horizon_years: float) -> dict[str, float]:
+    out = {}
+    for name in OUTPUTS:
+        x = row.get(name, math.nan)
+        x = math.nan if x is None else float(x)
+        if name in TIMES and math.isnan(x):
+            x = horizon_years  # not within the horizon: counted as the horizon
+        out[name] = x
+    return out
+
+
+def _run_job(job: tuple[Scenario, str, int]) -> dict[str, float]:
+    from ..model import AreaDevelopmentModel
+    from ..model.metrics import summary
+
+    scenario, form, seed = job
+    model = AreaDevelopmentModel(scenario, form=form, seed=seed)
+    model.run()
+    row = _outputs(summary(model), scenario.simulation.horizon_quarters / 4)
+    model.dispose()
+    return row
+
+
+@dataclass
+class Screened:
+    """One screened parameter: where it was moved, under what, and its effects."""
+
+    path: str
+    base: Any
+    moved: Any = None
+    status: str = "no effect"  # effect | no effect | label | advisor | not movable | skipped
+    forms: tuple[str, ...] = ()
+    condition: str = ""
+    conditional: bool = False
+    effects: list[dict[str, Any]] = field(default_factory=list)  # per form and output with an effect
+    note: str = ""
+
+    def strongest(self, k: int = 3) -> list[dict[str, Any]]:
+        return sorted(self.effects, key=lambda e: -e["relative"])[:k]
+
+
+def plan(scenario: Scenario | None = None, horizon: int = FULL["horizon"], forms: Iterable[str] = DEFAULT_FORMS,
+         only: Iterable[str] | None = None) -> list[tuple[Screened, Scenario | None, Scenario | None]]:
+    """What the screen runs: per lever its record, the base scenario (with the condition applied) and the
+    moved one. Labels and levers that cannot be moved get no scenarios."""
+    from ..model.governance import load_all
+
+    scenario = scenario or Scenario()
+    registry = load_all()
+    only = tuple(only or ())
+    default_forms = tuple(forms)
+    out = []
+    for lever in levers(scenario):
+        if only and not any(lever.path == p or lever.path.startswith(p.rstrip(".") + ".") for p in only):
+            continue
+        rec = Screened(lever.path, lever.value)
+        if lever.label:
+            rec.status, rec.note = "label", lever.label
+            out.append((rec, None, None))
+            continue
+        cond = lever.acts_when or {}
+        rec.conditional = bool(cond)
+        rec.condition = cond.get("why", "")
+        if cond.get("advisor") and "forms" not in cond:
+            # an answer only the advisor reads (layer above the runner): tests/test_levers.py checks it there
+            rec.status, rec.note = "advisor", "acts only in the advisor; not simulated"
+            out.append((rec, None, None))
+            continue
+        h = max(horizon, int(cond.get("horizon", 0)))
+        base_data = apply_overrides(scenario.to_dict(), [f"simulation.horizon_quarters={h}",
+                                                          *_condition_overrides(lever, cond)])
+        base = scenario_from_dict(base_data)
+        fs = tuple(cond.get("forms", default_forms))
+        rec.forms = tuple(f for f in fs if not registry[f].not_applicable(base))
+        moved = moved_scenario(base_data, lever.path, far_values(
+            Lever(lever.path, _get(base_data, lever.path), lever.annotation, lever.bounds,
+                  screen_value=lever.screen_value)))
+        if moved is None:
+            rec.status, rec.note = "not movable", "no other valid value"
+            out.append((rec, None, None))
+            continue
+        rec.moved = moved[1]
+        rec.base = _get(base_data, lever.path)  # its value under the condition (what it is moved from)
+        if not rec.forms:
+            rec.status, rec.note = "skipped", "no form applies"
+            out.append((rec, None, None))
+            continue
+        out.append((rec, base, moved[0]))
+    return out
+
+
+def _get(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: int | None = None,
+           forms: Iterable[str] = DEFAULT_FORMS, only: Iterable[str] | None = None, fast: bool = False,
+           root_seed: int = ROOT_SEED, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
+    """Screen the levers of ``scenario`` (default: the reference area); one row per parameter.
+
+    ``fast`` takes :data:`FAST` settings (4 seeds, 64 quarters) instead of :data:`FULL` (5 seeds, 64
+    quarters) where ``seeds``/``horizon`` are not given. Base runs are shared between parameters with the
+    same condition, form and seed. Columns: path, base, moved, status, forms, condition, conditional,
+    effects (the strongest three as text), n_effects, note."""
+    from .runs import process_pool, replication_seeds
+
+    settings = FAST if fast else FULL
+    seeds_n = seeds or settings["seeds"]
+    horizon = horizon or settings["horizon"]
+    seed_list = replication_seeds(root_seed, seeds_n)
+    planned = plan(scenario, horizon, forms, only)
+
+    jobs: dict[str, tuple[Scenario, str, int]] = {}
+    keys = []
+    for rec, base, moved in planned:
+        if base is None:
+            keys.append(None)
+            continue
+        bkey = base.model_dump_json()
+        mkey = moved.model_dump_json()
+        pairs = []
+        for f in rec.forms:
+            for s in seed_list:
+                jobs.setdefault(f"{f}|{s}|{bkey}", (base, f, s))
+                jobs.setdefault(f"{f}|{s}|{mkey}", (moved, f, s))
+                pairs.append((f, s, f"{f}|{s}|{bkey}", f"{f}|{s}|{mkey}"))
+        keys.append(pairs)
+
+    names = list(jobs)
+    results = dict(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
+
+    rows = []
+    diffs: dict[tuple[str, str, str], list[float]] = {}  # (path, form, output) -> paired differences by seed
+    for (rec, base, _moved), pairs in zip(planned, keys):
+        if pairs is not None:
+            for f in rec.forms:
+                for out_name in OUTPUTS:
+                    b = [results[bk][out_name] for (ff, _s, bk, _mk) in pairs if ff == f]
+                    m = [results[mk][out_name] for (ff, _s, _bk, mk) in pairs if ff == f]
+                    diffs[(rec.path, f, out_name)] = [y - x for x, y in zip(b, m)]
+                    d = [y - x for x, y in zip(b, m) if not (math.isnan(x) or math.isnan(y))]
+                    if has_effect(d):
+                        mean, lo, hi = paired_interval(d)
+                        base_mean = float(np.nanmean(b)) if not all(math.isnan(x) for x in b) else 0.0
+                        rec.effects.append({"form": f, "output": out_name, "mean": mean, "low": lo, "high": hi,
+                                            "base": base_mean,
+                                            "relative": abs(mean) / max(abs(base_mean), 1e-6)})
+            rec.status = "effect" if rec.effects else "no effect"
+        rows.append(rec)
+    table = _frame(rows, seeds_n, horizon)
+    table.attrs["diffs"] = diffs
+    return table
+
+
+def _run_all(jobs: list[tuple[Scenario, str, int]], workers: int | None, progress: bool) -> list[dict[str, float]]:
+    from .runs import process_pool
+
+    workers = workers or os.cpu_count() or 1
+    bar = tqdm(total=len(jobs), desc="levers", unit="run", disable=not progress, leave=False, file=sys.stderr)
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            out = []
+            for job in jobs:
+                out.append(_run_job(job))
+                bar.update()
+            return out
+        with process_pool(workers) as pool:
+            out = []
+            for r in pool.map(_run_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
+                out.append(r)
+                bar.update()
+            return out
+    finally:
+        bar.close()
+
+
+def _effect_text(e: dict[str, Any]) -> str:
+    return f"{e['form']}:{e['output']} {e['mean']:+.3g} [{e['low']:+.3g}, {e['high']:+.3g}]"
+
+
+def _frame(rows: list[Screened], seeds: int, horizon: int) -> pd.DataFrame:
+    df = pd.DataFrame([{
+        "path": r.path, "base": r.base, "moved": r.moved, "status": r.status, "forms": ",".join(r.forms),
+        "condition": r.condition, "conditional": r.conditional,
+        "effects": "; ".join(_effect_text(e) for e in r.strongest()), "n_effects": len(r.effects),
+        "note": r.note,
+    } for r in rows])
+    df.attrs["seeds"], df.attrs["horizon"] = seeds, horizon
+    return df
+
+
+def failures(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows the fast test fails on: a screened parameter with no effect (declared conditional or not:
+    a conditional one must act under its condition), or one that could not be moved or run."""
+    return table[table["status"].isin(["no effect", "not movable", "skipped"])]
+
+
+def format_screen(table: pd.DataFrame, width: int = 160) -> str:
+    """The screen as text, one line per parameter."""
+    lines = [f"{'parameter':44s} {'base':>10s} -> {'moved':<10s} {'forms':18s} result"]
+    for r in table.itertuples():
+        if r.status == "label":
+            lines.append(f"{r.path:44s} label, not screened: {r.note}")
+            continue
+        if r.status == "advisor":
+            lines.append(f"{r.path:44s} advisor only, not simulated: {r.condition}")
+            continue
+        base, moved = _short(r.base), _short(r.moved)
+        res = r.effects if r.status == "effect" else (r.status + (f" ({r.note})" if r.note else ""))
+        cond = f"  [{r.condition}]" if r.condition else ""
+        lines.append(f"{r.path:44s} {base:>10s} -> {moved:<10s} {r.forms:18s} {res}{cond}"[:width])
+    return "\n".join(lines)
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    s = str(v)
+    return s if len(s) <= 10 else s[:9] + "…"

@@ -1,0 +1,220 @@
+"""The lever screen (runner/levers.py): the value chooser, the interval rule, the schema's declarations, and
+the fast screen that fails when a parameter has no effect (under its declared condition, if it has one)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from coalitionsim.cli import main
+from coalitionsim.runner import levers as lv
+from coalitionsim.scenario import Scenario
+
+
+def lever(path: str) -> lv.Lever:
+    return next(x for x in lv.levers(Scenario()) if x.path == path)
+
+
+# --------------------------------------------------------------------------- the schema walk
+
+
+def test_walk_finds_every_scalar_leaf_with_list_items():
+    paths = {x.path for x in lv.levers(Scenario())}
+    for p in ("ownership.developers.4.strategy", "ownership.corporations.1.headroom", "tasks.5.absorption_boost",
+              "subareas.2.plots", "instruments.voorkeursrecht_quarter", "beslisboom.max_unwilling_share",
+              "market.existing_use_values.offices"):
+        assert p in paths
+    assert not any(p.startswith("meta.sources") or p.startswith("tasks.0.beneficiaries") for p in paths)
+    assert len(paths) > 170
+
+
+def test_names_are_labels_declared_in_the_schema():
+    labels = {x.path for x in lv.levers(Scenario()) if x.label}
+    assert {"meta.name", "meta.description", "subareas.0.name", "tasks.3.name",
+            "ownership.developers.0.name", "ownership.corporations.1.name", "simulation.form"} <= labels
+    assert "behaviour.holdout_markup" not in labels
+
+
+# --------------------------------------------------------------------------- the value chooser
+
+
+def test_far_value_of_a_share_goes_to_its_far_bound():
+    assert lv.far_values(lever("behaviour.free_rider_share"))[0] == 1.0  # 0.3 -> 1 (0 is nearer, relatively)
+    assert lv.far_values(lever("residents.support_mean"))[0] == pytest.approx(0.15)  # 0.6: a quarter of it
+
+
+def test_far_value_of_an_unbounded_number_is_at_most_four_times_it():
+    assert lv.far_values(lever("municipality.budget"))[0] == 600.0
+    assert lv.far_values(lever("subareas.0.plots"))[0] == 48  # bound 500, but the run stays area-sized
+    assert isinstance(lv.far_values(lever("subareas.0.plots"))[0], int)
+
+
+def test_far_value_of_bool_literal_and_optional():
+    assert lv.far_values(lever("instruments.biz")) == [True]
+    assert lv.far_values(lever("ownership.developers.3.strategy")) == ["cooperative"]
+    assert lv.far_values(lever("subareas.0.existing_use")) == ["offices", "housing", "other"]
+    v = lv.far_values(lever("instruments.voorkeursrecht_quarter"))
+    assert v and all(isinstance(x, int) and x >= 0 for x in v)
+
+
+def test_a_value_refused_by_a_cross_field_validator_falls_back_to_a_nearer_one():
+    base = Scenario().to_dict()
+    # social_share 0.3 -> 1.0 breaks social_share + mid_share <= 1 (mid 0.2): the chooser takes 0.65
+    sc, value = lv.moved_scenario(base, "programme.social_share", lv.far_values(lever("programme.social_share")))
+    assert value == pytest.approx(0.65) and sc.programme.social_share == pytest.approx(0.65)
+    assert lv.moved_scenario(base, "programme.social_share", [1.0, 0.9]) is None  # none valid: None
+
+
+def test_condition_values_are_written_as_toml():
+    shock = [{"kind": "downturn", "quarter": 12, "magnitude": 0.35}]
+    assert lv._format(shock) == '[{kind = "downturn", quarter = 12, magnitude = 0.35}]'
+    data = lv.apply_overrides(Scenario().to_dict(), [f"market.shocks={lv._format(shock)}"])
+    assert data["market"]["shocks"][0]["kind"] == "downturn"
+    rec = lever("tasks.3.gate")
+    assert lv._condition_overrides(rec, rec.acts_when) == ["tasks.3.recurring=false", "tasks.3.delivery_quarters=30"]
+
+
+def test_a_gt_bound_is_never_reached():
+    v = lv.far_values(lever("market.build_cost"))  # gt=0
+    assert all(x > 0 for x in v)
+
+
+# --------------------------------------------------------------------------- the interval rule
+
+
+def test_interval_rule():
+    assert not lv.has_effect([0.0, 0.0, 0.0])
+    assert lv.has_effect([2.0, 2.0, 2.0])  # deterministic, sd 0: an effect
+    assert lv.has_effect([-1.0, -1.1, -0.9])
+    assert not lv.has_effect([1.0, -1.0, 0.5])  # a reshuffle of draws: interval contains 0
+    assert not lv.has_effect([1e-12, -1e-12, 0.0])  # rounding
+    mean, lo, hi = lv.paired_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and lo == pytest.approx(2 - 2.920 / math.sqrt(3)) and hi == pytest.approx(2 + 2.920 / math.sqrt(3))
+    assert lv.t_critical(40) == 1.645 and lv.t_critical(2) == 2.920
+
+
+def test_a_condition_is_applied_to_base_and_moved_alike():
+    planned = {r.path: (r, b, m) for r, b, m in lv.plan(horizon=8, only=["instruments.biz_term_quarters"])}
+    rec, base, moved = planned["instruments.biz_term_quarters"]
+    assert rec.conditional and "biz" in rec.condition
+    assert base.instruments.biz and moved.instruments.biz
+    assert moved.instruments.biz_term_quarters != base.instruments.biz_term_quarters
+
+
+# --------------------------------------------------------------------------- the screen itself
+
+
+def test_screen_finds_an_effect_and_reports_none_for_a_dead_lever(monkeypatch):
+    # a live lever: a Rijk area budget (0 -> 1 M€) is paid out as subsidy on every seed
+    t = lv.screen(seeds=2, horizon=20, forms=("sok",), only=["rijk.gebiedsbudget"], workers=1)
+    assert t.loc[0, "status"] == "effect" and t.loc[0, "n_effects"] > 0
+    # the Rijk's cofunding share under its declared condition (a gebiedsbudget) acts ...
+    only = ["rijk.cofunding_share"]
+    t = lv.screen(seeds=3, horizon=40, forms=("sok",), only=only, workers=1)
+    assert t.loc[0, "conditional"] and t.loc[0, "status"] == "effect"
+    # ... and without it (the schema's declaration ignored) the model never reads it: "no effect", a failure
+    monkeypatch.setattr(lv, "lever_info", lambda info: {})
+    t = lv.screen(seeds=3, horizon=40, forms=("sok",), only=only, workers=1)
+    assert t.loc[0, "status"] == "no effect" and t.loc[0, "effects"] == ""
+    assert list(lv.failures(t)["path"]) == only
+
+
+def test_cli_levers_bad_input_is_one_line_exit_2(capsys):
+    assert main(["levers", "--only", "nonsense.path"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--only" in err[0]
+    assert main(["levers", "--forms", "tender,bogus"]) == 2
+    assert "bogus" in capsys.readouterr().err
+
+
+def test_cli_levers_prints_the_table(tmp_path, capsys):
+    out = tmp_path / "l.csv"
+    assert main(["levers", "--seeds", "2", "--horizon", "8", "--forms", "sok", "--only", "meta",
+                 "--only", "simulation.horizon_quarters", "--workers", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "meta.name" in text and "label, not screened" in text and "simulation.horizon_quarters" in text
+    assert out.exists() and "path,base,moved,status" in out.read_text().splitlines()[0]
+
+
+# Parameters the fast screen (4 seeds, 64 quarters, root seed ROOT_SEED) still finds without effect,
+# under their declared condition where they have one: the open work of issue 13 item 2, each with what is
+# known. The test fails on any other parameter without effect, and when one of these starts acting (then
+# take it off the list): same seed, same numbers, so the list is the same on every machine.
+OPEN: dict[str, str] = {
+    # without effect in the full screen too (5 seeds): the rule acts rarely or only under a condition not yet found
+    "instruments.expropriation_quarters": "acts in some seeds only (12 -> 48 acted on other seeds); expropriations are rare",
+    "instruments.biz_term_quarters": "a BIZ vote rarely passes, or passes every time; the term then changes little",
+    "instruments.handback_discount": "handing back is chosen only when the penalty cannot be paid (dominated by paying it)",
+    "behaviour.initial_premium_holdout": "a pivotal hold-out raises its premium every round: where it starts from rarely matters",
+    "behaviour.speculator_markup": "a speculator's plot is rarely on offer again (it holds out)",
+    "beslisboom.min_coherent_share": "acts in the advisor; in framework_subareas' per-deelgebied choice no field crosses it",
+    # noise-limited: an effect in the full screen with 5 seeds, whose interval includes 0 with 4
+    "ownership.developers.1.timing": "acts in the full screen (5 seeds), not within 4",
+    "tasks.0.uplift": "acts in the full screen (5 seeds), not within 4",
+    "instruments.steering_group_cut_probability": "acts in the full screen (5 seeds), not within 4",
+    "instruments.build_obligation": "acts in the full screen (5 seeds), not within 4 (tender only)",
+    "instruments.build_obligation_quarters": "acts in the full screen (5 seeds), not within 4 (tender only)",
+    "behaviour.withdraw_margin": "acts in the full screen (5 seeds), not within 4",
+    "behaviour.land_market_candidates": "acts in the full screen (5 seeds), not within 4",
+    "behaviour.verevening_share": "acts in the full screen (5 seeds), not within 4",
+}
+
+
+@pytest.mark.slow
+def test_fast_screen_every_parameter_acts_or_acts_under_its_condition():
+    start = time.perf_counter()
+    table = lv.screen(fast=True, workers=2)
+    seconds = time.perf_counter() - start
+    dead = lv.failures(table)
+    new = dead[~dead["path"].isin(list(OPEN))]
+    assert new.empty, "parameters without effect (declare a condition, repair, or remove):\n" + lv.format_screen(new)
+    acting = sorted(set(OPEN) - set(dead["path"]))
+    assert not acting, f"these act now; take them off OPEN: {acting}"
+    # every declared condition was used: a conditional parameter is screened under it and acts there
+    cond = table[table["conditional"] & ~table["status"].isin(["advisor"])]
+    assert len(cond) > 40
+    assert (cond[~cond["path"].isin(list(OPEN))]["status"] == "effect").all()
+    print(f"fast lever screen: {len(table)} parameters in {seconds:.0f} s")
+
+
+# --------------------------------------------------------------------------- what the screen leaves to others
+
+
+def _advice_outcome(advice) -> tuple:
+    return (tuple(advice.forms), advice.infrastructure, tuple(advice.collective),
+            tuple(sorted(advice.subarea_forms.items())), tuple(advice.warnings))
+
+
+def test_every_field_declared_to_act_in_the_advisor_changes_the_advice():
+    from coalitionsim.advise import advise
+
+    base = Scenario()
+    before = _advice_outcome(advise(base))
+    declared = [x for x in lv.levers(base) if (x.acts_when or {}).get("advisor")]
+    assert len(declared) >= 10
+    for x in declared:
+        sc, value = lv.moved_scenario(base.to_dict(), x.path, lv.far_values(x))
+        assert _advice_outcome(advise(sc)) != before, f"{x.path} -> {value} does not change the advice"
+
+
+def test_a_delivered_one_off_task_raises_absorption_by_its_boost():
+    # tasks.N.absorption_boost of a one-off task (a park, a hub): the area sells faster once it is delivered
+    from coalitionsim.model import AreaDevelopmentModel
+    from coalitionsim.scenario import load_scenario
+
+    sc = load_scenario(None, ["tasks.1.absorption_boost=1.0"])
+    m = AreaDevelopmentModel(sc, form="sok", seed=1)
+    task = m.area.tasks[1]
+    plot = m.area.plots[0]
+    need = plot.segment_homes["market"] + plot.segment_homes["mid"]
+    m.absorbed_step = sc.market.absorption_per_quarter - need + 1  # one home too many without the boost
+    assert not task.spec.recurring and not m.absorb_possible(plot)
+    task.delivered_step = m.steps
+    assert m.absorb_possible(plot)
+    # a task without boost leaves it as it was
+    m2 = AreaDevelopmentModel(load_scenario(), form="sok", seed=1)
+    m2.absorbed_step = m.absorbed_step
+    m2.area.tasks[1].delivered_step = m2.steps
+    assert not m2.absorb_possible(m2.area.plots[0])
