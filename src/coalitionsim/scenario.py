@@ -347,11 +347,6 @@ class Behaviour(_Section):
     ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}})
     election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
 
-
-# the thresholds and C5 act in the advisor and, in the model, in framework_subareas' choice per deelgebied
-SUBAREA_CHOICE = {"acts_when": {"forms": ["framework_subareas"], "advisor": True,
-                                "why": "in the advisor, and in the model only under framework_subareas (its form per deelgebied)"}}
-
     @model_validator(mode="after")
     def _types_fit(self) -> "Behaviour":
         total = self.conditional_cooperator_share + self.hump_shaped_share
@@ -359,6 +354,11 @@ SUBAREA_CHOICE = {"acts_when": {"forms": ["framework_subareas"], "advisor": True
             raise ValueError("conditional_cooperator_share + hump_shaped_share must be at most 1 (shares of the "
                              f"owners that are not free riders; got {total:.2f})")
         return self
+
+
+# the thresholds and C5 act in the advisor and, in the model, in framework_subareas' choice per deelgebied
+SUBAREA_CHOICE = {"acts_when": {"forms": ["framework_subareas"], "advisor": True,
+                                "why": "in the advisor, and in the model only under framework_subareas (its form per deelgebied)"}}
 
 
 class Beslisboom(_Section):
