@@ -426,3 +426,29 @@ def test_dubbel_toetsen_observes_capacity_with_its_measurement_error():
     assert abs(float(np.mean(ratios)) - 1) < 0.15
     assert len({round(x, 9) for x in ratios}) == len(ratios)
     assert min(ratios) >= 0
+
+
+def test_gem_takes_in_the_land_of_its_partners_only_at_inbrengwaarde_under_contract():
+    m = model("gem", seed=1, horizon=200)
+    form = m.governance
+    until(m, lambda m: form.stage == "founding")
+    partners = set(map(id, next(o for o in m.owners if getattr(o, "pooled", False)).partners))
+    brought = {p.plot_id: p.existing_use_value for p in form.scope if id(p.owner) in partners}
+    outside = {p.plot_id: p.owner for p in form.scope if id(p.owner) not in partners}
+    until(m, lambda m: form.company is not None)
+    company = form.company
+    # each partner's share is what it brought in, cash and its own land at inbrengwaarde, over the total
+    total = sum(company.cash_in.values()) + sum(company.land_in.values())
+    for p in company.partners:
+        assert company.land_in[p.unique_id] >= 0
+        assert company.shares[p.unique_id] == pytest.approx(
+            (company.cash_in[p.unique_id] + company.land_in[p.unique_id]) / total)
+    assert sum(company.shares.values()) == pytest.approx(1.0)
+    assert sum(company.land_in.values()) == pytest.approx(sum(brought.values()))
+    assert {p.plot_id for p in company.plots()} == set(brought)
+    for p in company.plots():
+        # brought in kind, not bought: the price lenders finance against is its inbrengwaarde
+        assert not p.land_paid and p.land_price == pytest.approx(brought[p.plot_id])
+        assert p.in_agreement and p.route == "agreement"
+    for pid, owner in outside.items():
+        assert m.area.plots[pid].owner is owner  # an owner outside the company keeps its land
