@@ -55,7 +55,8 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
 
 def public_assets(model: "AreaDevelopmentModel") -> float:
     """What the municipality still owns in the area at the end, at market value: the plots it holds and
-    its share of a joint company (GEM) that has not yet settled (the company's money and unbuilt land)."""
+    its share of a joint company (GEM) that has not yet settled (the company's money and unbuilt land). A
+    company that ends in debt makes that share a liability, so the value can be negative under gem."""
     from .development import market_value
 
     mun = model.municipality
