@@ -62,8 +62,12 @@ OUTPUTS: tuple[str, ...] = (
     "willing_unable_share", "dropouts", "households_dropped", "public_deficit", "public_assets", "rijk_subsidy",
     "social_share_realised", "negotiation_rounds", "escalations", "backloops", "objections",
     "delay_quarters_objections", "trust_mean", "homes_withdrawn", "voluntary_contribution_rate",
-    "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk",
+    "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk", "developer_result",
 )
+#: outputs the screen reads from the ledger itself (not in ``metrics.summary``): ``developer_result`` is what
+#: the developers hold at the end less what they started with (M€), so a lever that only moves money to or
+#: from developers (an uplift on their sales, verevening between them) shows
+LEDGER_OUTPUTS = ("developer_result",)
 #: outputs that are "never within the horizon" (NaN) when the event did not happen: counted as the horizon
 TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
 
@@ -305,6 +309,15 @@ def _outputs(row: dict[str, Any], horizon_years: float) -> dict[str, float]:
     return out
 
 
+def developer_result(model) -> float:
+    """The developers' balances at the end less their opening balances (M€), from the ledger."""
+    from ..model.agents.developer import Developer
+
+    ledger = model.ledger
+    return float(sum(ledger.balance[o.account] - ledger.received(o.account, ("opening_balance",))
+                     for o in model.owners if isinstance(o, Developer)))
+
+
 def _run_job(job: tuple[Scenario, str, int]) -> dict[str, float]:
     from ..model import AreaDevelopmentModel
     from ..model.metrics import summary
@@ -312,7 +325,8 @@ def _run_job(job: tuple[Scenario, str, int]) -> dict[str, float]:
     scenario, form, seed = job
     model = AreaDevelopmentModel(scenario, form=form, seed=seed)
     model.run()
-    row = _outputs(summary(model), scenario.simulation.horizon_quarters / 4)
+    row = _outputs({**summary(model), "developer_result": developer_result(model)},
+                   scenario.simulation.horizon_quarters / 4)
     model.dispose()
     return row
 
