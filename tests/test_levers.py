@@ -160,8 +160,6 @@ OPEN: dict[str, str] = {
     "instruments.biz_term_quarters": "BIZ passes at quarter 1, later votes fail even when unanimous (voters that "
                                      "sold their land hold no value); GIZ votes pass, but the term moves no output",
     "behaviour.speculator_markup": "a speculator's plot is never on offer in the runs tried (framework_organic, 0.3 -> 0)",
-    "behaviour.hump_shaped_share": "0.2 -> 0 or 0.7 (framework_organic, sok, tender): no output moves, "
-                                   "developer_result included",
 }
 
 

@@ -340,7 +340,7 @@ class Behaviour(_Section):
     # shares of the owners that are not free riders (0.50/0.70, 0.14/0.70), the rest of them are "other"
     free_rider_share: float = Field(0.3, ge=0, le=1)
     conditional_cooperator_share: float = Field(0.71, ge=0, le=1)
-    hump_shaped_share: float = Field(0.20, ge=0, le=1)
+    hump_shaped_share: float = Field(0.20, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"set": {"behaviour.free_rider_share": 0.0, "behaviour.conditional_cooperator_share": 0.0}, "why": "hump-shaped and conditional contributors differ only once the belief passes one half, and the shares cap it at 1 - conditional_cooperator_share (here no free riders or conditional co-operators: 0.2 -> 1 of the owners, against 'others' with their own rate)"}})
     belief_weight: float = Field(0.4, ge=0, le=1)  # weight of what the others gave in the updated belief
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)
