@@ -2,6 +2,7 @@
 quarters, tender and sok (conditional parameters under their condition); prints the table and the wall time.
 
     PYTHONPATH=src python benchmarks/levers.py [--seeds 5] [--horizon 64] [--workers 2] [--out levers.csv]
+    PYTHONPATH=src python benchmarks/levers.py --odd-table   # the declared conditions, docs/ODD.md §6.5
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from coalitionsim.runner.levers import FULL, failures, format_screen, screen
+from coalitionsim.runner.levers import FULL, conditions_table, failures, format_screen, screen
 
 
 def main() -> None:
@@ -18,7 +19,12 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=FULL["horizon"])
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--out", default=None, help="also write the table as CSV")
+    ap.add_argument("--odd-table", action="store_true",
+                    help="print the table of declared conditions for docs/ODD.md §6.5 and stop")
     args = ap.parse_args()
+    if args.odd_table:
+        print(conditions_table())
+        return
     start = time.perf_counter()
     table = screen(seeds=args.seeds, horizon=args.horizon, workers=args.workers, progress=True)
     seconds = time.perf_counter() - start

@@ -261,9 +261,9 @@ def report_command(folder: Path, out: Path | None, export_dir: Path | None, over
 
 
 @cli.command("levers")
-@click.option("--fast", is_flag=True, help="The test suite's variant: 4 seeds instead of 5 (unless given).")
+@click.option("--fast", is_flag=True, help="The test suite's variant: 4 seeds instead of 5 (unless given), one form per parameter.")
 @click.option("--seeds", type=click.IntRange(min=2, max=1000), default=None,
-              help="Paired seeds per form (default 5; with --fast 3).")
+              help="Paired seeds per form (default 5; with --fast 4).")
 @click.option("--horizon", type=click.IntRange(min=4, max=400), default=None,
               help="Quarters per run (default 64); a parameter's condition may ask for more.")
 @click.option("--forms", default="tender,sok", show_default=True, metavar="FORM,...",

@@ -74,7 +74,7 @@ class SubArea(_Section):
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
     existing_use: Literal["offices", "business", "housing", "other"] = "business"
     # what is built: sets each plot's construction time with its size (construction.<building_type>)
-    building_type: Literal["groundbound", "apartments", "highrise"] = "apartments"
+    building_type: Literal["groundbound", "apartments", "highrise"] = Field("apartments", json_schema_extra={"screen_value": "highrise"})
 
 
 class Programme(_Section):
@@ -189,7 +189,7 @@ class CollectiveTask(_Section):
     kind: Literal["public_works", "collective"] = "collective"
     beneficiaries: list[str] = Field(default_factory=lambda: ["all"])
     # value uplift for beneficiary plots once delivered
-    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"screen_value": 0.5, "acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
     # no completion in beneficiary sub-areas before delivery
     gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
     recurring: bool = False  # area organisation: a cost every quarter while the area develops
@@ -221,14 +221,22 @@ class BuildingType(_Section):
     homes_per_quarter: float = Field(gt=0, le=10000)  # pace at which further homes add to the build time
 
 
+def _only_on(kind: str) -> dict:
+    """The lever screen's condition of a building type's fields (runner/levers.py): its plots exist."""
+    return {"acts_when": {"set": {f"subareas.{i}.building_type": kind for i in range(3)},
+                          "why": f"acts only on sub-areas of type {kind} (here all three)"}}
+
+
 class Construction(_Section):
     """Construction time by building type and plot size (CBS: works take about a year for a typical
     project, and the larger the project, the longer the time from permit to completion; see docs/ODD.md)."""
 
     # assumptions (ranges in docs/ODD.md): 20 / 125 / 250 homes take 3 / 5 / 7, 4 / 6 / 8 and 6 / 8 / 10 quarters
-    groundbound: BuildingType = BuildingType(base_quarters=2, homes_per_quarter=50)
+    groundbound: BuildingType = Field(BuildingType(base_quarters=2, homes_per_quarter=50),
+                                      json_schema_extra=_only_on("groundbound"))
     apartments: BuildingType = BuildingType(base_quarters=3, homes_per_quarter=50)
-    highrise: BuildingType = BuildingType(base_quarters=5, homes_per_quarter=50)
+    highrise: BuildingType = Field(BuildingType(base_quarters=5, homes_per_quarter=50),
+                                   json_schema_extra=_only_on("highrise"))
 
 
 class Municipality(_Section):
@@ -251,6 +259,12 @@ class Municipality(_Section):
     backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
     tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
+
+
+# the lever screen's condition of the bouwplicht fields (runner/levers.py): a developer would not start in time
+_BOUWPLICHT = {"acts_when": {"forms": ["tender"], "horizon": 80, "set": {
+    "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
+    "why": "only under tender, when a developer would not start by the deadline (here a downturn of 35% from quarter 12)"}}
 
 
 class Instruments(_Section):
@@ -282,10 +296,10 @@ class Instruments(_Section):
     # None: each plot's construction time follows its size and building type (``construction``); a number
     # gives every plot that many quarters (the rule before issue 13)
     construction_quarters: int | None = Field(None, ge=1, le=40)
-    build_obligation: bool = True  # tender awards carry a bouwplicht
-    build_obligation_quarters: int = Field(12, ge=1, le=80)  # a tendered plot must start within this after award
-    build_obligation_penalty: float = Field(0.15, ge=0, le=2)  # penalty for not building, share of the land price
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12)"}})  # what a developer loses on handing land back, share
+    build_obligation: bool = Field(True, json_schema_extra=_BOUWPLICHT)  # tender awards carry a bouwplicht
+    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra=_BOUWPLICHT)  # a tendered plot must start within this after award
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra=_BOUWPLICHT)  # penalty for not building, share of the land price
+    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 10.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 10 M€ equity)"}})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -318,7 +332,7 @@ class Behaviour(_Section):
     concession_rate: float = Field(0.2, ge=0, le=1)
     holdout_markup: float = Field(0.15, ge=0, le=2)
     initial_premium_cooperative: float = Field(0.25, ge=0, le=5)
-    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}})
+    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}})
     speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
     conditional_slope: float = Field(1.0, ge=0, le=1.5)
     # contribution types (Fischbacher, Gaechter & Fehr 2001: 30% free riders, 50% conditional co-operators,
@@ -326,7 +340,7 @@ class Behaviour(_Section):
     # shares of the owners that are not free riders (0.50/0.70, 0.14/0.70), the rest of them are "other"
     free_rider_share: float = Field(0.3, ge=0, le=1)
     conditional_cooperator_share: float = Field(0.71, ge=0, le=1)
-    hump_shaped_share: float = Field(0.20, ge=0, le=1)
+    hump_shaped_share: float = Field(0.20, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"set": {"behaviour.free_rider_share": 0.0, "behaviour.conditional_cooperator_share": 0.0}, "why": "hump-shaped and conditional contributors differ only once the belief passes one half, and the shares cap it at 1 - conditional_cooperator_share (here no free riders or conditional co-operators: 0.2 -> 1 of the owners, against 'others' with their own rate)"}})
     belief_weight: float = Field(0.4, ge=0, le=1)  # weight of what the others gave in the updated belief
     trust_gain: float = Field(0.02, ge=0, le=1)
     trust_loss: float = Field(0.10, ge=0, le=1)
@@ -338,7 +352,7 @@ class Behaviour(_Section):
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
     seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
-    land_market_candidates: int = Field(3, ge=1, le=50)  # candidate buyers each plot on offer meets
+    land_market_candidates: int = Field(3, ge=1, le=50, json_schema_extra={"screen_value": 1})  # candidate buyers each plot on offer meets
     speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}})  # what a speculator asks above what it paid
     verevening_share: float = Field(0.5, ge=0, le=1)  # share of a pooled plot's surplus paid into verevening
     plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
@@ -389,7 +403,7 @@ class Beslisboom(_Section):
     # C4 "Een overzichtelijk aantal eigenaren?" (L1809-1812); assumption, range 6-15 owners with land
     max_manageable_owners: int = Field(12, ge=1, le=1000, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 3})
     # C4 "redelijk coherent (lees: ontwikkelingsgericht)" (L1601-1602): development-oriented share of private land; assumption 0.6-0.9
-    min_coherent_share: float = Field(0.75, ge=0, le=1, json_schema_extra={"acts_when": {**SUBAREA_CHOICE["acts_when"], "set": {"ownership.passive_land_share": 0.3}}, "screen_value": 1.0})
+    min_coherent_share: float = Field(0.75, ge=0, le=1, json_schema_extra={"acts_when": {**SUBAREA_CHOICE["acts_when"], "set": {"behaviour.seller_premium": 2.0}, "why": SUBAREA_CHOICE["acts_when"]["why"] + ", when owners in use still hold land at the choice (here seller_premium 2: they do not sell early)"}, "screen_value": 1.0})
     # "gebrek aan welwillendheid van een selectere groep eigenaren" (L1616): unwilling share of private land; assumption 0.25-0.5
     max_unwilling_share: float = Field(0.4, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.1})
 

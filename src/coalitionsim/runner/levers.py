@@ -22,13 +22,18 @@ What the schema says about a field (``Field(..., json_schema_extra={...})``), re
     relative to the list item the field belongs to, e.g. ``{"@.gate": true}`` for a task),
     ``forms`` (the forms it acts under), ``horizon`` (the horizon in quarters it needs at least) and
     ``why`` (one line for people: "acts only with instruments.biz = true"). The screen runs it under
-    that condition, and the fast test fails when it has no effect there either.
+    that condition, and the fast test fails when it has no effect there either. Declared on a field that
+    holds a section (``construction.highrise``), it is the condition of every leaf in it that declares none.
     ``advisor: true`` says the field acts in the advisor (``coalitionsim advise``, a layer above this
     one); without ``forms`` it acts only there, and the screen lists it as "advisor" (not simulated; the
     test suite checks that moving it changes the advice).
 ``screen_value``
     the value the screen moves the field to, where the bounds give none that is far and sensible
     (an unbounded budget of 0, an optional quarter).
+``screen_form``
+    the form the fast screen tries first (it runs each parameter under one form: this one, else the
+    first of its declared ``forms``, else the first of the default forms; only a parameter without
+    effect there is run under its other forms). The full screen runs every form that applies.
 """
 
 from __future__ import annotations
@@ -57,14 +62,18 @@ OUTPUTS: tuple[str, ...] = (
     "willing_unable_share", "dropouts", "households_dropped", "public_deficit", "public_assets", "rijk_subsidy",
     "social_share_realised", "negotiation_rounds", "escalations", "backloops", "objections",
     "delay_quarters_objections", "trust_mean", "homes_withdrawn", "voluntary_contribution_rate",
-    "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk",
+    "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk", "developer_result",
 )
+#: outputs the screen reads from the ledger itself (not in ``metrics.summary``): ``developer_result`` is what
+#: the developers hold at the end less what they started with (M€), so a lever that only moves money to or
+#: from developers (an uplift on their sales, verevening between them) shows
+LEDGER_OUTPUTS = ("developer_result",)
 #: outputs that are "never within the horizon" (NaN) when the event did not happen: counted as the horizon
 TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
 
 DEFAULT_FORMS: tuple[str, ...] = ("tender", "sok")  # the forms a parameter without a condition is screened under
 FULL = {"seeds": 5, "horizon": 64}
-FAST = {"seeds": 4, "horizon": 64}
+FAST = {"seeds": 4, "horizon": 64}  # and one form per parameter first (``screen_form``), see :func:`screen`
 LEVEL = 0.90
 MAX_FACTOR = 4.0  # a far value is at most this many times the current one (runs stay the size of the area)
 TOL = 1e-9  # differences below this (relative to the output's size) are rounding, not an effect
@@ -89,6 +98,7 @@ class Lever:
     label: str | None = None  # why it is not screened (it stands for no behaviour)
     acts_when: dict[str, Any] | None = None
     screen_value: Any = None
+    screen_form: str | None = None
 
 
 def lever_info(field_info) -> dict[str, Any]:
@@ -118,22 +128,23 @@ def levers(scenario: Scenario | None = None) -> list[Lever]:
     scenario = scenario or Scenario()
     out: list[Lever] = []
 
-    def walk(obj: BaseModel, prefix: str) -> None:
+    def walk(obj: BaseModel, prefix: str, inherited: dict[str, Any] | None) -> None:
         for name, info in type(obj).model_fields.items():
             value = getattr(obj, name)
             path = f"{prefix}{name}"
+            own = lever_info(info).get("acts_when")
             if isinstance(value, BaseModel):
-                walk(value, path + ".")
+                walk(value, path + ".", own or inherited)
             elif isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, BaseModel):
-                        walk(item, f"{path}.{i}.")
+                        walk(item, f"{path}.{i}.", own or inherited)
             else:
                 extra = lever_info(info)
                 out.append(Lever(path, value, info.annotation, _bounds(info), extra.get("label"),
-                                 extra.get("acts_when"), extra.get("screen_value")))
+                                 own or inherited, extra.get("screen_value"), extra.get("screen_form")))
 
-    walk(scenario, "")
+    walk(scenario, "", None)
     return out
 
 
@@ -298,6 +309,15 @@ def _outputs(row: dict[str, Any], horizon_years: float) -> dict[str, float]:
     return out
 
 
+def developer_result(model) -> float:
+    """The developers' balances at the end less their opening balances (M€), from the ledger."""
+    from ..model.agents.developer import Developer
+
+    ledger = model.ledger
+    return float(sum(ledger.balance[o.account] - ledger.received(o.account, ("opening_balance",))
+                     for o in model.owners if isinstance(o, Developer)))
+
+
 def _run_job(job: tuple[Scenario, str, int]) -> dict[str, float]:
     from ..model import AreaDevelopmentModel
     from ..model.metrics import summary
@@ -305,7 +325,8 @@ def _run_job(job: tuple[Scenario, str, int]) -> dict[str, float]:
     scenario, form, seed = job
     model = AreaDevelopmentModel(scenario, form=form, seed=seed)
     model.run()
-    row = _outputs(summary(model), scenario.simulation.horizon_quarters / 4)
+    row = _outputs({**summary(model), "developer_result": developer_result(model)},
+                   scenario.simulation.horizon_quarters / 4)
     model.dispose()
     return row
 
@@ -330,8 +351,9 @@ class Screened:
 
 def plan(scenario: Scenario | None = None, horizon: int = FULL["horizon"], forms: Iterable[str] = DEFAULT_FORMS,
          only: Iterable[str] | None = None) -> list[tuple[Screened, Scenario | None, Scenario | None]]:
-    """What the screen runs: per lever its record, the base scenario (with the condition applied) and the
-    moved one. Labels and levers that cannot be moved get no scenarios."""
+    """What the screen runs: per lever its record (``forms``: those that apply, its ``screen_form``
+    first), the base scenario (with the condition applied) and the moved one. Labels and levers that
+    cannot be moved get no scenarios."""
     from ..model.governance import load_all
 
     scenario = scenario or Scenario()
@@ -361,6 +383,8 @@ def plan(scenario: Scenario | None = None, horizon: int = FULL["horizon"], forms
         base = scenario_from_dict(base_data)
         fs = tuple(cond.get("forms", default_forms))
         rec.forms = tuple(f for f in fs if not registry[f].not_applicable(base))
+        if lever.screen_form in rec.forms:  # the form the fast screen tries first
+            rec.forms = (lever.screen_form, *(f for f in rec.forms if f != lever.screen_form))
         moved = moved_scenario(base_data, lever.path, far_values(
             Lever(lever.path, _get(base_data, lever.path), lever.annotation, lever.bounds,
                   screen_value=lever.screen_value)))
@@ -391,57 +415,68 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
     """Screen the levers of ``scenario`` (default: the reference area); one row per parameter.
 
     ``fast`` takes :data:`FAST` settings (4 seeds, 64 quarters) instead of :data:`FULL` (5 seeds, 64
-    quarters) where ``seeds``/``horizon`` are not given. Base runs are shared between parameters with the
-    same condition, form and seed. Columns: path, base, moved, status, forms, condition, conditional,
+    quarters) where ``seeds``/``horizon`` are not given, and runs each parameter under one form
+    (``screen_form``, else the first of its forms; see :func:`plan`), and under its other forms only when
+    it shows no effect there (column ``forms``: those run). Base runs are shared between parameters with
+    the same condition, form and seed. Columns: path, base, moved, status, forms, condition, conditional,
     effects (the strongest three as text), n_effects, note."""
-    from .runs import process_pool, replication_seeds
+    from .runs import replication_seeds
 
     settings = FAST if fast else FULL
     seeds_n = seeds or settings["seeds"]
     horizon = horizon or settings["horizon"]
     seed_list = replication_seeds(root_seed, seeds_n)
     planned = plan(scenario, horizon, forms, only)
-
-    jobs: dict[str, tuple[Scenario, str, int]] = {}
-    keys = []
-    for rec, base, moved in planned:
-        if base is None:
-            keys.append(None)
-            continue
-        bkey = base.model_dump_json()
-        mkey = moved.model_dump_json()
-        pairs = []
-        for f in rec.forms:
-            for s in seed_list:
-                jobs.setdefault(f"{f}|{s}|{bkey}", (base, f, s))
-                jobs.setdefault(f"{f}|{s}|{mkey}", (moved, f, s))
-                pairs.append((f, s, f"{f}|{s}|{bkey}", f"{f}|{s}|{mkey}"))
-        keys.append(pairs)
-
-    names = list(jobs)
-    results = dict(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
-
-    rows = []
+    todo = [(rec, base, moved, rec.forms[:1] if fast else rec.forms) for rec, base, moved in planned if base is not None]
     diffs: dict[tuple[str, str, str], list[float]] = {}  # (path, form, output) -> paired differences by seed
-    for (rec, base, _moved), pairs in zip(planned, keys):
-        if pairs is not None:
-            for f in rec.forms:
-                for out_name in OUTPUTS:
-                    b = [results[bk][out_name] for (ff, _s, bk, _mk) in pairs if ff == f]
-                    m = [results[mk][out_name] for (ff, _s, _bk, mk) in pairs if ff == f]
-                    diffs[(rec.path, f, out_name)] = [y - x for x, y in zip(b, m)]
-                    d = [y - x for x, y in zip(b, m) if not (math.isnan(x) or math.isnan(y))]
-                    if has_effect(d):
-                        mean, lo, hi = paired_interval(d)
-                        base_mean = float(np.nanmean(b)) if not all(math.isnan(x) for x in b) else 0.0
-                        rec.effects.append({"form": f, "output": out_name, "mean": mean, "low": lo, "high": hi,
-                                            "base": base_mean,
-                                            "relative": abs(mean) / max(abs(base_mean), 1e-6)})
+    _evaluate(todo, seed_list, diffs, workers, progress)
+    if fast:  # a parameter without effect under its first form is tried under the others
+        todo = [(rec, base, moved, rec.forms[1:]) for rec, base, moved, _ in todo
+                if not rec.effects and len(rec.forms) > 1]
+        _evaluate(todo, seed_list, diffs, workers, progress)
+    rows = []
+    for rec, base, _moved in planned:
+        if base is not None:
+            rec.forms = tuple(f for f in rec.forms if (rec.path, f, OUTPUTS[0]) in diffs)
             rec.status = "effect" if rec.effects else "no effect"
         rows.append(rec)
     table = _frame(rows, seeds_n, horizon)
     table.attrs["diffs"] = diffs
     return table
+
+
+def _evaluate(todo: list[tuple[Screened, Scenario, Scenario, tuple[str, ...]]], seed_list: list[int],
+              diffs: dict[tuple[str, str, str], list[float]], workers: int | None, progress: bool) -> None:
+    """Run base and moved of each (record, base, moved, forms) on the seeds and add the effects found to
+    the record (and the paired differences to ``diffs``)."""
+    jobs: dict[str, tuple[Scenario, str, int]] = {}
+    keys = []
+    for rec, base, moved, forms in todo:
+        bkey = base.model_dump_json()
+        mkey = moved.model_dump_json()
+        pairs = []
+        for f in forms:
+            for s in seed_list:
+                jobs.setdefault(f"{f}|{s}|{bkey}", (base, f, s))
+                jobs.setdefault(f"{f}|{s}|{mkey}", (moved, f, s))
+                pairs.append((f, s, f"{f}|{s}|{bkey}", f"{f}|{s}|{mkey}"))
+        keys.append(pairs)
+    if not jobs:
+        return
+    names = list(jobs)
+    results = dict(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
+    for (rec, _base, _moved, forms), pairs in zip(todo, keys):
+        for f in forms:
+            for out_name in OUTPUTS:
+                b = [results[bk][out_name] for (ff, _s, bk, _mk) in pairs if ff == f]
+                m = [results[mk][out_name] for (ff, _s, _bk, mk) in pairs if ff == f]
+                diffs[(rec.path, f, out_name)] = [y - x for x, y in zip(b, m)]
+                d = [y - x for x, y in zip(b, m) if not (math.isnan(x) or math.isnan(y))]
+                if has_effect(d):
+                    mean, lo, hi = paired_interval(d)
+                    base_mean = float(np.nanmean(b)) if not all(math.isnan(x) for x in b) else 0.0
+                    rec.effects.append({"form": f, "output": out_name, "mean": mean, "low": lo, "high": hi,
+                                        "base": base_mean, "relative": abs(mean) / max(abs(base_mean), 1e-6)})
 
 
 def _run_all(jobs: list[tuple[Scenario, str, int]], workers: int | None, progress: bool) -> list[dict[str, float]]:
@@ -509,3 +544,36 @@ def _short(v: Any) -> str:
         return f"{v:.4g}"
     s = str(v)
     return s if len(s) <= 10 else s[:9] + "…"
+
+
+# --------------------------------------------------------------------------- the ODD's table
+
+ODD_TABLE_HEADER = ("| Parameter | Forms | Set for the screen | Horizon | Condition |\n"
+                    "|---|---|---|---|---|")
+
+
+def _generic(path: str) -> str:
+    """``subareas.2.separable`` -> ``subareas.N.separable``: one row per field, whatever its list item."""
+    return ".".join("N" if part.isdigit() else part for part in path.split("."))
+
+
+def conditions_table(scenario: Scenario | None = None) -> str:
+    """The declared conditions (``acts_when``) as the Markdown table of docs/ODD.md §6.5, one row per field
+    in schema order (``N`` stands for any list item). tests/test_levers.py checks that the ODD shows this
+    table; ``python benchmarks/levers.py --odd-table`` prints it."""
+    rows, seen = [ODD_TABLE_HEADER], set()
+    for lever in levers(scenario):
+        cond = lever.acts_when
+        generic = _generic(lever.path)
+        if not cond or generic in seen:
+            continue
+        seen.add(generic)
+        forms = ", ".join(cond["forms"]) if "forms" in cond else ""
+        if cond.get("advisor"):
+            forms = f"{forms} + advisor" if forms else "advisor only"
+        elif not forms:
+            forms = ", ".join(DEFAULT_FORMS) + " (screen default)"
+        sets = ", ".join(f"`{'(same item).' + k[2:] if k.startswith('@.') else k}={v}`"
+                         for k, v in (cond.get("set") or {}).items()) or "—"
+        rows.append(f"| `{generic}` | {forms} | {sets} | {cond.get('horizon', '')} | {cond.get('why', '')} |")
+    return "\n".join(rows)
