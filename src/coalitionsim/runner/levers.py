@@ -39,8 +39,6 @@ What the schema says about a field (``Field(..., json_schema_extra={...})``), re
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 import types
 import typing
@@ -50,7 +48,6 @@ from typing import Any, Iterable, Literal, get_args, get_origin
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
-from tqdm import tqdm
 
 from ..scenario import FORMS, Scenario, ScenarioError, apply_overrides, scenario_from_dict
 from .defaults import ROOT_SEED
@@ -480,25 +477,9 @@ def _evaluate(todo: list[tuple[Screened, Scenario, Scenario, tuple[str, ...]]], 
 
 
 def _run_all(jobs: list[tuple[Scenario, str, int]], workers: int | None, progress: bool) -> list[dict[str, float]]:
-    from .runs import process_pool
+    from .runs import run_jobs
 
-    workers = workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs), desc="levers", unit="run", disable=not progress, leave=False, file=sys.stderr)
-    try:
-        if workers <= 1 or len(jobs) <= 1:
-            out = []
-            for job in jobs:
-                out.append(_run_job(job))
-                bar.update()
-            return out
-        with process_pool(workers) as pool:
-            out = []
-            for r in pool.map(_run_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
-                out.append(r)
-                bar.update()
-            return out
-    finally:
-        bar.close()
+    return run_jobs(jobs, workers, progress, label="levers", job=_run_job, chunks_per_worker=16)
 
 
 def _effect_text(e: dict[str, Any]) -> str:

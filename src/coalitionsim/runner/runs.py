@@ -15,7 +15,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -171,20 +171,23 @@ def _job(args: tuple[Scenario, str, int]) -> RunResult:
 
 
 def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
-             progress: bool = False, label: str = "runs") -> list[RunResult]:
-    """Run jobs serially (workers=1) or in local processes; results come back in job order."""
+             progress: bool = False, label: str = "runs", job: Callable[[tuple[Scenario, str, int]], Any] = _job,
+             chunks_per_worker: int = 8) -> list[Any]:
+    """Run jobs serially (workers=1) or in local processes; results come back in job order. ``job`` (a
+    module-level function, so it can be sent to a process) turns one (scenario, form, seed) into a result;
+    by default the run's RunResult."""
     workers = workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs), desc=label, unit="run", disable=not progress, leave=False)
+    bar = tqdm(total=len(jobs), desc=label, unit="run", disable=not progress, leave=False, file=sys.stderr)
     try:
         if workers <= 1 or len(jobs) <= 1:
             out = []
-            for job in jobs:
-                out.append(_job(job))
+            for args in jobs:
+                out.append(job(args))
                 bar.update()
             return out
         with process_pool(workers) as pool:
             out = []
-            for result in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            for result in pool.map(job, jobs, chunksize=max(1, len(jobs) // (workers * chunks_per_worker))):
                 out.append(result)
                 bar.update()
             return out
