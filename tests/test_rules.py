@@ -653,6 +653,24 @@ def test_biz_needs_half_of_the_voters_to_turn_out():
     assert m.contributions._vote(voters, "BIZ")  # 2 of 4: quorum, unanimous
 
 
+def test_owners_who_sold_their_land_have_no_vote():
+    # an owner without land in the zone is no longer a BIZ voter: it neither counts in the turnout nor in
+    # the two thirds in favour (before, two former owners against blocked the two owners left)
+    m, voters = biz_model()
+    m.streams = FixedStreams(0.0)
+    for o in voters[2:]:
+        favour(o)
+    for o in voters[:2]:
+        against(o)
+        for p in m.area.plots_of(o):
+            m.area.set_owner(p, m.municipality)
+    assert m.contributions._vote(voters, "BIZ")  # the two owners left vote unanimously
+    for o in voters[2:]:
+        for p in m.area.plots_of(o):
+            m.area.set_owner(p, m.municipality)
+    assert not m.contributions._vote(voters, "BIZ")  # nobody left to vote
+
+
 def test_adopted_biz_binds_landowners_only_for_its_term():
     m, voters = biz_model()
     m.streams = FixedStreams(0.0)

@@ -253,11 +253,13 @@ class Contributions:
                 self.giz_next_vote = step + term // 2
 
     def _vote(self, voters: list["Owner"], label: str) -> bool:
+        # a BIZ/GIZ is voted by the owners of property in the zone: one that has sold all its land has no vote
+        value = {o: sum(p.existing_use_value for p in self.model.area.plots_of(o)) for o in voters}
+        voters = [o for o in voters if value[o] > 0]
         if not voters:
             return False
         self.votes_held += 1
         streams = self.model.streams
-        value = {o: sum(p.existing_use_value for p in self.model.area.plots_of(o)) for o in voters}
         # turnout draws are keyed per vote and voter, so one owner's vote never shifts another's
         cast = [o for o in voters
                 if streams.keyed("votes", self.votes_held, o.unique_id).random() < 0.4 + 0.6 * o.draagvlak]
