@@ -157,8 +157,9 @@ def test_cli_levers_prints_the_table(tmp_path, capsys):
 OPEN: dict[str, str] = {
     "instruments.expropriation_quarters": "procedures start (tender, expropriation on), but the ruling waits for "
                                           "the budget; with budget 1000 they end 10 quarters sooner, yet no output moves",
-    "instruments.biz_term_quarters": "BIZ passes at quarter 1, later votes fail even when unanimous (voters that "
-                                     "sold their land hold no value); GIZ votes pass, but the term moves no output",
+    "instruments.biz_term_quarters": "BIZ passes at quarter 1; by the next vote its voters (passive owners) have "
+                                     "sold their land, so there is no one left to vote (owners without land no longer "
+                                     "vote since the voter fix); GIZ votes pass, but the term moves no output",
     "behaviour.speculator_markup": "a speculator's plot is never on offer in the runs tried (framework_organic, 0.3 -> 0)",
 }
 
