@@ -19,10 +19,11 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import margin
-from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.market import Market
 from coalitionsim.scenario import Market as MarketSpec, Shock
 from coalitionsim.model.streams import Streams
+
+from helpers import set_money
 
 SEEDS = (1, 2, 3, 4, 5, 6)
 
@@ -40,14 +41,6 @@ def runs(form: str, sets: tuple[str, ...] = (), horizon: int = 64, seeds: tuple[
 def flows(m: AreaDevelopmentModel, kind: str, payer: str | None = None, payee: str | None = None) -> float:
     return sum(v for (_, a, b, k), v in m.ledger.flows.items()
                if k == kind and (payer is None or a == payer) and (payee is None or b == payee))
-
-
-def set_money(m, actor, amount: float) -> None:
-    diff = amount - actor.balance
-    if diff > 0:
-        m.ledger.transfer(OUTSIDE, actor.account, diff, "opening_balance")
-    elif diff < 0:
-        m.ledger.transfer(actor.account, OUTSIDE, -diff, "opening_balance", force=True)
 
 
 def until(m: AreaDevelopmentModel, condition, max_quarters: int = 80) -> AreaDevelopmentModel:

@@ -15,8 +15,9 @@ from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.agents.landowner import Landowner
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import margin, revenue
-from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.negotiation import Negotiation, Party
+
+from helpers import set_money
 
 
 def make(form: str = "framework_organic", *sets: str, seed: int = 1) -> AreaDevelopmentModel:
@@ -44,15 +45,6 @@ class FixedStreams:
 
     def keyed(self, process, *key):
         return FixedRandom(self.value)
-
-
-def set_money(m, actor, amount: float) -> None:
-    """Give ``actor`` exactly ``amount`` M€ on its ledger account (from or to the outside)."""
-    diff = amount - actor.balance
-    if diff > 0:
-        m.ledger.transfer(OUTSIDE, actor.account, diff, "opening_balance")
-    elif diff < 0:
-        m.ledger.transfer(actor.account, OUTSIDE, -diff, "opening_balance", force=True)
 
 
 def set_resources(m, group, per_household: float) -> None:
