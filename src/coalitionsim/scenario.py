@@ -33,6 +33,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# conditions (the lever screen's ``acts_when``, runner/levers.py) that several fields share
+ONLY_UNDER_GEM = {"acts_when": {"forms": ["gem"], "why": "only under gem"}}
+WITH_RIJK_BUDGET = {"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}}
+
+
 def check_name(v: str) -> str:
     """A name that becomes part of a folder name (``results/compare-<name>``): no path in it."""
     if "/" in v or "\\" in v or ".." in v or any(ord(c) < 32 for c in v):
@@ -247,7 +252,7 @@ class Municipality(_Section):
     subarea_plan_workload: float = Field(8.0, gt=0)
     tender_workload: float = Field(6.0, gt=0)
     permit_workload: float = Field(2.0, gt=0)
-    company_workload: float = Field(12.0, gt=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # setting up a GEM
+    company_workload: float = Field(12.0, gt=0, json_schema_extra=ONLY_UNDER_GEM)  # setting up a GEM
     permit_min_quarters: int = Field(2, ge=1, le=20)
     plan_min_quarters: int = Field(4, ge=1, le=40)
     talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
@@ -321,9 +326,9 @@ class Residents(_Section):
 
 class Rijk(_Section):
     gebiedsbudget: float = Field(0.0, ge=0)  # M€ for this area
-    tranches: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
-    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})
-    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"rijk.gebiedsbudget": 100.0}, "why": "acts only with rijk.gebiedsbudget > 0"}})  # share of public deficit spending it co-funds
+    tranches: int = Field(4, ge=1, le=40, json_schema_extra=WITH_RIJK_BUDGET)
+    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra=WITH_RIJK_BUDGET)
+    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra=WITH_RIJK_BUDGET)  # share of public deficit spending it co-funds
     expert_capacity: float = Field(0.0, ge=0)  # extra municipal work units per quarter
     expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}})
 
@@ -348,7 +353,7 @@ class Behaviour(_Section):
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
-    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "only under gem"}})  # capital each GEM partner pays in, share of its land's investment
+    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
     seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
