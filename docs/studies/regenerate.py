@@ -56,6 +56,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from coalitionsim.reporting.tables import CENSORED, _fmt  # noqa: E402
+from coalitionsim.runner import stats as run_stats  # noqa: E402
 
 HERE = ROOT / "docs" / "studies"
 DATA = HERE / "data"
@@ -180,25 +181,9 @@ def quantiles(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def intervals(frame: pd.DataFrame, by: list[str], metrics: list[tuple[str, str]]) -> pd.DataFrame:
-    """Median, 5th and 95th percentile per group (groups in order of first appearance); a time not reached
-    within the horizon counts as beyond it (inf), and ``<metric>_reached`` is the share of runs that did."""
-    rows = []
-    for key, f in frame.groupby(by, sort=False, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
-        row: dict[str, Any] = dict(zip(by, key))
-        row["runs"] = len(f)
-        row["horizon_years"] = float(f["param.simulation.horizon_quarters"].iloc[0]) / 4 \
-            if "param.simulation.horizon_quarters" in f else math.inf
-        for col, _ in metrics:
-            v = f[col].astype(float).to_numpy()
-            if col in CENSORED:
-                row[f"{col}_reached"] = float(np.isfinite(v).mean())
-                v = np.where(np.isnan(v), np.inf, v)
-            v = v[~np.isnan(v)]
-            med, lo, hi = quantiles(v) if len(v) else (np.nan,) * 3
-            row[f"{col}_median"], row[f"{col}_p5"], row[f"{col}_p95"] = med, lo, hi
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """Median, 5th and 95th percentile per group, a time not reached within the horizon counted as beyond it:
+    the project's one interval table (``runner.stats.interval_table``)."""
+    return run_stats.interval_table(frame, metrics, by=by)
 
 
 def cell(row: pd.Series, col: str) -> str:

@@ -51,13 +51,15 @@ def reached_name(metric: str) -> str:
 
 
 def interval_table(summary: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_METRICS,
-                   by: str = "form") -> pd.DataFrame:
-    """Median, 5th and 95th percentile per group; censored times count as 'not within the horizon' (inf), and
-    for them ``<metric>_reached`` is the share of runs that reached the event within the horizon. A metric
-    that is not a column of ``summary`` gets no value (NaN), not an error."""
+                   by: str | list[str] = "form") -> pd.DataFrame:
+    """Median, 5th and 95th percentile per group (``by``: one column or several, groups in order of first
+    appearance); censored times count as 'not within the horizon' (inf), and for them ``<metric>_reached``
+    is the share of runs that reached the event within the horizon. A metric that is not a column of
+    ``summary`` gets no value (NaN), not an error."""
+    keys = [by] if isinstance(by, str) else list(by)
     rows = []
-    for key, frame in summary.groupby(by, sort=False):
-        row = {by: key, "runs": len(frame)}
+    for key, frame in summary.groupby(by, sort=False, observed=True):
+        row = {**dict(zip(keys, key if isinstance(key, tuple) else (key,))), "runs": len(frame)}
         horizon = frame["param.simulation.horizon_quarters"].iloc[0] / 4 if "param.simulation.horizon_quarters" in frame else math.inf
         for col, _label in metrics:
             if col not in frame:  # an output this folder does not have: no value, no error
