@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 
-SETS = ["simulation.horizon_quarters=27", "programme.social_share=0.0", "programme.mid_share=0.0",
+SETS = ["simulation.horizon_quarters=32", "programme.social_share=0.0", "programme.mid_share=0.0",
         "ownership.corporation_land_share=0.0", "ownership.passive_land_share=0.0", "ownership.passive_owners=1",
         "ownership.developers.0.equity=1.0", "market.absorption_per_quarter=20",
         "market.shocks=[{kind='downturn', quarter=4, magnitude=0.3, duration=8}]", "municipality.budget=0.0",

@@ -244,3 +244,79 @@ def test_the_holdout_markup_matters_with_kostenverhaal_on():
     calm, greedy = np.nan_to_num(years(0.0), nan=20.0), np.nan_to_num(years(0.5), nan=20.0)
     assert greedy.mean() > calm.mean() + 1.0, (calm, greedy)
     assert (greedy >= calm - 1e-9).all()
+
+
+# =================================================================== issue 13: expropriation, the plan for bought land, speculators
+
+
+def _tender_model(*sets: str) -> AreaDevelopmentModel:
+    return AreaDevelopmentModel(load_scenario(None, list(sets)), form="tender", seed=1)
+
+
+def _run_queue(m, until, quarters: int = 40) -> int | None:
+    """Let the municipality work quarter by quarter; the quarter at which ``until()`` first holds."""
+    for _ in range(quarters):
+        m.steps += 1
+        m.municipality.process_work()
+        if until():
+            return m.steps
+    return None
+
+
+def test_the_courts_procedure_follows_the_councils_decision_and_its_compensation_is_paid_beyond_the_budget():
+    from coalitionsim.model.land import buy_after
+
+    from helpers import set_money
+
+    court = 6
+    m = _tender_model("instruments.expropriation=true", f"instruments.expropriation_quarters={court}")
+    mun = m.municipality
+    plot = next(p for p in m.area.plots if p.owner is not mun and not p.owner.developing)
+    owner = plot.owner
+    # staff is busy for three quarters with earlier work: the council's decision waits for it
+    mun.enqueue("earlier work", "plan", 3 * mun.capacity, 0, lambda: None)
+    neg = Negotiation(m, "test", [Party(mun, 10.0, 0.0, signed=True), Party(owner, 1.0, 0.0)], stick=True)
+    assert buy_after(m, neg, [plot], m.governance.pool) == []  # not kept: its expropriation starts
+    decided = _run_queue(m, lambda: any(i.decided is not None for i in mun.queue if i.kind == "acquisition"))
+    assert decided is not None and decided >= 4  # after the earlier work and its own
+    set_money(m, mun, mun.balance - mun.budget_left)  # nothing left of the area budget
+    ruled = _run_queue(m, lambda: plot.owner is mun)
+    # the court's quarters count from the decision (before, they ran while the decision waited for staff,
+    # and the ruling then waited for budget: the procedure's length changed nothing)
+    assert ruled == decided + court
+    assert mun.budget_left < 0  # the court-ordered compensation is paid: the municipality borrows
+    assert m.ledger.totals[(mun.account, owner.account, "expropriation")] == pytest.approx(
+        plot.existing_use_value * m.scenario.instruments.expropriation_compensation)
+
+
+def test_plots_bought_while_the_plan_for_bought_land_waits_join_that_plan():
+    m = _tender_model()
+    mun, pool = m.municipality, m.governance.pool
+    bought = [p for p in m.area.plots if p.owner is not mun][:3]
+    for p in bought:
+        m.area.set_owner(p, mun)
+    plans = lambda: [i for i in mun.queue if i.label.startswith("uitwerking gemeentegrond")]  # noqa: E731
+    mun.queue.clear()
+    pool.add([bought[0]])
+    pool.add([bought[1]])
+    assert len(plans()) == 1  # one procedure for the land the municipality issues, not one per plot
+    plans()[0].done_work = 0.5  # its work has started: a plot that comes now waits for a plan of its own
+    pool.add([bought[2]])
+    assert len(plans()) == 2
+    _run_queue(m, lambda: not plans())
+    assert all(p.in_plan and p in pool.pool for p in bought)
+
+
+def test_a_speculator_offers_its_plot_until_it_applies_for_the_permit():
+    m = AreaDevelopmentModel(load_scenario(None, ["behaviour.speculator_markup=0.3"]), form="framework_organic", seed=1)
+    speculator = next(o for o in m.owners if o.developing and getattr(o, "holdout", False))
+    plot = next(p for p in m.area.plots if p.owner is not speculator and p.owner is not m.municipality)
+    m.area.set_owner(plot, speculator)
+    plot.land_price = 5.0  # what it paid
+    for status in (Status.HELD, Status.INITIATIVE, Status.AGREED):
+        plot.status = status
+        # it bought to sell at a profit (NOVEX L912): also while its own initiative runs (before, its plots
+        # went straight into that initiative and were never on offer)
+        assert m.land_market.ask(plot) == pytest.approx(5.0 * 1.3), status
+    plot.status = Status.PERMIT_PROCEDURE
+    assert m.land_market.ask(plot) is None

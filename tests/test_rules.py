@@ -600,6 +600,11 @@ def favour(o):
     o.draagvlak, o.belief = 1.0, 1.0
 
 
+def vote(m, voters) -> bool:
+    """The BIZ vote among these owners, each weighted by the inbrengwaarde of its plots."""
+    return m.contributions._vote({o: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in voters}, "BIZ")
+
+
 def against(o):
     o.draagvlak, o.belief = 0.0, 0.0
 
@@ -610,7 +615,7 @@ def test_biz_passes_with_turnout_two_thirds_and_value():
     for o in voters[:3]:
         favour(o)
     against(voters[3])
-    assert m.contributions._vote(voters, "BIZ")
+    assert vote(m, voters)
 
 
 def test_biz_fails_without_two_thirds_in_favour():
@@ -620,7 +625,7 @@ def test_biz_fails_without_two_thirds_in_favour():
         favour(o)
     for o in voters[2:]:
         against(o)
-    assert not m.contributions._vote(voters, "BIZ")
+    assert not vote(m, voters)
 
 
 def test_biz_fails_when_opponents_hold_more_property_value():
@@ -631,7 +636,7 @@ def test_biz_fails_when_opponents_hold_more_property_value():
     against(voters[3])
     for p in m.area.plots_of(voters[3]):
         p.existing_use_value = 10.0
-    assert not m.contributions._vote(voters, "BIZ")
+    assert not vote(m, voters)
 
 
 def test_biz_needs_half_of_the_voters_to_turn_out():
@@ -640,9 +645,9 @@ def test_biz_needs_half_of_the_voters_to_turn_out():
     for o in voters:
         o.draagvlak, o.belief = 0.5, 0.5  # would vote in favour, but stay home
     favour(voters[0])
-    assert not m.contributions._vote(voters, "BIZ")  # 1 of 4 turn out: no quorum
+    assert not vote(m, voters)  # 1 of 4 turn out: no quorum
     favour(voters[1])
-    assert m.contributions._vote(voters, "BIZ")  # 2 of 4: quorum, unanimous
+    assert vote(m, voters)  # 2 of 4: quorum, unanimous
 
 
 def test_owners_who_sold_their_land_have_no_vote():
@@ -656,28 +661,54 @@ def test_owners_who_sold_their_land_have_no_vote():
         against(o)
         for p in m.area.plots_of(o):
             m.area.set_owner(p, m.municipality)
-    assert m.contributions._vote(voters, "BIZ")  # the two owners left vote unanimously
+    assert vote(m, voters)  # the two owners left vote unanimously
     for o in voters[2:]:
         for p in m.area.plots_of(o):
             m.area.set_owner(p, m.municipality)
-    assert not m.contributions._vote(voters, "BIZ")  # nobody left to vote
+    assert not vote(m, voters)  # nobody left to vote
 
 
-def test_adopted_biz_binds_landowners_only_for_its_term():
-    m, voters = biz_model()
+def test_biz_voters_are_the_owners_of_non_residential_property():
+    # a BIZ is for non-residential property (003 L2453–2454, L1581): whoever holds a plot whose premises
+    # are still in use votes, weighted by what it holds there, a developer that bought one included; a plot
+    # in housing use, or one whose construction started, gives no vote (before: passive owners only)
+    m, landowners_ = biz_model("subareas.0.existing_use=housing")
+    c = m.contributions
+    housing = m.scenario.subareas[0].name
+    value = c._property_value(c.in_biz_zone)
+    bought = next(p for o in landowners_ for p in m.area.plots_of(o) if p.subarea != housing)
+    dev = developers(m)[0]
+    m.area.set_owner(bought, dev)
+    after = c._property_value(c.in_biz_zone)
+    assert dev in after and after[dev] >= bought.existing_use_value
+    assert m.municipality not in value
+    expected = {o: sum(p.existing_use_value for p in m.area.plots_of(o) if p.subarea != housing)
+                for o in m.owners if o is not m.municipality}
+    assert after == {o: v for o, v in expected.items() if any(p.subarea != housing for p in m.area.plots_of(o))}
+    bought.status = Status.CONSTRUCTION  # the premises make way for the homes
+    assert c._property_value(c.in_biz_zone).get(dev, 0.0) == pytest.approx(after[dev] - bought.existing_use_value)
+
+
+def test_adopted_biz_binds_non_residential_property_for_its_term():
+    m, _ = biz_model("subareas.0.existing_use=housing")
+    c = m.contributions
     m.streams = FixedStreams(0.0)
-    for o in voters:
+    for o in c._property_value(c.in_biz_zone):
         favour(o)
     m.steps = 3
-    m.contributions._votes()
+    c._votes()
     term = m.scenario.instruments.biz_term_quarters
-    assert m.contributions.biz_until == 3 + term
-    lo_plot = m.area.plots_of(voters[0])[0]
-    dev_plot = developer_plot(m)
-    assert m.contributions.enforced(lo_plot)
-    assert not m.contributions.enforced(dev_plot)  # a BIZ is for the non-developing owners
+    assert c.biz_until == 3 + term
+    housing = m.scenario.subareas[0].name
+    lo_plot = next(p for o in landowners(m) for p in m.area.plots_of(o) if p.subarea != housing)
+    dev_plot = next(p for p in m.area.plots if isinstance(p.owner, Developer) and p.subarea != housing)
+    home_plot = next(p for p in m.area.plots if isinstance(p.owner, Developer) and p.subarea == housing)
+    assert c.enforced(lo_plot) and c.enforced(dev_plot)  # a developer's plot in business use pays too
+    assert not c.enforced(home_plot)  # housing is outside a BIZ
+    dev_plot.status = Status.CONSTRUCTION
+    assert not c.enforced(dev_plot)  # once its premises make way for homes
     m.steps = 3 + term
-    assert not m.contributions.enforced(lo_plot)
+    assert not c.enforced(lo_plot)
 
 
 def test_rejected_biz_is_tried_again_later():
@@ -707,7 +738,8 @@ def test_rejected_vote_binds_nobody(instrument):
         against(o)
     m.steps = 2
     m.contributions._votes()
-    assert not m.contributions._vote(voters, instrument.upper())  # the vote is indeed rejected
+    value = {o: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in voters}
+    assert not m.contributions._vote(value, instrument.upper())  # the vote is indeed rejected
     lo_plot = next(p for p in m.area.plots if isinstance(p.owner, Landowner))
     dev_plot = developer_plot(m)
     assert not m.contributions.enforced(lo_plot)
@@ -737,9 +769,10 @@ def test_enforced_or_voluntary_classification():
     c.giz_until = 5  # a GIZ binds everyone
     assert c.enforced(dev_plot) and c.enforced(lo_plot) and c.enforced(corp_plot)
     c.giz_until = -1
-    c.biz_until = 5  # a BIZ binds the non-developing owners only
-    assert c.enforced(lo_plot)
-    assert not c.enforced(dev_plot) and not c.enforced(corp_plot)
+    c.biz_until = 5  # a BIZ binds the non-residential property whose premises are in use, whoever owns it
+    corp_plot.status = Status.PERMITTED
+    assert c.enforced(lo_plot) and c.enforced(corp_plot)
+    assert not c.enforced(dev_plot)  # completed: homes replaced the premises
 
 
 def test_kettingbeding_binds_after_completion():

@@ -15,7 +15,7 @@ non-residential floor space), "wie profiteert, betaalt" (NOVEX L1254–1256). Co
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .area import Plot, Status, Task
 from .ledger import AREA_FUND, OUTSIDE
@@ -25,10 +25,17 @@ if TYPE_CHECKING:
     from .agents.resident import Resident
     from .model import AreaDevelopmentModel
 
+#: where a plot stands while its existing premises are still in use (before its construction starts)
+IN_EXISTING_USE = frozenset({Status.HELD, Status.INITIATIVE, Status.AGREED, Status.PERMIT_PROCEDURE,
+                             Status.PERMITTED, Status.STALLED})
+
+
 class Contributions:
     def __init__(self, model: "AreaDevelopmentModel"):
         self.model = model
         area = model.area
+        # the sub-areas whose existing use is not housing: their plots are non-residential property (BIZ)
+        self._nonresidential = {s.name for s in model.scenario.subareas if s.existing_use != "housing"}
         # benefit shares are fixed by the area: plot weights and beneficiary sub-areas do not change
         self._share: dict[int, dict[int, float]] = {}
         for t in area.tasks:
@@ -144,8 +151,6 @@ class Contributions:
     def ask_kind(self, plot: Plot) -> str | None:
         """How this quarter's ask to this plot binds: the ledger kind of an enforced payment, or None
         when it is voluntary."""
-        from .agents.landowner import Landowner
-
         owner = plot.owner
         step = self.model.steps
         if owner is self.model.municipality:
@@ -154,7 +159,7 @@ class Contributions:
             return "contract_contribution"
         if step < self.giz_until:
             return "biz_charge"
-        if step < self.biz_until and isinstance(owner, Landowner):
+        if step < self.biz_until and self.in_biz_zone(plot):
             return "biz_charge"
         if plot.contract_contributions and (plot.status != Status.COMPLETED or self.model.scenario.instruments.kettingbeding):
             return "contract_contribution"
@@ -232,30 +237,42 @@ class Contributions:
     def voluntary_contribution_rate(self) -> float:
         return self.voluntary_paid / self.voluntary_asked if self.voluntary_asked > 0 else float("nan")
 
-    def _votes(self) -> None:
-        """BIZ among non-residential owners, GIZ among all private owners, when the scenario allows."""
-        from .agents.landowner import Landowner
+    def in_biz_zone(self, plot: Plot) -> bool:
+        """Whether a BIZ binds the plot: it is non-residential property (003 L2453–2454; the statutory duty
+        does not extend to housing, L1581), its existing use is not housing and its premises stand until
+        its redevelopment starts. Whoever owns it, a passive owner or a developer that bought it, votes and
+        pays."""
+        return plot.subarea in self._nonresidential and plot.status in IN_EXISTING_USE
 
+    def _votes(self) -> None:
+        """BIZ among the owners of non-residential property, GIZ among all private owners, when the
+        scenario allows."""
         ins = self.model.scenario.instruments
         step = self.model.steps
         term = ins.biz_term_quarters
         if ins.biz and step >= self.biz_next_vote:
-            voters = [o for o in self.model.owners if isinstance(o, Landowner)]
-            if self._vote(voters, "BIZ"):
+            if self._vote(self._property_value(self.in_biz_zone), "BIZ"):
                 self.biz_until = self.biz_next_vote = step + term
             else:
                 self.biz_next_vote = step + term // 2  # a rejected proposal may come back later
         if ins.giz and step >= self.giz_next_vote:
-            voters = [o for o in self.model.owners if o is not self.model.municipality]
-            if self._vote(voters, "GIZ"):
+            if self._vote(self._property_value(lambda plot: True), "GIZ"):
                 self.giz_until = self.giz_next_vote = step + term
             else:
                 self.giz_next_vote = step + term // 2
 
-    def _vote(self, voters: list["Owner"], label: str) -> bool:
-        # a BIZ/GIZ is voted by the owners of property in the zone: one that has sold all its land has no vote
-        value = {o: sum(p.existing_use_value for p in self.model.area.plots_of(o)) for o in voters}
-        voters = [o for o in voters if value[o] > 0]
+    def _property_value(self, counts: Callable[[Plot], bool]) -> dict["Owner", float]:
+        """The private owners of the plots that count, with the inbrengwaarde they hold there: the voters
+        of a BIZ/GIZ (an owner that has sold all its land there has no vote)."""
+        m = self.model
+        value: dict = {}
+        for plot in m.area.plots:
+            if plot.owner is not m.municipality and counts(plot):
+                value[plot.owner] = value.get(plot.owner, 0.0) + plot.existing_use_value
+        return value
+
+    def _vote(self, value: dict["Owner", float], label: str) -> bool:
+        voters = [o for o, v in value.items() if v > 0]
         if not voters:
             return False
         self.votes_held += 1

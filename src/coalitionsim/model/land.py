@@ -16,18 +16,20 @@ from .development import investment, land_bid, land_bids
 
 if TYPE_CHECKING:
     from .agents.base import Owner
+    from .agents.municipality import WorkItem
     from .governance.base import GovernanceForm
     from .model import AreaDevelopmentModel
     from .negotiation import Negotiation
 
 def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float,
-             kind: str = "land_sale") -> bool:
+             kind: str = "land_sale", force: bool = False) -> bool:
     """Sell a plot: the price leaves the buyer's account and reaches the seller's, and becomes sunk for the
-    buyer. False (nothing happens) when the buyer cannot pay it."""
+    buyer. False (nothing happens) when the buyer cannot pay it, unless ``force`` (the municipality pays
+    what a court orders, borrowing if it must)."""
     seller = plot.owner
     m = model.municipality
     if buyer is m:
-        paid = m.spend(price, kind, payee=seller.account)
+        paid = m.spend(price, kind, payee=seller.account, force=force)
     else:
         paid = model.ledger.transfer(buyer.account, seller.account, price, kind)
     if not paid:
@@ -60,6 +62,7 @@ class TenderPool:
         self.running = False
         self.tenders = 0
         self.awards = 0
+        self._plan: "tuple[WorkItem, list[Plot]] | None" = None  # the plan for bought plots, and its plots
 
     def add(self, plots: list[Plot]) -> None:
         """Municipal plots to issue. A plot no plan covers yet (bought later, or under a frame that gives
@@ -71,9 +74,21 @@ class TenderPool:
                 self.pool.append(p)
                 self.reserve_factor.setdefault(p.plot_id, 0.5)
         if uncovered:
-            m = self.model
-            self.form.adopt_plan(f"uitwerking gemeentegrond (plan for {len(uncovered)} municipal plots)", uncovered,
-                                 m.scenario.municipality.subarea_plan_workload, then=lambda: self.add(uncovered))
+            self._plan_for(uncovered)
+
+    def _plan_for(self, plots: list[Plot]) -> None:
+        """Work out the plan for municipal plots no plan covers. Plots that arrive (bought, expropriated)
+        while the plan for earlier ones still waits for staff join it: one procedure for the land it
+        issues, not one per plot, since the municipality's staff is shared by all it does at once."""
+        waiting = self._plan
+        if waiting is not None and waiting[0].done_work <= 0 and waiting[0] in self.model.municipality.queue:
+            waiting[1].extend(p for p in plots if p not in waiting[1])
+            return
+        covered = list(plots)
+        item = self.form.adopt_plan("uitwerking gemeentegrond (plan for the municipal plots to issue)", covered,
+                                    self.model.scenario.municipality.subarea_plan_workload,
+                                    then=lambda: self.add(covered))
+        self._plan = (item, covered)
 
     def step(self) -> None:
         if self.running or not self.pool:
@@ -140,20 +155,23 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
                 pool.add([plot])
         elif ins.expropriation and m.municipality.can_spend(price):
             m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts", plot=plot.plot_id)
-            m.municipality.enqueue(f"onteigening plot {plot.plot_id}", "acquisition", 2.0, ins.expropriation_quarters,
-                                   lambda plot=plot: _expropriated(m, plot, pool))
+            # the council's decision needs staff work; the court's procedure (bekrachtiging, compensation)
+            # follows the decision, it does not run while the decision waits in the queue
+            m.municipality.enqueue(f"onteigening plot {plot.plot_id}", "acquisition", 2.0, 1,
+                                   lambda plot=plot: _expropriated(m, plot, pool),
+                                   extra_delay=ins.expropriation_quarters, plot=plot.plot_id)
         else:
             kept.append(plot)
     return kept
 
 
-def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> bool:
-    """The court's ruling: the owner is compensated and the plot passes to the municipality (waits, like
-    any procedure step, while the budget cannot pay the compensation)."""
+def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> None:
+    """The court's ruling: the owner is compensated and the plot passes to the municipality. The
+    compensation is ordered, so the municipality pays it even beyond its area budget (it borrows); it
+    started the procedure only when its budget could carry the price."""
     owner = plot.owner
     price = plot.existing_use_value * model.scenario.instruments.expropriation_compensation
-    if not transfer(model, plot, model.municipality, price, kind="expropriation"):
-        return False
+    transfer(model, plot, model.municipality, price, kind="expropriation", force=True)
     owner.lose_trust()
     pool.add([plot])
     model.log("land", f"plot {plot.plot_id} expropriated", plot=plot.plot_id, amount=price)

@@ -8,7 +8,8 @@ seller's ask, at a price that splits the gains from trade by the seller's bargai
 - **Offers.** An owner in existing use (a passive owner) offers its free plots at its existing-use value
   plus a premium that is higher the less willing it is, and higher still for a hold-out, all raised by the
   speculation that builds up in the area until the voorkeursrecht stops it (NOVEX L912). A speculator (a
-  hold-out prone developer) offers the plots it bought at what it paid plus ``behaviour.speculator_markup``.
+  hold-out prone developer) offers the plots it bought at what it paid plus ``behaviour.speculator_markup``,
+  until it applies for their permit (also while its own initiative for them runs).
   An owner whose money ran out (it could not finance a start or pay its permit's contributions) offers
   that plot at cost, with its development right. Plots in an
   agreement, of an owner at an open negotiating table, or already in a procedure are not on offer.
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     from .model import AreaDevelopmentModel
 
 
+#: where a speculator's plot stands while it is on offer: before its permit is applied for
+SPECULATOR_OFFERS = (Status.HELD, Status.INITIATIVE, Status.AGREED)
+
+
 class LandMarket:
     """Matches the plots on offer with candidate buyers once per quarter (process step 2b)."""
 
@@ -60,15 +65,18 @@ class LandMarket:
         owner = plot.owner
         if plot.for_sale and owner is not m.municipality:  # an owner whose money ran out sells at cost
             return max(plot.existing_use_value, plot.land_price)
-        if owner is m.municipality or plot.status != Status.HELD or plot.in_agreement or owner.dropped_out:
+        if owner is m.municipality or plot.in_agreement or owner.dropped_out:
             return None
         b = m.scenario.behaviour
-        if not owner.developing:  # an owner in existing use; speculation in the area raises what it expects
-            premium = b.seller_premium * (1.5 - owner.draagvlak) + (b.holdout_markup if owner.holdout else 0.0)
-            return plot.existing_use_value * (1 + premium) * (1 + m.speculation)
-        if owner.holdout and plot.land_price > 0:  # a speculator's plot
+        if owner.holdout and owner.developing and plot.land_price > 0 and plot.status in SPECULATOR_OFFERS:
+            # a speculator's plot: it bought to sell at a profit (NOVEX L912), so it sells whenever someone
+            # pays its price, also while its own initiative runs, until it applies for a permit
             return plot.land_price * (1 + b.speculator_markup)
-        return None
+        if plot.status != Status.HELD or owner.developing:
+            return None
+        # an owner in existing use; speculation in the area raises what it expects
+        premium = b.seller_premium * (1.5 - owner.draagvlak) + (b.holdout_markup if owner.holdout else 0.0)
+        return plot.existing_use_value * (1 + premium) * (1 + m.speculation)
 
     # ------------------------------------------------------------------ bids
     def bid(self, plot: Plot, buyer: "Owner") -> float:
@@ -90,7 +98,7 @@ class LandMarket:
         pre_emption = m.speculation_stopped()
         for i in order:
             plot, ask = offers[int(i)]
-            if plot.status not in (Status.HELD, Status.AGREED, Status.STALLED):
+            if plot.status not in (Status.HELD, Status.INITIATIVE, Status.AGREED, Status.STALLED):
                 continue
             seller = plot.owner
             # the candidates are drawn from the buyers other than the seller, without listing them anew

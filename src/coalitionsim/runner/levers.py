@@ -9,7 +9,10 @@ the paired difference on a key output is the parameter's effect, not noise.
 
 The rule (:func:`paired_interval`, :func:`has_effect`): a parameter has an effect when the 90% interval
 (paired t over the seeds) of its difference on at least one key output (:data:`OUTPUTS`) excludes 0; a
-difference that is the same on every seed (sd 0) and not 0 counts as an effect.
+difference that is the same on every seed (sd 0) and not 0 counts as an effect. A parameter without
+effect on the seeds is run again on :data:`CONFIRM` times as many (the same first seeds and new ones)
+before it is reported without effect: a lever that acts strongly in some seeds and not in others (a
+knot cut, a bouwplicht that falls due) needs more pairs for its interval; a dead lever stays 0 on all.
 
 What the schema says about a field (``Field(..., json_schema_extra={...})``), read by :func:`lever_info`:
 
@@ -71,6 +74,7 @@ TIMES = ("years_to_agreement", "years_to_first_home", "t50_years", "t90_years")
 DEFAULT_FORMS: tuple[str, ...] = ("tender", "sok")  # the forms a parameter without a condition is screened under
 FULL = {"seeds": 5, "horizon": 64}
 FAST = {"seeds": 4, "horizon": 64}  # and one form per parameter first (``screen_form``), see :func:`screen`
+CONFIRM = 2  # a parameter without effect on the seeds is looked at again on this many times as many seeds
 LEVEL = 0.90
 MAX_FACTOR = 4.0  # a far value is at most this many times the current one (runs stay the size of the area)
 TOL = 1e-9  # differences below this (relative to the output's size) are rounding, not an effect
@@ -431,6 +435,15 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
         todo = [(rec, base, moved, rec.forms[1:]) for rec, base, moved, _ in todo
                 if not rec.effects and len(rec.forms) > 1]
         _evaluate(todo, seed_list, diffs, workers, progress)
+    # a parameter still without effect gets a second look on more seeds (the first ones and as many new
+    # ones), under the forms it ran: an effect that shows in some seeds only (a steering group that cuts
+    # one knot) is not found by a paired interval on a handful of seeds; one that is not there stays 0
+    todo = [(rec, base, moved, tuple(f for f in rec.forms if (rec.path, f, OUTPUTS[0]) in diffs))
+            for rec, base, moved in planned if base is not None and not rec.effects]
+    if todo:
+        _evaluate(todo, replication_seeds(root_seed, CONFIRM * seeds_n), diffs, workers, progress)
+        for rec, *_ in todo:
+            rec.note = f"looked at again on {CONFIRM * seeds_n} seeds"
     rows = []
     for rec, base, _moved in planned:
         if base is not None:

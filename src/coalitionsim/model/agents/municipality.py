@@ -119,18 +119,20 @@ class Municipality(Owner):
     def can_spend(self, amount: float) -> bool:
         return self.budget_left + self.model.rijk.cofunding_available(amount) >= amount - 1e-9
 
-    def spend(self, amount: float, kind: str, payee: str | None = None, cofunded: bool = True) -> bool:
+    def spend(self, amount: float, kind: str, payee: str | None = None, cofunded: bool = True,
+              force: bool = False) -> bool:
         """Pay ``amount`` to ``payee`` (default: the outside); the Rijk first co-funds its share of public
-        spending while its budget lasts. Refused (False) when the budget cannot carry it."""
+        spending while its budget lasts. Refused (False) when the budget cannot carry it, unless ``force``
+        (a payment it is bound to, such as court-ordered compensation: it borrows beyond the budget)."""
         from ..ledger import OUTSIDE
 
         if amount <= 0:
             return True
-        if not (self.can_spend(amount) if cofunded else self.budget_left >= amount - 1e-9):
+        if not force and not (self.can_spend(amount) if cofunded else self.budget_left >= amount - 1e-9):
             return False
         if cofunded:
             self.model.rijk.cofund(amount)
-        return self.model.ledger.transfer(self.account, payee or OUTSIDE, amount, kind)
+        return self.model.ledger.transfer(self.account, payee or OUTSIDE, amount, kind, force=force)
 
     def public_works_needed(self) -> float:
         from ..area import Status

@@ -14,6 +14,7 @@ from ..area import Plot, Status
 from ..negotiation import Negotiation
 
 if TYPE_CHECKING:
+    from ..agents.municipality import WorkItem
     from ..agents.base import Owner
     from ..model import AreaDevelopmentModel
     from ...scenario import Scenario
@@ -131,11 +132,12 @@ class GovernanceForm(ABC):
                 plot.social_share = max(plot.social_share, self.model.municipality.social_share_target)
 
     def adopt_plan(self, label: str, plots: list[Plot], workload: float,
-                   then: "Callable[[], None] | None" = None) -> None:
+                   then: "Callable[[], None] | None" = None) -> "WorkItem":
         """The municipality prepares and adopts the (omgevings)plan worked out for these plots (those of a
         contract, or the land it issues); residents may file zienswijzen, which delay adoption. These plots
         may apply for permits once it is in force; the plan is also the frame other initiatives are
-        judged against (each of those needs its own procedure, ``model.apply_for_initiative``)."""
+        judged against (each of those needs its own procedure, ``model.apply_for_initiative``). Returns
+        the plan's item in the municipal queue; plots added to ``plots`` before it is in force are in it."""
         m = self.model
         extra = m.objections_against(plots, "plan") if plots else 0
 
@@ -150,7 +152,7 @@ class GovernanceForm(ABC):
             if then is not None:
                 then()
 
-        m.municipality.enqueue(label, "plan", workload, m.scenario.municipality.plan_min_quarters, in_force, extra)
+        return m.municipality.enqueue(label, "plan", workload, m.scenario.municipality.plan_min_quarters, in_force, extra)
 
     def adopt_frame(self, label: str, then: "Callable[[], None] | None" = None) -> None:
         """The municipality sets the public frame (ontwikkelkader: main structure, programme, kostenverhaal
