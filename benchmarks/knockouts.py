@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "src/coalitionsim/model/"
 MECH = "tests/test_mechanisms.py::"
+LAND = "tests/test_land_and_rights.py::"
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,27 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("no_verevening_grant", "weak plots never draw on the verevening", MODEL + "verevening.py",
              "        if grant > 0:\n", "        if False:\n",
              (MECH + "test_verevening_collects_from_profitable_plots_and_pays_weak_ones",)),
+    # ------------------------------------------------------------- the rules behind the last dead levers (issue 13)
+    Knockout("court_runs_while_decision_waits", "the court's expropriation time runs while the council's decision "
+             "waits for staff", MODEL + "land.py",
+             "2.0, 1,\n                                   lambda plot=plot: _expropriated(m, plot, pool),\n"
+             "                                   extra_delay=ins.expropriation_quarters,",
+             "2.0, ins.expropriation_quarters,\n                                   lambda plot=plot: _expropriated(m, plot, pool),\n"
+             "                                   ",
+             (LAND + "test_the_courts_procedure_follows_the_councils_decision_and_its_compensation_is_paid_beyond_the_budget",)),
+    Knockout("biz_for_passive_owners_only", "a BIZ binds only the passive owners, not the non-residential property",
+             MODEL + "contributions.py",
+             "return plot.subarea in self._nonresidential and plot.status in IN_EXISTING_USE",
+             "return not plot.owner.developing and plot.owner is not self.model.municipality",
+             ("tests/test_rules.py::test_biz_voters_are_the_owners_of_non_residential_property",
+              "tests/test_rules.py::test_adopted_biz_binds_non_residential_property_for_its_term")),
+    Knockout("speculator_never_offers", "a speculator's plot is off the market once its initiative runs",
+             MODEL + "landmarket.py", "SPECULATOR_OFFERS = (Status.HELD, Status.INITIATIVE, Status.AGREED)",
+             "SPECULATOR_OFFERS = (Status.HELD,)",
+             (LAND + "test_a_speculator_offers_its_plot_until_it_applies_for_the_permit",)),
+    Knockout("one_plan_per_bought_plot", "every bought plot gets a plan of its own", MODEL + "land.py",
+             "        if waiting is not None and waiting[0].done_work <= 0", "        if False",
+             (LAND + "test_plots_bought_while_the_plan_for_bought_land_waits_join_that_plan",)),
 ]
 
 

@@ -96,6 +96,19 @@ def test_a_changed_model_rule_changes_the_fingerprint(monkeypatch, small_base):
     assert fp.digest(fp.fingerprint_runs(**SMALL)) != base
 
 
+def test_a_changed_rule_behind_a_switch_changes_the_fingerprint(monkeypatch):
+    # the BIZ, expropriation, shocks and the Rijk are off at the defaults: without the switched-on runs a
+    # change in their rules left the digest (and the pages that use them) unchanged
+    from coalitionsim.model.contributions import Contributions
+
+    switched = dict(areas=("reference+switches",), seeds=1)
+    base = fp.digest(fp.fingerprint_runs(**switched))
+    monkeypatch.setattr(Contributions, "in_biz_zone", lambda self, plot: False)
+    assert fp.digest(fp.fingerprint_runs(**switched)) != base
+    monkeypatch.undo()
+    assert fp.digest(fp.fingerprint_runs(**switched)) == base
+
+
 def test_cli_prints_the_fingerprint(capsys, monkeypatch):
     from coalitionsim.cli import main
 

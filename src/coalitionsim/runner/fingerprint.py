@@ -3,7 +3,8 @@
     coalitionsim fingerprint            # prints e.g. 3f9c0a1b2d4e5f60
 
 The digest is the sha256 (first 16 hex digits) of the per-run summaries of a fixed, small set of seeded
-runs: every governance form on the reference area and on one bundled case (:data:`CASES`), on
+runs: every governance form on the reference area, on one bundled case (:data:`CASES`) and on the
+reference area with the instruments and events that are off by default switched on (:data:`SWITCHES`), on
 :data:`SEEDS` replication seeds spawned from the fixed root seed :data:`ROOT`, each at the scenario's
 default horizon. A pure refactor, a docs change or a change of file contents that does not change what the
 runs compute keeps the digest; any change of behaviour (a rule, a default, a new or removed output) breaks
@@ -36,8 +37,15 @@ import numpy as np
 
 ROOT = 20261123  # fixed root seed of the fingerprint runs (not the compare default, which may change)
 SEEDS = 2  # replication seeds per form and area
-AREAS = ("reference", "knoopxl")  # the reference area and one case (fragmented ownership, kostenverhaal)
-CASES = AREAS[1:]
+#: the instruments and events that are off at the defaults, on together in one more set of runs on the
+#: reference area (``reference+switches``), so that a change in a rule behind one of them changes the digest
+#: too (the GIZ is left off: it would bind everyone and hide the BIZ)
+SWITCHES = ("instruments.biz=true", "instruments.expropriation=true", "instruments.voorkeursrecht_quarter=8",
+            "instruments.kettingbeding=true", "instruments.process_director=true", "rijk.gebiedsbudget=50",
+            "rijk.expert_capacity=2", "market.shocks=[{kind='downturn', quarter=12, magnitude=0.2, duration=8}]")
+#: the reference area, one case (fragmented ownership, kostenverhaal) and the reference with the switches on
+AREAS = ("reference", "knoopxl", "reference+switches")
+CASES = ("knoopxl",)
 DIGITS = 9  # significant digits of floats
 LENGTH = 16  # hex digits shown
 EXCLUDED_KEYS = ("scenario",)
@@ -77,7 +85,8 @@ def fingerprint_runs(areas: Iterable[str] = AREAS, seeds: int = SEEDS, root: int
     registry = load_all()
     rows = []
     for area in areas:
-        scenario = load_scenario(area)
+        name, _, switches = area.partition("+")
+        scenario = load_scenario(name, list(SWITCHES)) if switches else load_scenario(name)
         for form in FORMS:
             reason = registry[form].not_applicable(scenario)
             for seed in replication_seeds(root, seeds):
@@ -95,5 +104,5 @@ def digest(rows: list[dict[str, Any]], length: int = LENGTH) -> str:
 
 
 def model_fingerprint() -> str:
-    """The model fingerprint of the code as it is now (a few seconds: 20 runs)."""
+    """The model fingerprint of the code as it is now (a few seconds: 30 runs)."""
     return digest(fingerprint_runs())
