@@ -184,7 +184,11 @@ def _twin_runs(seed: int, pays: bool, quarters: int = 100, equity: float = 45.0)
     balances, draagkracht = [], []
     for _ in range(quarters):
         m.step()
-        balances.append(dev.balance)
+        # what it holds: its cash, and the land it bought with cash during the run (a richer twin may buy a
+        # plot on the land market that the poorer one cannot pay: its money is then in land, not gone)
+        bought = sum(v for (step, payer, _payee, kind), v in m.ledger.flows.items()
+                     if payer == dev.account and kind == "land_sale" and step >= 1)
+        balances.append(dev.balance + bought)
         draagkracht.append(dev.draagkracht)
     return np.array(balances), np.array(draagkracht)
 
