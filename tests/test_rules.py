@@ -600,9 +600,9 @@ def favour(o):
     o.draagvlak, o.belief = 1.0, 1.0
 
 
-def vote(m, voters) -> bool:
-    """The BIZ vote among these owners, each weighted by the inbrengwaarde of its plots."""
-    return m.contributions._vote({o: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in voters}, "BIZ")
+def vote(m, voters, label: str = "BIZ") -> bool:
+    """The BIZ (or GIZ) vote among these owners, each weighted by the inbrengwaarde of its plots."""
+    return m.contributions._vote({o: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in voters}, label)
 
 
 def against(o):
@@ -738,8 +738,7 @@ def test_rejected_vote_binds_nobody(instrument):
         against(o)
     m.steps = 2
     m.contributions._votes()
-    value = {o: sum(p.existing_use_value for p in m.area.plots_of(o)) for o in voters}
-    assert not m.contributions._vote(value, instrument.upper())  # the vote is indeed rejected
+    assert not vote(m, voters, instrument.upper())  # the vote is indeed rejected
     lo_plot = next(p for p in m.area.plots if isinstance(p.owner, Landowner))
     dev_plot = developer_plot(m)
     assert not m.contributions.enforced(lo_plot)

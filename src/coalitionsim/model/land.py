@@ -81,7 +81,7 @@ class TenderPool:
         while the plan for earlier ones still waits for staff join it: one procedure for the land it
         issues, not one per plot, since the municipality's staff is shared by all it does at once."""
         waiting = self._plan
-        if waiting is not None and waiting[0].done_work <= 0 and waiting[0] in self.model.municipality.queue:
+        if waiting is not None and waiting[0].done_work <= 0:  # a plan in force has had its work done
             waiting[1].extend(p for p in plots if p not in waiting[1])
             return
         covered = list(plots)

@@ -430,24 +430,26 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
     planned = plan(scenario, horizon, forms, only)
     todo = [(rec, base, moved, rec.forms[:1] if fast else rec.forms) for rec, base, moved in planned if base is not None]
     diffs: dict[tuple[str, str, str], list[float]] = {}  # (path, form, output) -> paired differences by seed
-    _evaluate(todo, seed_list, diffs, workers, progress)
+    done: dict[str, dict[str, float]] = {}  # the runs made so far, by job key: a later stage reuses them
+    _evaluate(todo, seed_list, diffs, done, workers, progress)
     if fast:  # a parameter without effect under its first form is tried under the others
         todo = [(rec, base, moved, rec.forms[1:]) for rec, base, moved, _ in todo
                 if not rec.effects and len(rec.forms) > 1]
-        _evaluate(todo, seed_list, diffs, workers, progress)
+        _evaluate(todo, seed_list, diffs, done, workers, progress)
+    for rec, base, _moved in planned:
+        if base is not None:  # the forms it ran under
+            rec.forms = tuple(f for f in rec.forms if (rec.path, f, OUTPUTS[0]) in diffs)
     # a parameter still without effect gets a second look on more seeds (the first ones and as many new
     # ones), under the forms it ran: an effect that shows in some seeds only (a steering group that cuts
     # one knot) is not found by a paired interval on a handful of seeds; one that is not there stays 0
-    todo = [(rec, base, moved, tuple(f for f in rec.forms if (rec.path, f, OUTPUTS[0]) in diffs))
-            for rec, base, moved in planned if base is not None and not rec.effects]
+    todo = [(rec, base, moved, rec.forms) for rec, base, moved in planned if base is not None and not rec.effects]
     if todo:
-        _evaluate(todo, replication_seeds(root_seed, CONFIRM * seeds_n), diffs, workers, progress)
+        _evaluate(todo, replication_seeds(root_seed, CONFIRM * seeds_n), diffs, done, workers, progress)
         for rec, *_ in todo:
             rec.note = f"looked at again on {CONFIRM * seeds_n} seeds"
     rows = []
     for rec, base, _moved in planned:
         if base is not None:
-            rec.forms = tuple(f for f in rec.forms if (rec.path, f, OUTPUTS[0]) in diffs)
             rec.status = "effect" if rec.effects else "no effect"
         rows.append(rec)
     table = _frame(rows, seeds_n, horizon)
@@ -456,9 +458,11 @@ def screen(scenario: Scenario | None = None, seeds: int | None = None, horizon: 
 
 
 def _evaluate(todo: list[tuple[Screened, Scenario, Scenario, tuple[str, ...]]], seed_list: list[int],
-              diffs: dict[tuple[str, str, str], list[float]], workers: int | None, progress: bool) -> None:
+              diffs: dict[tuple[str, str, str], list[float]], done: dict[str, dict[str, float]],
+              workers: int | None, progress: bool) -> None:
     """Run base and moved of each (record, base, moved, forms) on the seeds and add the effects found to
-    the record (and the paired differences to ``diffs``)."""
+    the record (and the paired differences to ``diffs``); runs already in ``done`` (same scenario, form
+    and seed: the same numbers) are not made again, the new ones are added to it."""
     jobs: dict[str, tuple[Scenario, str, int]] = {}
     keys = []
     for rec, base, moved, forms in todo:
@@ -473,8 +477,10 @@ def _evaluate(todo: list[tuple[Screened, Scenario, Scenario, tuple[str, ...]]], 
         keys.append(pairs)
     if not jobs:
         return
-    names = list(jobs)
-    results = dict(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
+    names = [n for n in jobs if n not in done]
+    if names:
+        done.update(zip(names, _run_all([jobs[n] for n in names], workers, progress)))
+    results = done
     for (rec, _base, _moved, forms), pairs in zip(todo, keys):
         for f in forms:
             for out_name in OUTPUTS:
