@@ -198,7 +198,7 @@ def apply(ko: Knockout, copy: Path) -> None:
 def run_tests(copy: Path, tests: list[str], all_tests: bool) -> tuple[int, list[str], str]:
     """Run pytest in the copy; returns its exit code, the failed node ids and the tail of its output."""
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", "--no-header"]
-    args += ["-m", "not slow", "tests"] if all_tests else tests
+    args += ["-m", "not slow and not heavy", "tests"] if all_tests else tests
     env = {**os.environ, "PYTHONPATH": str(copy / "src"), "MPLBACKEND": "Agg"}
     proc = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr

@@ -282,19 +282,23 @@ def test_rijk_gebiedsbudget_lowers_the_public_deficit(form):
 
 
 def test_objections_delay_permits():
-    def permit_delay(propensity):
+    def permit_wait(propensity):
         s, _, projects = arm("framework_organic", (f"residents.objection_propensity={propensity}",), HORIZON)
-        waited = (projects["step_permit"] - projects["step_permit_application"]).dropna()
-        return s, waited
+        waited = projects["step_permit"] - projects["step_permit_application"]
+        return s, waited.groupby(projects["seed"]).mean()  # mean quarters from application to permit, per seed
 
-    calm, waited_calm = permit_delay(0.0)
-    angry, waited_angry = permit_delay(1.0)
+    calm, waited_calm = permit_wait(0.0)
+    angry, waited_angry = permit_wait(1.0)
     assert calm["objections"].eq(0).all() and calm["delay_quarters_objections"].eq(0).all()
     assert (angry["delay_quarters_objections"] > 0).all()
-    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue: permits wait
-    # longer on average (about 7.9 vs 8.6 quarters with construction time by size, issue 13; 7.3 vs 8.2
-    # before); without the objection delay the two would be equal
-    assert waited_angry.mean() > waited_calm.mean() + 0.5, (waited_calm.mean(), waited_angry.mean())
+    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue. Paired by seed
+    # (same market, same owners), the mean permit wait rises by 0.78 quarters, sd 0.52 over the 8 seeds
+    # (0.17 to 1.67, positive in every seed; measured on the issue-13 model). The bound is the one-sided 95%
+    # lower confidence bound of the paired mean (t(0.95, 7) = 1.895; measured 0.44): it holds as long as the
+    # delay acts, and without the objection delay the two arms would wait equally long.
+    diff = (waited_angry - waited_calm).to_numpy()
+    lower = diff.mean() - 1.895 * diff.std(ddof=1) / math.sqrt(len(diff))
+    assert lower > 0, (diff, lower)
     assert angry["years_to_first_home"].mean() > calm["years_to_first_home"].mean()
 
 

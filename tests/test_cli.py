@@ -268,7 +268,9 @@ def test_compare_table_fits_100_columns_and_formats_for_scripts(capsys, tmp_path
     base = ["compare", "--replications", "2", "--workers", "1", *SHORT]
     code, out, err = run_cli(capsys, [*base, "--out", str(tmp_path / "t")])
     assert code == 0, err
-    assert max(len(line) for line in out.splitlines()) <= 100
+    # the table and its notes fit; the closing line quotes the user's --out path, which may be any length
+    # (pytest-xdist's worker folders made it 103 characters)
+    assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 100
     for _metric, label in KEY_METRICS:
         assert label in out  # every metric is still there, folded into blocks
     assert out.count("framework_subareas") == 3  # one line per form in each of the three blocks

@@ -159,7 +159,7 @@ def test_cli_levers_prints_the_table(tmp_path, capsys):
 OPEN: dict[str, str] = {}
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # minutes on two cores: run by .ci/run's second command (-m heavy)
 def test_fast_screen_every_parameter_acts_or_acts_under_its_condition():
     start = time.perf_counter()
     table = lv.screen(fast=True, workers=2)

@@ -148,7 +148,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path):
 # --------------------------------------------------------------------------- resume after SIGKILL
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # minutes on two cores: run by .ci/run's second command (-m heavy)
 def test_sigkilled_sweep_resumes_to_exactly_the_planned_runs(tmp_path):
     text = GRID.format(horizon=12, levels="[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]", timeseries="false")
     exp_path = write(tmp_path, text.replace("replications = 2", "replications = 4"))  # 112 runs
@@ -327,7 +327,7 @@ levels = [0.1, 0.3]
         tracemalloc.stop()
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # minutes on two cores: run by .ci/run's second command (-m heavy)
 def test_memory_stays_flat_as_runs_grow(tmp_path):
     _peak_traced(tmp_path, 2, "warm")  # imports and caches
     small = _peak_traced(tmp_path, 10, "small")  # 40 runs
