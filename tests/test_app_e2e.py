@@ -36,8 +36,10 @@ PANELS = ("overview", "realisation-chart", "plot-map", "event-log", "free-riding
 TITLE = "coalitionsim — gebiedsontwikkeling explorer"
 TABS = ("One form", "Two forms side by side", "Info: how to start")
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")
+# slow: a browser and an app server per worker (the default run has them, the fast tier not)
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")]
 
 # click Step in the page and resolve, with the milliseconds taken, once every panel shows quarter `target`
 STEP_JS = """async ([target, panels]) => {

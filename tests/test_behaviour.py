@@ -17,6 +17,9 @@ import pytest
 from coalitionsim import load_scenario
 from coalitionsim.runner import replication_seeds, result_tables, run_model
 
+# every test here compares arms over N seeded replications: the whole module is in the slow tier
+pytestmark = pytest.mark.slow
+
 N = 8
 SEEDS = tuple(replication_seeds(20261123, N))
 HORIZON = 60

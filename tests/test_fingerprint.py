@@ -34,6 +34,7 @@ def small_base() -> str:
     return fp.digest(fp.fingerprint_runs(**SMALL))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_page_records_the_current_model_fingerprint(page, current):
     found = STAMP.findall((ROOT / page).read_text(encoding="utf-8"))

@@ -37,6 +37,7 @@ def test_quick_variant_is_small():
     assert exp.base["market"]["shocks"][0]["kind"] == "permit_freeze"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", STUDIES)
 def test_study_runs_quick(name, tmp_path):
     out = tmp_path / name

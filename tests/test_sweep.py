@@ -513,6 +513,7 @@ def test_analyze_grid_tables_and_figures(tmp_path, capsys):
         assert (a / f"main_effects_{metric}.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design,samples", [("morris", 4), ("sobol", 8)])
 def test_analyze_sensitivity_indices(tmp_path, capsys, design, samples):
     text = f"""
