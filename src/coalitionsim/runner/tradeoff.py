@@ -39,14 +39,14 @@ class Criterion:
     lower_is_better: bool
     short: str  # a few words for a list ("speed (t50)")
     label: str  # what it measures, in plain words
-    ahead_word: str  # "A is <ahead_word> than B", e.g. "faster"
+    ahead_word: str  # "A <ahead_word> than B", e.g. "is faster"
     unit: str = ""
 
 
 #: the criteria of the answer, in the order every surface shows them (per-group measures: one line each)
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("t50_years", True, "speed (t50)", "years until half the planned homes are completed (t50)",
-              "faster", " years"),
+              "is faster", " years"),
     Criterion("realisation_share", False, "share of the plan completed",
               "realisatiegraad: share of the planned homes completed", "realises more of the plan"),
     Criterion("public_deficit", True, "public deficit", "publiek tekort: what the public pays, net (M€)",
@@ -96,12 +96,12 @@ class CriterionResult:
         """Who is ahead on this criterion, in plain words (one sentence)."""
         name = (lambda f: names.get(f, f)) if names else (lambda f: f)
         if self.leader is not None:
-            return f"{name(self.leader)} is {self.criterion.ahead_word} than every other form."
+            return _cap(f"{name(self.leader)} {self.criterion.ahead_word} than every other form.", names)
         if not self.any_difference:
-            return "no clear difference between the forms."
-        parts = [f"{name(a)} is {self.criterion.ahead_word} than {_and([name(b) for b in bs])}"
+            return "No clear difference between the forms."
+        parts = [f"{name(a)} {self.criterion.ahead_word} than {_and([name(b) for b in bs])}"
                  for a, bs in self.ahead.items() if bs]
-        return "no single form ahead of all others; " + "; ".join(parts) + "."
+        return "No single form ahead of all others: " + "; ".join(parts) + "."
 
 
 @dataclass
@@ -144,8 +144,16 @@ class TradeOff:
         c = self.by_metric(metric)
         return [] if c is None else [a for a, bs in c.ahead.items() if form in bs]
 
+    def strengths(self, form: str, among: list[str] | None = None, names: dict[str, str] | None = None) -> list[str]:
+        """What ``form`` is ahead on, in words, one phrase per criterion ('is faster than B and C'), against the
+        forms ``among`` (default: every other form)."""
+        name = (lambda f: names.get(f, f)) if names else (lambda f: f)
+        among = self.forms if among is None else among
+        return [f"{c.criterion.ahead_word} than {_and([name(b) for b in c.ahead.get(form, []) if b in among])}"
+                for c in self.criteria if any(b in among for b in c.ahead.get(form, []))]
+
     def headline(self, names: dict[str, str] | None = None) -> str:
-        """The trade-off in plain words, for a policy maker (one or two sentences)."""
+        """The trade-off in plain words, for a policy maker (a few sentences)."""
         name = (lambda f: names.get(f, f)) if names else (lambda f: f)
         if not self.enough_seeds:
             return (f"{'One seed' if self.seeds <= 1 else f'{self.seeds} seeds'} cannot show a difference beyond the "
@@ -154,16 +162,19 @@ class TradeOff:
             return ("No form is ahead of another on any criterion beyond the run-to-run spread: on this evidence "
                     "the choice between the forms is open.")
         rest = [f for f in self.forms if f not in self.pareto]
-        out_text = (f" {_and([name(f) for f in rest])} {'is' if len(rest) == 1 else 'are'} behind another form on "
-                    "at least one criterion and ahead of it on none.") if rest else ""
+        out_text = (f" {_cap(_and([name(f) for f in rest]), names)} {'is' if len(rest) == 1 else 'are each'} beaten by another "
+                    "form (behind it on at least one criterion and ahead of it on none).") if rest else ""
         if len(self.pareto) == 1:
-            return (f"{name(self.pareto[0])} is the only form that no other form beats: every other form is behind "
-                    f"some form on at least one criterion and ahead of it on none.")
-        cyc = (f" Dominance runs in a circle through {_and([name(f) for f in self.cycle])}." if self.cycle else "")
-        gains = [f"{name(f)} on {_and([self.by_metric(m).criterion.short for m in self.ahead_on(f)])}" for f in self.pareto if self.ahead_on(f)]
-        gain_text = f" Each has its own strength: {'; '.join(gains)}." if gains else ""
-        return (f"No form is ahead on everything: the choice is a trade-off between {_and([name(f) for f in self.pareto])}."
-                f"{gain_text}{out_text}{cyc}")
+            only = self.pareto[0]
+            return (f"{_cap(name(only), names)} is the only form that no other form beats; it {_and(self.strengths(only, names=names))}."
+                    f"{out_text}")
+        cyc = (f" Dominance runs in a circle through {_and([name(f) for f in self.cycle])}, so all of them are kept."
+               if self.cycle else "")
+        gains = [f"{name(f)} {_and(self.strengths(f, self.pareto, names))}" for f in self.pareto
+                 if self.strengths(f, self.pareto)]
+        gain_text = f" {_cap('; '.join(gains), names)}." if gains else ""
+        return (f"No form is ahead on everything: the choice is a trade-off between "
+                f"{_and([name(f) for f in self.pareto])}.{gain_text}{out_text}{cyc}")
 
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         """The answer as plain-text lines (``compare``'s closing lines, ``advise --simulate``)."""
@@ -290,6 +301,11 @@ def _reachable(start: str, edges: dict[str, list[str]]) -> set[str]:
 
 
 # --------------------------------------------------------------------------- words
+
+
+def _cap(text: str, names: dict[str, str] | None) -> str:
+    """A sentence's first letter in capitals, unless it starts with a form's code name (no names given)."""
+    return text if names is None else text[:1].upper() + text[1:]
 
 
 def _and(items: list[str]) -> str:
