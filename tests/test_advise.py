@@ -268,33 +268,39 @@ def test_cli_advise_simulate(capsys):
 
 
 # ------------------------------------------------------------------ the archetype analysis (synthetic summary)
-def test_archetype_choices_map_and_summary(tmp_path):
-    from coalitionsim.advise.archetypes import agreement_summary, compare_with_tree, plot_map, point_choices
+def test_archetype_choices_map_and_summary(tmp_path, monkeypatch):
+    import coalitionsim.advise.archetypes as A
 
     rows = []
-    # point 0: tender clearly fastest; point 1: sok and organic tie on speed, sok has less free riding
-    spec = {0: {"tender": (6.0, 0.2), "sok": (9.0, 0.1), "framework_organic": (8.0, 0.4)},
-            1: {"tender": (10.0, 0.2), "sok": (7.0, 0.1), "framework_organic": (7.5, 0.4)}}
+    # point 0: tender faster than both on every seed, sok least free riding: Pareto {tender, sok}
+    # point 1: sok and organic level on speed (their paired interval spans zero), tender slower: Pareto {sok}
+    spec = {0: {"tender": (6.0, 0.2, [0, 0, 0]), "sok": (9.0, 0.1, [0, 0, 0]), "framework_organic": (8.0, 0.4, [0, 0, 0])},
+            1: {"tender": (10.0, 0.2, [0, 0, 0]), "sok": (7.0, 0.1, [0, 0.5, 0]),
+                "framework_organic": (7.0, 0.4, [0.25, 0, 0.25])}}
     for point, forms in spec.items():
-        for form, (t50, fri) in forms.items():
+        for form, (t50, fri, noise) in forms.items():
             for seed in range(3):
-                rows.append({"point": point, "form": form, "seed": seed, "t50_years": t50 + 0.25 * seed,
+                rows.append({"point": point, "form": form, "seed": seed, "t50_years": t50 + noise[seed],
                              "realisation_share": 0.9, "free_riding_index": fri, "public_deficit": 5.0})
-    choices = point_choices(pd.DataFrame(rows))
-    assert list(choices["fastest"]) == ["tender", "sok"]
-    assert list(choices["best"]) == ["tender", "sok"]
-    assert choices.loc[1, "fastest_tied"] == "sok,framework_organic"
-    assert list(choices["least_free_riding"]) == ["sok", "sok"]
+    calls = []
+    real = A.tradeoff
+    monkeypatch.setattr(A, "tradeoff", lambda s: calls.append(1) or real(s))  # the one answer, per point
+    choices = A.point_choices(pd.DataFrame(rows))
+    assert calls == [1, 1]
+    assert list(choices["speed_ahead"]) == ["tender", ""]
+    assert list(choices["pareto"]) == ["tender,sok", "sok"]
+    assert choices.loc[1, "speed_not_behind"] == "sok,framework_organic"
     described = pd.DataFrame({"point": [0, 1], "municipal_share": [0.6, 0.33], "private_owners": [8, 8],
                               "willingness": ["willing"] * 2, "separability": ["separable"] * 2,
                               "tree": ["tender", "framework_organic"], "tree_subareas": ["", ""]})
-    table = compare_with_tree(choices, described)
-    assert list(table["tree_among_fastest"]) == [True, True]
-    assert list(table["tree_is_best"]) == [True, False]
-    path = plot_map(table, tmp_path / "map.png")
+    table = A.compare_with_tree(choices, described)
+    assert list(table["tree_in_pareto"]) == [True, False]
+    assert list(table["tree_speed"]) == ["ahead", "level"]
+    path = A.plot_map(table, tmp_path / "map.png")
     assert path.exists() and path.stat().st_size > 10_000
-    text = agreement_summary(table)
-    assert "2 archetypes" in text and "among the fastest in 2" in text
+    text = A.agreement_summary(table)
+    assert "2 archetypes" in text and "in the Pareto set in 1" in text and "ahead of every other form in 1" in text
+    assert "5th–95th percentile" in text
 
 
 def test_archetype_experiment_file_is_valid():
