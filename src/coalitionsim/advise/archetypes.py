@@ -121,6 +121,10 @@ def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.Data
     df["tree_in_pareto"] = [tree in p.split(",") for tree, p in zip(df["tree"], df["pareto"])]
     df["tree_speed"] = ["ahead" if tree == lead else "level" if tree in nb.split(",") else "behind"
                         for tree, lead, nb in zip(df["tree"], df["speed_ahead"], df["speed_not_behind"])]
+    # descriptive, not a verdict: how far the tree's median t50 lies behind the lowest median t50
+    df["tree_t50_minus_fastest"] = [
+        r.get(f"t50_years.{r['tree']}", np.nan) - np.nanmin([r[f"t50_years.{f}"] for f in FORMS if f"t50_years.{f}" in r])
+        for _, r in df.iterrows()]
     return df
 
 
