@@ -274,7 +274,8 @@ def test_archetype_choices_map_and_summary(tmp_path, monkeypatch):
     rows = []
     # point 0: tender faster than both on every seed, sok least free riding: Pareto {tender, sok}
     # point 1: sok and organic level on speed (their paired interval spans zero), tender slower: Pareto {sok}
-    spec = {0: {"tender": (6.0, 0.2, [0, 0, 0]), "sok": (9.0, 0.1, [0, 0, 0]), "framework_organic": (8.0, 0.4, [0, 0, 0])},
+    spec = {0: {"tender": (6.0, 0.2, [0, 0, 0]), "sok": (9.0, 0.1, [0, 0, 0]),
+                "framework_organic": (8.0, 0.4, [0, 0, 0])},
             1: {"tender": (10.0, 0.2, [0, 0, 0]), "sok": (7.0, 0.1, [0, 0.5, 0]),
                 "framework_organic": (7.0, 0.4, [0.25, 0, 0.25])}}
     for point, forms in spec.items():

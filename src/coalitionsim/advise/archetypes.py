@@ -123,7 +123,8 @@ def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.Data
                         for tree, lead, nb in zip(df["tree"], df["speed_ahead"], df["speed_not_behind"])]
     # descriptive, not a verdict: how far the tree's median t50 lies behind the lowest median t50
     df["tree_t50_minus_fastest"] = [
-        r.get(f"t50_years.{r['tree']}", np.nan) - np.nanmin([r[f"t50_years.{f}"] for f in FORMS if f"t50_years.{f}" in r])
+        r.get(f"t50_years.{r['tree']}", np.nan)
+        - np.nanmin([r[f"t50_years.{f}"] for f in FORMS if f"t50_years.{f}" in r])
         for _, r in df.iterrows()]
     return df
 
@@ -133,8 +134,9 @@ def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.Data
 
 def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | None = None,
              y_label: str | None = None, dpi: int = 130) -> Path:
-    """Small multiples: rows = willingness × separability, columns = the form ahead on speed beyond the spread /
-    the Pareto set / the beslisboom (with its two answers); in each panel municipal land share (x) × number of owners (y), coloured by form.
+    """Small multiples: rows = willingness × separability, columns = the form ahead on speed beyond the
+    spread / the Pareto set / the beslisboom (with its two answers); in each panel municipal land share (x) ×
+    number of owners (y), coloured by form (grey: several forms, or none).
 
     ``y`` is the column for the owners axis: by default the ``ownership.passive_owners`` factor when the
     table has it (the private owner count itself shifts with the public land share), else ``private_owners``.

@@ -44,7 +44,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table
-from ..runner.tradeoff import AHEAD_RULE, TradeOff, tradeoff
+from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
 from ..runner.store import OutputError, check_out, check_out_file, output_folder
 from .tables import _fmt
@@ -355,7 +355,8 @@ class CriterionView:
     """One criterion of the answer: its words and who is ahead on it (the sentence of :mod:`..runner.tradeoff`)."""
 
     metric: str
-    label: str  # the criterion in plain words
+    label: str  # the criterion in a few words
+    gloss: str  # what it measures
     text: str  # who is ahead of whom, or 'no clear difference'
     leader: str | None
     not_reached: str  # '' or the runs counted as the horizon (t50 not reached)
@@ -390,7 +391,7 @@ class Answer:
     headline: str  # the trade-off in plain words
     criteria: list[CriterionView]
     missing: list[str]  # criteria this folder lacks (their words)
-    dominated: list[tuple[str, list[str]]]  # form -> the names of the forms that dominate it
+    dominated: list[str]  # why each form outside the Pareto set is left out
     strengths: dict[str, list[str]]  # Pareto form -> what it is ahead on within the set ('is faster than ...')
     price: list[PriceView]
     cheapest: str | None
@@ -417,10 +418,16 @@ def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str,
     for c in t.criteria:
         marks = [f"{names[f]} {n} of {runs[f]} runs" for f, n in c.not_reached.items() if n]
         criteria.append(CriterionView(
-            c.metric, f"{c.criterion.short[0].upper()}{c.criterion.short[1:]} ({c.criterion.label})",
+            c.metric, c.criterion.short[:1].upper() + c.criterion.short[1:], c.criterion.label,
             c.text(names) if t.enough_seeds else "no difference can be shown.", c.leader,
             ("not reached within the horizon, counted as the horizon: " + "; ".join(marks)) if marks else ""))
-    dominated = [(f, [names[g] for g in forms if f in t.dominates.get(g, [])]) for f in forms if f not in t.pareto]
+    dominated = []  # why each form outside the Pareto set is left out, one sentence each
+    for f in forms:
+        by = [names[g] for g in forms if f in t.dominates.get(g, [])]
+        if f not in t.pareto and by:
+            dominated.append(f"{names[f][:1].upper()}{names[f][1:]} is left out: {and_list(by)} "
+                             f"{'is' if len(by) == 1 else 'are each'} ahead of it on at least one criterion and "
+                             "behind it on none.")
     strengths = {f: t.strengths(f, t.pareto, names) for f in t.pareto}
     price = []
     for f in forms:

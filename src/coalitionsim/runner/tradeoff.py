@@ -45,7 +45,7 @@ class Criterion:
 
 #: the criteria of the answer, in the order every surface shows them (per-group measures: one line each)
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("t50_years", True, "speed (t50)", "years until half the planned homes are completed (t50)",
+    Criterion("t50_years", True, "speed (t50)", "years until half the planned homes are completed",
               "is faster", " years"),
     Criterion("realisation_share", False, "share of the plan completed",
               "realisatiegraad: share of the planned homes completed", "realises more of the plan"),
@@ -99,7 +99,7 @@ class CriterionResult:
             return _cap(f"{name(self.leader)} {self.criterion.ahead_word} than every other form.", names)
         if not self.any_difference:
             return "No clear difference between the forms."
-        parts = [f"{name(a)} {self.criterion.ahead_word} than {_and([name(b) for b in bs])}"
+        parts = [f"{name(a)} {self.criterion.ahead_word} than {and_list([name(b) for b in bs])}"
                  for a, bs in self.ahead.items() if bs]
         return "No single form ahead of all others: " + "; ".join(parts) + "."
 
@@ -149,7 +149,7 @@ class TradeOff:
         forms ``among`` (default: every other form)."""
         name = (lambda f: names.get(f, f)) if names else (lambda f: f)
         among = self.forms if among is None else among
-        return [f"{c.criterion.ahead_word} than {_and([name(b) for b in c.ahead.get(form, []) if b in among])}"
+        return [f"{c.criterion.ahead_word} than {and_list([name(b) for b in c.ahead.get(form, []) if b in among])}"
                 for c in self.criteria if any(b in among for b in c.ahead.get(form, []))]
 
     def headline(self, names: dict[str, str] | None = None) -> str:
@@ -162,32 +162,35 @@ class TradeOff:
             return ("No form is ahead of another on any criterion beyond the run-to-run spread: on this evidence "
                     "the choice between the forms is open.")
         rest = [f for f in self.forms if f not in self.pareto]
-        out_text = (f" {_cap(_and([name(f) for f in rest]), names)} {'is' if len(rest) == 1 else 'are each'} beaten by another "
-                    "form (behind it on at least one criterion and ahead of it on none).") if rest else ""
+        verb = "is" if len(rest) == 1 else "are each"
+        out_text = (f" {_cap(and_list([name(f) for f in rest]), names)} {verb} beaten by another form (behind it "
+                    "on at least one criterion and ahead of it on none).") if rest else ""
         if len(self.pareto) == 1:
             only = self.pareto[0]
-            return (f"{_cap(name(only), names)} is the only form that no other form beats; it {_and(self.strengths(only, names=names))}."
-                    f"{out_text}")
-        cyc = (f" Dominance runs in a circle through {_and([name(f) for f in self.cycle])}, so all of them are kept."
-               if self.cycle else "")
-        gains = [f"{name(f)} {_and(self.strengths(f, self.pareto, names))}" for f in self.pareto
+            return (f"{_cap(name(only), names)} is the only form that no other form beats; it "
+                    f"{and_list(self.strengths(only, names=names))}.{out_text}")
+        cyc = (f" Dominance runs in a circle through {and_list([name(f) for f in self.cycle])}, so all of them are "
+               "kept." if self.cycle else "")
+        gains = [f"{name(f)} {and_list(self.strengths(f, self.pareto, names))}" for f in self.pareto
                  if self.strengths(f, self.pareto)]
         gain_text = f" {_cap('; '.join(gains), names)}." if gains else ""
         return (f"No form is ahead on everything: the choice is a trade-off between "
-                f"{_and([name(f) for f in self.pareto])}.{gain_text}{out_text}{cyc}")
+                f"{and_list([name(f) for f in self.pareto])}.{gain_text}{out_text}{cyc}")
 
     def lines(self, names: dict[str, str] | None = None) -> list[str]:
         """The answer as plain-text lines (``compare``'s closing lines, ``advise --simulate``)."""
         name = (lambda f: names.get(f, f)) if names else (lambda f: f)
         lines = [f"The answer as a trade-off ({self.seeds} common seeds per pair of forms). {AHEAD_RULE}"]
         if self.enough_seeds and self.few_seeds:
-            lines.append(f"With fewer than {MIN_RUNS_FOR_INTERVAL} seeds that interval is the range of the differences.")
+            lines.append(f"With fewer than {MIN_RUNS_FOR_INTERVAL} seeds that interval is the range of the "
+                         "differences.")
         for c in self.criteria:
             mark = ""
             if c.not_reached and any(c.not_reached.values()):
                 mark = " [not reached, counted as the horizon: " + ", ".join(
                     f"{name(f)} {n}" for f, n in c.not_reached.items() if n) + " runs]"
-            lines.append(f"  {c.criterion.short}: {c.text(names) if self.enough_seeds else 'no difference shown.'}{mark}")
+            said = c.text(names) if self.enough_seeds else "no difference shown."
+            lines.append(f"  {c.criterion.short}: {said}{mark}")
         for m in self.missing:
             lines.append(f"  {_short(m)}: not in this output.")
         lines.append(f"  Pareto set (no other form ahead on one criterion without being behind on another): "
@@ -308,7 +311,7 @@ def _cap(text: str, names: dict[str, str] | None) -> str:
     return text if names is None else text[:1].upper() + text[1:]
 
 
-def _and(items: list[str]) -> str:
+def and_list(items: list[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
