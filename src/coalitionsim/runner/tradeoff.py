@@ -193,11 +193,12 @@ class TradeOff:
             lines.append(f"  {c.criterion.short}: {said}{mark}")
         for m in self.missing:
             lines.append(f"  {_short(m)}: not in this output.")
-        lines.append(f"  Pareto set (no other form ahead on one criterion without being behind on another): "
-                     f"{', '.join(name(f) for f in self.pareto)}")
+        lines.append(f"  Pareto set (the forms no other form beats: ahead of it on one criterion and behind it on "
+                     f"none): {', '.join(name(f) for f in self.pareto)}")
         if self.price:
             lines.append("  Price in public money (public deficit, median [90% interval] over runs): " + "; ".join(
-                f"{name(f)} {_num(p[1])} [{_num(p[0])}–{_num(p[2])}] M€" for f, p in self.price.items()))
+                f"{name(f)} {_num(p[1])} [{_num(p[0])}{' to ' if min(p) < 0 else '–'}{_num(p[2])}] M€"
+                for f, p in self.price.items()))
         lines.append("  " + self.headline(names))
         return lines
 
