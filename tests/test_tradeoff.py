@@ -171,3 +171,27 @@ def test_the_rule_is_stated():
     t = tradeoff(table({"tender": {}, "sok": {}}))
     assert t.lines()[0].endswith(AHEAD_RULE) and "5th–95th percentile" in AHEAD_RULE
     assert t.to_dict()["definition"] == AHEAD_RULE and t.to_dict()["pareto_set"] == ["tender", "sok"]
+
+
+# --------------------------------------------------------------------------- every surface uses the one function
+
+
+def test_compare_prints_and_writes_the_one_answer(tmp_path, monkeypatch, capsys):
+    import json
+
+    import coalitionsim.runner.tradeoff as T
+    from coalitionsim.cli import main
+
+    answers = []
+    real = T.tradeoff
+    monkeypatch.setattr(T, "tradeoff", lambda s: answers.append(real(s)) or answers[-1])
+    args = ["compare", "--replications", "2", "--workers", "1", "--set", "simulation.horizon_quarters=12"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert len(answers) == 1
+    closing = out[out.index("The answer as a trade-off"):]
+    assert " ".join(closing.split()).startswith(" ".join(" ".join(answers[0].lines()).split()))
+    assert main([*args, "--out", str(tmp_path / "b"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(answers) == 2 and data["tradeoff"] == answers[1].to_dict()
+    assert data["tradeoff"]["definition"] == AHEAD_RULE

@@ -177,8 +177,8 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
                                  not_applicable=result.not_applicable, out=str(out), tradeoff=answer.to_dict()))
     if fmt != "json":
-        click.echo("\n" + "\n".join(textwrap.fill(line, TABLE_WIDTH, subsequent_indent="    ")
-                                     for line in answer.lines()), err=note)
+        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+        click.echo("\n" + "\n".join(wrap.fill(line) for line in answer.lines()), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)
