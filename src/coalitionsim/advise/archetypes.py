@@ -170,7 +170,7 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
                 forms = [f for f in str(r[col]).split(",") if f and f != "nan"]
                 colour = COLOURS.get(forms[0], "#999999") if len(forms) == 1 else "#999999"
                 ax.add_patch(plt.Rectangle((x - 0.5, yy - 0.5), 1, 1, color=colour, alpha=0.85))
-                text = "/".join(SHORT.get(f, f) for f in forms) or "none"
+                text = "/".join(SHORT.get(f, f) for f in forms) or "no single\nform"
                 if col == "speed_ahead" and forms:
                     t50 = r.get(f"t50_years.{forms[0]}", np.nan)
                     text += f"\n{t50:.1f} y" if math.isfinite(t50) else "\n>horizon"
