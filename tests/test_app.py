@@ -140,3 +140,18 @@ def test_command_wraps_between_arguments_only():
     assert flags[:3] == ["coalitionsim run", "--form", "--seed"] and "--set" in flags
     text = re.sub(r"<[^>]+>", "", html).replace("&#x27;", "'").replace("&quot;", '"')
     assert " ".join(text.split()) == " ".join(m.command.split())
+
+
+def test_the_comparison_tab_states_the_one_answer_and_that_one_seed_shows_no_difference(monkeypatch):
+    import coalitionsim.app.views as v
+
+    m = AppModel()
+    for _ in range(8):
+        m.step()
+    calls = []
+    real = v.tradeoff
+    monkeypatch.setattr(v, "tradeoff", lambda s: calls.append(sorted(s["form"])) or real(s))
+    html = v.comparison_html(m, m.twin)
+    assert calls == [sorted([m.form_name, m.twin.form_name])]
+    assert 'data-testid="tradeoff"' in html and "One seed cannot show a difference" in html
+    assert "5th–95th percentile" in html

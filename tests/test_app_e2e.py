@@ -6,7 +6,8 @@ the plot map and the event log follow. It measures the step latency in the brows
 showing the new quarter), prints the median and writes it to test-artifacts/app-step-latency.json. The layout
 is checked on element boxes at 1400 × 900 and 1024 × 768 (levers in view, legends outside the plotting area,
 no badge over text, no tiny text, the whole command in the Run panel) and screenshots of both sizes and of
-both pages are kept in test-artifacts/.
+both pages are kept in test-artifacts/. The comparison tab states the one answer (runner.tradeoff): with one
+seed, that no difference can be shown.
 
 Playwright's own browser download is never used (no `playwright install`): `.ci/run` installs Debian's
 chromium package, and this test is skipped only where /usr/bin/chromium is missing.
@@ -290,6 +291,8 @@ def test_second_page_shows_two_forms_side_by_side_with_its_caveat(page):
     table = page.inner_text("[data-testid=comparison]")
     assert "sok" in table and "tender" in table
     assert "one possible history" in page.inner_text("[data-testid=one-history]").lower()
+    # the one answer of every surface (runner.tradeoff) on the two runs shown: one seed shows no difference
+    assert "One seed cannot show a difference" in page.inner_text("[data-testid=tradeoff]")
     assert _attr(page, "compare-realisation-chart", "step") == _attr(page, "comparison", "step") == "24"
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"))
     page.get_by_role("tab", name=TABS[2]).click()

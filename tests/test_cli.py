@@ -273,7 +273,9 @@ def test_compare_table_fits_100_columns_and_formats_for_scripts(capsys, tmp_path
     assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 100
     for _metric, label in KEY_METRICS:
         assert label in out  # every metric is still there, folded into blocks
-    assert out.count("framework_subareas") == 3  # one line per form in each of the three blocks
+    table_part, answer = out.split("The answer as a trade-off")
+    assert table_part.count("framework_subareas") == 3  # one line per form in each of the three blocks
+    assert "Pareto set" in answer and "5th–95th percentile" in answer  # the closing answer (runner.tradeoff)
 
     code, out, err = run_cli(capsys, [*base, "--format", "csv", "--out", str(tmp_path / "c")])
     assert code == 0, err

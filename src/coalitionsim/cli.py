@@ -147,6 +147,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .runner import compare as run_compare
     from .runner.stats import interval_table
     from .runner.store import check_out, manifest, results_folder, write_outputs
+    from .runner.tradeoff import tradeoff
 
     sc = _scenario(scenario, overrides)
     out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
@@ -162,6 +163,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
             overwrite=overwrite,
         )
     table = interval_table(result.summary)
+    answer = tradeoff(result.summary)  # the one answer of every surface: who is ahead beyond the spread
     note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
     click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
                err=note)
@@ -173,7 +175,10 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         click.echo(interval_csv(table), nl=False)
     else:
         click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
-                                 not_applicable=result.not_applicable, out=str(out)))
+                                 not_applicable=result.not_applicable, out=str(out), tradeoff=answer.to_dict()))
+    if fmt != "json":
+        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+        click.echo("\n" + "\n".join(wrap.fill(line) for line in answer.lines()), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)
