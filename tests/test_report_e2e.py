@@ -25,8 +25,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")
+# slow: a compare of 25 runs and a browser (the default run has it, the fast tier not)
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")]
 
 BOXES_JS = """() => {
   const box = sel => { const e = document.querySelector(sel); if (!e) return null;
