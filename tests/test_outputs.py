@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,45 @@ class Here:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    def csv(self, name: str = "mine.csv") -> str:
+        """A CSV file of the user's."""
+        path = self.root / name
+        path.write_text("x\n")
+        return str(path)
+
+    def symlink(self, name: str = "link.csv") -> str:
+        """A symbolic link to a file of the user's."""
+        link = self.root / name
+        link.symlink_to(self.csv("target.csv"))
+        return str(link)
+
+    def in_use(self, target: str) -> str:
+        """``target`` with the lock of a command that still runs (this very test process, on this host)."""
+        lock = store.lock_path(target)
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "token": "t",
+                                    "since": "2026-01-01T00:00:00+00:00", "command": "coalitionsim sweep x"}))
+        return target
+
+    def long_name(self) -> str:
+        """A name of 100 three-byte characters (300 bytes; file systems allow 255)."""
+        return str(self.root / ("€" * 100))
+
+    def damaged(self, what: str, shard: str = "runs/part-00000.parquet", content: bytes | None = None) -> str:
+        """A copy of a result folder with one file truncated (or replaced by ``content``)."""
+        folder = Path(self.copy(what))
+        path = folder / shard
+        path.write_bytes(path.read_bytes()[:100] if content is None else content)
+        return str(folder)
+
+    def foreign_shard(self) -> str:
+        """A sweep folder whose first runs shard is another program's Parquet file."""
+        import pandas as pd
+
+        folder = Path(self.copy("sweep"))
+        pd.DataFrame({"name": ["a"], "value": [1.0]}).to_parquet(folder / "runs" / "part-00000.parquet")
+        return str(folder)
+
     def latin1_scenario(self) -> str:
         path = self.root / "area.toml"
         path.write_bytes('[meta]\nname = "Zuidas"\ndescription = "café, één"\n'.encode("latin-1"))
@@ -123,6 +163,10 @@ def into_and_of(folder: str, *args: str) -> list[str]:
     return [folder if a == "{}" else a for a in args]
 
 
+LEVERS = ["levers", "--only", "instruments.biz", "--seeds", "2", "--horizon", "4", "--forms", "sok"]
+PLOTS = "[[subareas]]\nname = 'A'\nplots = {}\nhomes_per_plot = 100\n"
+HUGE_MORRIS = EXPERIMENT.replace('design = "grid"', 'design = "morris"\nsamples = 1000000').replace(
+    "levels = [0.3]", "min = 0.2\nmax = 0.4\n[[factors]]\npath = \"behaviour.concession_rate\"\nmin = 0.1\nmax = 0.3")
 LHS_TO_INF = EXPERIMENT.replace('design = "grid"', 'design = "lhs"\nsamples = 2').replace("levels = [0.3]",
                                                                                           "min = 0.1\nmax = inf")
 INF_LEVEL = EXPERIMENT.replace("ownership.municipal_land_share", "municipality.budget").replace("[0.3]", "[10, inf]")
@@ -208,6 +252,64 @@ CASES = {
                                               ["market.value_market", "finite"]),
     "sweep: a factor range up to inf": lambda h: (["sweep", h.experiment(LHS_TO_INF)], ["max", "finite"]),
     "sweep: an inf level": lambda h: (["sweep", h.experiment(INF_LEVEL)], ["municipality.budget", "finite"]),
+    # --- issue 30: levers --out follows the output rule, checked before the screen runs
+    "levers --out a file of the user's": lambda h: ([*LEVERS, "--out", h.csv()], ["mine.csv", "exists"]),
+    "levers --out a file of the user's --overwrite": lambda h: (
+        [*LEVERS, "--out", h.csv(), "--overwrite"], ["only a file coalitionsim wrote"]),
+    "levers --out a symbolic link": lambda h: ([*LEVERS, "--out", h.symlink()], ["symbolic link"]),
+    "levers --out a folder": lambda h: ([*LEVERS, "--out", h.thesis("tables.csv")], ["is a folder"]),
+    "levers --out unwritable": lambda h: ([*LEVERS, "--out", h.unwritable() + ".csv"], ["--out", "cannot write"]),
+    # --- damaged or foreign result files: one line naming the file and what to do
+    "analyze: a truncated shard": lambda h: (["analyze", h.damaged("sweep")],
+                                             ["runs/part-00000.parquet", "damaged", "--resume"]),
+    "analyze: a shard overwritten with text": lambda h: (["analyze", h.damaged("sweep", content=b"my notes")],
+                                                         ["part-00000.parquet", "--resume", "remove"]),
+    "analyze: another program's Parquet file as a shard": lambda h: (["analyze", h.foreign_shard()],
+                                                                     ["part-00000.parquet", "no 'run' column"]),
+    "report: a truncated shard": lambda h: (["report", h.damaged("sweep")], ["part-00000.parquet", "--resume"]),
+    "report: a truncated time series of a compare": lambda h: (
+        ["report", h.damaged("compare", "timeseries.parquet")], ["timeseries.parquet", "damaged"]),
+    # --- names longer than the file system allows
+    "run --out a name too long": lambda h: ([*RUN, "--out", h.long_name()], ["--out", "File name too long"]),
+    "compare --out a name too long": lambda h: ([*COMPARE, "--out", h.long_name()], ["File name too long"]),
+    "sweep --out a name too long": lambda h: (["sweep", h.experiment(), "--out", h.long_name()],
+                                              ["File name too long"]),
+    "levers --out a name too long": lambda h: ([*LEVERS, "--out", h.long_name() + ".csv"], ["File name too long"]),
+    "report --out a name too long": lambda h: (["report", h.copy("compare"), "--out", h.long_name() + ".html"],
+                                               ["File name too long"]),
+    # --- one command per output folder: a second one is refused, naming the holder
+    "sweep --overwrite of a sweep in use": lambda h: (
+        ["sweep", h.experiment(), "--out", h.in_use(h.copy("sweep")), "--overwrite"],
+        ["in use", f"process {os.getpid()}", "coalitionsim sweep x"]),
+    "sweep --resume of a sweep in use": lambda h: (
+        ["sweep", h.experiment(), "--out", h.in_use(h.copy("sweep")), "--resume"], ["in use", "remove"]),
+    "run --out a folder in use": lambda h: ([*RUN, "--out", h.in_use(str(h.root / "new"))], ["in use"]),
+    "compare --out a folder in use": lambda h: ([*COMPARE, "--out", h.in_use(str(h.root / "new"))], ["in use"]),
+    "analyze of a sweep whose analysis is in use": lambda h: (
+        ["analyze", str(Path(h.in_use(str(Path(h.copy("sweep")) / "analysis"))).parent)], ["in use"]),
+    "report --out a report in use": lambda h: (
+        ["report", h.copy("compare"), "--out", h.in_use(str(h.root / "r.html"))], ["in use"]),
+    "levers --out a file in use": lambda h: ([*LEVERS, "--out", h.in_use(str(h.root / "t.csv"))], ["in use"]),
+    # --- wrong types are not converted
+    "run: plots = true": lambda h: (["run", h.scenario(PLOTS.format("true"))],
+                                    ["subareas.0.plots", "whole number", "true"]),
+    "run: plots = \"12\"": lambda h: (["run", h.scenario(PLOTS.format('"12"'))],
+                                      ["subareas.0.plots", "whole number", '"12"']),
+    "run --set subareas.0.plots=true": lambda h: ([*RUN, "--set", "subareas.0.plots=true"],
+                                                  ["subareas.0.plots", "whole number", "true"]),
+    "compare --set a quoted number": lambda h: ([*COMPARE, "--set", 'municipality.budget="40"'],
+                                                ["municipality.budget", "a number", '"40"']),
+    "advise --set instruments.biz=1": lambda h: (["advise", "--set", "instruments.biz=1"],
+                                                 ["instruments.biz", "true or false"]),
+    "sweep: timeseries = \"yes\"": lambda h: (
+        ["sweep", h.experiment(EXPERIMENT.replace("seed = 1", 'seed = 1\ntimeseries = "yes"'))],
+        ["experiment.timeseries", "true or false", '"yes"']),
+    "sweep: replications = true": lambda h: (
+        ["sweep", h.experiment(EXPERIMENT.replace("replications = 1", "replications = true"))],
+        ["experiment.replications", "whole number"]),
+    # --- a design too large is not started without --yes (and not built first)
+    "sweep: a Morris design of a million trajectories": lambda h: (
+        ["sweep", h.experiment(HUGE_MORRIS)], ["3,000,000 runs", "--yes"]),
 }
 
 
@@ -229,6 +331,15 @@ def no_runs(monkeypatch):
     monkeypatch.setattr("coalitionsim.runner.runs.run_model", forbidden)
     monkeypatch.setattr("coalitionsim.runner.runs.run_jobs", forbidden)
     monkeypatch.setattr("coalitionsim.batch.sweep.run_model", forbidden)
+
+    from SALib.sample import morris
+
+    def small_morris(problem, n, *args, **kwargs):
+        assert n < 100_000, "a huge design was built before its size was checked"
+        return real_morris(problem, n, *args, **kwargs)
+
+    real_morris = morris.sample
+    monkeypatch.setattr(morris, "sample", small_morris)
 
 
 @pytest.mark.parametrize("case", list(CASES))
