@@ -458,3 +458,120 @@ def test_a_scenario_name_that_is_a_path_is_refused(name):
 
     with pytest.raises(ScenarioError, match="meta.name"):
         load_scenario(None, [f"meta.name={json.dumps(name)}"])
+
+
+# --------------------------------------------------------------------------- issue 30: secrets, full disks, locks
+
+
+SECRET = "s3cr3t-demo"
+
+
+@pytest.mark.parametrize("command", ["run", "advise", "sweep"])
+def test_an_unknown_key_is_named_without_its_value(tmp_path, capsys, command):
+    """Issue 30 item 8: a TOML file read by mistake (a config with a token) must not have its values echoed."""
+    secret = tmp_path / "secret.toml"
+    secret.write_text(f'api_token = "{SECRET}"\n[database]\npassword = "{SECRET}"\n')
+    if command == "sweep":
+        args = ["sweep", str(Here(tmp_path, {}).experiment(EXPERIMENT.replace('forms = ["sok"]',
+                                                                               f'forms = ["sok"]\nscenario = "{secret}"')))]
+    else:
+        args = [command, str(secret)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "api_token: unknown key" in err and err.count("\n") == 1, err
+    assert SECRET not in err and "s3cr3t" not in err
+
+
+def full_disk(monkeypatch, when=lambda path: True):
+    """Writes of Parquet files, CSV tables and text files (for which ``when(path)``) put a few bytes on
+    disk and then fail as on a full disk."""
+    import errno
+
+    import pandas as pd
+
+    def failing(real):
+        def write(self, path, *args, **kwargs):
+            if when(Path(path)):
+                Path(path).write_bytes(b"half")
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(self, path, *args, **kwargs)
+        return write
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing(pd.DataFrame.to_parquet))
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
+    real_text = Path.write_text
+
+    def write_text(self, data, *args, **kwargs):
+        if when(self):
+            real_text(self, data[:10], *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "levers", "report", "analyze"])
+def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_half_written(command, tmp_path, made, monkeypatch,
+                                                                        capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    h = Here(work, made)
+    args = {"run": [*RUN, "--out", "out"], "compare": [*COMPARE, "--out", "out"],
+            "levers": [*LEVERS, "--out", "out.csv"],
+            "report": ["report", h.copy("compare"), "--out", "out.html"],
+            "analyze": ["analyze", h.copy("sweep"), "--out", "out"]}[command]
+    before = snapshot(tmp_path)
+    full_disk(monkeypatch)
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    lines = err.strip("\n").splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "free some space" in lines[0], err
+    monkeypatch.undo()
+    assert snapshot(tmp_path) == before, "a file was left behind or changed"
+
+
+def test_a_stale_lock_is_taken_over_with_a_note(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    out = tmp_path / "r"
+    lock = store.lock_path(out)
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": int(gone.stdout), "token": "old",
+                                "since": "2026-01-01T00:00:00+00:00", "command": "coalitionsim run"}))
+    assert main([*RUN, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"note: took over {lock.name}" in err and f"process {int(gone.stdout)}" in err and "no longer runs" in err
+    assert (out / "manifest.json").is_file() and not lock.exists()
+    # a lock with no record, left by a start that crashed long ago, is taken over too
+    lock.write_text("")
+    os.utime(lock, (0, 0))
+    assert main([*RUN, "--out", str(out), "--overwrite"]) == 0
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize("command", [RUN, COMPARE])
+def test_two_commands_into_one_new_folder_do_not_both_succeed(command, tmp_path, capsys):
+    """Issue 30 item 4: the later one used to replace the earlier one silently, and both said so."""
+    import threading
+
+    out = tmp_path / "new"
+    codes: list[int] = []
+    start = threading.Barrier(2)
+
+    def one() -> None:
+        start.wait()
+        codes.append(main([*command, "--out", str(out)]))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    err = capsys.readouterr().err
+    assert sorted(codes) == [0, 2], err
+    assert "in use by another coalitionsim command" in err or "already holds coalitionsim results" in err
+    assert not store.lock_path(out).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]

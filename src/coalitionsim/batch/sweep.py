@@ -758,6 +758,8 @@ def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | Non
                        mininterval=0.5 if tty else 10, dynamic_ncols=True, file=sys.stderr)
             size = batch_size(pending, ex.slots, per_run, flush_seconds)
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
+            if isinstance(ex.executor, SerialExecutor):
+                window = 1  # it runs a batch as it is sent: results are stored before the next run starts
             jobs = iter_jobs(exp, skip=done)
             in_flight: set[cf.Future] = set()
             batches: dict[cf.Future, Batch] = {}
