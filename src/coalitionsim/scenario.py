@@ -479,21 +479,13 @@ EXPECTED = {"int_type": "a whole number", "float_type": "a number", "bool_type":
             "dict_type": "a table", "model_attributes_type": "a table"}
 
 
+# what a TOML value is, in the words of EXPECTED (bool before int: true is an int to Python)
+KINDS = ((bool, "true/false"), (int, "a whole number"), (float, "a number"), (str, "text"), (list, "a list"),
+         (dict, "a table"))
+
+
 def _kind_of(value: Any) -> str:
-    """What a TOML value is, in the words of :data:`EXPECTED`."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
+    return next((name for kind, name in KINDS if isinstance(value, kind)), type(value).__name__)
 
 
 def _value_text(value: Any, limit: int = 60) -> str:
