@@ -336,6 +336,6 @@ def test_replications_default_to_20(command):
 def test_every_writing_command_takes_overwrite():
     from coalitionsim.cli import cli
 
-    for name in ("run", "compare", "sweep", "analyze", "report"):
+    for name in ("run", "compare", "sweep", "analyze", "report", "levers"):
         assert "--overwrite" in {o for p in cli.commands[name].params for o in p.opts}, name
     assert "--out" in {o for p in cli.commands["analyze"].params for o in p.opts}

@@ -9,6 +9,7 @@ Errors are raised as :class:`ScenarioError` with one line that names the field a
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -29,8 +30,10 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused.
+    # strict: no silent conversions (plots = true is not 1 plot, plots = "12" is not 12, form = 1 is not a
+    # name); a whole number is still a number where a float is asked
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 # conditions (the lever screen's ``acts_when``, runner/levers.py) that several fields share
@@ -470,20 +473,54 @@ def bundled_scenarios() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
+# what a field of each type takes, for the one-line error (pydantic's error type -> words)
+EXPECTED = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false",
+            "string_type": "text (in quotes)", "list_type": "a list [...]", "model_type": "a table",
+            "dict_type": "a table", "model_attributes_type": "a table"}
+
+
+# what a TOML value is, in the words of EXPECTED (bool before int: true is an int to Python)
+KINDS = ((bool, "true/false"), (int, "a whole number"), (float, "a number"), (str, "text"), (list, "a list"),
+         (dict, "a table"))
+
+
+def _kind_of(value: Any) -> str:
+    return next((name for kind, name in KINDS if isinstance(value, kind)), type(value).__name__)
+
+
+def _value_text(value: Any, limit: int = 60) -> str:
+    """A value as TOML writes it, shortened."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _format_error(err: ValidationError, source: str) -> str:
+    """The first validation error as one line: where, what is allowed, and what was given. An unknown key
+    is named without its value (a file read by mistake may hold a password)."""
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
     msg = first["msg"]
+    got = first.get("input")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+        got = None
+    elif first["type"] == "int_type" and isinstance(got, float) and not math.isfinite(got):
+        msg = "must be a finite whole number"
+    elif first["type"] in EXPECTED:
+        msg = f"must be {EXPECTED[first['type']]}, not {_kind_of(got)}"
     elif first["type"] == "finite_number":
         msg = "must be a finite number"
     elif first["type"] == "literal_error":
         msg = msg.replace("Input should be", "must be")
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    got = first.get("input")
-    got_text = "" if isinstance(got, (dict, list)) or first["type"] == "missing" else f" (got {got!r})"
+    silent = got is None or isinstance(got, (dict, list)) or first["type"] == "missing"
+    got_text = "" if silent else f" (got {_value_text(got)})"
     where = f"{loc}: " if loc else ""
     return f"{source}: {where}{msg}{got_text}"
 

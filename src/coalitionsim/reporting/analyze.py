@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..batch.sweep import SweepError, load_manifest, load_runs
+from ..batch.sweep import SweepError, check_shards, load_manifest, load_runs
 from ..runner.stats import CENSORED, KEY_METRICS, interval_table
-from ..runner.store import output_folder, provenance
+from ..runner.store import claim, output_folder, provenance
 from .tables import format_table
 
 LABELS = dict(KEY_METRICS)
@@ -346,8 +346,10 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print, out: str | 
     if not folder.is_dir():
         raise SweepError(f"{folder}: no such folder")
     load_manifest(folder)  # not a sweep folder: fails before anything is written
+    check_shards(folder)  # nor does a damaged shard
     target = Path(out) if out is not None else folder / "analysis"
-    with output_folder(target, provenance("analysis", input=str(folder)), overwrite, inputs=[folder]) as staging:
+    with claim(target), output_folder(target, provenance("analysis", input=str(folder)), overwrite,
+                                      inputs=[folder]) as staging:
         result = _analyze(folder, staging, target, echo)
     result.files = [target / path.relative_to(staging) for path in result.files]
     return result

@@ -28,11 +28,11 @@ figures, the report's own); any other PNG is wrapped in an SVG container (stated
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
 import math
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table
 from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
-from ..runner.store import OutputError, check_out, check_out_file, output_folder
+from ..runner.store import check_out, check_out_file, claim, output_folder, write_file
 from .tables import _fmt
 from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
                          metric_label, metric_short)
@@ -343,6 +343,9 @@ def detect(folder: Path) -> tuple[str, dict[str, Any]]:
     if kind == "sweep":
         if not list((folder / "runs").glob("part-*.parquet")):
             raise ReportError(f"{folder}: sweep folder without stored runs (runs/part-*.parquet)")
+        from ..batch.sweep import check_shards
+
+        check_shards(folder)  # a damaged shard is named before any analysis is said to run
         return kind, info
     raise ReportError(f"{folder}: manifest kind {kind!r} is not 'compare' or 'sweep'")
 
@@ -505,12 +508,20 @@ def _draw(draw: Callable[[Path], Any]) -> bytes:
         return path.read_bytes()
 
 
-def _read_summary(folder: Path) -> pd.DataFrame:
-    path = _summary_file(folder)
+def _read_table(path: Path) -> pd.DataFrame:
+    """A result table (Parquet or CSV); ReportError with one line when it is damaged or not a table."""
+    from pyarrow import ArrowException
+
     try:
         return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except (OSError, ValueError) as err:
-        raise ReportError(f"{path}: cannot read: {err}") from None
+    except (OSError, ValueError, ArrowException) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise ReportError(f"{path}: cannot read: damaged or not a coalitionsim table ({reason}); write the results "
+                          "again (--overwrite) or remove the file") from None
+
+
+def _read_summary(folder: Path) -> pd.DataFrame:
+    return _read_table(_summary_file(folder))
 
 
 def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
@@ -520,7 +531,7 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
     if "form" not in summary or summary.empty:
         raise ReportError(f"{folder}: the summary has no runs (no 'form' column or no rows)")
     ts_path = folder / "timeseries.parquet"
-    ts = pd.read_parquet(ts_path) if ts_path.is_file() else None
+    ts = _read_table(ts_path) if ts_path.is_file() else None
     scen = info.get("scenario") if isinstance(info.get("scenario"), dict) else {}
     meta = scen.get("meta") if isinstance(scen.get("meta"), dict) else {}
     name = str(meta.get("name") or (summary["scenario"].iloc[0] if "scenario" in summary else folder.name))
@@ -877,27 +888,23 @@ def report(folder: str | Path, out: str | Path | None = None, export_dir: str | 
     folder = Path(folder)
     detect(folder)
     out = Path(out) if out is not None else folder / "report.html"
-    check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
-    if export_dir is not None:
-        check_out(export_dir, overwrite, "--export", inputs=[folder])
-    rep = build(folder, echo)
-    text = render(rep)
-    if GENERATOR not in text:
-        text = text.replace("<head>", "<head>" + GENERATOR, 1)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise OutputError(f"--out {out}: cannot write ({err.strerror or err})") from None
-    try:
+    with claim(out), (claim(export_dir, "--export") if export_dir is not None else contextlib.nullcontext()):
+        check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
         if export_dir is not None:
-            with output_folder(export_dir, store.provenance("export", input=str(folder)), overwrite, "--export",
-                               inputs=[folder]) as staging:
-                export(rep, staging)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+            check_out(export_dir, overwrite, "--export", inputs=[folder])
+        rep = build(folder, echo)
+        text = render(rep)
+        if GENERATOR not in text:
+            text = text.replace("<head>", "<head>" + GENERATOR, 1)
+
+        def write(tmp: Path) -> None:  # the report, then the export; the report replaces out only if both worked
+            tmp.write_text(text, encoding="utf-8")
+            if export_dir is not None:
+                with output_folder(export_dir, store.provenance("export", input=str(folder)), overwrite, "--export",
+                                   inputs=[folder]) as staging:
+                    export(rep, staging)
+
+        write_file(out, write)
     return out
 
 
