@@ -313,6 +313,10 @@ def test_every_table_and_figure_caption_states_the_same_interval(compare_dir, sw
 def test_values_from_a_tampered_manifest_reach_the_html_escaped(compare_dir, sweep_dir, tmp_path, kind):
     copy = tmp_path / kind
     shutil.copytree(compare_dir if kind == "compare" else sweep_dir, copy)
+    if kind == "sweep" and not (copy / "analysis").is_dir():
+        # the report shows an analysis made before the tampering (whichever test ran first in this worker);
+        # one made from a tampered design is refused in one line (the test below)
+        assert main(["analyze", str(copy)]) == 0
     info = json.loads((copy / "manifest.json").read_text())
     bad = "<script>alert(1)</script>"
     for key in ("replications", "command", "created", "root_seed", "experiment", "experiment_text",
@@ -334,3 +338,16 @@ def test_values_from_a_tampered_manifest_reach_the_html_escaped(compare_dir, swe
     assert "<script" not in text.lower() and "<img src=x" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert_self_contained(out)
+
+
+def test_an_analysis_of_a_tampered_design_is_one_line(sweep_dir, tmp_path, capsys):
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep_dir, copy)
+    shutil.rmtree(copy / "analysis", ignore_errors=True)
+    info = json.loads((copy / "manifest.json").read_text())
+    info["design"]["replications"] = "<script>alert(1)</script>"
+    (copy / "manifest.json").write_text(json.dumps(info))
+    assert main(["analyze", str(copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "design.replications must be a whole number" in err, err
+    assert not (copy / "analysis").exists()

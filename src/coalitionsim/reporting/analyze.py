@@ -355,6 +355,15 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print, out: str | 
     return result
 
 
+def _whole(section: dict, key: str, name: str) -> int:
+    """A whole number the analysis computes with, read from the manifest: one line when it was edited."""
+    try:
+        return int(section[key])
+    except (KeyError, TypeError, ValueError):
+        raise SweepError(f"manifest.json: {name} must be a whole number (got {str(section.get(key))[:40]!r}); "
+                         "the sweep's manifest was edited or damaged: run the sweep again") from None
+
+
 def _analyze(folder: Path, out: Path, shown_as: Path, echo: Callable[[str], None]) -> Analysis:
     """The analysis, written into ``out`` (a staging folder that becomes ``shown_as``)."""
     info = load_manifest(folder)
@@ -364,12 +373,12 @@ def _analyze(folder: Path, out: Path, shown_as: Path, echo: Callable[[str], None
     if runs.empty:
         raise SweepError(f"{folder}: no runs stored yet")
     design_kind = info["design"]["kind"]
-    n_points = int(info["design"]["points"])
-    planned = int(info["design"]["runs"])
+    n_points = _whole(info["design"], "points", "design.points")
+    planned = _whole(info["design"], "runs", "design.runs")
     factors = list(info["problem"]["names"])
     kinds = list(info["problem"].get("kinds") or ["float"] * len(factors))
-    reps = int(info["design"]["replications"])
-    seed = int(info["root_seed"])
+    reps = _whole(info["design"], "replications", "design.replications")
+    seed = _whole(info, "root_seed", "root_seed")
     result = Analysis(folder=shown_as)
 
     def say(line: str = "") -> None:
