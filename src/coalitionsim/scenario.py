@@ -353,6 +353,9 @@ class Behaviour(_Section):
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
+    # voorverkoop: share of a plot's market homes sold before its start (the financier's condition);
+    # assumption, range 0.5-0.8 (docs/ODD.md §4.2)
+    presale_share: float = Field(0.7, ge=0, le=1)
     gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
