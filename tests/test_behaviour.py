@@ -202,10 +202,13 @@ def test_municipal_payments_sustain_cooperation():
 
     # co-operators see what everyone paid, the municipality's payments for its own land included: a visible,
     # solvent public partner keeps voluntary giving up despite free riders ("neem de vrijblijvendheid weg",
-    # NOVEX L1344-1350), where without public land it erodes to nothing (about 0.37 vs 0.01)
+    # NOVEX L1344-1350), where without public land it erodes (0.27 vs 0.10 in quarters 41-60 since issue 23,
+    # 0.33 vs 0.10 before: presales move the later phase of the area, and the window sees a different part
+    # of it; per seed the difference is -0.004 to 0.36, mean 0.17, standard error about 0.045). Without the
+    # municipality's payments in what co-operators see the two would be equal
     public = late_rate("municipality.budget=1000")
     none = late_rate("ownership.municipal_land_share=0")
-    assert public > none + 0.2, (public, none)
+    assert public > none + 0.1, (public, none)
 
 
 # =================================================================== draagvlak and draagkracht

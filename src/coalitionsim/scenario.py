@@ -201,7 +201,8 @@ class CollectiveTask(_Section):
     # no completion in beneficiary sub-areas before delivery
     gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
     recurring: bool = False  # area organisation: a cost every quarter while the area develops
-    absorption_boost: float = Field(0.0, ge=0, le=1)
+    # since issue 23 the absorption counts market homes only and seldom binds at the reference's 110 a quarter
+    absorption_boost: float = Field(0.0, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"market.absorption_per_quarter": 40}, "why": "acts when the area's buyers are the bottleneck (here 40 market homes a quarter)"}})
     delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
     # M€ asked per household in beneficiary sub-areas
     resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}})
@@ -307,7 +308,7 @@ class Instruments(_Section):
     build_obligation: bool = Field(True, json_schema_extra=_BOUWPLICHT)  # tender awards carry a bouwplicht
     build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra=_BOUWPLICHT)  # a tendered plot must start within this after award
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra=_BOUWPLICHT)  # penalty for not building, share of the land price
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 10.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 10 M€ equity)"}})  # what a developer loses on handing land back, share
+    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -356,6 +357,9 @@ class Behaviour(_Section):
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
+    # voorverkoop: share of a plot's market homes sold before its start (the financier's condition);
+    # assumption, range 0.5-0.8 (docs/ODD.md §4.2)
+    presale_share: float = Field(0.7, ge=0, le=1)
     gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
