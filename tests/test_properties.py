@@ -186,7 +186,14 @@ def test_money_is_accounted_for(case):
     assert by_payer_public == pytest.approx(c.public_paid, abs=1e-6)
     owner_kinds = ("kostenverhaal", "contract_contribution", "voluntary_contribution", "biz_charge")
     private_accounts = {o.account for o in model.owners if o is not mun}
-    assert sum(ledger.paid(a, owner_kinds) for a in private_accounts) == pytest.approx(c.private_paid, abs=1e-6)
+    # a GEM's land company pays the public works itself: what falls on the plots whose price carries them
+    # (their fair share of each work it paid) counts as their contribution
+    companies = [o for o in model.owners if getattr(o, "pooled", False)]
+    by_company = sum(t.spec.cost * c.share(p, t) for o in companies for t in tasks if o.unique_id in t.paid_by
+                     and t.spec.kind == "public_works" for p in model.area.plots if p.works_in_price)
+    assert sum(ledger.paid(a, owner_kinds) for a in private_accounts) + by_company == \
+        pytest.approx(c.private_paid, abs=1e-6)
+    assert sum(ledger.paid(o.account, ("public_works",)) for o in companies) >= by_company - 1e-6
     assert sum(ledger.paid(r.account, ("resident_contribution",)) for r in model.residents) == \
         pytest.approx(c.resident_paid, abs=1e-6)
     assert min(c.paid_by_plot.values()) >= -TOL
