@@ -380,7 +380,7 @@ class Behaviour(_Section):
     dropout_quarters: int = Field(4, ge=1, le=40)
     # how long a corporation waits for investment room on a permitted plot before it hands the plot to
     # another corporation (or back to the municipality); assumption (range 8-24)
-    corporation_handover_quarters: int = Field(16, ge=1, le=200, json_schema_extra={"acts_when": {"set": {"ownership.corporations.0.headroom": 0.0, "ownership.corporations.0.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when a corporation lacks room for its plot (here corporation 0 without room and an onrendabele top)"}})
+    corporation_handover_quarters: int = Field(16, ge=1, le=200, json_schema_extra={"acts_when": {"set": {"ownership.corporations.0.headroom": 5.0, "ownership.corporations.0.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when a corporation lacks room for its plot (here corporation 0 with 5 M€ of room, no rents, and an onrendabele top)"}})
     ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}})
     election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
 
