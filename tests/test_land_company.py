@@ -246,14 +246,20 @@ def test_prestatieafspraken_pace_the_corporations_social_starts():
     assert not programme_allows(m, second)  # beyond the year's target it waits
 
 
-def test_a_corporation_short_of_room_hands_its_plot_to_one_with_room_after_its_wait():
+def corporation_without_room(b_money: float):
+    """Corporation a with a permitted plot and no room; corporation b with ``b_money``."""
     m = model("sok", seed=1, horizon=200)
     a, b = [o for o in m.owners if isinstance(o, Corporation)][:2]
     plot = next(p for p in m.area.plots if p.owner is a)
     plot.status, plot.step_permit = Status.PERMITTED, 0
     set_money(m, a, 0.0)
+    set_money(m, b, b_money)
+    return m, a, b, plot
+
+
+def test_a_corporation_short_of_room_hands_its_plot_to_one_with_room_after_its_wait():
+    m, a, b, plot = corporation_without_room(500.0)
     a.headroom_growth = 0.0
-    set_money(m, b, 500.0)
     wait = m.scenario.behaviour.corporation_handover_quarters
     for _ in range(wait - 1):
         a.decide(plot)
@@ -266,12 +272,7 @@ def test_a_corporation_short_of_room_hands_its_plot_to_one_with_room_after_its_w
 
 
 def test_a_corporation_whose_rents_will_make_the_room_keeps_its_plot_and_waits():
-    m = model("sok", seed=1, horizon=200)
-    a, b = [o for o in m.owners if isinstance(o, Corporation)][:2]
-    plot = next(p for p in m.area.plots if p.owner is a)
-    plot.status, plot.step_permit = Status.PERMITTED, 0
-    set_money(m, a, 0.0)
-    set_money(m, b, 0.0)
+    m, a, b, plot = corporation_without_room(0.0)
     a.headroom_growth = 100.0  # its rents refill its room within the next wait
     for _ in range(3 * m.scenario.behaviour.corporation_handover_quarters):
         a.decide(plot)
