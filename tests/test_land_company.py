@@ -14,7 +14,9 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.corporation import Corporation
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
-from coalitionsim.model.development import profit, revenue, servicing
+from coalitionsim.model.development import investment, market_value, profit, revenue, servicing
+from coalitionsim.model.governance.gem import pre_investment
+from coalitionsim.model.land import transfer
 from coalitionsim.model.metrics import summary
 from coalitionsim.model.social import programme_allows
 from coalitionsim.scenario import FORMS
@@ -159,6 +161,107 @@ def test_a_claim_lapses_when_its_claimant_cannot_finance_it(monkeypatch):
         company.issue_round()
     assert pid not in company.claims
     assert any(e.kind == "plot_issue" and "lapses" in e.text for e in m.events)
+
+
+def test_gem_capital_call_is_the_equity_share_of_the_companys_own_pre_investment_not_the_builders(monkeypatch):
+    """The partners pay in ``gem_equity_share`` × what the company must spend before its plots are issued
+    (servicing its land and the public works it carries), pro rata to the land each brings in; a builder's
+    construction investment is its own, financed when it takes its plot."""
+    import coalitionsim.model.governance.gem as gem_module
+
+    asked = []  # the pre-investment the capital call was sized on, and the plots it covered
+
+    def spy(model, plots, carries_works):
+        cost = pre_investment(model, plots, carries_works)
+        asked.append((cost, {p.owner for p in plots}, sum(investment(model, p) for p in plots)))
+        return cost
+
+    monkeypatch.setattr(gem_module, "pre_investment", spy)
+    m = model("gem", "behaviour.gem_equity_share=0.2", seed=1, horizon=200)
+    gem = m.governance
+    until(m, lambda m: gem.company is not None)
+    need, owners, building = asked[0]
+    assert need > 0 and owners == set(gem.deal.members)
+    company = gem.company
+    assert set(company.partners) == set(gem.deal.members)  # all could pay
+    called = {o.unique_id: flows(m, "gem_capital", o.account, company.account) for o in company.payers}
+    assert sum(called.values()) == pytest.approx(0.2 * need, rel=1e-6)
+    land = {uid: company.land_in[uid] for uid in called}
+    for uid, paid in called.items():  # pro rata to the land brought in
+        assert paid == pytest.approx(0.2 * need * land[uid] / sum(land.values()), rel=1e-6)
+    # the old rule's base, the construction investment on their land, is many times larger
+    assert building > 5 * need
+
+
+def test_gem_lenders_finance_all_but_the_equity_share_of_its_pre_investment():
+    m, company = running_company("behaviour.gem_equity_share=0.3")
+    made = flows(m, "servicing_cost", company.account) + flows(m, "public_works", company.account)
+    planned = made + pre_investment(m, company.plots(), company.carries_works)
+    assert planned > 0
+    assert company.floor() == pytest.approx(-0.7 * planned)
+
+
+def test_gem_calls_a_shortfall_from_its_partners_by_their_shares():
+    m, company = running_company()
+    for p in company.payers:
+        set_money(m, p, 1000.0) if p is not m.municipality else None
+    shares = dict(company.shares)
+    before = {p.unique_id: company.cash_in[p.unique_id] for p in company.payers}
+    need = company.available + 40.0
+    assert company.ensure_cash(need)
+    paid = {p.unique_id: company.cash_in[p.unique_id] - before[p.unique_id] for p in company.payers}
+    assert sum(paid.values()) == pytest.approx(40.0)
+    weight = sum(shares[uid] for uid in paid)
+    for uid, got in paid.items():
+        assert got == pytest.approx(40.0 * shares[uid] / weight)
+    assert company.shares == pytest.approx(shares)  # all paid their part: nobody is diluted
+    assert any(e.kind == "agreement" and "calls" in e.text for e in m.events)
+
+
+def test_a_builder_pays_a_plot_with_its_equity_share_its_lenders_finance_the_rest():
+    m = model("framework_organic", seed=1)
+    dev = next(o for o in m.owners if isinstance(o, Developer))
+    plot = next(p for p in m.area.plots if p.owner is m.municipality)
+    share = m.scenario.behaviour.equity_share
+    set_money(m, dev, 0.9 * share * 20.0)
+    assert not transfer(m, plot, dev, 20.0)  # short of the equity share
+    set_money(m, dev, 1.1 * share * 20.0)
+    assert transfer(m, plot, dev, 20.0)  # more than its equity share, far less than the price
+    assert plot.owner is dev and dev.balance >= dev.floor() - 1e-9
+
+
+def test_a_claim_waits_its_turn_while_its_claimant_builds(monkeypatch):
+    m, company = running_company()
+    monkeypatch.setattr(type(company), "forecast_result", lambda self: 50.0)
+    pid, holder = next((pid, h) for pid, h in company.claims.items() if isinstance(h, Developer)
+                       and company.issue_price(m.area.plots[pid]) > 0 and m.area.plots[pid].in_plan)
+    building = next(p for p in company.plots() if p.plot_id != pid)
+    m.area.set_owner(building, holder)
+    building.status = Status.CONSTRUCTION
+    set_money(m, holder, 0.0)
+    for _ in range(6 * m.scenario.behaviour.dropout_quarters):
+        company.issue_round()
+    assert pid in company.claims  # it is building an earlier plot: its claim waits its turn
+
+
+def test_a_stalled_company_whose_land_forecasts_a_loss_winds_up(monkeypatch):
+    m, company = running_company()
+    mun = m.municipality
+    monkeypatch.setattr(type(company), "forecast_result", lambda self: -50.0)
+    monkeypatch.setattr(type(company), "forecast_remaining", lambda self: -50.0)
+    for d in m.owners:
+        if isinstance(d, (Developer, Corporation)):
+            set_money(m, d, 0.0)  # nobody can take a plot: nothing is issued
+    held = company.plots()
+    value = sum(market_value(m, p) for p in held)
+    for _ in range(4 * m.scenario.behaviour.dropout_quarters):
+        assert not company.settled
+        company.issue_round()
+    assert company.settled and not company.plots()
+    assert all(p.owner is mun for p in held)
+    assert flows(m, "land_sale", mun.account, company.account) == pytest.approx(value)
+    assert any(e.kind == "writedown" and "winds up" in e.text for e in m.events)
+    assert m.governance.works_payer() is mun  # the public works are public again
 
 
 # =================================================================== the GEM: behaviour

@@ -539,7 +539,8 @@ class AreaDevelopmentModel(mesa.Model):
         payer = self.governance.works_payer()
         if payer is self.municipality:
             return self.municipality.spend(task.spec.cost, "public_works")
-        if not self.ledger.transfer(payer.account, OUTSIDE, task.spec.cost, "public_works"):
+        if not payer.ensure_cash(task.spec.cost) or not self.ledger.transfer(payer.account, OUTSIDE, task.spec.cost,
+                                                                              "public_works"):
             return False
         self.contributions.works_paid_by_company(task, payer)
         return True

@@ -2,8 +2,15 @@
 the pooled land and carries the land risk pro rata (the "financial bathtub", NOVEX L970, L1305–1307). It
 does not build: it services its land, pays the public works and issues serviced plots (design section 4).
 
-Money: the partners pay capital into the company's account (the municipality within its budget); land is
-brought in at inbrengwaarde. A partner's share is its cash plus the land value it brought in. The company
+Money: land is brought in at inbrengwaarde; the partners that can pay cash (the municipality within its
+budget, developers and corporations) pay in the equity share (``behaviour.gem_equity_share``) of the
+company's own pre-investment, the bathtub it must fill before plot revenue comes in (servicing its land and
+the public works it carries; it buys no land), pro rata to the land they bring in; lenders finance the
+rest of that pre-investment, at the market's interest, a cost in its land result. It never asks for the
+builders' construction investment: a builder finances its homes itself when it takes its plot. When an
+outlay finds the company short, it calls the shortfall from its paying partners by their shares (a further
+capital call); a partner that cannot pay its part is diluted. A partner's share is its cash plus the land
+value it brought in. The company
 pays servicing (bouwrijp maken), the public works, its contributions to the area's collective tasks and the
 interest on its loans, and receives the prices of the plots it issues: to a partner developer under its
 building claim (bouwclaim) at the residual land value in the quarter of issue at that developer's own
@@ -16,16 +23,24 @@ purse, a robust rather than a merely closing land budget, the bathtub): while th
 every plot a builder will pay for, the weak plots riding on the strong ones; while it does not, it phases:
 it issues only the plots whose price covers their land and servicing (each lowers the loss) and holds the
 rest for a better market. Corporations take their social plots whatever the forecast.
+
+Exit: a company that has issued nothing for 4 × ``behaviour.dropout_quarters`` quarters while plots were ready
+and whose remaining land forecasts a loss (no builder will pay for it what it still costs) winds up: the
+municipality takes its remaining land over at market value (a buy-out of the private partners' stake in
+it, as Dutch municipalities did with stalled GEMs), and the company settles.
 """
 
 from __future__ import annotations
 
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
-from ..development import investment, land_bids, profit, revenue, servicing
+from ..development import investment, land_bids, market_value, profit, revenue, servicing
 from ..land import land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
+
+#: a claimant with a plot in one of these states is building: its other claims wait their turn
+BUILDING = (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.CONSTRUCTION)
 
 #: what a land company earns or pays that is not its result: what its partners put in and take out
 CAPITAL_KINDS = ("gem_capital", "gem_settlement", "opening_balance")
@@ -35,6 +50,21 @@ def mean_required_margin(model) -> float:
     """The margin the market's builders ask, on average (the scenario's developers)."""
     specs = model.scenario.ownership.developers
     return sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
+
+
+def works_to_pay(model, plots: list[Plot]) -> float:
+    """The public works not yet started that serve any of these plots (what a land company that carries the
+    works still has to pay for them)."""
+    return sum(t.spec.cost for t in model.area.tasks if t.spec.kind == "public_works" and not t.spec.recurring
+               and t.delivery_started is None and any(t.benefits(p) for p in plots))
+
+
+def pre_investment(model, plots: list[Plot], carries_works: bool) -> float:
+    """What a land company must still spend on these plots before it issues them, at this quarter's costs
+    (its "bathtub", NOVEX 003 L1305–1307): servicing them (bouwrijp maken) and, when it carries them, the
+    public works that serve them. It buys no land: its partners bring theirs in."""
+    cost = sum(servicing(model, p) for p in plots if p.is_open)
+    return cost + (works_to_pay(model, plots) if carries_works else 0.0)
 
 
 class JointCompany(Owner):
@@ -56,22 +86,67 @@ class JointCompany(Owner):
         self.issued_land = 0.0  # book value of the land issued so far
         self.carries_works = False  # it pays the area's public works (when it is the area's form)
         self.phasing = False
+        self.idle_quarters = 0  # consecutive quarters with plots ready and none issued
         self.settled = False
-        self._forecast = PlotSums(self, self._forecast_terms, 2)
+        self._forecast = PlotSums(self, self._forecast_terms, 1)
         self.open_account("GEM")
 
     # ------------------------------------------------------------ money
     def floor(self) -> float:
-        """Lenders finance the loan share of its land's forecast value net of servicing (the grondexploitatie's
-        book value): its capital covers the rest."""
-        return -(1.0 - self.model.scenario.behaviour.equity_share) * self._forecast.sums()[0]
+        """Lenders finance all but the equity share (``behaviour.gem_equity_share``) of its pre-investment, the
+        part it made and the part still to make: its partners' capital carries the rest."""
+        m = self.model
+        made = sum(v for (a, _, k), v in m.ledger.totals.items()
+                   if a == self.account and k in ("servicing_cost", "public_works"))
+        planned = made + pre_investment(m, self.plots(), self.carries_works)
+        return -(1.0 - m.scenario.behaviour.gem_equity_share) * planned
 
-    def _forecast_terms(self, plot: Plot) -> tuple[float, float]:
+    @property
+    def payers(self) -> list[Owner]:
+        """The partners that pay in cash (a passive owner brings its land only)."""
+        return [p for p in self.partners if p is self.model.municipality or p.developing]
+
+    def pay_in(self, amounts: dict[int, float]) -> None:
+        """The partners pay capital in (each what it can of its amount: the municipality within its budget,
+        without Rijk co-funding); the shares follow what each has brought in, land and cash."""
+        m = self.model
+        for owner in self.payers:
+            call = amounts.get(owner.unique_id, 0.0)
+            if owner is m.municipality:
+                paid = min(call, max(0.0, owner.budget_left))
+                paid = paid if owner.spend(paid, "gem_capital", payee=self.account, cofunded=False) else 0.0
+            else:
+                paid = m.ledger.pay_up_to(owner.account, self.account, call, "gem_capital")
+            self.cash_in[owner.unique_id] = self.cash_in.get(owner.unique_id, 0.0) + paid
+        for owner in self.partners:
+            self.land_in.setdefault(owner.unique_id, 0.0)
+            self.cash_in.setdefault(owner.unique_id, 0.0)
+        total = sum(self.cash_in.values()) + sum(self.land_in.values())
+        self.shares = {k: (self.cash_in[k] + self.land_in[k]) / total for k in self.cash_in} if total > 0 else \
+            {o.unique_id: 1 / len(self.partners) for o in self.partners}
+
+    def ensure_cash(self, amount: float) -> bool:
+        """Before an outlay: when its capital and loans fall short, it calls the shortfall from its paying
+        partners by their shares (each what it can; who cannot is diluted)."""
+        short = amount - self.available
+        if short <= 1e-9:
+            return True
+        payers = self.payers
+        weight = sum(self.shares.get(p.unique_id, 0.0) for p in payers)
+        if weight <= 0:
+            return False
+        before = sum(self.cash_in.values())
+        self.pay_in({p.unique_id: short * self.shares.get(p.unique_id, 0.0) / weight for p in payers})
+        raised = sum(self.cash_in.values()) - before
+        self.model.log("agreement", f"GEM calls €{short:.1f} m more capital from its partners by their shares "
+                       f"(€{raised:.1f} m paid in)", actor=self.account, amount=raised)
+        return self.available >= amount - 1e-9
+
+    def _forecast_terms(self, plot: Plot) -> tuple[float]:
+        """A plot's forecast: its price (nobody pays less than nothing) less its servicing."""
         if not plot.is_open:
-            return 0.0, 0.0
-        cost = servicing(self.model, plot)
-        price = self.issue_price(plot)
-        return max(0.0, price - cost), max(0.0, price) - cost
+            return (0.0,)
+        return (max(0.0, self.issue_price(plot)) - servicing(self.model, plot),)
 
     def issue_price(self, plot: Plot) -> float:
         """The price it forecasts for a plot now: the social land price for a corporation's plot; otherwise
@@ -95,16 +170,16 @@ class JointCompany(Owner):
         return inflow - outflow - self.issued_land
 
     def forecast_result(self) -> float:
-        """Its whole grondexploitatie: the realised result plus, for the land it holds, the forecast prices
-        less servicing and book value, less the public works still to pay."""
-        m = self.model
-        open_land = sum(self.book.get(p.plot_id, 0.0) for p in self.plots())
-        works = 0.0
-        if self.carries_works:
-            held = self.plots()
-            works = sum(t.spec.cost for t in m.area.tasks if t.spec.kind == "public_works" and not t.spec.recurring
-                        and t.delivery_started is None and any(t.benefits(p) for p in held))
-        return self.land_result() + self._forecast.sums()[1] - open_land - works
+        """Its whole grondexploitatie: the realised result plus the forecast of the land it holds."""
+        return self.land_result() + self.forecast_remaining()
+
+    def forecast_remaining(self) -> float:
+        """The forecast of the land it holds: forecast prices less servicing and book value, less the public
+        works still to pay."""
+        held = self.plots()
+        open_land = sum(self.book.get(p.plot_id, 0.0) for p in held)
+        works = works_to_pay(self.model, held) if self.carries_works else 0.0
+        return self._forecast.sums()[0] - open_land - works
 
     # ------------------------------------------------------------ decisions
     def decide(self, plot: Plot) -> None:
@@ -120,6 +195,15 @@ class JointCompany(Owner):
         ready = [p for p in self.plots() if p.in_plan and p.status == Status.AGREED]
         if not ready:
             return
+        issued = len(ready)
+        self._issue_ready(ready)
+        issued -= sum(1 for p in ready if p.owner is self)
+        self.idle_quarters = 0 if issued else self.idle_quarters + 1
+        if self.idle_quarters >= 4 * m.scenario.behaviour.dropout_quarters and self.forecast_remaining() < 0:
+            self.wind_up()
+
+    def _issue_ready(self, ready: list[Plot]) -> None:
+        m = self.model
         result = self.forecast_result()
         phasing = result < 0
         if phasing != self.phasing:
@@ -127,7 +211,8 @@ class JointCompany(Owner):
             text = ("GEM phases: its grondexploitatie does not close; it issues only plots that cover their land "
                     "and servicing" if phasing else "GEM issues again: its grondexploitatie closes")
             m.log("phasing", f"{text} (forecast result €{result:.1f} m)", actor=self.account, amount=result)
-        for plot in ready:
+        # its bouwclaims and social plots first: land it tenders must not take a claimant's money before its claim
+        for plot in sorted(ready, key=lambda p: p.plot_id not in self.claims):
             price = self.issue_price(plot)
             social = plot.original_owner_type == "corporation"
             if not social and (price <= 0 or (phasing and price < self.book[plot.plot_id] + servicing(m, plot))):
@@ -149,7 +234,11 @@ class JointCompany(Owner):
     def _claim_waits(self, plot: Plot, holder: Owner) -> None:
         """A claimant that cannot finance its plot keeps its claim as long as a developer keeps a plot it
         cannot finance the start of (4 × ``behaviour.dropout_quarters``); then the claim lapses and the
-        company tenders the plot."""
+        company tenders the plot. The clock runs only while the claimant builds nothing: one that is building
+        an earlier plot takes its claims in turn, as its sales free its money (the take-up schedule of a
+        bouwclaim agreement)."""
+        if any(p.status in BUILDING for p in holder.plots()):
+            return
         waited = self.claim_waits[plot.plot_id] = self.claim_waits.get(plot.plot_id, 0) + 1
         if waited >= 4 * self.model.scenario.behaviour.dropout_quarters:
             del self.claims[plot.plot_id]
@@ -172,8 +261,8 @@ class JointCompany(Owner):
         """Service the plot and sell it to its builder; the builder carries the building and sales risk."""
         m = self.model
         cost = servicing(m, plot)
-        if self.available < cost - 1e-9:
-            return False  # its lenders will not finance the servicing now: the plot waits
+        if not self.ensure_cash(cost):
+            return False  # neither its lenders nor its partners finance the servicing now: the plot waits
         if not transfer(m, plot, taker, price, kind="plot_issue"):
             return False
         m.ledger.transfer(self.account, OUTSIDE, cost, "servicing_cost", force=True)
@@ -181,6 +270,28 @@ class JointCompany(Owner):
         m.log("plot_issue", f"GEM issues serviced plot {plot.plot_id} to {taker.name} {how} for €{price:.1f} m",
               actor=taker.account, plot=plot.plot_id, amount=price)
         return True
+
+    def wind_up(self) -> None:
+        """The exit of a stalled company whose remaining land forecasts a loss: the municipality takes that
+        land over at market value (never below its inbrengwaarde, so the land itself needs no write-down
+        below its book value; the loss is what the company spent and its plot revenue did not recover),
+        and the company settles by its shares."""
+        m = self.model
+        held = self.plots()
+        book = sum(self.book.get(p.plot_id, 0.0) for p in held)
+        forecast = self.forecast_remaining()
+        value = 0.0
+        for plot in held:
+            price = market_value(m, plot)
+            # the municipality is bound by the wind-up it agreed to: it pays, borrowing beyond its budget if it must
+            transfer(m, plot, m.municipality, price, kind="land_sale", force=True)
+            self.issued_land += self.book.get(plot.plot_id, 0.0)
+            value += price
+        m.log("writedown", f"GEM winds up: nothing issued for {self.idle_quarters} quarters and its remaining "
+              f"land forecasts €{forecast:.1f} m; the municipality takes its {len(held)} plots over "
+              f"at market value €{value:.1f} m (brought in at €{book:.1f} m: a write-down of "
+              f"€{max(0.0, book - value):.1f} m)", actor=self.account, amount=max(0.0, book - value))
+        self.settle()
 
     def settle(self) -> None:
         """Share out the company's result by the partners' shares: its balance if positive; a loss is
@@ -226,14 +337,22 @@ class GEM(GovernanceForm):
                 self.company.settle()
 
     def _capital_call(self) -> None:
-        """Each partner pays in capital pro rata to the investment on its land; who cannot, cannot join. The
-        municipality brings its land in (NOVEX L1611) and pays in cash what its budget allows."""
+        """Each partner that pays cash pays in its part of the company's equity: ``behaviour.gem_equity_share`` ×
+        the company's pre-investment (servicing its land and the public works it will carry), pro rata to the
+        land it brings in; who cannot, cannot join. The municipality brings its land in (NOVEX L1611) and pays
+        in cash what its budget allows; a passive owner brings its land only. The builders' construction
+        investment is not the company's: they finance it when they take their plots."""
         m = self.model
-        b = m.scenario.behaviour
-        calls = {o.unique_id: b.gem_equity_share * sum(investment(m, p) for p in self.scope_plots_of(o))
-                 for o in self.deal.members}
+        members = self.deal.members
+        land = {o.unique_id: sum(p.existing_use_value for p in self.scope_plots_of(o)) for o in members}
+        payers = [o for o in members if o is m.municipality or o.developing]
+        need = pre_investment(m, [p for o in members for p in self.scope_plots_of(o)], m.governance is self)
+        equity = m.scenario.behaviour.gem_equity_share * need
+        payer_land = sum(land[o.unique_id] for o in payers)
+        calls = {o.unique_id: equity * land[o.unique_id] / payer_land if o in payers and payer_land > 0 else 0.0
+                 for o in members}
         partners = []
-        for owner in self.deal.members:
+        for owner in members:
             call = calls[owner.unique_id]
             if owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
                 partners.append(owner)
@@ -249,23 +368,11 @@ class GEM(GovernanceForm):
             return
         company = JointCompany(m, partners)
         m.add_owner(company)
-        cash: dict[int, float] = {}
-        for owner in partners:
-            call = calls[owner.unique_id]
-            if owner is m.municipality:
-                paid = min(call, max(0.0, m.municipality.budget_left))
-                if not m.municipality.spend(paid, "gem_capital", payee=company.account, cofunded=False):
-                    paid = 0.0
-            elif owner.developing:
-                paid = call if m.ledger.transfer(owner.account, company.account, call, "gem_capital") else 0.0
-            else:
-                paid = 0.0  # a non-developing owner brings its land only
-            cash[owner.unique_id] = paid
-        land = {o.unique_id: sum(p.existing_use_value for p in self.scope_plots_of(o)) for o in partners}
-        total = sum(cash.values()) + sum(land.values())
-        company.shares = {k: (cash[k] + land[k]) / total for k in cash} if total > 0 else \
-            {o.unique_id: 1 / len(partners) for o in partners}
-        company.cash_in, company.land_in = cash, land
+        # it pays the public works when it is the area's form (a deelgebied's GEM leaves them public)
+        company.carries_works = m.governance is self
+        company.land_in = {o.unique_id: land[o.unique_id] for o in partners}
+        company.pay_in(calls)
+        cash = company.cash_in
         for owner in partners:
             m.log("agreement", f"{owner.name} brings €{land[owner.unique_id]:.1f} m of land and €{cash[owner.unique_id]:.1f} m "
                   f"of cash into the GEM: a share of {company.shares[owner.unique_id]:.1%}", actor=owner.account,
@@ -278,8 +385,6 @@ class GEM(GovernanceForm):
     def _found(self, company: JointCompany) -> None:
         m = self.model
         plots = [p for p in self.scope if p.owner in company.partners]
-        # the company pays the public works when it is the area's form (a deelgebied's GEM leaves them public)
-        company.carries_works = m.governance is self
         for plot in plots:
             owner = plot.owner
             if owner.developing and owner.group in ("developers", "corporations"):
