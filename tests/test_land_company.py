@@ -256,9 +256,11 @@ def test_a_stalled_company_whose_land_forecasts_a_loss_winds_up(monkeypatch):
     value = sum(market_value(m, p) for p in held)
     for _ in range(4 * m.scenario.behaviour.dropout_quarters):
         assert not company.settled
-        company.issue_round()
+        m.governance.step()
     assert company.settled and not company.plots()
     assert all(p.owner is mun for p in held)
+    assert set(m.governance.pool.pool) == set(held)  # the municipality issues it by its own tender
+    assert not any(p.serviced for p in held)  # nobody paid their servicing yet
     assert flows(m, "land_sale", mun.account, company.account) == pytest.approx(value)
     assert any(e.kind == "writedown" and "winds up" in e.text for e in m.events)
     assert m.governance.works_payer() is mun  # the public works are public again

@@ -27,7 +27,8 @@ rest for a better market. Corporations take their social plots whatever the fore
 Exit: a company that has issued nothing for 4 × ``behaviour.dropout_quarters`` quarters while plots were ready
 and whose remaining land forecasts a loss (no builder will pay for it what it still costs) winds up: the
 municipality takes its remaining land over at market value (a buy-out of the private partners' stake in
-it, as Dutch municipalities did with stalled GEMs), and the company settles.
+it, as Dutch municipalities did with stalled GEMs), the company settles, and the municipality issues that
+land by its own tender (as under the tender form).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from __future__ import annotations
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
 from ..development import investment, land_bids, market_value, profit, revenue, servicing
-from ..land import land_buyers, transfer
+from ..land import TenderPool, land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
 
@@ -87,6 +88,7 @@ class JointCompany(Owner):
         self.carries_works = False  # it pays the area's public works (when it is the area's form)
         self.phasing = False
         self.idle_quarters = 0  # consecutive quarters with plots ready and none issued
+        self.handed_over: list[Plot] = []  # the plots the municipality took over when it wound up
         self.settled = False
         self._forecast = PlotSums(self, self._forecast_terms, 1)
         self.open_account("GEM")
@@ -286,7 +288,9 @@ class JointCompany(Owner):
             # the municipality is bound by the wind-up it agreed to: it pays, borrowing beyond its budget if it must
             transfer(m, plot, m.municipality, price, kind="land_sale", force=True)
             self.issued_land += self.book.get(plot.plot_id, 0.0)
+            plot.serviced = False  # the company services a plot only when it issues it
             value += price
+        self.handed_over = held
         m.log("writedown", f"GEM winds up: nothing issued for {self.idle_quarters} quarters and its remaining "
               f"land forecasts €{forecast:.1f} m; the municipality takes its {len(held)} plots over "
               f"at market value €{value:.1f} m (brought in at €{book:.1f} m: a write-down of "
@@ -320,6 +324,7 @@ class GEM(GovernanceForm):
         self.deal = self.negotiate(self.named("GEM inbreng"), self.scope_owners())
         self.stage = "negotiating"
         self.company: JointCompany | None = None
+        self.pool: TenderPool | None = None  # the land a wound-up company handed to the municipality
 
     def works_payer(self) -> Owner:
         company = self.company
@@ -333,8 +338,14 @@ class GEM(GovernanceForm):
                 self._capital_call()
         elif self.stage == "running" and self.company is not None and not self.company.settled:
             self.company.issue_round()
-            if self.company.finished():
+            if self.company.handed_over:
+                # wound up: the municipality issues the land it took over by its own tender (Didam)
+                self.pool = TenderPool(self)
+                self.pool.add(self.company.handed_over)
+            elif self.company.finished():
                 self.company.settle()
+        if self.pool is not None:
+            self.pool.step()
 
     def _capital_call(self) -> None:
         """Each partner that pays cash pays in its part of the company's equity: ``behaviour.gem_equity_share`` ×
