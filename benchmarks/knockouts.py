@@ -8,7 +8,7 @@ moved) stops the script with a message naming the knock-out and the file: fix th
 knock-out.
 
     python benchmarks/knockouts.py                   # every knock-out, its listed tests (~3 min on 2 cores)
-    python benchmarks/knockouts.py gem_per_plot tender_lowest_bid   # only these
+    python benchmarks/knockouts.py gem_no_phasing tender_lowest_bid   # only these
     python benchmarks/knockouts.py --list            # names and what each breaks
     python benchmarks/knockouts.py --all-tests       # the whole fast suite per knock-out (~3 min each)
     python benchmarks/knockouts.py --no-baseline     # skip the check that the listed tests pass intact
@@ -34,6 +34,7 @@ MODEL = "src/coalitionsim/model/"
 MECH = "tests/test_mechanisms.py::"
 LAND = "tests/test_land_and_rights.py::"
 PRE = "tests/test_presales.py::"
+COMPANY = "tests/test_land_company.py::"
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,9 @@ class Knockout:
 
 KNOCKOUTS: list[Knockout] = [
     # ------------------------------------------------------------- the issue's list (issue 13, item 5)
-    Knockout("gem_per_plot", "the GEM decides per plot (no pooled margin)", MODEL + "governance/gem.py",
-             "return max(self.pooled_margin(), margin(self.model, plot, self))",
-             "return margin(self.model, plot, self)",
-             (MECH + "test_gem_decides_on_the_pooled_margin_of_its_portfolio",)),
     Knockout("gem_capital_not_paid", "the GEM partners' capital never reaches the company",
              MODEL + "governance/gem.py",
-             'paid = call if m.ledger.transfer(owner.account, company.account, call, "gem_capital") else 0.0',
+             'paid = m.ledger.pay_up_to(owner.account, self.account, call, "gem_capital")',
              "paid = call",
              (MECH + "test_gem_partners_capital_reaches_the_company",)),
     Knockout("draagkracht_fixed", "developer draagkracht fixed at 1", MODEL + "agents/base.py",
@@ -126,10 +123,6 @@ KNOCKOUTS: list[Knockout] = [
              "            if pre_emption and m.governance.wants_land(plot):\n",
              "            if False:\n",
              (MECH + "test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy",)),
-    Knockout("gem_no_risk_sharing", "the GEM's pooled risk does not lower the margin it asks", MODEL + "governance/gem.py",
-             "return self.required_margin - diversification(self.model, len(self.plots()))",
-             "return self.required_margin",
-             (MECH + "test_gem_shares_the_plot_risk_so_it_asks_less_margin_than_its_partners",)),
     Knockout("gem_takes_outsiders", "the GEM takes in the plots of the owners outside it", MODEL + "governance/gem.py",
              "plots = [p for p in self.scope if p.owner in company.partners]",
              "plots = [p for p in self.scope if p.owner not in company.partners]",
@@ -194,6 +187,55 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("withdrawal_keeps_sales", "a withdrawn plot keeps its buyers", MODEL + "model.py",
              '        self.annul_sales(plot, "withdrawn")\n', "",
              (PRE + "test_a_withdrawal_dissolves_the_presales",)),
+    # ------------------------------------------------------------- issue 24: the GEM as a land company, corporations' rules
+    Knockout("gem_claim_at_market_margin", "a bouwclaim is priced at the market's margin, not its builder's own",
+             MODEL + "governance/gem.py", 'required = getattr(holder, "required_margin", None)', "required = None",
+             (COMPANY + "test_gem_prices_a_building_claim_at_its_builders_own_margin_and_a_social_plot_at_the_social_price",)),
+    Knockout("gem_no_phasing", "the GEM issues a plot that deepens a loss while its grondexploitatie does not close",
+             MODEL + "governance/gem.py",
+             "if not social and (price <= 0 or (phasing and price < self.book[plot.plot_id] + servicing(m, plot))):",
+             "if not social and price <= 0:",
+             (COMPANY + "test_gem_decides_on_its_whole_grondexploitatie_and_phases_when_it_does_not_close",)),
+    Knockout("gem_plot_by_plot", "the GEM decides on each plot's own result, not its whole grondexploitatie",
+             MODEL + "governance/gem.py", "phasing = result < 0", "phasing = True",
+             (COMPANY + "test_gem_decides_on_its_whole_grondexploitatie_and_phases_when_it_does_not_close",)),
+    Knockout("gem_capital_on_construction", "the GEM calls capital on its builders' construction investment, not its own pre-investment",
+             MODEL + "governance/gem.py",
+             "need = pre_investment(m, [p for o in members for p in self.scope_plots_of(o)], m.governance is self)",
+             "need = sum(investment(m, p) for o in members for p in self.scope_plots_of(o))",
+             (COMPANY + "test_gem_capital_call_is_the_equity_share_of_the_companys_own_pre_investment_not_the_builders",)),
+    Knockout("gem_no_further_call", "a GEM short of cash never calls its partners", MODEL + "governance/gem.py",
+             "        short = amount - self.available", "        short = 0.0",
+             (COMPANY + "test_gem_calls_a_shortfall_from_its_partners_by_their_shares",)),
+    Knockout("gem_never_winds_up", "a stalled GEM whose land forecasts a loss never winds up", MODEL + "governance/gem.py",
+             "            self.wind_up()", "            pass",
+             (COMPANY + "test_a_stalled_company_whose_land_forecasts_a_loss_winds_up",)),
+    Knockout("claim_clock_while_building", "a bouwclaim lapses while its claimant builds an earlier plot",
+             MODEL + "governance/gem.py", "        if any(p.status in BUILDING for p in holder.plots()):\n            return\n", "",
+             (COMPANY + "test_a_claim_waits_its_turn_while_its_claimant_builds",)),
+    Knockout("land_price_all_cash", "a buyer pays a plot's whole price in cash (its lenders finance nothing)", MODEL + "land.py",
+             "paid = buyer.can_buy(price) and model.ledger.transfer(buyer.account, seller.account, price, kind, force=True)",
+             "paid = model.ledger.transfer(buyer.account, seller.account, price, kind)",
+             (COMPANY + "test_a_builder_pays_a_plot_with_its_equity_share_its_lenders_finance_the_rest",)),
+    Knockout("gem_servicing_twice", "the builder pays the servicing the GEM already did", MODEL + "development.py",
+             "own = plot.homes * market.build_cost - (servicing(model, plot) if plot.serviced else 0.0)",
+             "own = plot.homes * market.build_cost",
+             (COMPANY + "test_gem_issues_serviced_plots_and_its_builders_do_not_pay_the_servicing_or_the_works_again",)),
+    Knockout("gem_works_public", "the municipality, not the GEM, pays the public works", MODEL + "governance/gem.py",
+             "if company is not None and company.carries_works and not company.settled:",
+             "if False:",
+             (COMPANY + "test_under_the_gem_no_home_sale_reaches_the_company_and_its_result_is_its_land_result",)),
+    Knockout("corporation_developer_rules", "corporations decide by a developer's rules (withdraw on margin)",
+             MODEL + "agents/corporation.py", "decide_social_plot(self.model, self, plot)",
+             "from ..development import decide_plot\n        decide_plot(self.model, self, plot)",
+             (COMPANY + "test_a_corporation_never_withdraws_a_social_plot_on_its_margin",
+              COMPANY + "test_a_corporation_with_less_room_builds_its_social_homes_later_not_fewer")),
+    Knockout("corporation_no_handover", "a corporation short of room never hands its plot over", MODEL + "social.py",
+             "            hand_over(m, corp, plot)\n", "            pass\n",
+             (COMPANY + "test_a_corporation_short_of_room_hands_its_plot_to_one_with_room_after_its_wait",)),
+    Knockout("corporation_no_programme", "the prestatieafspraken do not pace the corporations' starts", MODEL + "social.py",
+             'return this_year == 0 or started + plot.segment_homes["social"] <= target * (year + 1)', "return True",
+             (COMPANY + "test_prestatieafspraken_pace_the_corporations_social_starts",)),
 ]
 
 

@@ -68,17 +68,6 @@ def homes(m, status: Status = Status.COMPLETED) -> int:
 # =================================================================== GEM
 
 
-def test_gem_decides_on_the_pooled_margin_of_its_portfolio():
-    m, company = gem_company()
-    pooled = company.pooled_margin()
-    own = {p.plot_id: margin(m, p, company) for p in company.plots() if p.is_open}
-    weakest = min(company.plots(), key=lambda p: own.get(p.plot_id, 9.0))
-    # the plots differ (existing-use value, programme), so the weakest plot's own margin lies below the pool's
-    assert own[weakest.plot_id] < pooled - 0.005, (own[weakest.plot_id], pooled)
-    # the company decides on the pooled margin: the weak plot rides on the strong ones
-    assert company.decision_margin(weakest) == pytest.approx(pooled)
-
-
 def test_gem_partners_capital_reaches_the_company():
     m, company = gem_company()
     paid_in = sum(company.cash_in.values())
@@ -387,24 +376,6 @@ def test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy():
             plot = m.area.plots[e.plot]
             # at the inbrengwaarde with the speculation stopped (none yet at quarter 1) plus the mandate
             assert e.amount == pytest.approx(plot.existing_use_value * (1 + mandate))
-
-
-def test_gem_shares_the_plot_risk_so_it_asks_less_margin_than_its_partners():
-    from coalitionsim.model.verevening import diversification
-
-    m, company = gem_company_of("ownership.developers=[{name='A', required_margin=0.07}, {name='B', required_margin=0.11}, "
-                                "{name='C', required_margin=0.12}]")
-    n = len(company.plots())
-    b = m.scenario.behaviour
-    assert n > 1 and b.risk_aversion * b.plot_risk > 0
-    plot = company.plots()[0]
-    developers = [p for p in company.partners if isinstance(p, Developer)]
-    assert developers
-    assert company.required_margin == pytest.approx(sum(d.required_margin for d in developers) / len(developers))
-    # the partners' required margin less risk aversion x plot risk x (1 - 1/sqrt(n)) (NOVEX L970, "bathtub")
-    assert diversification(m, n) == pytest.approx(b.risk_aversion * b.plot_risk * (1 - n ** -0.5))
-    assert company.start_threshold(plot) == pytest.approx(company.required_margin - diversification(m, n))
-    assert company.start_threshold(plot) < company.required_margin - 0.5 * b.risk_aversion * b.plot_risk
 
 
 def test_dubbel_toetsen_observes_capacity_with_its_measurement_error():

@@ -575,3 +575,22 @@ def test_two_commands_into_one_new_folder_do_not_both_succeed(command, tmp_path,
     assert "in use by another coalitionsim command" in err or "already holds coalitionsim results" in err
     assert not store.lock_path(out).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_the_land_company_outputs_are_declared():
+    """Issue 24: ledger kinds ``servicing_cost`` and ``plot_issue``, per-run ``gem_land_result`` (M€, NaN
+    outside the GEM), event kinds ``plot_issue``, ``phasing`` and ``handover`` (docs/ODD.md §2.10, §4.11)."""
+    import math
+
+    from coalitionsim import AreaDevelopmentModel, load_scenario
+    from coalitionsim.model.ledger import KINDS
+    from coalitionsim.model.metrics import summary
+
+    assert {"servicing_cost", "plot_issue"} <= set(KINDS)
+    sc = load_scenario(None, ["simulation.horizon_quarters=60"])
+    gem = AreaDevelopmentModel(sc, "gem", 1).run()
+    row = summary(gem)
+    assert math.isfinite(row["gem_land_result"])
+    assert {"plot_issue", "phasing"} <= {e.kind for e in gem.events}
+    assert {"servicing_cost", "plot_issue"} <= set(gem.ledger.table()["kind"])
+    assert math.isnan(summary(AreaDevelopmentModel(sc, "sok", 1).run())["gem_land_result"])

@@ -91,6 +91,9 @@ class Programme(_Section):
     # the municipal ambition imposed on developer plots that enter an agreement, tender or plan
     social_share_target: float = Field(0.30, ge=0, le=1)
     corporation_social_share: float = Field(0.80, ge=0, le=1)
+    # prestatieafspraken: the social homes a year the corporations agree with the municipality to start in
+    # the area (a cumulative programme: a year short may be caught up); assumption (range 50-400)
+    social_homes_per_year: int = Field(200, ge=1, le=100000, json_schema_extra={"screen_value": 20})
 
     @model_validator(mode="after")
     def _shares_fit(self) -> "Programme":
@@ -177,7 +180,10 @@ class Market(_Section):
     value_social: float = Field(0.20, gt=0)  # M€ per home
     value_mid: float = Field(0.32, gt=0)
     value_market: float = Field(0.45, gt=0)
-    build_cost: float = Field(0.25, gt=0)  # M€ per home, all-in excluding land
+    build_cost: float = Field(0.25, gt=0)  # M€ per home, all-in excluding land (servicing the plot included)
+    # bouwrijp maken: servicing a plot, per home, the part of build_cost a land company (GEM) pays before it
+    # issues the plot (elsewhere the builder services its own plot); assumption (range 0.01-0.04)
+    servicing_cost: float = Field(0.02, ge=0, json_schema_extra=ONLY_UNDER_GEM)
     price_drift: float = Field(0.009, ge=-0.1, le=0.1)  # per quarter, log
     price_volatility: float = Field(0.02, ge=0, le=0.5)
     cost_drift: float = Field(0.0075, ge=-0.1, le=0.1)
@@ -189,6 +195,12 @@ class Market(_Section):
     nonres_value_per_m2: float = Field(0.0025, ge=0)  # M€ per m2 (€2,500)
     nonres_build_cost_per_m2: float = Field(0.0018, ge=0)  # M€ per m2 (€1,800)
     shocks: list[Shock] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _servicing_in_build_cost(self) -> "Market":
+        if self.servicing_cost >= self.build_cost:
+            raise ValueError("servicing_cost is part of build_cost and must be smaller than it")
+        return self
 
 
 class CollectiveTask(_Section):
@@ -268,6 +280,9 @@ class Municipality(_Section):
     backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
     tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
+    # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
+    # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption (range 0.015-0.035)
+    social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}})
 
 
 # the lever screen's condition of the bouwplicht fields (runner/levers.py): a developer would not start in time
@@ -370,6 +385,9 @@ class Behaviour(_Section):
     plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
     risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
     dropout_quarters: int = Field(4, ge=1, le=40)
+    # how long a corporation waits for investment room on a permitted plot before it hands the plot to
+    # another corporation (or back to the municipality); assumption (range 8-24)
+    corporation_handover_quarters: int = Field(16, ge=1, le=200, json_schema_extra={"acts_when": {"set": {"ownership.corporations.0.headroom": 5.0, "ownership.corporations.0.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when a corporation lacks room for its plot (here corporation 0 with 5 M€ of room, no rents, and an onrendabele top)"}})
     ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}})
     election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
 

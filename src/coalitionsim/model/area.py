@@ -85,6 +85,8 @@ class Plot:
     pool: object = None  # the verevening pool of its deal, if any (model/verevening.py)
     governing_form: str = ""  # the form that governs it (under framework_subareas: its deelgebied's own)
     build_obligation: bool = False  # bouwplicht from a tender award
+    serviced: bool = False  # a land company (GEM) services it (bouwrijp maken): not in its builder's cost
+    works_in_price: bool = False  # a land company paid the public works: its plot price carries them
     stalled_quarters: int = 0
     # voorverkoop (presales) of its market homes through the area's absorption (model.sell_homes)
     marketing: bool = False  # its owner offers its market homes for sale now

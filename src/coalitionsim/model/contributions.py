@@ -46,6 +46,8 @@ class Contributions:
                          for p in area.plots}
         self._recurring = {p.plot_id: sum(t.spec.cost * self.share(p, t) for t in area.tasks if t.spec.recurring)
                            for p in area.plots}
+        self._works = {p.plot_id: sum(t.spec.cost * self.share(p, t) for t in area.tasks
+                                      if not t.spec.recurring and t.spec.kind == "public_works") for p in area.plots}
         self.paid_by_plot: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.one_off_paid: dict[int, float] = {p.plot_id: 0.0 for p in area.plots}
         self.private_paid = 0.0  # by private owners
@@ -64,8 +66,24 @@ class Contributions:
         return self._share[id(task)].get(plot.plot_id, 0.0)
 
     def one_off_fair_share(self, plot: Plot) -> float:
-        """The plot's fair share of the one-off tasks."""
-        return self._one_off[plot.plot_id]
+        """The plot's fair share of the one-off tasks (without the public works when a land company paid
+        them: its plot price carries them)."""
+        return self._one_off[plot.plot_id] - (self._works[plot.plot_id] if plot.works_in_price else 0.0)
+
+    def works_account(self) -> str:
+        """Who pre-finances the public works, and so receives what recovers them (kostenverhaal, the
+        works part of contract contributions and residents' asks): the municipality, or a land company."""
+        return self.model.governance.works_payer().account
+
+    def works_paid_by_company(self, task: Task, company: "Owner") -> None:
+        """A land company paid a public work: each plot whose price carries the works has paid its fair
+        share of it through the company (what the free-riding index and the funding gap count)."""
+        for plot in self.model.area.plots:
+            if plot.works_in_price and self.share(plot, task) > 0:
+                part = task.spec.cost * self.share(plot, task)
+                self.paid_by_plot[plot.plot_id] += part
+                self.private_paid += part
+                task.paid_by[company.unique_id] = task.paid_by.get(company.unique_id, 0.0) + part
 
     def kostenverhaal(self, plot: Plot) -> float:
         ins = self.model.scenario.instruments
@@ -94,7 +112,8 @@ class Contributions:
             return False
         tasks = [t for t in self.model.area.tasks if not t.spec.recurring]
         if plot.contract_contributions:
-            weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks}
+            weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks
+                       if not (plot.works_in_price and t.spec.kind == "public_works")}
             kind = "contract_contribution"
         else:  # kostenverhaal recovers public works only
             weights = {id(t): t.spec.cost for t in tasks if t.spec.kind == "public_works"}
@@ -122,7 +141,7 @@ class Contributions:
                 # its own share of public works it already pays for itself; collective tasks from its budget
                 if not works and not m.spend(part, "municipal_contribution", payee=AREA_FUND):
                     continue
-            elif not ledger.transfer(owner.account, m.account if works else AREA_FUND, part, kind):
+            elif not ledger.transfer(owner.account, self.works_account() if works else AREA_FUND, part, kind):
                 continue
             if not works:
                 t.funds += part
@@ -137,9 +156,8 @@ class Contributions:
 
     def resident_pays(self, resident: "Resident", task: Task, amount: float) -> None:
         """A resident group's payment reaches the task it was asked for."""
-        m = self.model.municipality
         works = task.spec.kind == "public_works"
-        if self.model.ledger.transfer(resident.account, m.account if works else AREA_FUND, amount,
+        if self.model.ledger.transfer(resident.account, self.works_account() if works else AREA_FUND, amount,
                                       "resident_contribution"):
             task.resident_paid += amount
             task.resident_pending = max(0.0, task.resident_pending - amount)

@@ -39,7 +39,15 @@ def construction_quarters(scenario, plot: Plot) -> int:
 
 
 def investment(model: "AreaDevelopmentModel", plot: Plot) -> float:
-    return plot.homes * model.market.build_cost + plot.nonres_m2 * model.market.spec.nonres_build_cost_per_m2 * model.market.cost_index
+    """The builder's investment; a plot a land company services (bouwrijp maken) costs it that much less."""
+    market = model.market
+    own = plot.homes * market.build_cost - (servicing(model, plot) if plot.serviced else 0.0)
+    return own + plot.nonres_m2 * market.spec.nonres_build_cost_per_m2 * market.cost_index
+
+
+def servicing(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """What servicing the plot (bouwrijp maken) costs at this quarter's prices: part of the build cost."""
+    return plot.homes * model.market.spec.servicing_cost * model.market.cost_index
 
 
 def profit(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", land_cost: float | None = None) -> float:

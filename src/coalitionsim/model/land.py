@@ -24,14 +24,17 @@ if TYPE_CHECKING:
 def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float,
              kind: str = "land_sale", force: bool = False) -> bool:
     """Sell a plot: the price leaves the buyer's account and reaches the seller's, and becomes sunk for the
-    buyer. False (nothing happens) when the buyer cannot pay it, unless ``force`` (the municipality pays
-    what a court orders, borrowing if it must)."""
+    buyer. False (nothing happens) when the buyer cannot pay it (a private buyer: its equity share of the
+    price, its lenders financing the rest), unless ``force`` (the municipality pays what a court orders,
+    borrowing if it must)."""
     seller = plot.owner
     m = model.municipality
     if buyer is m:
         paid = m.spend(price, kind, payee=seller.account, force=force)
     else:
-        paid = model.ledger.transfer(buyer.account, seller.account, price, kind)
+        # lenders finance the loan share of the land it buys (its floor counts that loan once it holds the
+        # plot): the purchase needs the equity share from its own money, not the whole price in cash
+        paid = buyer.can_buy(price) and model.ledger.transfer(buyer.account, seller.account, price, kind, force=True)
     if not paid:
         model.log("land", f"{buyer.name} cannot pay €{price:.1f} m for plot {plot.plot_id}", actor=buyer.account,
                   plot=plot.plot_id, amount=price)

@@ -71,6 +71,14 @@ def public_assets(model: "AreaDevelopmentModel") -> float:
     return value
 
 
+def gem_land_result(model: "AreaDevelopmentModel") -> float:
+    """The GEM's realised land result (M€): plot revenue (and the cost recovery it received) minus the land
+    it issued at book value, servicing, public works, its area-task contributions and interest; NaN
+    outside the GEM or when no company was founded."""
+    company = getattr(model.governance, "company", None) if model.form_name == "gem" else None
+    return float("nan") if company is None else company.land_result()
+
+
 def _first(values: list[int | None]) -> int | None:
     present = [v for v in values if v is not None]
     return min(present) if present else None
@@ -143,6 +151,7 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         # net public spending by the municipality after Rijk money, with what it still owns at market value
         "public_deficit": -model.public_balance - assets + 0.0,  # (+ 0.0: no "-0.0")
         "public_assets": assets,
+        "gem_land_result": gem_land_result(model),
         "rijk_subsidy": model.rijk.paid,
         "social_share_realised": social_done / completed if completed else float("nan"),
         "social_share_target": model.scenario.programme.social_share_target,

@@ -561,7 +561,7 @@ class AreaDevelopmentModel(mesa.Model):
             if task.delivery_started is None:
                 if task.spec.kind == "public_works":
                     needed = any(p.status != Status.HELD for p in self.area.plots if task.benefits(p))
-                    if needed and self.municipality.spend(task.spec.cost, "public_works"):
+                    if needed and self.pay_public_works(task):
                         self._start_delivery(task)
                 elif task.funds >= task.spec.cost - 1e-9:
                     # the area fund pays the builders from what was collected for this task (exactly its
@@ -574,6 +574,18 @@ class AreaDevelopmentModel(mesa.Model):
                 for r in self.residents:
                     if r.subarea in task.beneficiary_subareas:
                         r.gain_trust()
+
+    def pay_public_works(self, task: Task) -> bool:
+        """Whoever pre-finances the public works pays the builders: the municipality from its budget, or
+        under the GEM its land company (within what its lenders finance)."""
+        payer = self.governance.works_payer()
+        if payer is self.municipality:
+            return self.municipality.spend(task.spec.cost, "public_works")
+        if not payer.ensure_cash(task.spec.cost) or not self.ledger.transfer(payer.account, OUTSIDE, task.spec.cost,
+                                                                              "public_works"):
+            return False
+        self.contributions.works_paid_by_company(task, payer)
+        return True
 
     def _start_delivery(self, task: Task) -> None:
         task.delivery_started = self.steps

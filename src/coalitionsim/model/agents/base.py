@@ -205,6 +205,10 @@ class Owner(Actor):
         """Whether the owner can put up the part of a start that lenders do not finance."""
         return self.free_cash >= self.equity_needed(plot, investment) - 1e-9
 
+    def ensure_cash(self, amount: float) -> bool:
+        """Whether it can pay ``amount`` now (a land company first calls its partners for a shortfall)."""
+        return self.available >= amount - 1e-9
+
     def can_buy(self, price: float) -> bool:
         return self.free_cash >= self.model.scenario.behaviour.equity_share * price - 1e-9
 

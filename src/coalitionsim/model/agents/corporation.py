@@ -1,4 +1,5 @@
-"""Housing corporations (woningcorporaties): affordable homes within their investment room."""
+"""Housing corporations (woningcorporaties): affordable homes within their investment room, by their own
+rules: the programme of their prestatieafspraken, never a developer's margin."""
 
 from __future__ import annotations
 
@@ -29,12 +30,26 @@ class Corporation(Owner):
         super().__init__(model, spec.name, draagvlak=0.8, trust=0.55)
         self.headroom_growth = spec.headroom_growth
         self.weight = spec.weight
+        self.short_of_room: dict[int, int] = {}  # plot_id -> quarters it waited for investment room
         self.open_account(f"corporation {spec.name}", opening=spec.headroom)
 
-    def unprofitable_top(self, plot: "Plot") -> float:
+    def unprofitable_top(self, plot: "Plot", sunk_land: bool | None = None) -> float:
+        """What starting the plot takes from its own room (the loss over its life, land not yet paid
+        included; ``sunk_land`` asks it as if its land were paid)."""
         from ..development import profit
 
-        return max(0.0, -profit(self.model, plot, self, 0.0 if plot.land_paid else None))
+        sunk = plot.land_paid if sunk_land is None else sunk_land
+        return max(0.0, -profit(self.model, plot, self, 0.0 if sunk else None))
+
+    def decide(self, plot: "Plot") -> None:
+        """Step 4 by its own rules (:func:`coalitionsim.model.social.decide_social_plot`), not a developer's."""
+        from ..social import decide_social_plot
+
+        decide_social_plot(self.model, self, plot)
+
+    def room_for(self, plot: "Plot", price: float) -> bool:
+        """Whether it can take the plot at ``price`` and start it now from its room."""
+        return not self.dropped_out and self.free_cash >= price + self.unprofitable_top(plot, sunk_land=True) - 1e-9
 
     def start_threshold(self, plot: "Plot") -> float:
         return -1.0  # a loss is acceptable as long as its room carries it (can_finance)

@@ -77,6 +77,11 @@ class GovernanceForm(ABC):
         NOVEX L905–919); a form whose land stays with the parties says no."""
         return hasattr(self, "pool")
 
+    def works_payer(self) -> "Owner":
+        """Who pays (pre-finances) the public works, and so receives what recovers them: the municipality
+        (a GEM's land company while it runs)."""
+        return self.model.municipality
+
     def talk(self) -> None:
         """Process step 2a: the municipality's talks of this quarter, one budget for everything it
         negotiates at once. Open negotiations take turns, oldest first, one round each per turn, until the
