@@ -1,12 +1,14 @@
 """The browser app end to end, in a real (headless) Chromium: Debian's /usr/bin/chromium driven by Playwright.
 
-`coalitionsim app` is started on a free localhost port. At 1400 × 900 the test moves a lever (public land share)
+`coalitionsim app` is started on a free localhost port. At 1280 × 800 the test moves a lever (public land share)
 with the keyboard, checks the model was rebuilt with it, presses Step, and checks that the realisation chart,
 the plot map and the event log follow. It measures the step latency in the browser (click to every panel
 showing the new quarter), prints the median and writes it to test-artifacts/app-step-latency.json. The layout
-is checked on element boxes at 1400 × 900 and 1024 × 768 (levers in view, legends outside the plotting area,
-no badge over text, no tiny text, the whole command in the Run panel) and screenshots of both sizes and of
-both pages are kept in test-artifacts/.
+is checked on element boxes at a laptop's 1280 × 800 and a phone's 390 × 844: the realisation chart with its
+legend and the lever control in view without scrolling (on the laptop all thirteen levers; on the phone the
+Levers button, which opens the levers over the charts and closes them again), legends outside the plotting
+area, no badge over text, no text under 9 px, the whole command in the Run panel. Screenshots of both sizes
+and of both pages are kept in test-artifacts/ (gitignored); their paths are printed.
 
 Playwright's own browser download is never used (no `playwright install`): `.ci/run` installs Debian's
 chromium package, and this test is skipped only where /usr/bin/chromium is missing.
@@ -87,9 +89,19 @@ LAYOUT_JS = """() => {
   for (const e of document.querySelectorAll('.cs-lever')) {
     out.levers.push({name: e.className, ...box(e)});
   }
-  const drawer = document.querySelector('.v-navigation-drawer__content');
-  out.scrolled = (drawer ? drawer.scrollTop : 0) + window.scrollY;
+  out.scrolled = [...document.querySelectorAll('.cs-side, .cs-main')].reduce((s, e) => s + e.scrollTop, 0)
+                 + window.scrollY;
   out.height = window.innerHeight;
+  out.width = window.innerWidth;
+  const inView = e => { const b = box(e); return visible(e) && b.t >= 0 && b.l >= 0 && b.b <= out.height + 0.5
+                                                 && b.r <= out.width + 0.5; };
+  const chart = document.querySelector('[data-testid=realisation-chart]');
+  out.chartInView = !!chart && inView(chart);
+  const toggle = document.querySelector('.cs-lever-toggle');
+  out.toggleInView = !!toggle && inView(toggle);
+  out.leversInView = [...document.querySelectorAll('.cs-lever')].filter(inView).length;
+  out.stepInView = [...document.querySelectorAll('button')].some(b => b.innerText.trim().toUpperCase() === 'STEP'
+                                                                  && inView(b));
   return out;
 }"""
 
@@ -158,7 +170,7 @@ def open_page(browser, app_url, width, height):
 
 @pytest.fixture(scope="module")
 def page(browser, app_url):
-    page = open_page(browser, app_url, 1400, 900)
+    page = open_page(browser, app_url, 1280, 800)
     yield page
     page.close()
 
@@ -219,13 +231,13 @@ def test_lever_then_step_updates_charts_map_and_event_log(page):
 
     median = statistics.median(latencies)
     (ARTIFACTS / "app-step-latency.json").write_text(json.dumps(
-        {"scenario": "reference", "viewport": "1400x900", "steps": len(latencies), "median_ms": round(median, 1),
+        {"scenario": "reference", "viewport": "1280x800", "steps": len(latencies), "median_ms": round(median, 1),
          "max_ms": round(max(latencies), 1), "all_ms": [round(x, 1) for x in latencies]}, indent=1))
     print(f"step latency in the browser: median {median:.0f} ms, max {max(latencies):.0f} ms")
     assert median < 500, f"stepping is slow: median {median:.0f} ms per quarter"
 
 
-def check_layout(page, check_levers: bool) -> dict:
+def check_layout(page) -> dict:
     layout = page.evaluate(LAYOUT_JS)
     charts = {c["id"]: c for c in layout["charts"]}
     assert charts, "no chart measured"
@@ -233,34 +245,65 @@ def check_layout(page, check_levers: bool) -> dict:
     assert not [c for c in charts.values() if c["overlap"]], f"legend over the plotting area: {charts}"
     assert not layout["tiny"], f"text too small to read: {layout['tiny'][:8]}"
     assert not any(layout["badge"]), "a badge covers text"
-    if check_levers:
-        assert layout["scrolled"] == 0
-        assert len(layout["levers"]) == 13
-        hidden = [lv["name"] for lv in layout["levers"] if lv["t"] < 0 or lv["b"] > layout["height"]]
-        assert not hidden, f"levers below the fold at {layout['height']} px: {hidden}"
     return layout
 
 
-@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
-def test_layout_on_element_boxes_and_screenshots(browser, app_url, size):
+def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
+def test_charts_and_levers_in_view_without_scrolling_and_screenshots(browser, app_url, size):
     width, height = size
     page = open_page(browser, app_url, width, height)
     try:
         for q in range(1, 13):  # a dozen quarters: curves, payments and events arrive under the legends
             page.evaluate(STEP_JS, [q, list(PANELS)])
-        check_layout(page, check_levers=(width, height) == (1400, 900))
+        layout = check_layout(page)
+        assert layout["scrolled"] == 0
+        assert layout["chartInView"], f"the realisation chart and its legend are not all in view at {size}"
+        assert layout["stepInView"], "Step is not in view"
+        if width >= 900:  # a laptop: every lever in view, no button needed
+            assert len(layout["levers"]) == 13
+            hidden = [lv["name"] for lv in layout["levers"] if lv["t"] < 0 or lv["b"] > layout["height"]]
+            assert not hidden, f"levers below the fold at {height} px: {hidden}"
+            assert layout["leversInView"] == 13 and not layout["toggleInView"]
+        else:  # a phone: the charts first, the levers behind a visible button that opens and closes them
+            assert layout["toggleInView"] and layout["leversInView"] == 0
         command = page.evaluate(COMMAND_JS)
         assert command["text"] == "coalitionsim run reference --form sok --seed 42"
         assert command["inside"] and not command["clipped"] and command["split"] == 0
-        page.screenshot(path=str(ARTIFACTS / f"app-{width}x{height}.png"))
+        screenshot(page, f"app-{width}x{height}.png")
+        if width < 900:
+            page.get_by_role("button", name="Levers").click()
+            page.wait_for_function("() => document.querySelectorAll('.cs-lever').length === 13 && "
+                                   "document.querySelector('.cs-lever').getBoundingClientRect().height > 0")
+            opened = page.evaluate(LAYOUT_JS)
+            assert opened["leversInView"] == 13 and opened["toggleInView"], "the open levers do not fit the phone"
+            screenshot(page, f"app-{width}x{height}-levers.png")
+            page.get_by_role("button", name="Close levers").click()
+            page.wait_for_function("() => document.querySelector('.cs-lever').getBoundingClientRect().height === 0")
+            assert page.evaluate(LAYOUT_JS)["chartInView"]
         page.get_by_role("tab", name=TABS[1]).click()
         page.wait_for_selector("[data-testid=compare-realisation-chart]", state="visible")
         page.wait_for_timeout(400)  # the tab's slide transition
-        check_layout(page, check_levers=False)
-        page.screenshot(path=str(ARTIFACTS / f"app-compare-{width}x{height}.png"))
+        check_layout(page)
+        screenshot(page, f"app-compare-{width}x{height}.png")
     finally:
         page.close()
+
+
+def test_every_control_says_what_it_does(page):
+    header = page.inner_text(".cs-header")
+    assert "Play speed" in header and "pause" in header and re.search(r"Q\d+ of 100", header)
+    for hidden in ("Render Interval", "Use Threads", "Play Interval"):  # Mesa's settings a student does not need
+        assert hidden not in page.content()
+    titles = page.eval_on_selector_all(".cs-lever [title], .cs-lever label", "es => es.length")
+    assert titles >= 13
 
 
 def test_a_long_command_wraps_between_arguments(browser, app_url):
