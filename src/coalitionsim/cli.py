@@ -340,12 +340,13 @@ def app_command(port: int, host: str, no_browser: bool) -> None:
 @cli.command("advise")
 @scenario_argument
 @click.option("--simulate", is_flag=True, help="Also run all five forms and check the tree against the simulation.")
+@click.option("--explain", is_flag=True, help="Also show the full path through the tree, question by question.")
 @replications_option
 @workers_option
 @root_seed_option
 @set_option
-def advise_command(scenario: str | None, simulate: bool, replications: int, workers: int | None, seed: int,
-                   overrides: tuple[str, ...]) -> None:
+def advise_command(scenario: str | None, simulate: bool, explain: bool, replications: int, workers: int | None,
+                   seed: int, overrides: tuple[str, ...]) -> None:
     """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by
     simulation (--replications, --workers and --seed apply to --simulate)."""
     from .advise import advise, simulate_check
@@ -353,7 +354,7 @@ def advise_command(scenario: str | None, simulate: bool, replications: int, work
     sc = _scenario(scenario, overrides)
     with one_line_errors():
         advice = advise(sc)
-    click.echo(advice.render())
+    click.echo(advice.render(explain))
     if simulate:
         click.echo("")
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
