@@ -49,6 +49,11 @@ def _scenario(path: str | None, overrides: tuple[str, ...]):
         return load_scenario(path, list(overrides))
 
 
+def overrides_line(overrides: tuple[str, ...]) -> str:
+    """The ``--set`` overrides a result was made with, for its header ('' without any)."""
+    return ("changed with --set: " + "; ".join(overrides)) if overrides else ""
+
+
 def _check_form(scenario, form: str) -> None:
     from .model.governance import load_all
 
@@ -121,9 +126,10 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
             check_out(out, overwrite)
         seed = new_seed() if seed is None else seed
         result = run_model(sc, form, seed, progress=sys.stderr.isatty())
-        click.echo(describe_run(result.summary))
+        click.echo(describe_run(result.summary, overrides))
         if out is not None:
-            write_outputs(out, result_tables([result]), manifest("run", sc.to_dict(), [seed], form=form),
+            write_outputs(out, result_tables([result]),
+                          manifest("run", sc.to_dict(), [seed], form=form, overrides=list(overrides)),
                           overwrite=overwrite)
             click.echo(f"results written to {out}")
 
@@ -133,7 +139,8 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 @replications_option
 @workers_option
 @root_seed_option
-@out_option("Output folder (default: results/compare-<scenario>).")
+@out_option("Output folder (default: results/compare-<scenario>, with --set results/compare-<scenario>-<hash of the "
+           "overrides>).")
 @overwrite_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="How to print the interval table: a text table, or CSV / JSON on stdout for scripts "
@@ -146,10 +153,10 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
     from .runner.stats import interval_table
-    from .runner.store import check_out, manifest, results_folder, write_outputs
+    from .runner.store import check_out, manifest, overrides_tag, results_folder, write_outputs
 
     sc = _scenario(scenario, overrides)
-    out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
+    out = out if out is not None else results_folder(f"compare-{sc.meta.name}{overrides_tag(overrides)}")
     with one_line_errors():
         check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
         result = run_compare(sc, replications=replications, workers=workers, seed=seed,
@@ -157,7 +164,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
         write_outputs(
             out, result.tables(),
             manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
-                     not_applicable=result.not_applicable),
+                     not_applicable=result.not_applicable, overrides=list(overrides)),
             figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
             overwrite=overwrite,
         )
@@ -165,6 +172,8 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
     click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
                err=note)
+    if overrides:
+        click.echo(textwrap.fill(overrides_line(overrides), TABLE_WIDTH, subsequent_indent="  "), err=note)
     click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]", err=note)
     if fmt == "table":
         click.echo("")
@@ -172,7 +181,8 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     elif fmt == "csv":
         click.echo(interval_csv(table), nl=False)
     else:
-        click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
+        click.echo(interval_json(table, scenario=sc.meta.name, overrides=list(overrides),
+                                 replications=replications, root_seed=seed,
                                  not_applicable=result.not_applicable, out=str(out)))
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
@@ -379,11 +389,13 @@ def _fmt_years(x: float, horizon: float) -> str:
     return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
 
 
-def describe_run(s: dict) -> str:
-    """A readable summary of one run, in the policy vocabulary."""
+def describe_run(s: dict, overrides: tuple[str, ...] = ()) -> str:
+    """A readable summary of one run, in the policy vocabulary (and the ``--set`` overrides it was run with)."""
     horizon = s["param.simulation.horizon_quarters"] / 4
+    changed = textwrap.wrap(overrides_line(overrides), TABLE_WIDTH, initial_indent="  ", subsequent_indent="    ")
     lines = [
         f"{s['scenario']} under {s['form']} (seed {s['seed']})",
+        *changed,
         f"  homes completed        {s['homes_completed']} of {s['homes_planned']} planned ({s['realisation_share']:.0%})",
         f"  first agreement        {_fmt_years(s['years_to_agreement'], horizon)}",
         f"  first home             {_fmt_years(s['years_to_first_home'], horizon)}",

@@ -526,8 +526,10 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
     scen = info.get("scenario") if isinstance(info.get("scenario"), dict) else {}
     meta = scen.get("meta") if isinstance(scen.get("meta"), dict) else {}
     name = str(meta.get("name") or (summary["scenario"].iloc[0] if "scenario" in summary else folder.name))
+    overrides = [str(o) for o in info["overrides"]] if isinstance(info.get("overrides"), list) else []
+    changed = f" — changed with --set: {'; '.join(overrides)}" if overrides else ""
     rep = Report("compare", folder, f"coalitionsim: the five governance forms on '{name}'", name,
-                 str(meta.get("description", "")))
+                 str(meta.get("description", "")) + changed)
     not_applicable = info.get("not_applicable") if isinstance(info.get("not_applicable"), dict) else {}
 
     metrics = [m for m in COMPARE_METRICS if m in summary]
@@ -562,6 +564,7 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
         rep.notes.append("This folder has no timeseries.parquet: the figures over time are left out.")
     rep.parameters = parameters(scen)
     rep.provenance = provenance(info, [("replications (manifest)", info.get("replications", "")),
+                                       ("overrides (--set)", "; ".join(overrides) or "none"),
                                        ("runs in the summary", len(summary))])
     return rep
 

