@@ -75,3 +75,60 @@ def test_the_report_names_the_overrides(capsys, tmp_path):
     html = (out_dir / "report.html").read_text()
     assert "changed with --set: simulation.horizon_quarters=8" in html
     assert "overrides (--set)" in html
+
+
+# ------------------------------------------------------------------ progress: a bar on a terminal, lines in a log
+def test_progress_in_a_log_is_occasional_plain_lines_and_on_a_terminal_a_bar(monkeypatch):
+    import io
+
+    from coalitionsim.runner import progress
+
+    log = io.StringIO()
+    monkeypatch.setattr(progress, "LOG_SECONDS", 0.0)  # every update writes a line
+    bar = progress.progress_bar(4, "compare", file=log)
+    for _ in range(4):
+        bar.update()
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("compare: 1 of 4 runs (25%), ") and lines[-1].startswith("compare: 4 of 4 runs (100%)")
+    assert "\r" not in log.getvalue() and "\x1b" not in log.getvalue()  # no bar fragments
+    quiet = io.StringIO()
+    monkeypatch.setattr(progress, "LOG_SECONDS", 3600.0)
+    bar = progress.progress_bar(4, "compare", file=quiet)
+    bar.update(4)
+    bar.close()
+    assert quiet.getvalue() == ""  # finished within the interval: no progress lines at all
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    bar = progress.progress_bar(4, "compare", file=term)
+    assert isinstance(bar, progress.tqdm)
+    bar.update(4)
+    bar.close()
+    assert "compare" in term.getvalue() and "\r" in term.getvalue()
+
+
+@pytest.mark.parametrize("command", [["fingerprint"], ["report", "FOLDER"], ["levers", "--fast", "--only",
+                                     "instruments.biz", "--seeds", "2", "--horizon", "8", "--workers", "1"],
+                                     ["advise", "--simulate", "--replications", "1", "--workers", "1", *SHORT]])
+def test_long_commands_report_progress_in_a_log(capsys, tmp_path, monkeypatch, command):
+    from coalitionsim.runner import fingerprint, progress
+
+    monkeypatch.setattr(progress, "LOG_SECONDS", 0.0)
+    if command[0] == "fingerprint":  # the real digest takes 45 runs; its progress is the same with fewer
+        real = fingerprint.fingerprint_runs
+        monkeypatch.setattr(fingerprint, "fingerprint_runs",
+                            lambda progress=False: real(("reference",), 1, progress=progress))
+    if command[0] == "report":
+        folder = tmp_path / "cmp"
+        assert main(["compare", "--replications", "1", "--workers", "1", *SHORT, "--out", str(folder)]) == 0
+        capsys.readouterr()
+        command = ["report", str(folder)]
+    code, out, err = run_cli(capsys, command)
+    assert code == 0, err
+    label = {"fingerprint": "fingerprint", "report": "report", "levers": "levers", "advise": "compare"}[command[0]]
+    lines = [line for line in err.splitlines() if line.startswith(f"{label}: ")]
+    assert lines and lines[-1].endswith(tuple("0123456789s")) and "\r" not in err, err

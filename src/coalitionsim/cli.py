@@ -159,8 +159,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     out = out if out is not None else results_folder(f"compare-{sc.meta.name}{overrides_tag(overrides)}")
     with one_line_errors():
         check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
-        result = run_compare(sc, replications=replications, workers=workers, seed=seed,
-                             progress=sys.stderr.isatty())
+        result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=True)
         write_outputs(
             out, result.tables(),
             manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
@@ -266,7 +265,7 @@ def report_command(folder: Path, out: Path | None, export_dir: Path | None, over
 
     with one_line_errors(ReportError, SweepError):
         path = report(folder, out=out, export_dir=export_dir, overwrite=overwrite,
-                      echo=lambda msg: click.echo(msg, err=True))
+                      echo=lambda msg: click.echo(msg, err=True), progress=True)
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
 
 
@@ -309,7 +308,7 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
         raise InputError(f"--out {out}: must be a .csv file")
     start = time.perf_counter()
     table = screen(sc, seeds=seeds, horizon=horizon, forms=form_list, only=only, fast=fast, root_seed=seed,
-                   workers=workers, progress=sys.stderr.isatty())
+                   workers=workers, progress=True)
     seconds = time.perf_counter() - start
     click.echo(format_screen(table))
     dead = failures(table)
@@ -368,7 +367,7 @@ def advise_command(scenario: str | None, simulate: bool, explain: bool, replicat
     if simulate:
         click.echo("")
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
-                               progress=sys.stderr.isatty())
+                               progress=True)
         click.echo(check.render())
 
 
@@ -379,7 +378,7 @@ def fingerprint_command() -> None:
     findings pages record it (docs/studies/README.md)."""
     from .runner.fingerprint import model_fingerprint
 
-    click.echo(model_fingerprint())
+    click.echo(model_fingerprint(progress=True))
 
 
 # --------------------------------------------------------------------------- the run summary

@@ -44,6 +44,7 @@ import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
 from ..runner import process_pool, run_model
+from ..runner.progress import progress_bar
 from ..runner.store import WRITTEN_BY, OutputError, check_out, check_writable, results_folder, versions
 from ..scenario import Scenario, apply_overrides, scenario_from_dict
 
@@ -536,10 +537,9 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
         resume: continue an interrupted sweep in ``out`` (same experiment only).
         overwrite: replace the sweep (or other coalitionsim results) in ``out``; never a folder coalitionsim
             did not write.
-        progress: tqdm bar on stderr (default: on).
+        progress: a bar on a terminal, an occasional plain line in a redirected log (default: on).
         shard_size: runs per Parquet shard.
     """
-    from tqdm import tqdm
 
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     out = Path(out) if out is not None else results_folder(exp.name)
@@ -580,7 +580,6 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     status = "interrupted"
     if progress is None:
         progress = True
-    tty = sys.stderr.isatty()
     bar = None
     try:
         with make_executor(workers if pending else 1, scheduler if pending else None, echo=echo) as ex:
@@ -593,8 +592,8 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
             session["executor"] = executor_desc
             echo(f"{exp.name}: {exp.n_runs} runs ({exp.n_points} design points x {len(exp.forms)} forms x "
                  f"{exp.spec.replications} replications), {pending} to do, on {executor_desc}; results in {out}")
-            bar = tqdm(total=exp.n_runs, initial=n_done_before, unit="run", desc=exp.name, disable=not progress,
-                       mininterval=0.5 if tty else 10, dynamic_ncols=True, file=sys.stderr)
+            # a bar on a terminal; in a redirected log an occasional plain line, no bar fragments
+            bar = progress_bar(exp.n_runs, exp.name, initial=n_done_before, enabled=progress)
             size = max(1, min(16, pending // (ex.slots * 8) if ex.slots > 1 else 1))
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
             jobs = iter_jobs(exp, skip=done)
