@@ -132,3 +132,102 @@ def test_long_commands_report_progress_in_a_log(capsys, tmp_path, monkeypatch, c
     label = {"fingerprint": "fingerprint", "report": "report", "levers": "levers", "advise": "compare"}[command[0]]
     lines = [line for line in err.splitlines() if line.startswith(f"{label}: ")]
     assert lines and lines[-1].endswith(tuple("0123456789s")) and "\r" not in err, err
+
+
+# ------------------------------------------------------------------ a mistyped name gets a suggestion
+@pytest.mark.parametrize("args, hint", [
+    (["run", "referense"], "did you mean reference?"),
+    (["compare", "knoopx", "--replications", "1"], "did you mean knoopxl?"),
+    (["run", "--form", "sokk"], "did you mean sok?"),
+    (["levers", "--forms", "tendr"], "did you mean tender?"),
+    (["run", "--set", "ownership.municipal_land_shar=0.5"], "did you mean ownership.municipal_land_share?"),
+    (["run", "--set", "ownershp.municipal_land_share=0.5"], "did you mean ownership.municipal_land_share?"),
+    (["sweep", "experiments/study_rijj.toml"], "did you mean experiments/study_rijk.toml?"),
+    (["sweep", "study_rij"], "did you mean study_rijk?"),
+])
+def test_did_you_mean(capsys, monkeypatch, args, hint):
+    from pathlib import Path
+
+    from coalitionsim.batch import experiment
+
+    monkeypatch.setattr(experiment, "EXPERIMENTS", Path(__file__).resolve().parents[1] / "experiments")
+    code, out, err = run_cli(capsys, args)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.strip().endswith(hint), err
+
+
+def test_no_suggestion_for_a_name_that_is_nothing_like(capsys):
+    code, _out, err = run_cli(capsys, ["run", "zzzzqqq"])
+    assert code == 2 and "did you mean" not in err
+
+
+def test_bare_sweep_lists_the_experiment_files(capsys, monkeypatch):
+    from pathlib import Path
+
+    from coalitionsim.batch import experiment
+
+    folder = Path(__file__).resolve().parents[1] / "experiments"
+    monkeypatch.setattr(experiment, "EXPERIMENTS", folder)
+    code, out, err = run_cli(capsys, ["sweep"])
+    assert code == 0, err
+    for path in folder.glob("*.toml"):
+        assert f"  {path.stem} " in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_quick_variants_are_smoke_sized():
+    """Measured on two cores with a load average of ~7: study_rijk --quick (32 runs) 4 s, morris_behaviour
+    --quick (176 runs of 20 quarters, the largest) 9 s. The bound keeps every variant well under a minute."""
+    from pathlib import Path
+
+    from coalitionsim.batch.sweep import QUICK_HORIZON_QUARTERS, quick_experiment
+
+    for path in (Path(__file__).resolve().parents[1] / "experiments").glob("*.toml"):
+        quick = quick_experiment(path)
+        assert quick.n_runs <= 200, (path.name, quick.n_runs)
+        assert quick.base["simulation"]["horizon_quarters"] <= QUICK_HORIZON_QUARTERS
+        if quick.spec.design == "grid":
+            assert quick.n_points <= 16, (path.name, quick.n_points)
+    rijk = quick_experiment(Path(__file__).resolve().parents[1] / "experiments" / "study_rijk.toml")
+    fixed = [s for s in rijk.spec.set_ if s.startswith(("instruments.", "municipality.", "rijk."))]
+    assert rijk.n_runs == 32 and fixed  # the factors beyond the fourth keep their first level
+
+
+# ------------------------------------------------------------------ the app's port, tables, the EMA docstring
+def test_a_busy_app_port_is_one_line_with_a_port_hint_and_exit_2(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = run_cli(capsys, ["app", "--host", "127.0.0.1", "--port", str(port), "--no-browser"])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and f"--port {port}: already in use" in err and "--port 0" in err
+
+
+def test_a_cut_table_cell_ends_in_an_ellipsis():
+    import pandas as pd
+
+    from coalitionsim.runner.levers import format_screen
+    from coalitionsim.runner.text import cut
+
+    assert cut("0.123456", 5) == "0.12…" and cut("short", 10) == "short"
+    row = {"path": "instruments.biz", "status": "effect", "base": 0.1234567, "moved": "a long text value",
+           "forms": "tender,sok", "condition": "", "note": "",
+           "effects": "; ".join(f"t50_years {i}.123 [0.5, 1.25]" for i in range(12))}
+    line = format_screen(pd.DataFrame([row]), width=120).splitlines()[1]
+    assert len(line) == 120 and line.endswith("…")
+    assert "a long te…" in line
+
+
+def test_the_ema_docstring_imports_what_exists():
+    import re
+
+    pytest.importorskip("ema_workbench")
+    from coalitionsim.batch import ema
+
+    imports = re.findall(r"^\s*(from coalitionsim\S* import .+)$", ema.__doc__, re.M)
+    assert imports
+    for line in imports:
+        exec(line, {})

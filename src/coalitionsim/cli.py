@@ -21,7 +21,7 @@ import click
 
 from .runner.defaults import REPLICATIONS, ROOT_SEED
 from .runner.store import OutputError
-from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
+from .scenario import FORMS, ScenarioError, bundled_scenarios, did_you_mean, load_scenario
 
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
 OVERWRITE_HELP = ("Replace earlier coalitionsim results at --out (never a folder or file coalitionsim did not "
@@ -33,6 +33,16 @@ class InputError(click.ClickException):
     """Bad input: reported as one line, exit code 2."""
 
     exit_code = 2
+
+
+class Choice(click.Choice):
+    """click's Choice whose error names the closest allowed value ("did you mean sok?")."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as err:
+            self.fail(f"{err.message}{did_you_mean(value, self.choices)}", param, ctx)
 
 
 @contextlib.contextmanager
@@ -106,7 +116,7 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @scenario_argument
-@click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
+@click.option("--form", type=Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
 @out_option("Also write the result files into this folder.")
 @overwrite_option
@@ -142,7 +152,7 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 @out_option("Output folder (default: results/compare-<scenario>, with --set results/compare-<scenario>-<hash of the "
            "overrides>).")
 @overwrite_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="How to print the interval table: a text table, or CSV / JSON on stdout for scripts "
                    "(the other messages then go to stderr).")
 @set_option
@@ -200,7 +210,7 @@ def scenarios() -> None:
 
 
 @cli.command("sweep")
-@click.argument("experiment")
+@click.argument("experiment", required=False)
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers. "
                    "Results do not depend on it.")
@@ -213,13 +223,26 @@ def scenarios() -> None:
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
 @click.option("--quick", is_flag=True,
-              help="Smoke-sized variant: 1 replication, first/last grid levels, <=4 samples, 2 forms, 20 quarters; "
-                   "default folder results/<name>-quick.")
-def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
+              help="Smoke-sized variant (under a minute on two cores): 1 replication, first/last levels of at most "
+                   "4 grid factors, <=4 samples, 2 forms, 20 quarters; default folder results/<name>-quick.")
+def sweep_command(experiment: str | None, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
                   overwrite: bool, shard_size: int, quick: bool = False) -> None:
-    """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
-    from .batch.experiment import ExperimentError
+    """Batch experiment: an experiment file's design x forms x replications (see experiments/). Without
+    EXPERIMENT: the experiment files in experiments/."""
+    from .batch.experiment import ExperimentError, bundled_experiments
     from .batch.sweep import SweepError, quick_experiment, sweep
+    from .runner.text import cut
+
+    if experiment is None:
+        found = bundled_experiments()
+        if not found:
+            raise InputError("sweep needs EXPERIMENT, an experiment file (no experiments/ folder here to list)")
+        click.echo("Usage: coalitionsim sweep EXPERIMENT [--quick] [--workers N] [--out DIR] ...\n")
+        click.echo("Experiment files in experiments/:")
+        for name, path in found.items():
+            click.echo(cut(f"  {name:20s} {_experiment_description(path)}", TABLE_WIDTH))
+        click.echo("\nTry one small: coalitionsim sweep experiments/quick.toml (or any file with --quick)")
+        return
 
     try:
         with one_line_errors(ExperimentError, SweepError):
@@ -234,6 +257,15 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
                f"{result.seconds:.1f} s, {result.executor}); {result.failed} failed, "
                f"{result.not_applicable} not applicable")
     click.echo(f"next: coalitionsim analyze {result.out}")
+
+
+def _experiment_description(path: Path) -> str:
+    import tomllib
+
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("experiment", {}).get("description", ""))
+    except (OSError, ValueError):
+        return "(cannot read)"
 
 
 @cli.command("analyze")
@@ -298,7 +330,8 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
     form_list = tuple(f.strip() for f in forms.split(",") if f.strip())
     bad = [f for f in form_list if f not in FORMS]
     if bad or not form_list:
-        raise InputError(f"--forms: {bad[0] if bad else '(empty)'} is not a form (allowed: {', '.join(FORMS)})")
+        raise InputError(f"--forms: {bad[0] if bad else '(empty)'} is not a form (allowed: {', '.join(FORMS)})"
+                         + (did_you_mean(bad[0], FORMS) if bad else ""))
     paths = [lv.path for lv in levers(sc)]
     for prefix in only:
         p = prefix.rstrip(".")
@@ -334,9 +367,12 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
 @click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
 def app_command(port: int, host: str, no_browser: bool) -> None:
     """The browser app: pick a scenario and a form, set the levers, step or play, compare two forms."""
-    from .app import AppUnavailable, free_port, serve
+    from .app import AppUnavailable, free_port, port_in_use, serve
 
     port = port or free_port()
+    if port_in_use(host, port):
+        raise InputError(f"--port {port}: already in use on {host}; start on another port with --port "
+                         f"{free_port()} (or --port 0 for any free one)")
     click.echo(f"coalitionsim app on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     try:
         code = serve(host=host, port=port, open_browser=not no_browser)

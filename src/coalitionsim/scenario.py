@@ -9,6 +9,7 @@ Errors are raised as :class:`ScenarioError` with one line that names the field a
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -470,6 +471,18 @@ def bundled_scenarios() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
+def closest(word: str, options: Any) -> str | None:
+    """The option closest to a mistyped ``word`` (difflib), or None when none is close."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """' — did you mean X?' for the option closest to a mistyped ``word``, or ''."""
+    match = closest(word, options)
+    return f" — did you mean {match}?" if match else ""
+
+
 def _format_error(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
@@ -507,7 +520,8 @@ def read_scenario_dict(path_or_name: str | Path | None = None) -> tuple[dict[str
             path = bundled[str(path_or_name)]
         else:
             names = ", ".join(sorted(bundled))
-            raise ScenarioError(f"{path_or_name}: no such file or bundled scenario (bundled: {names})")
+            raise ScenarioError(f"{path_or_name}: no such file or bundled scenario (bundled: {names})"
+                                + did_you_mean(Path(str(path_or_name)).stem, bundled))
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh), str(path_or_name)
@@ -554,7 +568,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str = "s
                 key = int(key)
             elif not isinstance(node, dict) or key not in node:
                 allowed = ", ".join(sorted(node)) if isinstance(node, dict) else "none (a value)"
-                raise ScenarioError(f"--set {text}: unknown key {here} (allowed here: {allowed})")
+                match = closest(key, node) if isinstance(node, dict) else None
+                hint = f" — did you mean {'.'.join([*keys[:i], match, *keys[i + 1:]])}?" if match else ""
+                raise ScenarioError(f"--set {text}: unknown key {here} (allowed here: {allowed}){hint}")
             if i == len(keys) - 1:
                 node[key] = value
             else:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..model.area import Status
 from ..model.metrics import GROUPS
 from ..reporting.vocabulary import GLOSSARY, GROUP_NAMES
+from ..runner.text import cut
 from .svgchart import Chart, small_multiples
 
 if TYPE_CHECKING:
@@ -93,11 +94,6 @@ def term(dutch: str, english: str) -> str:
     """A Dutch term with its English gloss as tooltip."""
     return (f'<abbr title="{esc(english)}" style="text-decoration: underline dotted; cursor: help">'
             f"{esc(dutch)}</abbr>")
-
-
-def short(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, a cut ending in an ellipsis."""
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def quarter_label(step: int) -> str:
@@ -206,7 +202,7 @@ def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
         chart.rect(0, yc - 0.4, r["fair"], yc + 0.4, "#d9d9d9", tip=tip)
         chart.rect(0, yc - 0.22, r["paid"], yc + 0.22, colour, tip=tip)
         chart.raw(f'<text x="{chart.ml - 4}" y="{chart.y(yc) + 3.5:.1f}" font-size="10" text-anchor="end">'
-                  f"{esc(short(r['owner'], 18))}</text>")
+                  f"{esc(cut(r['owner'], 18))}</text>")
     if not rows:
         chart.text(top / 2, n / 2, "no area-task costs incurred yet", anchor="middle")
     chart.legend([("fair share (eerlijk deel)", "#d9d9d9", "line"), ("paid ≥ 95%", "#31a354", "line"),

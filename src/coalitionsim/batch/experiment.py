@@ -54,6 +54,7 @@ from ..scenario import (
     _format_error,
     apply_overrides,
     bundled_scenarios,
+    closest,
     read_scenario_dict,
     scenario_from_dict,
 )
@@ -410,15 +411,27 @@ def output_columns(scenario) -> list[str]:
     return list(run_model(probe, "sok", 0).summary)
 
 
+EXPERIMENTS = Path("experiments")  # the repository's experiment files, found from the working directory
+
+
+def bundled_experiments() -> dict[str, Path]:
+    """The experiment files in ``experiments/`` of the working directory, by name (file stem)."""
+    if not EXPERIMENTS.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(EXPERIMENTS.glob("*.toml"))}
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and expand an experiment file (``ExperimentError`` with one line if it is bad)."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
-        if not path.suffix and (Path("experiments") / f"{path}.toml").is_file():
-            path = Path("experiments") / f"{path}.toml"
+        if not path.suffix and (EXPERIMENTS / f"{path}.toml").is_file():
+            path = EXPERIMENTS / f"{path}.toml"
         else:
-            raise ExperimentError(f"{source}: no such experiment file")
+            match = closest(path.stem, bundled_experiments())
+            hint = f" — did you mean {path.with_name(match + path.suffix) if path.suffix else match}?" if match else ""
+            raise ExperimentError(f"{source}: no such experiment file{hint}")
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
