@@ -176,8 +176,8 @@ def test_bare_sweep_lists_the_experiment_files(capsys, monkeypatch):
 
 
 def test_quick_variants_are_smoke_sized():
-    """Measured on two cores with a load average of ~7: study_rijk --quick (32 runs) 4 s, morris_behaviour
-    --quick (176 runs of 20 quarters, the largest) 9 s. The bound keeps every variant well under a minute."""
+    """Measured on two cores with a load average of 3-6: study_rijk --quick (32 runs) 2 s, morris_behaviour
+    --quick (176 runs of 20 quarters, the largest) 11 s. The bound keeps every variant well under a minute."""
     from pathlib import Path
 
     from coalitionsim.batch.sweep import QUICK_HORIZON_QUARTERS, quick_experiment

@@ -685,7 +685,7 @@ def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
     """The ``--quick`` variant of an experiment, for tests and smoke checks: 1 replication, the first and
     last level of the first four grid factors (the others fixed at their first level), at most 4 samples,
     the first two forms, a horizon of at most 20 quarters; named ``<name>-quick`` (so its default folder is
-    results/<name>-quick). The bundled experiments' variants take 4-13 s on two busy cores."""
+    results/<name>-quick). The bundled experiments' variants take 1-11 s on two busy cores."""
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     spec = exp.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     spec.update(name=f"{exp.name}-quick", replications=1, forms=exp.forms[:QUICK_MAX_FORMS])
