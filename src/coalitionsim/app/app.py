@@ -87,7 +87,8 @@ def LeverPanel(model: solara.Reactive):
                     style="font-size: 12px; line-height: 1.3")
         with solara.Div(classes=["cs-pair"]):
             solara.Select("Scenario (bundled)", values=names, value=levers["scenario_name"], on_value=set_scenario)
-            solara.InputText("Seed", value=str(levers["seed"]), on_value=lambda v: rebuild(seed=v))
+            solara.InputText("Seed (same seed, same run)", value=str(levers["seed"]),
+                             on_value=lambda v: rebuild(seed=v))
         with solara.Div(classes=["cs-pair"]):
             solara.Select("Governance form (vorm)", values=list(FORMS), value=levers["form"],
                           on_value=lambda v: rebuild(form=v))

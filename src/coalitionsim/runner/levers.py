@@ -528,10 +528,10 @@ def format_screen(table: pd.DataFrame, width: int = 160) -> str:
     lines = [f"{'parameter':44s} {'base':>10s} -> {'moved':<10s} {'forms':18s} result"]
     for r in table.itertuples():
         if r.status == "label":
-            lines.append(f"{r.path:44s} label, not screened: {r.note}")
+            lines.append(cut(f"{r.path:44s} label, not screened: {r.note}", width))
             continue
         if r.status == "advisor":
-            lines.append(f"{r.path:44s} advisor only, not simulated: {r.condition}")
+            lines.append(cut(f"{r.path:44s} advisor only, not simulated: {r.condition}", width))
             continue
         base, moved = _short(r.base), _short(r.moved)
         res = r.effects if r.status == "effect" else (r.status + (f" ({r.note})" if r.note else ""))
