@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = "src/coalitionsim/model/"
 MECH = "tests/test_mechanisms.py::"
 LAND = "tests/test_land_and_rights.py::"
+PRE = "tests/test_presales.py::"
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ KNOCKOUTS: list[Knockout] = [
              (MECH + "test_speculation_builds_up_until_the_voorkeursrecht",
               MECH + "test_speculation_raises_what_an_owner_in_existing_use_asks")),
     Knockout("programming_no_absorption", "area programming never raises absorption", MODEL + "model.py",
-             "cap = self.scenario.market.absorption_per_quarter * (1 + boost)",
-             "cap = self.scenario.market.absorption_per_quarter",
+             "return self.scenario.market.absorption_per_quarter * (1 + boost)",
+             "return self.scenario.market.absorption_per_quarter",
              (MECH + "test_area_programming_raises_what_the_market_absorbs",)),
     Knockout("tender_lowest_bid", "the tender is awarded to the lowest bid", MODEL + "land.py",
              "bid, _, winner = max(bids, key=lambda x: (x[0], -x[1]))",
@@ -167,6 +168,32 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("one_plan_per_bought_plot", "every bought plot gets a plan of its own", MODEL + "land.py",
              "        if waiting is not None and waiting[0].done_work <= 0", "        if False",
              (LAND + "test_plots_bought_while_the_plan_for_bought_land_waits_join_that_plan",)),
+    # ------------------------------------------------------------- voorverkoop and permit timing (issue 23)
+    Knockout("start_without_presales", "a start does not wait for its presales", MODEL + "development.py",
+             "if go and presold and owner.can_finance(plot, inv):", "if go and owner.can_finance(plot, inv):",
+             (PRE + "test_a_start_waits_for_its_presales",)),
+    Knockout("permit_regardless_of_buyers", "the permit is asked before the buyers are in sight",
+             MODEL + "development.py",
+             "if plot.build_obligation or (plot.marketing and presales_expected(model, plot)):",
+             "if plot.build_obligation or plot.marketing:",
+             (PRE + "test_permit_is_asked_when_the_presales_will_be_in_by_the_time_it_comes",
+              PRE + "test_a_slower_market_moves_the_wait_before_the_permit")),
+    Knockout("sales_unlimited", "presales are not limited by the area's absorption", MODEL + "model.py",
+             "room = int(self.absorption_capacity() + 1e-9)", "room = 10**9",
+             (PRE + "test_market_homes_sell_through_the_absorption_in_the_order_they_went_on_sale",
+              "tests/test_rules.py::test_absorption_limits_sales_per_quarter_in_a_run")),
+    Knockout("bouwplicht_ignores_presales", "a bound plot without presales waits past its deadline",
+             MODEL + "development.py", "not go or not presold or not owner.can_finance(plot, inv)):",
+             "not go or not owner.can_finance(plot, inv)):",
+             (PRE + "test_a_bound_plot_asks_its_permit_at_once_and_meets_the_bouwplicht_at_its_deadline",)),
+    Knockout("marketing_in_a_downturn", "an owner keeps selling when its case is under water",
+             MODEL + "development.py",
+             "        plot.marketing = m >= threshold - 0.03 or plot.build_obligation\n        # it asks",
+             "        plot.marketing = True\n        # it asks",
+             (PRE + "test_a_downturn_takes_the_plot_off_the_market_and_its_permit_waits",)),
+    Knockout("withdrawal_keeps_sales", "a withdrawn plot keeps its buyers", MODEL + "model.py",
+             '        self.annul_sales(plot, "withdrawn")\n', "",
+             (PRE + "test_a_withdrawal_dissolves_the_presales",)),
 ]
 
 
@@ -198,7 +225,7 @@ def apply(ko: Knockout, copy: Path) -> None:
 def run_tests(copy: Path, tests: list[str], all_tests: bool) -> tuple[int, list[str], str]:
     """Run pytest in the copy; returns its exit code, the failed node ids and the tail of its output."""
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", "--no-header"]
-    args += ["-m", "not slow", "tests"] if all_tests else tests
+    args += ["-m", "not slow and not heavy", "tests"] if all_tests else tests
     env = {**os.environ, "PYTHONPATH": str(copy / "src"), "MPLBACKEND": "Agg"}
     proc = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr

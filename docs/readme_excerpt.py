@@ -6,7 +6,9 @@
 fingerprint (``<!-- stamp -->`` marker below the excerpt; tests/test_fingerprint.py checks it).
 
 It runs ``coalitionsim compare --replications 3`` into a temporary folder and replaces the text between
-the ``<!-- compare-excerpt -->`` markers in README.md with the first blocks of the printed table.
+the ``<!-- compare-excerpt -->`` markers in README.md with the first blocks of the printed table and the
+closing trade-off answer (``coalitionsim.runner.tradeoff``: who is ahead beyond the run-to-run spread, the
+Pareto set), whole.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def main(env: dict[str, str] | None = None) -> None:
     blocks = out.replace(f"{tmp}/x", "/tmp/x").split("\n\n")
     head, first, second = blocks[0], blocks[1], blocks[2]
     second = "\n".join(line[:36].rstrip() + ("  …" if i != 1 else "") for i, line in enumerate(second.splitlines()))
-    text = "\n\n".join([head, first, second, "…", "results and figures written to /tmp/x"])
+    answer = next(b for b in blocks if b.startswith("The answer as a trade-off"))
+    text = "\n\n".join([head, first, second, "…", answer, "results and figures written to /tmp/x"])
     readme = README.read_text(encoding="utf-8")
     new = re.sub(r"(<!-- compare-excerpt -->\n```text\n).*?(\n```\n<!-- /compare-excerpt -->)",
                  lambda m: m.group(1) + text + m.group(2), readme, flags=re.S)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coalitionsim.advise import Advice, advise, best_forms, check_summary
+from coalitionsim.advise import Advice, advise, check_summary
 from coalitionsim.advise.beslisboom import decisive_steps
 from coalitionsim.cli import main
 from coalitionsim.scenario import ScenarioError, load_scenario
@@ -200,29 +200,41 @@ def _summary(t50: dict[str, list[float]], fri: dict[str, float], rs: float = 0.9
     return pd.DataFrame(rows)
 
 
-def test_best_is_fastest_then_least_free_riding():
-    s = _summary({"tender": [8, 8.5, 9], "sok": [8.5, 9, 9.25], "framework_organic": [12, 12, 13]},
+def test_tree_form_level_on_speed_and_in_the_pareto_set():
+    # arch() answers sok. sok and tender are level on speed (tender is slower on one seed, faster on another);
+    # sok leaves less free riding on every seed, tender costs the public less: a trade-off, both kept
+    s = _summary({"tender": [8.5, 8.25, 9.25], "sok": [8, 8.5, 9], "framework_organic": [12, 12, 13]},
                  {"tender": 0.3, "sok": 0.1, "framework_organic": 0.4})
+    s.loc[s["form"] == "sok", "public_deficit"] = 5.0
     check = check_summary(s, arch(), replications=3)
-    assert check.fastest == ["tender", "sok"]  # within one year of the fastest median
-    assert check.best == "sok"  # less free riding among the equally fast
-    assert check.agrees and check.agrees_exactly
-    assert "AGREES" in check.render()
-
-
-def test_disagreement_is_reported_with_the_paired_evidence():
-    s = _summary({"tender": [6, 6, 7], "sok": [10, float("nan"), 11]}, {"tender": 0.2, "sok": 0.1})
-    check = check_summary(s, arch(), replications=3)
-    assert check.best == "tender" and not check.agrees
-    assert check.paired_share == 0.0
+    assert check.tree == "sok" and check.tree_in_pareto and check.tree_speed == "level"
+    assert check.tradeoff.pareto == ["tender", "sok"]
     text = check.render()
-    assert "DISAGREES" in text and ">20" in text  # a censored median t50 shows as beyond the horizon
+    assert "IN THE PARETO SET" in text and "LEVEL ON SPEED" in text and "5th–95th percentile" in text
 
 
-def test_best_forms_falls_back_to_realisation_share_when_nobody_reaches_t50():
-    table = pd.DataFrame({"form": ["sok", "gem"], "t50_years_median": [float("inf")] * 2,
-                          "realisation_share_median": [0.3, 0.45], "free_riding_index_median": [0.1, 0.2]})
-    assert best_forms(table) == (["gem"], "gem")
+def test_tree_form_behind_on_speed_and_out_of_the_pareto_set():
+    s = _summary({"sok": [10, 10, 11], "tender": [6, float("nan"), 7]}, {"tender": 0.2, "sok": 0.2})
+    check = check_summary(s, arch(), replications=3)
+    # tender does not reach t50 on seed 1 (80 quarters: counted as 20 years), so it is not ahead on every seed
+    assert check.tree_speed == "level" and check.tree_in_pareto
+    s = _summary({"sok": [10, 10, 11], "tender": [6, 7, 7]}, {"tender": 0.2, "sok": 0.2})
+    check = check_summary(s, arch(), replications=3)
+    assert check.tree_speed == "behind" and check.faster_than_tree == ["tender"] and not check.tree_in_pareto
+    text = check.render()
+    assert "NOT IN THE PARETO SET: tender is ahead of sok" in text and "BEHIND ON SPEED: tender reaches" in text
+    s = _summary({"sok": [6, 7, 7], "tender": [10, 10, 11]}, {"tender": 0.2, "sok": 0.2})
+    assert check_summary(s, arch(), replications=3).tree_speed == "ahead"
+
+
+def test_the_check_uses_the_one_answer(monkeypatch):
+    import coalitionsim.advise.beslisboom as b
+
+    calls = []
+    real = b.tradeoff
+    monkeypatch.setattr(b, "tradeoff", lambda summary: calls.append(1) or real(summary))
+    check_summary(_summary({"tender": [8, 9], "sok": [9, 10]}, {"tender": 0.2, "sok": 0.2}), arch(), 2)
+    assert calls == [1]
 
 
 # ------------------------------------------------------------------ command line
@@ -270,48 +282,50 @@ def test_cli_advise_simulate(capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Simulated check" in out and "beslisboom: sok" in out
-    # the verdict follows from the line above it ("AGREES" is a substring of "DISAGREES": read whole words)
     lines = out.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("fastest: "))
-    fastest, best, tree = (part.split(": ", 1)[1] for part in lines[at].split("; "))
-    verdict = lines[at + 1]
-    if best == tree:
-        assert verdict.startswith("AGREES: "), verdict
-    elif tree in fastest.split(", "):
-        assert verdict.startswith("AGREES ON SPEED: ") and f"but {best} leaves less free riding" in verdict, verdict
-    else:
-        assert verdict.startswith("DISAGREES: ") and f"the simulation's best is {best}" in verdict.replace(
-            "best form is", "best is"), verdict
+    at = next(i for i, line in enumerate(lines) if line.startswith("beslisboom: "))
+    tree, pareto = (part.split(": ", 1)[1] for part in lines[at].split("; "))
+    in_set, speed = lines[at + 1], lines[at + 2]
+    assert in_set.startswith("IN THE PARETO SET" if tree in pareto.split(", ") else "NOT IN THE PARETO SET"), in_set
+    assert speed.split(":")[0] in ("AHEAD ON SPEED", "LEVEL ON SPEED", "BEHIND ON SPEED"), speed
+    assert "2 seeds" not in out or "range" in out
 
 
 # ------------------------------------------------------------------ the archetype analysis (synthetic summary)
-def test_archetype_choices_map_and_summary(tmp_path):
-    from coalitionsim.advise.archetypes import agreement_summary, compare_with_tree, plot_map, point_choices
+def test_archetype_choices_map_and_summary(tmp_path, monkeypatch):
+    import coalitionsim.advise.archetypes as A
 
     rows = []
-    # point 0: tender clearly fastest; point 1: sok and organic tie on speed, sok has less free riding
-    spec = {0: {"tender": (6.0, 0.2), "sok": (9.0, 0.1), "framework_organic": (8.0, 0.4)},
-            1: {"tender": (10.0, 0.2), "sok": (7.0, 0.1), "framework_organic": (7.5, 0.4)}}
+    # point 0: tender faster than both on every seed, sok least free riding: Pareto {tender, sok}
+    # point 1: sok and organic level on speed (their paired interval spans zero), tender slower: Pareto {sok}
+    spec = {0: {"tender": (6.0, 0.2, [0, 0, 0]), "sok": (9.0, 0.1, [0, 0, 0]),
+                "framework_organic": (8.0, 0.4, [0, 0, 0])},
+            1: {"tender": (10.0, 0.2, [0, 0, 0]), "sok": (7.0, 0.1, [0, 0.5, 0]),
+                "framework_organic": (7.0, 0.4, [0.25, 0, 0.25])}}
     for point, forms in spec.items():
-        for form, (t50, fri) in forms.items():
+        for form, (t50, fri, noise) in forms.items():
             for seed in range(3):
-                rows.append({"point": point, "form": form, "seed": seed, "t50_years": t50 + 0.25 * seed,
+                rows.append({"point": point, "form": form, "seed": seed, "t50_years": t50 + noise[seed],
                              "realisation_share": 0.9, "free_riding_index": fri, "public_deficit": 5.0})
-    choices = point_choices(pd.DataFrame(rows))
-    assert list(choices["fastest"]) == ["tender", "sok"]
-    assert list(choices["best"]) == ["tender", "sok"]
-    assert choices.loc[1, "fastest_tied"] == "sok,framework_organic"
-    assert list(choices["least_free_riding"]) == ["sok", "sok"]
+    calls = []
+    real = A.tradeoff
+    monkeypatch.setattr(A, "tradeoff", lambda s: calls.append(1) or real(s))  # the one answer, per point
+    choices = A.point_choices(pd.DataFrame(rows))
+    assert calls == [1, 1]
+    assert list(choices["speed_ahead"]) == ["tender", ""]
+    assert list(choices["pareto"]) == ["tender,sok", "sok"]
+    assert choices.loc[1, "speed_not_behind"] == "sok,framework_organic"
     described = pd.DataFrame({"point": [0, 1], "municipal_share": [0.6, 0.33], "private_owners": [8, 8],
                               "willingness": ["willing"] * 2, "separability": ["separable"] * 2,
                               "tree": ["tender", "framework_organic"], "tree_subareas": ["", ""]})
-    table = compare_with_tree(choices, described)
-    assert list(table["tree_among_fastest"]) == [True, True]
-    assert list(table["tree_is_best"]) == [True, False]
-    path = plot_map(table, tmp_path / "map.png")
+    table = A.compare_with_tree(choices, described)
+    assert list(table["tree_in_pareto"]) == [True, False]
+    assert list(table["tree_speed"]) == ["ahead", "level"]
+    path = A.plot_map(table, tmp_path / "map.png")
     assert path.exists() and path.stat().st_size > 10_000
-    text = agreement_summary(table)
-    assert "2 archetypes" in text and "among the fastest in 2" in text
+    text = A.agreement_summary(table)
+    assert "2 archetypes" in text and "in the Pareto set in 1" in text and "ahead of every other form in 1" in text
+    assert "5th–95th percentile" in text
 
 
 def test_archetype_experiment_file_is_valid():

@@ -174,3 +174,18 @@ def test_support_and_capacity_panel_draws_each_group_apart_with_a_legend():
         assert views.GROUP_STYLE[g][1] in svg
     legend = re.search(r'<g data-role="legend">(.*?)</g>', svg).group(1)
     assert "draagkracht" in legend and "draagvlak" in legend and "willing but unable" in legend
+
+
+def test_the_comparison_tab_states_the_one_answer_and_that_one_seed_shows_no_difference(monkeypatch):
+    import coalitionsim.app.views as v
+
+    m = AppModel()
+    for _ in range(8):
+        m.step()
+    calls = []
+    real = v.tradeoff
+    monkeypatch.setattr(v, "tradeoff", lambda s: calls.append(sorted(s["form"])) or real(s))
+    html = v.comparison_html(m, m.twin)
+    assert calls == [sorted([m.form_name, m.twin.form_name])]
+    assert 'data-testid="tradeoff"' in html and "One seed cannot show a difference" in html
+    assert "5th–95th percentile" in html

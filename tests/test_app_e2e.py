@@ -8,7 +8,8 @@ is checked on element boxes at a laptop's 1280 × 800 and a phone's 390 × 844: 
 legend and the lever control in view without scrolling (on the laptop all thirteen levers; on the phone the
 Levers button, which opens the levers over the charts and closes them again), legends outside the plotting
 area, no badge over text, no text under 9 px, the whole command in the Run panel. Screenshots of both sizes
-and of both pages are kept in test-artifacts/ (gitignored); their paths are printed.
+and of both pages are kept in test-artifacts/ (gitignored); their paths are printed. The comparison tab
+states the one answer (runner.tradeoff): with one seed, that no difference can be shown.
 
 Playwright's own browser download is never used (no `playwright install`): `.ci/run` installs Debian's
 chromium package, and this test is skipped only where /usr/bin/chromium is missing.
@@ -38,8 +39,10 @@ PANELS = ("overview", "realisation-chart", "plot-map", "event-log", "free-riding
 TITLE = "coalitionsim — gebiedsontwikkeling explorer"
 TABS = ("One form", "Two forms side by side", "Info: how to start")
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")
+# slow: a browser and an app server per worker (the default run has them, the fast tier not)
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"{CHROMIUM} missing: apt-get install chromium (.ci/run installs it)")]
 
 # click Step in the page and resolve, with the milliseconds taken, once every panel shows quarter `target`
 STEP_JS = """async ([target, panels]) => {
@@ -331,6 +334,8 @@ def test_second_page_shows_two_forms_side_by_side_with_its_caveat(page):
     table = page.inner_text("[data-testid=comparison]")
     assert "sok" in table and "tender" in table
     assert "one possible history" in page.inner_text("[data-testid=one-history]").lower()
+    # the one answer of every surface (runner.tradeoff) on the two runs shown: one seed shows no difference
+    assert "One seed cannot show a difference" in page.inner_text("[data-testid=tradeoff]")
     assert _attr(page, "compare-realisation-chart", "step") == _attr(page, "comparison", "step") == "24"
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"))
     page.get_by_role("tab", name=TABS[2]).click()

@@ -17,6 +17,9 @@ import pytest
 from coalitionsim import load_scenario
 from coalitionsim.runner import replication_seeds, result_tables, run_model
 
+# every test here compares arms over N seeded replications: the whole module is in the slow tier
+pytestmark = pytest.mark.slow
+
 N = 8
 SEEDS = tuple(replication_seeds(20261123, N))
 HORIZON = 60
@@ -199,10 +202,13 @@ def test_municipal_payments_sustain_cooperation():
 
     # co-operators see what everyone paid, the municipality's payments for its own land included: a visible,
     # solvent public partner keeps voluntary giving up despite free riders ("neem de vrijblijvendheid weg",
-    # NOVEX L1344-1350), where without public land it erodes to nothing (about 0.37 vs 0.01)
+    # NOVEX L1344-1350), where without public land it erodes (0.27 vs 0.10 in quarters 41-60 since issue 23,
+    # 0.33 vs 0.10 before: presales move the later phase of the area, and the window sees a different part
+    # of it; per seed the difference is -0.004 to 0.36, mean 0.17, standard error about 0.045). Without the
+    # municipality's payments in what co-operators see the two would be equal
     public = late_rate("municipality.budget=1000")
     none = late_rate("ownership.municipal_land_share=0")
-    assert public > none + 0.2, (public, none)
+    assert public > none + 0.1, (public, none)
 
 
 # =================================================================== draagvlak and draagkracht
@@ -282,19 +288,23 @@ def test_rijk_gebiedsbudget_lowers_the_public_deficit(form):
 
 
 def test_objections_delay_permits():
-    def permit_delay(propensity):
+    def permit_wait(propensity):
         s, _, projects = arm("framework_organic", (f"residents.objection_propensity={propensity}",), HORIZON)
-        waited = (projects["step_permit"] - projects["step_permit_application"]).dropna()
-        return s, waited
+        waited = projects["step_permit"] - projects["step_permit_application"]
+        return s, waited.groupby(projects["seed"]).mean()  # mean quarters from application to permit, per seed
 
-    calm, waited_calm = permit_delay(0.0)
-    angry, waited_angry = permit_delay(1.0)
+    calm, waited_calm = permit_wait(0.0)
+    angry, waited_angry = permit_wait(1.0)
     assert calm["objections"].eq(0).all() and calm["delay_quarters_objections"].eq(0).all()
     assert (angry["delay_quarters_objections"] > 0).all()
-    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue: permits wait
-    # longer on average (about 7.9 vs 8.6 quarters with construction time by size, issue 13; 7.3 vs 8.2
-    # before); without the objection delay the two would be equal
-    assert waited_angry.mean() > waited_calm.mean() + 0.5, (waited_calm.mean(), waited_angry.mean())
+    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue. Paired by seed
+    # (same market, same owners), the mean permit wait rises by 0.78 quarters, sd 0.52 over the 8 seeds
+    # (0.17 to 1.67, positive in every seed; measured on the issue-13 model). The bound is the one-sided 95%
+    # lower confidence bound of the paired mean (t(0.95, 7) = 1.895; measured 0.44): it holds as long as the
+    # delay acts, and without the objection delay the two arms would wait equally long.
+    diff = (waited_angry - waited_calm).to_numpy()
+    lower = diff.mean() - 1.895 * diff.std(ddof=1) / math.sqrt(len(diff))
+    assert lower > 0, (diff, lower)
     assert angry["years_to_first_home"].mean() > calm["years_to_first_home"].mean()
 
 

@@ -53,6 +53,7 @@ def test_every_number_is_cited_or_an_assumption(case):
     assert "assumption (range" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_case_runs_with_run(capsys, tmp_path, case):
     import pandas as pd
@@ -89,6 +90,7 @@ def test_case_runs_with_run(capsys, tmp_path, case):
         assert ledger.loc[ledger["kind"].isin(["kostenverhaal", "contract_contribution"]), "amount"].sum() > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_case_runs_with_compare(capsys, tmp_path, case):
     import pandas as pd

@@ -259,8 +259,10 @@ def test_the_draagkracht_levers_lower_dropouts_and_the_delay_they_cause(lever):
     if lever == "instruments.phasing_quarters=8":
         # ... phasing trades speed for completion ("temporiseren of faseren", 002:72): households pay over two
         # years, so the task comes when the last instalment is in, but no longer waits on the gaps drop-outs
-        # leave, which made its date a lottery
-        assert q_lever.std() < 0.5 * q_base.std(), (q_base, q_lever)
+        # leave, which made its date a lottery. Measured: a spread of 1.6 quarters with phasing against 3.1
+        # without (0.53; 0.30 before issue 23, when one seed without phasing waited until quarter 28 and now,
+        # its timeline moved by presales, until 20); the lever's own runs are unchanged
+        assert q_lever.std() < 0.75 * q_base.std(), (q_base, q_lever)
     else:
         # ... and checking or topping up what they can carry brings the task they were asked to fund forward
         assert q_lever.mean() < q_base.mean() - 1.0, (q_base, q_lever)

@@ -73,6 +73,7 @@ def test_more_negotiations_at_once_get_less_done_in_each():
     assert rounds_of_first(4) < rounds_of_first(1) / 1.5
 
 
+@pytest.mark.slow
 def test_more_private_owners_make_the_tenders_land_acquisition_take_longer():
     def mean_close(n: int) -> float:
         runs = arm("tender", (developers(["cooperative"] * n),))
@@ -128,6 +129,7 @@ def test_an_initiative_that_does_not_fit_the_frame_is_refused_and_tried_again():
     assert plot.status == Status.AGREED and plot.in_plan and plot.route == "plan"
 
 
+@pytest.mark.slow
 def test_a_contract_or_tender_covers_its_plots_and_nobody_else():
     for form in ("sok", "tender", "gem"):
         for r in arm(form, (), 60):
@@ -141,6 +143,7 @@ def test_a_contract_or_tender_covers_its_plots_and_nobody_else():
 # =================================================================== the land market
 
 
+@pytest.mark.slow
 def test_passive_owners_sell_when_a_bid_beats_their_reservation_price():
     def landowner_sales(*sets):
         runs = arm("framework_organic", sets)
@@ -156,6 +159,7 @@ def test_passive_owners_sell_when_a_bid_beats_their_reservation_price():
     assert landowner_sales("behaviour.seller_premium=2.0").sum() < landowner_sales("behaviour.seller_premium=0.0").sum()
 
 
+@pytest.mark.slow
 def test_the_frameworks_are_no_longer_capped_by_the_passive_land():
     passive = load_scenario().ownership.passive_land_share
     for form in ("framework_organic", "framework_subareas"):
@@ -176,6 +180,7 @@ def _municipal_price_ratio(run) -> float:
     return buys.amount.sum() / euv.loc[buys["plot"].astype(int)].sum() if len(buys) else np.nan
 
 
+@pytest.mark.slow
 def test_early_voorkeursrecht_stops_speculation_and_lowers_the_land_cost():
     early = arm("framework_organic", ("instruments.voorkeursrecht_quarter=0",))
     late = arm("framework_organic", ("instruments.voorkeursrecht_quarter=20",))
@@ -232,6 +237,7 @@ def test_bouwplicht_in_a_downturn_is_a_choice_and_a_higher_penalty_makes_buildin
 # =================================================================== kostenverhaal is no stick
 
 
+@pytest.mark.slow
 def test_the_holdout_markup_matters_with_kostenverhaal_on():
     def years(markup):
         runs = arm("sok", (f"behaviour.holdout_markup={markup}", "instruments.steering_group_cut_probability=0.1",

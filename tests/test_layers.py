@@ -96,7 +96,7 @@ def test_the_model_layer_imports_nothing_outside_it_but_the_scenario():
     ("model/area.py", "if TYPE_CHECKING:\n    from ..batch.sweep import sweep"),
     ("runner/runs.py", "import coalitionsim.advise"),
     ("scenario.py", "from .model import AreaDevelopmentModel"),
-    ("reporting/report.py", "from ..advise import best_forms"),
+    ("reporting/report.py", "from ..advise import advise"),
     ("batch/sweep.py", "from coalitionsim import run"),
 ])
 def test_a_deliberate_bad_import_is_caught(tmp_path, where, bad_import):

@@ -192,15 +192,20 @@ def test_speculation_raises_what_an_owner_in_existing_use_asks():
 def test_area_programming_raises_what_the_market_absorbs():
     m = model("framework_organic", "market.absorption_per_quarter=80")
     programme = next(t for t in m.area.tasks if t.spec.recurring and t.spec.absorption_boost > 0)
-    plot = next(p for p in m.area.plots if p.segment_homes["market"] + p.segment_homes["mid"] > 0)
-    need = plot.segment_homes["market"] + plot.segment_homes["mid"]
-    m.absorbed_step = 1
-    room = 80 * (1 + programme.spec.absorption_boost) - 1  # what a fully funded programme allows this quarter
-    assert need + 1 > 80 and need <= room, (need, room)  # the plot fits only with the programme
-    programme.funds = 0.0
-    assert not m.absorb_possible(plot)
-    programme.funds = programme.spec.cost
-    assert m.absorb_possible(plot)
+    plots = [p for p in m.area.plots if p.segment_homes["market"] > 0][:3]
+    assert sum(p.segment_homes["market"] for p in plots) > 80 * (1 + programme.spec.absorption_boost)
+
+    def sold_in_a_quarter(funds: float) -> int:
+        programme.funds = funds
+        for p in plots:
+            p.status, p.marketing, p.sold, p.presold = Status.AGREED, True, 0, 0
+        m.absorbed_step = 0
+        m.sell_homes()
+        return sum(p.sold for p in plots)
+
+    # buyers are the area's absorption: 80 a quarter, a fifth more with a fully funded programme
+    assert sold_in_a_quarter(0.0) == 80
+    assert sold_in_a_quarter(programme.spec.cost) == int(80 * (1 + programme.spec.absorption_boost))
 
 
 # =================================================================== tender

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from coalitionsim.runner import store
 
 SHORT = ["--set", "simulation.horizon_quarters=4"]
 COMPARE = ["compare", "--replications", "1", "--workers", "1", *SHORT]
+COMPARE_DEFAULT = "compare-reference" + store.overrides_tag([SHORT[1]])  # with --set: its own default folder
 RUN = ["run", "--seed", "1", *SHORT]
 THESIS = b"PK\x03\x04 three years of work"
 
@@ -97,6 +99,45 @@ class Here:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    def csv(self, name: str = "mine.csv") -> str:
+        """A CSV file of the user's."""
+        path = self.root / name
+        path.write_text("x\n")
+        return str(path)
+
+    def symlink(self, name: str = "link.csv") -> str:
+        """A symbolic link to a file of the user's."""
+        link = self.root / name
+        link.symlink_to(self.csv("target.csv"))
+        return str(link)
+
+    def in_use(self, target: str) -> str:
+        """``target`` with the lock of a command that still runs (this very test process, on this host)."""
+        lock = store.lock_path(target)
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "token": "t",
+                                    "since": "2026-01-01T00:00:00+00:00", "command": "coalitionsim sweep x"}))
+        return target
+
+    def long_name(self) -> str:
+        """A name of 100 three-byte characters (300 bytes; file systems allow 255)."""
+        return str(self.root / ("€" * 100))
+
+    def damaged(self, what: str, shard: str = "runs/part-00000.parquet", content: bytes | None = None) -> str:
+        """A copy of a result folder with one file truncated (or replaced by ``content``)."""
+        folder = Path(self.copy(what))
+        path = folder / shard
+        path.write_bytes(path.read_bytes()[:100] if content is None else content)
+        return str(folder)
+
+    def foreign_shard(self) -> str:
+        """A sweep folder whose first runs shard is another program's Parquet file."""
+        import pandas as pd
+
+        folder = Path(self.copy("sweep"))
+        pd.DataFrame({"name": ["a"], "value": [1.0]}).to_parquet(folder / "runs" / "part-00000.parquet")
+        return str(folder)
+
     def latin1_scenario(self) -> str:
         path = self.root / "area.toml"
         path.write_bytes('[meta]\nname = "Zuidas"\ndescription = "café, één"\n'.encode("latin-1"))
@@ -123,6 +164,10 @@ def into_and_of(folder: str, *args: str) -> list[str]:
     return [folder if a == "{}" else a for a in args]
 
 
+LEVERS = ["levers", "--only", "instruments.biz", "--seeds", "2", "--horizon", "4", "--forms", "sok"]
+PLOTS = "[[subareas]]\nname = 'A'\nplots = {}\nhomes_per_plot = 100\n"
+HUGE_MORRIS = EXPERIMENT.replace('design = "grid"', 'design = "morris"\nsamples = 1000000').replace(
+    "levels = [0.3]", "min = 0.2\nmax = 0.4\n[[factors]]\npath = \"behaviour.concession_rate\"\nmin = 0.1\nmax = 0.3")
 LHS_TO_INF = EXPERIMENT.replace('design = "grid"', 'design = "lhs"\nsamples = 2').replace("levels = [0.3]",
                                                                                           "min = 0.1\nmax = inf")
 INF_LEVEL = EXPERIMENT.replace("ownership.municipal_land_share", "municipality.budget").replace("[0.3]", "[10, inf]")
@@ -139,7 +184,7 @@ CASES = {
     "compare --overwrite of results with a file of the user's in them": lambda h: (
         [*COMPARE, "--out", with_thesis(h.copy("compare")), "--overwrite"], ["thesis.docx", "did not write"]),
     "compare: a second compare into the default folder": lambda h: (
-        [*COMPARE] if h.copy("compare", "results/compare-reference") else [],
+        [*COMPARE] if h.copy("compare", f"results/{COMPARE_DEFAULT}") else [],
         ["already holds coalitionsim results", "--overwrite"]),
     "compare: meta.name leads out of results/": lambda h: (
         ["compare", h.scenario('[meta]\nname = "x/../../../victim"\n'), "--replications", "1"]
@@ -208,6 +253,64 @@ CASES = {
                                               ["market.value_market", "finite"]),
     "sweep: a factor range up to inf": lambda h: (["sweep", h.experiment(LHS_TO_INF)], ["max", "finite"]),
     "sweep: an inf level": lambda h: (["sweep", h.experiment(INF_LEVEL)], ["municipality.budget", "finite"]),
+    # --- issue 30: levers --out follows the output rule, checked before the screen runs
+    "levers --out a file of the user's": lambda h: ([*LEVERS, "--out", h.csv()], ["mine.csv", "exists"]),
+    "levers --out a file of the user's --overwrite": lambda h: (
+        [*LEVERS, "--out", h.csv(), "--overwrite"], ["only a file coalitionsim wrote"]),
+    "levers --out a symbolic link": lambda h: ([*LEVERS, "--out", h.symlink()], ["symbolic link"]),
+    "levers --out a folder": lambda h: ([*LEVERS, "--out", h.thesis("tables.csv")], ["is a folder"]),
+    "levers --out unwritable": lambda h: ([*LEVERS, "--out", h.unwritable() + ".csv"], ["--out", "cannot write"]),
+    # --- damaged or foreign result files: one line naming the file and what to do
+    "analyze: a truncated shard": lambda h: (["analyze", h.damaged("sweep")],
+                                             ["runs/part-00000.parquet", "damaged", "--resume"]),
+    "analyze: a shard overwritten with text": lambda h: (["analyze", h.damaged("sweep", content=b"my notes")],
+                                                         ["part-00000.parquet", "--resume", "remove"]),
+    "analyze: another program's Parquet file as a shard": lambda h: (["analyze", h.foreign_shard()],
+                                                                     ["part-00000.parquet", "no 'run' column"]),
+    "report: a truncated shard": lambda h: (["report", h.damaged("sweep")], ["part-00000.parquet", "--resume"]),
+    "report: a truncated time series of a compare": lambda h: (
+        ["report", h.damaged("compare", "timeseries.parquet")], ["timeseries.parquet", "damaged"]),
+    # --- names longer than the file system allows
+    "run --out a name too long": lambda h: ([*RUN, "--out", h.long_name()], ["--out", "File name too long"]),
+    "compare --out a name too long": lambda h: ([*COMPARE, "--out", h.long_name()], ["File name too long"]),
+    "sweep --out a name too long": lambda h: (["sweep", h.experiment(), "--out", h.long_name()],
+                                              ["File name too long"]),
+    "levers --out a name too long": lambda h: ([*LEVERS, "--out", h.long_name() + ".csv"], ["File name too long"]),
+    "report --out a name too long": lambda h: (["report", h.copy("compare"), "--out", h.long_name() + ".html"],
+                                               ["File name too long"]),
+    # --- one command per output folder: a second one is refused, naming the holder
+    "sweep --overwrite of a sweep in use": lambda h: (
+        ["sweep", h.experiment(), "--out", h.in_use(h.copy("sweep")), "--overwrite"],
+        ["in use", f"process {os.getpid()}", "coalitionsim sweep x"]),
+    "sweep --resume of a sweep in use": lambda h: (
+        ["sweep", h.experiment(), "--out", h.in_use(h.copy("sweep")), "--resume"], ["in use", "remove"]),
+    "run --out a folder in use": lambda h: ([*RUN, "--out", h.in_use(str(h.root / "new"))], ["in use"]),
+    "compare --out a folder in use": lambda h: ([*COMPARE, "--out", h.in_use(str(h.root / "new"))], ["in use"]),
+    "analyze of a sweep whose analysis is in use": lambda h: (
+        ["analyze", str(Path(h.in_use(str(Path(h.copy("sweep")) / "analysis"))).parent)], ["in use"]),
+    "report --out a report in use": lambda h: (
+        ["report", h.copy("compare"), "--out", h.in_use(str(h.root / "r.html"))], ["in use"]),
+    "levers --out a file in use": lambda h: ([*LEVERS, "--out", h.in_use(str(h.root / "t.csv"))], ["in use"]),
+    # --- wrong types are not converted
+    "run: plots = true": lambda h: (["run", h.scenario(PLOTS.format("true"))],
+                                    ["subareas.0.plots", "whole number", "true"]),
+    "run: plots = \"12\"": lambda h: (["run", h.scenario(PLOTS.format('"12"'))],
+                                      ["subareas.0.plots", "whole number", '"12"']),
+    "run --set subareas.0.plots=true": lambda h: ([*RUN, "--set", "subareas.0.plots=true"],
+                                                  ["subareas.0.plots", "whole number", "true"]),
+    "compare --set a quoted number": lambda h: ([*COMPARE, "--set", 'municipality.budget="40"'],
+                                                ["municipality.budget", "a number", '"40"']),
+    "advise --set instruments.biz=1": lambda h: (["advise", "--set", "instruments.biz=1"],
+                                                 ["instruments.biz", "true or false"]),
+    "sweep: timeseries = \"yes\"": lambda h: (
+        ["sweep", h.experiment(EXPERIMENT.replace("seed = 1", 'seed = 1\ntimeseries = "yes"'))],
+        ["experiment.timeseries", "true or false", '"yes"']),
+    "sweep: replications = true": lambda h: (
+        ["sweep", h.experiment(EXPERIMENT.replace("replications = 1", "replications = true"))],
+        ["experiment.replications", "whole number"]),
+    # --- a design too large is not started without --yes (and not built first)
+    "sweep: a Morris design of a million trajectories": lambda h: (
+        ["sweep", h.experiment(HUGE_MORRIS)], ["3,000,000 runs", "--yes"]),
 }
 
 
@@ -229,6 +332,15 @@ def no_runs(monkeypatch):
     monkeypatch.setattr("coalitionsim.runner.runs.run_model", forbidden)
     monkeypatch.setattr("coalitionsim.runner.runs.run_jobs", forbidden)
     monkeypatch.setattr("coalitionsim.batch.sweep.run_model", forbidden)
+
+    from SALib.sample import morris
+
+    def small_morris(problem, n, *args, **kwargs):
+        assert n < 100_000, "a huge design was built before its size was checked"
+        return real_morris(problem, n, *args, **kwargs)
+
+    real_morris = morris.sample
+    monkeypatch.setattr(morris, "sample", small_morris)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -258,7 +370,7 @@ def test_a_second_compare_is_refused_and_overwrite_replaces_only_the_results(tmp
     results.mkdir()
     (results / "thesis.docx").write_bytes(THESIS)  # next to the default folder
     assert main([*COMPARE, "--seed", "1"]) == 0
-    folder = results / "compare-reference"
+    folder = results / COMPARE_DEFAULT
     first = json.loads((folder / "manifest.json").read_text())
     assert first["written_by"] == "coalitionsim" and first["root_seed"] == 1
     assert {"summary.csv", "summary.parquet", "timeseries.parquet", "projects.parquet", "manifest.json",
@@ -272,7 +384,7 @@ def test_a_second_compare_is_refused_and_overwrite_replaces_only_the_results(tmp
     assert json.loads((folder / "manifest.json").read_text())["root_seed"] == 2
     assert not (folder / "report.html").exists()  # the old results went as a whole
     assert (results / "thesis.docx").read_bytes() == THESIS
-    assert sorted(p.name for p in results.iterdir()) == ["compare-reference", "thesis.docx"]  # no leftovers
+    assert sorted(p.name for p in results.iterdir()) == [COMPARE_DEFAULT, "thesis.docx"]  # no leftovers
 
 
 def test_a_failed_overwrite_leaves_the_old_results_and_no_partial_folder(tmp_path):
@@ -347,3 +459,120 @@ def test_a_scenario_name_that_is_a_path_is_refused(name):
 
     with pytest.raises(ScenarioError, match="meta.name"):
         load_scenario(None, [f"meta.name={json.dumps(name)}"])
+
+
+# --------------------------------------------------------------------------- issue 30: secrets, full disks, locks
+
+
+SECRET = "s3cr3t-demo"
+
+
+@pytest.mark.parametrize("command", ["run", "advise", "sweep"])
+def test_an_unknown_key_is_named_without_its_value(tmp_path, capsys, command):
+    """Issue 30 item 8: a TOML file read by mistake (a config with a token) must not have its values echoed."""
+    secret = tmp_path / "secret.toml"
+    secret.write_text(f'api_token = "{SECRET}"\n[database]\npassword = "{SECRET}"\n')
+    if command == "sweep":
+        args = ["sweep", str(Here(tmp_path, {}).experiment(EXPERIMENT.replace('forms = ["sok"]',
+                                                                               f'forms = ["sok"]\nscenario = "{secret}"')))]
+    else:
+        args = [command, str(secret)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "api_token: unknown key" in err and err.count("\n") == 1, err
+    assert SECRET not in err and "s3cr3t" not in err
+
+
+def full_disk(monkeypatch, when=lambda path: True):
+    """Writes of Parquet files, CSV tables and text files (for which ``when(path)``) put a few bytes on
+    disk and then fail as on a full disk."""
+    import errno
+
+    import pandas as pd
+
+    def failing(real):
+        def write(self, path, *args, **kwargs):
+            if when(Path(path)):
+                Path(path).write_bytes(b"half")
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(self, path, *args, **kwargs)
+        return write
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing(pd.DataFrame.to_parquet))
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
+    real_text = Path.write_text
+
+    def write_text(self, data, *args, **kwargs):
+        if when(self):
+            real_text(self, data[:10], *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "levers", "report", "analyze"])
+def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_half_written(command, tmp_path, made, monkeypatch,
+                                                                        capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    h = Here(work, made)
+    args = {"run": [*RUN, "--out", "out"], "compare": [*COMPARE, "--out", "out"],
+            "levers": [*LEVERS, "--out", "out.csv"],
+            "report": ["report", h.copy("compare"), "--out", "out.html"],
+            "analyze": ["analyze", h.copy("sweep"), "--out", "out"]}[command]
+    before = snapshot(tmp_path)
+    full_disk(monkeypatch)
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    lines = err.strip("\n").splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "free some space" in lines[0], err
+    monkeypatch.undo()
+    assert snapshot(tmp_path) == before, "a file was left behind or changed"
+
+
+def test_a_stale_lock_is_taken_over_with_a_note(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    out = tmp_path / "r"
+    lock = store.lock_path(out)
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": int(gone.stdout), "token": "old",
+                                "since": "2026-01-01T00:00:00+00:00", "command": "coalitionsim run"}))
+    assert main([*RUN, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"note: took over {lock.name}" in err and f"process {int(gone.stdout)}" in err and "no longer runs" in err
+    assert (out / "manifest.json").is_file() and not lock.exists()
+    # a lock with no record, left by a start that crashed long ago, is taken over too
+    lock.write_text("")
+    os.utime(lock, (0, 0))
+    assert main([*RUN, "--out", str(out), "--overwrite"]) == 0
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize("command", [RUN, COMPARE])
+def test_two_commands_into_one_new_folder_do_not_both_succeed(command, tmp_path, capsys):
+    """Issue 30 item 4: the later one used to replace the earlier one silently, and both said so."""
+    import threading
+
+    out = tmp_path / "new"
+    codes: list[int] = []
+    start = threading.Barrier(2)
+
+    def one() -> None:
+        start.wait()
+        codes.append(main([*command, "--out", str(out)]))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    err = capsys.readouterr().err
+    assert sorted(codes) == [0, 2], err
+    assert "in use by another coalitionsim command" in err or "already holds coalitionsim results" in err
+    assert not store.lock_path(out).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]

@@ -222,6 +222,7 @@ LEDGER_SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, da
                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+@pytest.mark.slow
 @LEDGER_SETTINGS
 @given(scenarios(horizon=(4, 14)))
 def test_balances_sum_to_zero_and_no_floor_is_crossed_unnoticed(case):

@@ -294,3 +294,44 @@ def test_a_file_that_is_not_utf8_is_one_line(tmp_path):
     path.write_bytes("[meta]\ndescription = 'caf\u00e9'\n".encode("latin-1"))
     msg = error_of(path)
     assert str(path) in msg and "not UTF-8" in msg
+
+
+# --------------------------------------------------------------------------- issue 30: strict types
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[[subareas]]\nname = 'A'\nplots = true\nhomes_per_plot = 100\n",
+     "subareas.0.plots: must be a whole number, not true/false (got true)"),
+    ("[[subareas]]\nname = 'A'\nplots = \"12\"\nhomes_per_plot = 100\n",
+     'subareas.0.plots: must be a whole number, not text (got "12")'),
+    ("[[subareas]]\nname = 'A'\nplots = 12.0\nhomes_per_plot = 100\n",
+     "subareas.0.plots: must be a whole number, not a number (got 12.0)"),
+    ("[municipality]\nbudget = \"40\"\n", 'municipality.budget: must be a number, not text (got "40")'),
+    ("[municipality]\nbudget = false\n", "municipality.budget: must be a number, not true/false (got false)"),
+    ("[instruments]\nbiz = 1\n", "instruments.biz: must be true or false, not a whole number (got 1)"),
+    ("[instruments]\nbiz = \"yes\"\n", 'instruments.biz: must be true or false, not text (got "yes")'),
+    ("[meta]\nname = 12\n", "meta.name: must be text (in quotes), not a whole number (got 12)"),
+])
+def test_wrong_types_are_not_converted(tmp_path, text, expected):
+    """Issue 30 item 6: plots = true ran as 1 plot, plots = "12" as 12; now one line names field, value and type."""
+    assert expected in error_of(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("subareas.0.plots=true", "subareas.0.plots: must be a whole number, not true/false (got true)"),
+    ('subareas.0.plots="12"', 'subareas.0.plots: must be a whole number, not text (got "12")'),
+    ("instruments.biz=yes", 'instruments.biz: must be true or false, not text (got "yes")'),
+])
+def test_set_values_are_toml_literals_validated_as_strictly(override, expected):
+    assert expected in error_of(None, [override])
+
+
+def test_a_whole_number_is_still_a_number_where_a_float_is_asked(tmp_path):
+    sc = load_scenario(write(tmp_path, "[municipality]\nbudget = 40\n"), ["market.value_market=3"])
+    assert sc.municipality.budget == 40.0 and isinstance(sc.municipality.budget, float)
+    assert isinstance(sc.market.value_market, float)
+
+
+def test_an_unknown_key_is_named_without_its_value(tmp_path):
+    msg = error_of(write(tmp_path, 'api_token = "s3cr3t-demo"\n'))
+    assert msg.endswith("api_token: unknown key") and "s3cr3t" not in msg

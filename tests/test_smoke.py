@@ -6,7 +6,8 @@ from coalitionsim import FORMS, AreaDevelopmentModel
 from coalitionsim.model.metrics import STEP_REPORTERS, summary
 
 STEP_NAMES = {
-    "homes_completed", "homes_started", "homes_permitted", "voluntary_contribution_rate", "free_riding_index",
+    "homes_completed", "homes_started", "homes_permitted", "homes_presold", "voluntary_contribution_rate",
+    "free_riding_index",
     "funding_gap", "willing_unable_share", "trust_mean", "objections", "public_balance",
 } | {f"{k}_{g}" for k in ("draagvlak", "draagkracht")
      for g in ("municipality", "developers", "corporations", "residents", "rijk")}
@@ -16,7 +17,7 @@ SUMMARY_NAMES = {
     "years_to_first_home", "t50_years", "t90_years", "t50_censored", "t90_censored", "homes_per_year",
     "free_riding_index", "free_rider_share", "funding_gap_share", "willing_unable_share", "dropouts",
     "public_deficit", "rijk_subsidy", "social_share_realised", "social_share_target", "negotiation_rounds",
-    "escalations", "objections", "delay_quarters_objections",
+    "escalations", "objections", "delay_quarters_objections", "permit_to_start_months",
 } | {f"gap_{g}" for g in ("municipality", "developers", "corporations", "residents", "rijk")}
 
 

@@ -37,6 +37,7 @@ def test_quick_variant_is_small():
     assert exp.base["market"]["shocks"][0]["kind"] == "permit_freeze"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", STUDIES)
 def test_study_runs_quick(name, tmp_path):
     out = tmp_path / name
@@ -83,7 +84,9 @@ def test_aggregated_tables_have_their_rows_and_stay_small():
     assert len(_csv("free_riding_packages")) == 6 and len(_csv("draagkracht_levers")) == 8
     assert len(_csv("rijk_budget")) == 10 and len(_csv("rijk_freeze")) == 10
     arch = _csv("archetypes")
-    assert len(arch) == 36 and set(arch["tree_among_fastest"]) <= {True, False}
+    # the two answers of issue 28 (tree_in_pareto); tables written before it was regenerated score speed only
+    scored = "tree_in_pareto" if "tree_in_pareto" in arch else "tree_among_fastest"
+    assert len(arch) == 36 and set(arch[scored]) <= {True, False}
     # the agreement is scored on the area's form: a per-sub-area answer is reported, never the scored form
     assert arch["tree"].isin(FORMS).all()
     assert (arch["tree_subareas"].isna() | (arch["tree"] == "framework_subareas")).all()

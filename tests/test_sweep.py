@@ -148,7 +148,7 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path):
 # --------------------------------------------------------------------------- resume after SIGKILL
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # minutes on two cores: run by .ci/run's second command (-m heavy)
 def test_sigkilled_sweep_resumes_to_exactly_the_planned_runs(tmp_path):
     text = GRID.format(horizon=12, levels="[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]", timeseries="false")
     exp_path = write(tmp_path, text.replace("replications = 2", "replications = 4"))  # 112 runs
@@ -327,7 +327,7 @@ levels = [0.1, 0.3]
         tracemalloc.stop()
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # minutes on two cores: run by .ci/run's second command (-m heavy)
 def test_memory_stays_flat_as_runs_grow(tmp_path):
     _peak_traced(tmp_path, 2, "warm")  # imports and caches
     small = _peak_traced(tmp_path, 10, "small")  # 40 runs
@@ -444,19 +444,32 @@ BAD = {
                      "path='municipality.budget'\nmin=1\nmax=inf\n", "factors.0.max: must be a finite number"),
     "nan level": ("[experiment]\nname='x'\n[[factors]]\npath='tasks.0.cost'\nlevels=[10, nan]\n",
                   "tasks.0.cost: must be a finite number"),
+    # issue 30: no silent conversions
+    "timeseries as text": ("[experiment]\nname='x'\ntimeseries='yes'\n",
+                           'experiment.timeseries: must be true or false, not text (got "yes")'),
+    "samples as text": ("[experiment]\nname='x'\ndesign='lhs'\nsamples='8'\n[[factors]]\n"
+                        "path='behaviour.concession_rate'\nmin=0.1\nmax=0.2\n",
+                        'experiment.samples: must be a whole number, not text (got "8")'),
+    "replications as true": ("[experiment]\nname='x'\nreplications=true\n",
+                             "experiment.replications: must be a whole number, not true/false (got true)"),
+    "a true level of a whole-number field": ("[experiment]\nname='x'\n[[factors]]\npath='subareas.0.plots'\n"
+                                             "levels=[12, true]\n", "subareas.0.plots = True"),
+    "an unknown key in the base scenario": ("[experiment]\nname='x'\nscenario='secret.toml'\n",
+                                            "api_token: unknown key"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_experiment_files_one_line_exit_2_nothing_written(tmp_path, capsys, case):
     text, expected = BAD[case]
+    (tmp_path / "secret.toml").write_text('api_token = "s3cr3t-demo"\n')
     path = write(tmp_path, text)
     out = tmp_path / "results"
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err, err
     assert expected in err, err
-    assert str(path) in err
+    assert str(path) in err and "s3cr3t" not in err
     assert not out.exists()
 
 
@@ -513,6 +526,7 @@ def test_analyze_grid_tables_and_figures(tmp_path, capsys):
         assert (a / f"main_effects_{metric}.png").stat().st_size > 5000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design,samples", [("morris", 4), ("sobol", 8)])
 def test_analyze_sensitivity_indices(tmp_path, capsys, design, samples):
     text = f"""
@@ -563,3 +577,149 @@ def test_analyze_labels_list_valued_levels():
     assert not binned
     assert level.nunique() == 2  # hashable, one label per distinct list
     assert all(isinstance(x, str) and x.startswith("[1]") for x in level)
+
+
+# --------------------------------------------------------------------------- issue 30: disks, shards, checkpoints, size
+
+
+def full_disk_after(monkeypatch, writes: int):
+    """``DataFrame.to_parquet`` works ``writes`` times, then writes half a file and fails as a full disk does."""
+    import errno
+
+    calls = []
+    real = pd.DataFrame.to_parquet
+
+    def to_parquet(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) > writes:
+            Path(path).write_bytes(b"PAR1 half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", to_parquet)
+    return calls
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.name.endswith((".tmp", ".lock")) or ".partial" in p.name)
+
+
+def test_a_full_disk_before_any_run_is_stored_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    """Issue 30 item 3: no manifest.json, design.parquet or .tmp shard is left; exit 2, one line."""
+    path = grid(tmp_path)
+    full_disk_after(monkeypatch, 0)
+    out = tmp_path / "o"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Traceback" not in err, err
+    line = [x for x in err.splitlines() if x.startswith("error:")][0]
+    assert "No space left on device" in line and "free some space" in line and "nothing was kept" in line
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_mid_sweep_keeps_the_stored_runs_and_resume_completes(tmp_path, capsys, monkeypatch):
+    path = grid(tmp_path)
+    out = tmp_path / "o"
+    calls = full_disk_after(monkeypatch, 3)  # the design, then two shards of 5 runs (the manifest is JSON)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--shard-size", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "continue with --resume" in err and "Traceback" not in err, err
+    assert len(calls) == 4 and leftovers(tmp_path) == []
+    assert len(load_runs(out)) == 10 and json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    monkeypatch.undo()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--resume"]) == 0
+    runs = load_runs(out)
+    assert sorted(runs["run"]) == list(range(16))
+
+
+def test_resume_reruns_a_damaged_shard_and_names_it(tmp_path, capsys):
+    path = grid(tmp_path, timeseries=True)
+    reference = sweep(path, workers=1, out=tmp_path / "ref", progress=False, shard_size=5)
+    out = tmp_path / "o"
+    sweep(path, workers=1, out=out, progress=False, shard_size=5)
+    damaged = shards(out)[1]
+    damaged.write_bytes(damaged.read_bytes()[:50])  # truncated
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and damaged.name in err and "--resume" in err and "Traceback" not in err
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {damaged}: damaged" in err
+    pd.testing.assert_frame_equal(comparable(load_runs(reference.out)), comparable(load_runs(out)))
+    pd.testing.assert_frame_equal(load_timeseries(reference.out), load_timeseries(out))
+
+
+def test_sweeps_checkpoint_within_the_flush_interval(tmp_path, monkeypatch):
+    """Issue 30 item 9: a kill loses at most max(checkpoint, one run) of finished work. Runs of 0.05 s and a
+    checkpoint of 0.25 s: whenever a run starts, every run that ended more than 0.25 s + one run earlier
+    is in a shard on disk (the old sweep wrote its first shard after 128 runs or 60 s)."""
+    from types import SimpleNamespace
+
+    import coalitionsim.batch.sweep as sweep_module
+
+    out = tmp_path / "o"
+    ended: list[float] = []
+    late: list[str] = []
+
+    def slow_run(scenario, form, seed, **_kwargs):
+        now = time.monotonic()
+        stored = sum(len(pd.read_parquet(p, columns=["run"])) for p in shards(out)) if out.exists() else 0
+        due = sum(1 for t in ended if t < now - 0.25 - 0.1)  # (the run that ends the wait, and some slack)
+        if stored < due:
+            late.append(f"{due} runs due, {stored} stored")
+        time.sleep(0.05)
+        if out.exists():  # (not the probe run timed for the estimate, before the folder is made)
+            ended.append(time.monotonic())
+        return SimpleNamespace(summary={"realisation_share": 0.5}, timeseries=None)
+
+    monkeypatch.setattr(sweep_module, "run_model", slow_run)
+    monkeypatch.setattr(sweep_module, "CHECKPOINT_SECONDS", 0.25, raising=False)
+    text = GRID.format(horizon=8, levels="[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]", timeseries="false")
+    res = sweep(write(tmp_path, text), workers=1, out=out, progress=False)  # 36 runs, about 2 s
+    assert res.complete and len(ended) >= 36
+    assert late == []
+    assert len(shards(out)) >= 4
+
+
+def test_batches_stay_within_the_checkpoint():
+    from coalitionsim.batch.sweep import MAX_BATCH, batch_size
+
+    assert batch_size(10_000, 1, 0.01, 5.0) == 1  # serial: one run at a time
+    assert batch_size(10_000, 4, 0.01, 5.0) == MAX_BATCH  # fast runs: full batches
+    assert batch_size(10_000, 4, 2.0, 5.0) == 2  # 2 s runs: 2 per batch, about 5 s of work a worker may lose
+    assert batch_size(10_000, 4, 30.0, 5.0) == 1
+    assert batch_size(40, 4, 0.01, 5.0) == 1  # few runs: every worker gets several batches
+
+
+def test_a_design_above_the_size_limit_asks_or_needs_yes(tmp_path, capsys, monkeypatch):
+    """The limit is LARGE_DESIGN_RUNS (set to 10 here); the 16-run grid is above it."""
+    import coalitionsim.runner.workload as workload
+    from coalitionsim.runner.workload import DesignTooLarge, confirm_size
+
+    monkeypatch.setattr(workload, "LARGE_DESIGN_RUNS", 10)
+    path = grid(tmp_path)
+    out = tmp_path / "o"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "16 runs, more than 10" in err and "--yes" in err
+    assert not out.exists()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "16 runs" in err and "16 to do" in err and "s per run" in err  # size and estimate before the runs
+    asked = []
+    confirm_size(16, "x", ask=lambda q: asked.append(q) or True)
+    assert asked == ["x: 16 runs, more than 10. Run them?"]
+    with pytest.raises(DesignTooLarge, match="not started"):
+        confirm_size(16, "x", ask=lambda q: False)
+    confirm_size(10, "x")  # at the limit: no question
+
+
+def test_temporary_shard_names_differ_between_processes_and_calls(tmp_path):
+    """Issue 30 item 4: two sweeps on one folder picked the same '.part-N.parquet.tmp' and one crashed."""
+    from coalitionsim.batch.sweep import _tmp_name
+
+    target = tmp_path / "runs" / "part-00003.parquet"
+    names = {_tmp_name(target) for _ in range(50)}
+    assert len(names) == 50 and all(str(os.getpid()) in n.name and n.name.endswith(".tmp") for n in names)

@@ -307,12 +307,14 @@ def cases(ctx: Context) -> None:
         s["scenario"] = name
         frames.append(s)
         advice = advise(load_scenario(name))
-        check = check_summary(s, advice, CASE_REPLICATIONS)
+        check = check_summary(s, advice, CASE_REPLICATIONS)  # the one answer (runner.tradeoff), as advise --simulate
+        speed = check.tradeoff.by_metric("t50_years")
         verdicts.append({"scenario": name, "case": name != "reference", "tree": advice.form,
                          "tree_subareas": ",".join(f"{k}:{v}" for k, v in advice.subarea_forms.items()),
-                         "fastest_tied": ",".join(check.fastest), "best": check.best,
-                         "tree_among_fastest": bool(check.agrees), "tree_is_best": bool(check.agrees_exactly),
-                         "tree_as_fast_share": round(float(check.paired_share), 3)})
+                         "pareto": ",".join(check.tradeoff.pareto),
+                         "speed_ahead": (speed.leader or "–") if speed else "–",
+                         "tree_in_pareto": bool(check.tree_in_pareto), "tree_speed": check.tree_speed,
+                         "faster_than_tree": ",".join(check.faster_than_tree) or "–"})
     c = pd.concat(frames, ignore_index=True)
     c["form"] = pd.Categorical(c["form"], FORMS, ordered=True)
     c = c.sort_values(["scenario", "form"])
@@ -323,15 +325,16 @@ def cases(ctx: Context) -> None:
     v = pd.DataFrame(verdicts)
     ctx.table("cases", "cases_tree", v, plain_markdown(v, {
         "scenario": "scenario", "tree": "beslisboom (area form)", "tree_subareas": "tree per sub-area (not scored)",
-        "fastest_tied": "simulation: equally fastest", "best": "simulation: best",
-        "tree_among_fastest": "tree among fastest", "tree_is_best": "tree = best",
-        "tree_as_fast_share": "seeds tree as fast"}), "results/compare-<scenario> + coalitionsim.advise")
+        "pareto": "simulation: Pareto set", "speed_ahead": "simulation: ahead on speed",
+        "tree_in_pareto": "tree in Pareto set", "tree_speed": "tree on speed",
+        "faster_than_tree": "faster than the tree"}), "results/compare-<scenario> + coalitionsim.advise")
     eight = v[v["case"]]
     ctx.value("cases:n", len(eight))
-    ctx.value("cases:tree_among_fastest", int(eight["tree_among_fastest"].sum()))
-    ctx.value("cases:tree_is_best", int(eight["tree_is_best"].sum()))
+    ctx.value("cases:tree_in_pareto", int(eight["tree_in_pareto"].sum()))
+    for speed in ("ahead", "level", "behind"):
+        ctx.value(f"cases:tree_speed:{speed}", int((eight["tree_speed"] == speed).sum()))
     for _, row in v.iterrows():
-        ctx.value(f"cases_tree:{row['scenario']}:best", row["best"])
+        ctx.value(f"cases_tree:{row['scenario']}:pareto", row["pareto"])
         ctx.value(f"cases_tree:{row['scenario']}:tree", row["tree"])
     fig, axes = plt.subplots(2, 1, figsize=(13, 7))
     for ax, (metric, label) in zip(axes, [("t50_years", "t50: years to half the homes (a bar at the horizon: "
@@ -524,71 +527,76 @@ def archetypes(ctx: Context) -> None:
             return False
 
     out = ctx.folder("archetypes", "archetypes", run, complete)
-    t = analyse(exp, out)
-    plot_map(t, FIG / "archetypes_map.png", "Archetypes: simulated fastest and least-free-riding form vs the "
-             "beslisboom (area-level form)", dpi=70)
+    t = analyse(exp, out)  # the one answer per archetype (runner.tradeoff), as advise --simulate
+    plot_map(t, FIG / "archetypes_map.png", "Archetypes: the simulation's trade-off (ahead beyond the run-to-run "
+             "spread) vs the beslisboom (area-level form)", dpi=70)
     print(f"[figure] {(FIG / 'archetypes_map.png').relative_to(ROOT)}", flush=True)
     t = t.sort_values(["willingness", "separability", "municipal_share", "ownership.passive_owners"])
-    t["t50_best"] = [r[f"t50_years.{r['best']}"] for _, r in t.iterrows()]
     t["t50_tree"] = [r.get(f"t50_years.{r['tree']}", np.nan) for _, r in t.iterrows()]
+    t["speed_ahead"] = t["speed_ahead"].replace("", "–")
     keep = ["point", "municipal_share", "ownership.passive_owners", "private_owners", "willingness", "separability",
-            "unwilling_share", "tree", "tree_subareas", "fastest", "fastest_tied", "best", "least_free_riding",
-            "tree_among_fastest", "tree_is_best", "t50_tree", "t50_best", "tree_t50_minus_fastest",
+            "unwilling_share", "tree", "tree_subareas", "pareto", "speed_ahead", "speed_not_behind",
+            "tree_in_pareto", "tree_speed", "t50_tree", "tree_t50_minus_fastest",
             *[f"t50_years.{f}" for f in FORMS], *[f"realisation_share.{f}" for f in FORMS],
-            *[f"free_riding_index.{f}" for f in FORMS]]
+            *[f"free_riding_index.{f}" for f in FORMS], *[f"public_deficit.{f}" for f in FORMS]]
     t = t[[k for k in keep if k in t]].copy()
     t["group"] = t["willingness"] + ", " + t["separability"]
     t["municipal land"] = t["municipal_share"].map(lambda s: f"{s:.0%}")
     ctx.table("archetypes", "archetypes", t, plain_markdown(t, {
         "group": "owners, sub-areas", "municipal land": "municipal land", "private_owners": "private owners",
         "tree": "beslisboom (area)", "tree_subareas": "tree per sub-area (not scored)",
-        "fastest_tied": "simulation: equally fastest", "best": "simulation: best", "t50_tree": "t50 tree's form",
-        "t50_best": "t50 best", "tree_among_fastest": "tree among fastest"}), "results/archetypes")
+        "pareto": "simulation: Pareto set", "speed_ahead": "simulation: ahead on speed",
+        "tree_in_pareto": "tree in Pareto set", "tree_speed": "tree on speed", "t50_tree": "t50 tree's form"}),
+        "results/archetypes")
     n = len(t)
     ctx.value("archetypes:n", n)
-    ctx.value("archetypes:tree_among_fastest", int(t["tree_among_fastest"].sum()))
-    ctx.value("archetypes:tree_is_best", int(t["tree_is_best"].sum()))
+    ctx.value("archetypes:tree_in_pareto", int(t["tree_in_pareto"].sum()))
+    for speed in ("ahead", "level", "behind"):
+        ctx.value(f"archetypes:tree_speed:{speed}", int((t["tree_speed"] == speed).sum()))
     fs = t["tree"] == "framework_subareas"
     ctx.value("archetypes:tree_fs", int(fs.sum()))
-    ctx.value("archetypes:tree_fs_among_fastest", int((fs & t["tree_among_fastest"]).sum()))
-    # agreement by dimension
+    ctx.value("archetypes:tree_fs_in_pareto", int((fs & t["tree_in_pareto"]).sum()))
+    # the two answers by dimension
     rows = []
     for dim, label in (("group", "owners, sub-areas"), ("municipal land", "municipal land"),
                        ("ownership.passive_owners", "passive owners"), ("tree", "beslisboom's form")):
         for level, g in t.groupby(dim, sort=False):
             rows.append({"dimension": label, "level": str(level), "archetypes": len(g),
-                         "tree among fastest": int(g["tree_among_fastest"].sum()),
-                         "tree = best": int(g["tree_is_best"].sum())})
+                         "tree in Pareto set": int(g["tree_in_pareto"].sum()),
+                         "tree ahead on speed": int((g["tree_speed"] == "ahead").sum()),
+                         "tree behind on speed": int((g["tree_speed"] == "behind").sum())})
     a = pd.DataFrame(rows)
     ctx.table("archetypes", "archetypes_agreement", a, plain_markdown(a, {c: c for c in a.columns}),
               "results/archetypes")
-    # the disagreements: tree's form vs the simulation's best, by group
-    d = t[~t["tree_among_fastest"]]
-    p = (d.groupby(["group", "tree", "best"]).agg(archetypes=("point", "size"),
-                                                  years_slower=("tree_t50_minus_fastest", "median"))
+    # where a form is faster than the tree's beyond the spread, by group
+    d = t[t["tree_speed"] == "behind"]
+    p = (d.groupby(["group", "tree", "pareto"]).agg(archetypes=("point", "size"),
+                                                    years_slower=("tree_t50_minus_fastest", "median"))
          .reset_index().sort_values(["group", "archetypes"], ascending=[True, False]))
     ctx.table("archetypes", "archetypes_disagreements", p, plain_markdown(p, {
-        "group": "owners, sub-areas", "tree": "beslisboom (area)", "best": "simulation: best",
-        "archetypes": "archetypes", "years_slower": "tree's form slower by (median years)"}), "results/archetypes")
+        "group": "owners, sub-areas", "tree": "beslisboom (area)", "pareto": "simulation: Pareto set",
+        "archetypes": "archetypes", "years_slower": "tree's form slower than the fastest median by (years)"}),
+        "results/archetypes")
     kind = d["tree"].map(lambda f: "framework" if f.startswith("framework") else f)
     for will in ("willing", "unwilling", "all"):
         sel = d if will == "all" else d[d["willingness"] == will]
         k = kind.loc[sel.index]
         for tree_kind in ("framework", "tender", "sok"):
             g = sel[k == tree_kind]
-            ctx.value(f"archetypes:disagree:{will}:{tree_kind}:n", len(g))
-            ctx.value(f"archetypes:disagree:{will}:{tree_kind}:years",
+            ctx.value(f"archetypes:behind:{will}:{tree_kind}:n", len(g))
+            ctx.value(f"archetypes:behind:{will}:{tree_kind}:years",
                       f"{g['tree_t50_minus_fastest'].median():.1f}" if len(g) else "–")
     for f in FORMS:  # median over the archetypes of a form's median t50, by willingness
         for will, g in t.groupby("willingness"):
             ctx.value(f"archetypes:t50:{f}:{will}", f"{g[f't50_years.{f}'].median():.1f}")
-    fastest = t["best"].value_counts()
     for f in FORMS:
-        ctx.value(f"archetypes:best:{f}", int(fastest.get(f, 0)))
+        ctx.value(f"archetypes:pareto:{f}", int(t["pareto"].str.split(",").map(lambda p: f in p).sum()))
+        ctx.value(f"archetypes:speed_ahead:{f}", int((t["speed_ahead"] == f).sum()))
         ctx.value(f"archetypes:tree:{f}", int((t["tree"] == f).sum()))
+    ctx.value("archetypes:speed_ahead:none", int((t["speed_ahead"] == "–").sum()))
     for g, sub in t.groupby("group"):
         ctx.value(f"archetypes:{g}:n", len(sub))
-        ctx.value(f"archetypes:{g}:tree_among_fastest", int(sub["tree_among_fastest"].sum()))
+        ctx.value(f"archetypes:{g}:tree_in_pareto", int(sub["tree_in_pareto"].sum()))
 
 
 def readme(ctx: Context) -> None:

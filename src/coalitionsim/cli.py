@@ -21,6 +21,7 @@ import click
 
 from .runner.defaults import REPLICATIONS, ROOT_SEED
 from .runner.store import OutputError
+from .runner.workload import LARGE_DESIGN_RUNS, DesignTooLarge, confirm_size
 from .scenario import FORMS, ScenarioError, bundled_scenarios, did_you_mean, load_scenario
 
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
@@ -93,6 +94,17 @@ root_seed_option = click.option("--seed", type=click.IntRange(min=0), default=RO
 overwrite_option = click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
 
 
+yes_option = click.option("--yes", is_flag=True,
+                          help=f"Start a design of more than {LARGE_DESIGN_RUNS:,} runs without asking.")
+
+
+def design_size_check(what: str, yes: bool):
+    """The check a design command (sweep, robust) hands to the design's builder: a design larger than
+    LARGE_DESIGN_RUNS is asked about on a terminal, and refused elsewhere with a --yes hint (exit 2)."""
+    ask = (lambda question: click.confirm(question, default=False, err=True)) if sys.stdin.isatty() else None
+    return lambda runs: confirm_size(runs, what, yes, ask)
+
+
 def out_option(help: str):
     return click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR", help=help)
 
@@ -126,12 +138,12 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
     """One run; prints a readable summary."""
     from .model import new_seed
     from .runner import result_tables, run_model
-    from .runner.store import check_out, manifest, write_outputs
+    from .runner.store import check_out, claim, manifest, write_outputs
 
     sc = _scenario(scenario, overrides)
     form = form or sc.simulation.form
     _check_form(sc, form)
-    with one_line_errors():
+    with one_line_errors(), (claim(out) if out is not None else contextlib.nullcontext()):
         if out is not None:
             check_out(out, overwrite)
         seed = new_seed() if seed is None else seed
@@ -163,11 +175,12 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
     from .runner.stats import interval_table
-    from .runner.store import check_out, manifest, overrides_tag, results_folder, write_outputs
+    from .runner.store import check_out, claim, manifest, overrides_tag, results_folder, write_outputs
+    from .runner.tradeoff import tradeoff
 
     sc = _scenario(scenario, overrides)
     out = out if out is not None else results_folder(f"compare-{sc.meta.name}{overrides_tag(overrides)}")
-    with one_line_errors():
+    with one_line_errors(), claim(out):
         check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
         result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=True)
         write_outputs(
@@ -178,6 +191,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
             overwrite=overwrite,
         )
     table = interval_table(result.summary)
+    answer = tradeoff(result.summary)  # the one answer of every surface: who is ahead beyond the spread
     note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
     click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
                err=note)
@@ -190,9 +204,12 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     elif fmt == "csv":
         click.echo(interval_csv(table), nl=False)
     else:
-        click.echo(interval_json(table, scenario=sc.meta.name, overrides=list(overrides),
-                                 replications=replications, root_seed=seed,
-                                 not_applicable=result.not_applicable, out=str(out)))
+        click.echo(interval_json(table, scenario=sc.meta.name, overrides=list(overrides), replications=replications,
+                                 root_seed=seed, not_applicable=result.not_applicable, out=str(out),
+                                 tradeoff=answer.to_dict()))
+    if fmt != "json":
+        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+        click.echo("\n" + "\n".join(wrap.fill(line) for line in answer.lines()), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)
@@ -225,8 +242,9 @@ def scenarios() -> None:
 @click.option("--quick", is_flag=True,
               help="Smoke-sized variant (under a minute on two cores): 1 replication, first/last levels of at most "
                    "4 grid factors, <=4 samples, 2 forms, 20 quarters; default folder results/<name>-quick.")
+@yes_option
 def sweep_command(experiment: str | None, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
-                  overwrite: bool, shard_size: int, quick: bool = False) -> None:
+                  overwrite: bool, shard_size: int, quick: bool = False, yes: bool = False) -> None:
     """Batch experiment: an experiment file's design x forms x replications (see experiments/). Without
     EXPERIMENT: the experiment files in experiments/."""
     from .batch.experiment import ExperimentError, bundled_experiments
@@ -245,11 +263,13 @@ def sweep_command(experiment: str | None, workers: int | None, scheduler: str | 
         return
 
     try:
-        with one_line_errors(ExperimentError, SweepError):
+        with one_line_errors(ExperimentError, SweepError, DesignTooLarge):
+            check = design_size_check(experiment, yes)
             if quick:
                 experiment = quick_experiment(experiment)
             result = sweep(experiment, workers=workers, scheduler=scheduler, out=out, resume=resume,
-                           overwrite=overwrite, shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True))
+                           overwrite=overwrite, shard_size=shard_size, echo=lambda msg: click.echo(msg, err=True),
+                           size_check=check)
     except KeyboardInterrupt:
         click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
         raise click.exceptions.Abort() from None
@@ -313,18 +333,20 @@ def report_command(folder: Path, out: Path | None, export_dir: Path | None, over
               help="Screen only parameters under this dotted prefix, e.g. instruments or tasks.3 (repeatable).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.csv",
               help="Also write the table as CSV.")
+@overwrite_option
 @workers_option
 @root_seed_option
 @scenario_argument
 @set_option
 def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: str, only: tuple[str, ...],
-                   out: Path | None, workers: int | None, seed: int, scenario: str | None,
+                   out: Path | None, overwrite: bool, workers: int | None, seed: int, scenario: str | None,
                    overrides: tuple[str, ...]) -> None:
     """The lever screen: each scenario parameter moved one at a time to a far but valid value, base and moved on
     the same seeds; per parameter its strongest effects (mean paired difference [90% interval]) or 'no effect'."""
     import time
 
-    from .runner.levers import failures, format_screen, levers, screen
+    from .runner.levers import failures, format_screen, levers, screen, written_by_screen
+    from .runner.store import check_out_file, claim, write_file
 
     sc = _scenario(scenario, overrides)
     form_list = tuple(f.strip() for f in forms.split(",") if f.strip())
@@ -339,22 +361,23 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
             raise InputError(f"--only {prefix}: no scenario parameter under this path (e.g. instruments, tasks.3)")
     if out is not None and out.suffix.lower() != ".csv":
         raise InputError(f"--out {out}: must be a .csv file")
-    start = time.perf_counter()
-    table = screen(sc, seeds=seeds, horizon=horizon, forms=form_list, only=only, fast=fast, root_seed=seed,
-                   workers=workers, progress=True)
-    seconds = time.perf_counter() - start
-    click.echo(format_screen(table))
-    dead = failures(table)
-    counts = table["status"].value_counts().to_dict()
-    click.echo(f"\n{len(table)} parameters, {table.attrs['seeds']} seeds, {table.attrs['horizon']} quarters: "
-               + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {seconds:.0f} s")
-    if len(dead):
-        click.echo("without effect: " + ", ".join(dead["path"]))
-    if out is not None:
-        with one_line_errors(OSError):
-            out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(out, index=False)
-        click.echo(f"table written to {out}")
+    with one_line_errors(), (claim(out) if out is not None else contextlib.nullcontext()):
+        if out is not None:  # before the screen: a file that cannot be used costs no minutes
+            check_out_file(out, overwrite, ours=written_by_screen)
+        start = time.perf_counter()
+        table = screen(sc, seeds=seeds, horizon=horizon, forms=form_list, only=only, fast=fast, root_seed=seed,
+                       workers=workers, progress=True)
+        seconds = time.perf_counter() - start
+        click.echo(format_screen(table))
+        dead = failures(table)
+        counts = table["status"].value_counts().to_dict()
+        click.echo(f"\n{len(table)} parameters, {table.attrs['seeds']} seeds, {table.attrs['horizon']} quarters: "
+                   + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {seconds:.0f} s")
+        if len(dead):
+            click.echo("without effect: " + ", ".join(dead["path"]))
+        if out is not None:
+            write_file(out, lambda tmp: table.to_csv(tmp, index=False))
+            click.echo(f"table written to {out}")
 
 
 # --------------------------------------------------------------------------- the app and the advisor

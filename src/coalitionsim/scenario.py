@@ -10,6 +10,7 @@ Errors are raised as :class:`ScenarioError` with one line that names the field a
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -30,8 +31,10 @@ class ScenarioError(ValueError):
 
 
 class _Section(BaseModel):
-    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # inf and nan mean nothing in a scenario (an infinite budget, a task that costs nan): refused.
+    # strict: no silent conversions (plots = true is not 1 plot, plots = "12" is not 12, form = 1 is not a
+    # name); a whole number is still a number where a float is asked
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 # conditions (the lever screen's ``acts_when``, runner/levers.py) that several fields share
@@ -199,7 +202,8 @@ class CollectiveTask(_Section):
     # no completion in beneficiary sub-areas before delivery
     gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
     recurring: bool = False  # area organisation: a cost every quarter while the area develops
-    absorption_boost: float = Field(0.0, ge=0, le=1)
+    # since issue 23 the absorption counts market homes only and seldom binds at the reference's 110 a quarter
+    absorption_boost: float = Field(0.0, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"market.absorption_per_quarter": 40}, "why": "acts when the area's buyers are the bottleneck (here 40 market homes a quarter)"}})
     delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
     # M€ asked per household in beneficiary sub-areas
     resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}})
@@ -305,7 +309,7 @@ class Instruments(_Section):
     build_obligation: bool = Field(True, json_schema_extra=_BOUWPLICHT)  # tender awards carry a bouwplicht
     build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra=_BOUWPLICHT)  # a tendered plot must start within this after award
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra=_BOUWPLICHT)  # penalty for not building, share of the land price
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 10.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 10 M€ equity)"}})  # what a developer loses on handing land back, share
+    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -354,6 +358,9 @@ class Behaviour(_Section):
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
     equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
+    # voorverkoop: share of a plot's market homes sold before its start (the financier's condition);
+    # assumption, range 0.5-0.8 (docs/ODD.md §4.2)
+    presale_share: float = Field(0.7, ge=0, le=1)
     gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
@@ -481,22 +488,54 @@ def did_you_mean(word: str, options: Any) -> str:
     """' — did you mean X?' for the option closest to a mistyped ``word``, or ''."""
     match = closest(word, options)
     return f" — did you mean {match}?" if match else ""
+# what a field of each type takes, for the one-line error (pydantic's error type -> words)
+EXPECTED = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false",
+            "string_type": "text (in quotes)", "list_type": "a list [...]", "model_type": "a table",
+            "dict_type": "a table", "model_attributes_type": "a table"}
+
+
+# what a TOML value is, in the words of EXPECTED (bool before int: true is an int to Python)
+KINDS = ((bool, "true/false"), (int, "a whole number"), (float, "a number"), (str, "text"), (list, "a list"),
+         (dict, "a table"))
+
+
+def _kind_of(value: Any) -> str:
+    return next((name for kind, name in KINDS if isinstance(value, kind)), type(value).__name__)
+
+
+def _value_text(value: Any, limit: int = 60) -> str:
+    """A value as TOML writes it, shortened."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _format_error(err: ValidationError, source: str) -> str:
+    """The first validation error as one line: where, what is allowed, and what was given. An unknown key
+    is named without its value (a file read by mistake may hold a password)."""
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
     msg = first["msg"]
+    got = first.get("input")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+        got = None
+    elif first["type"] == "int_type" and isinstance(got, float) and not math.isfinite(got):
+        msg = "must be a finite whole number"
+    elif first["type"] in EXPECTED:
+        msg = f"must be {EXPECTED[first['type']]}, not {_kind_of(got)}"
     elif first["type"] == "finite_number":
         msg = "must be a finite number"
     elif first["type"] == "literal_error":
         msg = msg.replace("Input should be", "must be")
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    got = first.get("input")
-    got_text = "" if isinstance(got, (dict, list)) or first["type"] == "missing" else f" (got {got!r})"
+    silent = got is None or isinstance(got, (dict, list)) or first["type"] == "missing"
+    got_text = "" if silent else f" (got {_value_text(got)})"
     where = f"{loc}: " if loc else ""
     return f"{source}: {where}{msg}{got_text}"
 

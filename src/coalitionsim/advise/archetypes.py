@@ -1,13 +1,13 @@
-"""Area archetypes: which governance form realises fastest (and which leaves least free riding) per
-archetype, side by side with the beslisboom's choice for the same archetype.
+"""Area archetypes: per archetype the simulation's answer as a trade-off (the Pareto set, and which form is
+ahead on speed beyond the run-to-run spread), side by side with the beslisboom's choice for the same archetype.
 
 Input is a grid sweep (``coalitionsim sweep``, e.g. ``experiments/archetypes.toml``) over public land share ×
 number of owners × owner willingness × sub-area separability. For every design point the scenario is rebuilt
 from the experiment (base scenario + the point's overrides), described by what the beslisboom looks at
 (municipal share, private owners with land, unwilling share, separability) and advised with
-:func:`coalitionsim.advise.advise`; the runs of that point give the simulated fastest form, best form and
-least-free-riding form with the same rule as ``coalitionsim advise --simulate``
-(:func:`coalitionsim.runner.stats.best_forms`).
+:func:`coalitionsim.advise.advise`; the runs of that point give the one answer of every surface
+(:func:`coalitionsim.runner.tradeoff.tradeoff`, as ``coalitionsim advise --simulate``), and the same two
+questions: is the tree's form in the Pareto set, and is it ahead on speed (t50)?
 
 One command runs the sweep when its results are missing and writes the table and the map::
 
@@ -27,6 +27,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from ..runner.tradeoff import AHEAD_RULE, tradeoff
 from ..scenario import FORMS
 
 SHORT = {"tender": "T", "sok": "SOK", "gem": "GEM", "framework_subareas": "FS", "framework_organic": "FO"}
@@ -83,54 +84,48 @@ def _median(values: Iterable[float], censored: bool) -> float:
     return float(np.quantile(v, 0.5, method="inverted_cdf")) if len(v) else float("nan")
 
 
-def point_choices(runs: pd.DataFrame, tie_years: float = 1.0) -> pd.DataFrame:
-    """Per design point: medians per form and the simulated fastest, best and least-free-riding forms.
+def point_choices(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per design point: medians per form and the answer of :func:`coalitionsim.runner.tradeoff.tradeoff`.
 
-    ``runs`` needs columns point, form, t50_years, realisation_share, free_riding_index (one row per run;
-    a missing t50 means not reached within the horizon). Fastest/best follow
-    :func:`coalitionsim.runner.stats.best_forms`; least free riding is the lowest median free-riding index (ties
-    within 0.01 go to the faster form).
+    ``runs`` needs columns point, form, seed, t50_years, realisation_share, free_riding_index (one row per run;
+    a missing t50 means not reached within the horizon, counted as the horizon in the paired differences).
+    Columns: ``pareto`` (the Pareto set, comma-separated), ``speed_ahead`` (the form ahead of every other on
+    t50 beyond the spread, else empty), ``speed_not_behind`` (the forms no form is faster than beyond the
+    spread), ``dominates`` ('a>b' pairs) and the medians per form (``<metric>.<form>``).
     """
-    from ..runner.stats import best_forms, lead_form
-
     out = []
     for point, frame in runs.groupby("point", sort=True):
-        rows = []
+        order = [f for f in FORMS if f in set(frame["form"])]
+        frame = frame.assign(form=pd.Categorical(frame["form"], categories=order, ordered=True)).sort_values("form")
+        frame["form"] = frame["form"].astype(str)
+        answer = tradeoff(frame)
+        speed = answer.by_metric("t50_years")
+        row: dict[str, Any] = {
+            "point": point, "pareto": ",".join(answer.pareto),
+            "speed_ahead": (speed.leader or "") if speed else "",
+            "speed_not_behind": ",".join(f for f in answer.forms if not answer.behind(f, "t50_years")),
+            "dominates": ",".join(f"{a}>{b}" for a, bs in answer.dominates.items() for b in bs),
+            "common_seeds": answer.seeds, "runs": len(frame)}
         for form, f in frame.groupby("form", sort=False):
-            rows.append({"form": form,
-                         "t50_years_median": _median(f["t50_years"], True),
-                         "realisation_share_median": _median(f["realisation_share"], False),
-                         "free_riding_index_median": _median(f["free_riding_index"], False),
-                         **{f"{m}_median": _median(f[m], m == "years_to_agreement") for m in EXTRA if m in f}})
-        table = pd.DataFrame(rows)
-        table["form"] = pd.Categorical(table["form"], categories=list(FORMS), ordered=True)
-        table = table.sort_values("form").reset_index(drop=True)
-        table["form"] = table["form"].astype(str)
-        fastest, best = best_forms(table, tie_years)
-        t = table.set_index("form")
-        lead = lead_form(table, fastest)
-        fri = t["free_riding_index_median"].round(2)
-        least = min(t.index, key=lambda x: (fri[x], t.loc[x, "t50_years_median"], FORMS.index(x)))
-        row: dict[str, Any] = {"point": point, "fastest": lead, "fastest_tied": ",".join(fastest), "best": best,
-                               "least_free_riding": least, "runs": len(frame)}
-        for form in t.index:
             for m in METRICS + EXTRA:
-                if f"{m}_median" in t:
-                    row[f"{m}.{form}"] = t.loc[form, f"{m}_median"]
+                if m in f:
+                    row[f"{m}.{form}"] = _median(f[m], m in ("t50_years", "years_to_agreement"))
         out.append(row)
     return pd.DataFrame(out)
 
 
 def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.DataFrame:
-    """Join the simulated choices with the archetype description and the tree's form; add agreement flags."""
+    """Join the simulated answer with the archetype description and the tree's form; add the two answers:
+    ``tree_in_pareto`` and ``tree_speed`` ('ahead', 'level': no form faster beyond the spread, 'behind')."""
     df = described.merge(choices, on="point", how="inner")
-    df["tree_among_fastest"] = [tree in tied.split(",") for tree, tied in zip(df["tree"], df["fastest_tied"])]
-    df["tree_is_best"] = df["tree"] == df["best"]
-    df["tree_is_least_free_riding"] = df["tree"] == df["least_free_riding"]
+    df["tree_in_pareto"] = [tree in p.split(",") for tree, p in zip(df["tree"], df["pareto"])]
+    df["tree_speed"] = ["ahead" if tree == lead else "level" if tree in nb.split(",") else "behind"
+                        for tree, lead, nb in zip(df["tree"], df["speed_ahead"], df["speed_not_behind"])]
+    # descriptive, not a verdict: how far the tree's median t50 lies behind the lowest median t50
     df["tree_t50_minus_fastest"] = [
-        (r[f"t50_years.{r['tree']}"] - r[f"t50_years.{r['fastest']}"]) if f"t50_years.{r['tree']}" in r else np.nan
-        for _, r in df.iterrows()
-    ]
+        r.get(f"t50_years.{r['tree']}", np.nan)
+        - np.nanmin([r[f"t50_years.{f}"] for f in FORMS if f"t50_years.{f}" in r])
+        for _, r in df.iterrows()]
     return df
 
 
@@ -139,8 +134,9 @@ def compare_with_tree(choices: pd.DataFrame, described: pd.DataFrame) -> pd.Data
 
 def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | None = None,
              y_label: str | None = None, dpi: int = 130) -> Path:
-    """Small multiples: rows = willingness × separability, columns = simulation fastest / least free
-    riding / beslisboom; in each panel municipal land share (x) × number of owners (y), coloured by form.
+    """Small multiples: rows = willingness × separability, columns = the form ahead on speed beyond the
+    spread / the Pareto set / the beslisboom (with its two answers); in each panel municipal land share (x) ×
+    number of owners (y), coloured by form (grey: several forms, or none).
 
     ``y`` is the column for the owners axis: by default the ``ownership.passive_owners`` factor when the
     table has it (the private owner count itself shifts with the public land share), else ``private_owners``.
@@ -161,8 +157,8 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
     ys = sorted(table[y].unique())
     groups = sorted({(w, s) for w, s in zip(table["willingness"], table["separability"])},
                     key=lambda g: (g[0] != "willing", g[1] != "separable"))
-    columns = [("fastest", "simulation: fastest (median t50)"),
-               ("least_free_riding", "simulation: least free riding"),
+    columns = [("speed_ahead", "simulation: ahead on speed (t50)"),
+               ("pareto", "simulation: Pareto set"),
                ("tree", "beslisboom (decision tree)")]
     fig, axes = plt.subplots(len(groups), 3, figsize=(11, 2.6 * len(groups) + 1.2), squeeze=False)
     for i, (will, sep) in enumerate(groups):
@@ -171,21 +167,16 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
             ax = axes[i][j]
             for _, r in sub.iterrows():
                 x, yy = xs.index(r["municipal_share"]), ys.index(r[y])
-                form = r[col]
-                ax.add_patch(plt.Rectangle((x - 0.5, yy - 0.5), 1, 1, color=COLOURS.get(form, "#999999"), alpha=0.85))
-                text = SHORT.get(form, form)
-                if col == "fastest":
-                    t50 = r.get(f"t50_years.{form}", np.nan)
+                forms = [f for f in str(r[col]).split(",") if f and f != "nan"]
+                colour = COLOURS.get(forms[0], "#999999") if len(forms) == 1 else "#999999"
+                ax.add_patch(plt.Rectangle((x - 0.5, yy - 0.5), 1, 1, color=colour, alpha=0.85))
+                text = "/".join(SHORT.get(f, f) for f in forms) or "no single\nform"
+                if col == "speed_ahead" and forms:
+                    t50 = r.get(f"t50_years.{forms[0]}", np.nan)
                     text += f"\n{t50:.1f} y" if math.isfinite(t50) else "\n>horizon"
-                    tied = [SHORT.get(f, f) for f in str(r.get("fastest_tied", "")).split(",") if f and f != form]
-                    if tied:
-                        text += f"\n(= {'/'.join(tied)})"
-                elif col == "least_free_riding":
-                    text += f"\n{r.get(f'free_riding_index.{form}', np.nan):.2f}"
                 elif col == "tree":
-                    agree = "✓" if r["tree_among_fastest"] else "✗"
-                    text += f"\n{agree} speed"
-                ax.text(x, yy, text, ha="center", va="center", fontsize=8, color="white", fontweight="bold")
+                    text += f"\n{'✓' if r['tree_in_pareto'] else '✗'} Pareto\n{r['tree_speed']} on speed"
+                ax.text(x, yy, text, ha="center", va="center", fontsize=7, color="white", fontweight="bold")
             ax.set_xlim(-0.5, len(xs) - 0.5)
             ax.set_ylim(-0.5, len(ys) - 0.5)
             ax.set_xticks(range(len(xs)), [f"{x:.0%}" for x in xs])
@@ -198,7 +189,8 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
                 ax.set_ylabel(f"{will}, {sep}\n{y_label}")
     handles = [Patch(color=COLOURS[f], label=f"{SHORT[f]} = {f}") for f in FORMS]
     fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, frameon=False)
-    fig.suptitle(title or "Area archetypes: simulated fastest and least-free-riding form vs the beslisboom", fontsize=11)
+    fig.suptitle(title or "Area archetypes: the simulation's trade-off (ahead beyond the run-to-run spread) vs the "
+                 "beslisboom", fontsize=11)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
@@ -209,31 +201,31 @@ def plot_map(table: pd.DataFrame, path: str | Path, title: str = "", y: str | No
 
 
 def agreement_summary(table: pd.DataFrame) -> str:
-    """Counts of agreement, overall and by archetype dimension, as plain text."""
+    """Counts of the two answers, overall and by archetype dimension, as plain text."""
     n = len(table)
+    speed = table["tree_speed"].value_counts()
     lines = [
-        f"{n} archetypes; the tree's form is among the fastest in {int(table['tree_among_fastest'].sum())}, "
-        f"the simulation's best (speed, then free riding) in {int(table['tree_is_best'].sum())}, "
-        f"the least-free-riding form in {int(table['tree_is_least_free_riding'].sum())}.",
-        "tree's form → simulated fastest form (count):",
+        f"{n} archetypes; {AHEAD_RULE}",
+        f"the tree's form is in the Pareto set in {int(table['tree_in_pareto'].sum())}; on speed (t50) it is ahead "
+        f"of every other form in {int(speed.get('ahead', 0))}, level (no form faster) in {int(speed.get('level', 0))}, "
+        f"behind in {int(speed.get('behind', 0))}.",
     ]
-    pairs = table.groupby(["tree", "fastest"]).size().sort_values(ascending=False)
-    lines += [f"  {t:<19} → {f:<19} {c}" for (t, f), c in pairs.items()]
     for dim in ("municipal_share", "private_owners", "willingness", "separability"):
-        g = table.groupby(dim)["tree_among_fastest"].agg(["sum", "count"])
-        lines.append(f"tree among the fastest by {dim}: "
+        g = table.groupby(dim)["tree_in_pareto"].agg(["sum", "count"])
+        lines.append(f"tree in the Pareto set by {dim}: "
                      + ", ".join(f"{k}: {int(r['sum'])}/{int(r['count'])}" for k, r in g.iterrows()))
-    fastest_counts = table["fastest"].value_counts()
-    lines.append("simulated fastest form overall: " + ", ".join(f"{k} {v}" for k, v in fastest_counts.items()))
-    lines.append("least free riding overall: " + ", ".join(
-        f"{k} {v}" for k, v in table["least_free_riding"].value_counts().items()))
+    counts = pd.Series([f for p in table["pareto"] for f in p.split(",") if f]).value_counts()
+    lines.append("forms in the Pareto set (archetypes): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    lead = table.loc[table["speed_ahead"] != "", "speed_ahead"].value_counts()
+    lines.append("ahead of every other form on speed: " + (", ".join(f"{k} {v}" for k, v in lead.items()) or "none")
+                 + f"; no single form ahead on speed in {int((table['speed_ahead'] == '').sum())}")
     return "\n".join(lines)
 
 
 # ============================================================================ command line
 
 
-def analyse(experiment_path: str | Path, out: str | Path, tie_years: float = 1.0) -> pd.DataFrame:
+def analyse(experiment_path: str | Path, out: str | Path) -> pd.DataFrame:
     """Read a finished sweep in ``out`` and write ``archetypes.csv`` and ``figures/archetypes_map.png``."""
     from ..batch.experiment import load_experiment
     from ..batch.sweep import load_runs
@@ -242,7 +234,7 @@ def analyse(experiment_path: str | Path, out: str | Path, tie_years: float = 1.0
     runs = load_runs(out, status="ok")
     if runs.empty:
         raise SystemExit(f"{out}: no finished runs; run the sweep first")
-    table = compare_with_tree(point_choices(runs, tie_years), describe_points(exp))
+    table = compare_with_tree(point_choices(runs), describe_points(exp))
     out = Path(out)
     table.to_csv(out / "archetypes.csv", index=False)
     plot_map(table, out / "figures" / "archetypes_map.png",
@@ -255,8 +247,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("experiment", nargs="?", default="experiments/archetypes.toml")
     parser.add_argument("--out", default=None, help="sweep folder (default results/<experiment name>)")
     parser.add_argument("--workers", type=int, default=None, help="processes for the sweep (default: all cores)")
-    parser.add_argument("--tie-years", type=float, default=1.0,
-                        help="forms within this many years of the fastest median t50 count as equally fast")
     args = parser.parse_args(argv)
     from ..batch.experiment import ExperimentError, load_experiment
     from ..batch.sweep import sweep
@@ -272,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     if not result.complete:
         print(f"error: the sweep in {out} is incomplete ({result.done} of {result.planned} runs)", file=sys.stderr)
         return 1
-    table = analyse(args.experiment, out, args.tie_years)
+    table = analyse(args.experiment, out)
     print(agreement_summary(table))
     print(f"\ntable: {out / 'archetypes.csv'}\nmap:   {out / 'figures' / 'archetypes_map.png'}")
     return 0

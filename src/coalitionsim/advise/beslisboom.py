@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..model.beslisboom import Field, development_form
 from ..model.model import apportion
 from ..runner.defaults import REPLICATIONS, ROOT_SEED
-from ..runner.stats import best_forms, lead_form
+from ..runner.tradeoff import TradeOff, tradeoff
 from ..scenario import FORMS, Scenario, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -517,65 +517,66 @@ def render_advice(a: Advice, explain: bool = False, width: int = WIDTH) -> str:
 
 @dataclass
 class SimulationCheck:
-    """The five forms simulated on the scenario, and whether the simulation's best form agrees with the tree.
+    """The five forms simulated on the scenario, and the two questions the check asks of the tree's form.
 
-    Best form, first criterion realisation: the lowest median t50 (years until half of the planned homes are
-    completed; a run that never gets there counts as beyond the horizon); forms within ``tie_years`` of the
-    fastest median count as equally fast, unless their median realisation share is more than 0.05 below the
-    best of them. Second criterion: among the equally fast forms the lowest median free-riding index wins
-    (then the highest median realisation share). When no form reaches t50 in most runs, the median
-    realisation share takes the place of t50 (tie within 0.05).
+    The answer is the one of every surface (:func:`coalitionsim.runner.tradeoff.tradeoff`): per criterion the
+    forms ahead beyond the run-to-run spread (the 90% interval of the paired per-seed differences wholly on one
+    side of zero) and the Pareto set. The questions: does the tree's form lie in the Pareto set (no other form
+    is ahead of it on one criterion and behind it on none), and is it ahead on speed (t50)? There is no "best".
     """
 
     table: "pd.DataFrame"  # interval_table: per form median/p5/p95 of the key metrics
-    fastest: list[str]  # the forms tied for fastest realisation
-    best: str
+    tradeoff: TradeOff
     tree_forms: list[str]
-    agrees: bool  # the tree's primary form is among the fastest
-    agrees_exactly: bool  # ... and is the best once free riding is counted
-    paired_share: float  # share of replications in which the tree's form is at least as fast as the fastest form
     replications: int
-    tie_years: float
     not_applicable: dict[str, str]
 
     @property
-    def fastest_form(self) -> str:
-        return lead_form(self.table, self.fastest)
+    def tree(self) -> str:
+        return self.tree_forms[0]
+
+    @property
+    def tree_in_pareto(self) -> bool:
+        return self.tree in self.tradeoff.pareto
+
+    @property
+    def faster_than_tree(self) -> list[str]:
+        """The forms ahead of the tree's form on speed (t50) beyond the spread."""
+        return self.tradeoff.behind(self.tree, "t50_years")
+
+    @property
+    def tree_speed(self) -> str:
+        """'ahead' (faster than every other form), 'level' (no form is faster beyond the spread), 'behind'
+        (some form is), 'not run' (the tree's form could not run on this area)."""
+        if self.tree not in self.tradeoff.forms:
+            return "not run"
+        speed = self.tradeoff.by_metric("t50_years")
+        if speed is not None and speed.leader == self.tree:
+            return "ahead"
+        return "behind" if self.faster_than_tree else "level"
 
     def render(self) -> str:
         return render_check(self)
 
 
 def simulate_check(scenario: Scenario, advice: Advice | None = None, replications: int = REPLICATIONS,
-                   workers: int | None = None, seed: int = ROOT_SEED, tie_years: float = 1.0,
-                   progress: bool = False) -> SimulationCheck:
-    """Run all five forms (``runner.compare``) and compare the simulated best form with the tree's choice."""
+                   workers: int | None = None, seed: int = ROOT_SEED, progress: bool = False) -> SimulationCheck:
+    """Run all five forms (``runner.compare``) and ask whether the tree's form is in the Pareto set and ahead
+    on speed."""
     from ..runner import compare
 
     advice = advise(scenario) if advice is None else advice
     result = compare(scenario, replications=replications, workers=workers, seed=seed, progress=progress)
-    return check_summary(result.summary, advice, replications, tie_years, result.not_applicable)
+    return check_summary(result.summary, advice, replications, result.not_applicable)
 
 
-def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int, tie_years: float = 1.0,
+def check_summary(summary: "pd.DataFrame", advice: Advice, replications: int,
                   not_applicable: dict[str, str] | None = None) -> SimulationCheck:
     """The check on an existing compare summary (one row per run, columns form, seed, t50_years, ...)."""
-    from ..runner.stats import interval_table, paired
+    from ..runner.stats import interval_table
 
-    table = interval_table(summary)
-    fastest, best = best_forms(table, tie_years)
-    tree_form = advice.form
-    lead = lead_form(table, fastest)
-    paired_share = float("nan")
-    if tree_form == lead:
-        paired_share = 1.0
-    elif tree_form in set(summary["form"]):
-        p = paired(summary, tree_form, lead, "t50_years")
-        if p is not None:  # seeds on which the tree's form is at least as fast
-            paired_share = (p.a_better + p.ties) / p.n
-    return SimulationCheck(table=table, fastest=fastest, best=best, tree_forms=advice.forms,
-                           agrees=tree_form in fastest, agrees_exactly=tree_form == best, paired_share=paired_share,
-                           replications=replications, tie_years=tie_years, not_applicable=not_applicable or {})
+    return SimulationCheck(table=interval_table(summary), tradeoff=tradeoff(summary), tree_forms=advice.forms,
+                           replications=replications, not_applicable=not_applicable or {})
 
 
 def render_check(c: SimulationCheck) -> str:
@@ -584,44 +585,37 @@ def render_check(c: SimulationCheck) -> str:
     t = c.table.set_index("form")
     h = float(t["horizon_years"].iloc[0])
     lines = [f"Simulated check: all forms, {c.replications} replications each (common random numbers); "
-             "median [90% interval]",
-             "best = fastest realisation (lowest median t50; within "
-             f"{c.tie_years:g} year counts as equally fast), then least free riding (median free-riding index), "
-             "then highest realised share", ""]
+             "median [90% interval]", ""]
     header = f"  {'form':<19} {'t50 (years)':<22} {'realised share':<22} {'free-riding index':<22}"
     lines += [header, "  " + "-" * (len(header) - 2)]
     for form, row in t.iterrows():
         cells = []
         for col in ("t50_years", "realisation_share", "free_riding_index"):
             cells.append(f"{_fmt(row[col + '_median'], h)} [{_fmt(row[col + '_p5'], h)}–{_fmt(row[col + '_p95'], h)}]")
-        flag = " ← tree" if form == c.tree_forms[0] else ""
-        flag += " ← best" if form == c.best else ""
+        flag = " ← tree" if form == c.tree else ""
+        flag += " ← Pareto set" if form in c.tradeoff.pareto else ""
         lines.append(f"  {form:<19} {cells[0]:<22} {cells[1]:<22} {cells[2]:<22}{flag}")
     for form, reason in c.not_applicable.items():
         lines.append(f"  {form}: not run — {reason}")
-    lines.append("")
-    tree = c.tree_forms[0]
-    lines.append(f"fastest: {', '.join(c.fastest)}; best: {c.best}; beslisboom: {tree}")
-    lead = c.fastest_form
-    row = t.loc[tree] if tree in t.index else None
-    if c.agrees_exactly:
-        verdict = "AGREES: the tree's form is also the simulation's best form."
-    elif c.agrees:
-        verdict = (f"AGREES ON SPEED: the tree's form is among the fastest, but {c.best} leaves less free riding "
-                   f"(free-riding index {_fmt(t.loc[c.best, 'free_riding_index_median'], h)} vs "
-                   f"{_fmt(row['free_riding_index_median'], h)}).")
-    elif row is None:
-        verdict = f"DISAGREES: the tree's form {tree} could not be run on this area; the simulation's best is {c.best}."
-    elif row["t50_years_median"] <= t.loc[lead, "t50_years_median"] + c.tie_years + 1e-9:
-        verdict = (f"DISAGREES: the tree's {tree} is as fast to half the homes (median t50 "
-                   f"{_fmt(row['t50_years_median'], h)} vs {_fmt(t.loc[lead, 't50_years_median'], h)} years for {lead}) "
-                   f"but realises less of the plan (median share {_fmt(row['realisation_share_median'], h)} vs "
-                   f"{_fmt(t.loc[lead, 'realisation_share_median'], h)}); the simulation's best form is {c.best}.")
+    lines += ["", *c.tradeoff.lines(), ""]
+    tree = c.tree
+    lines.append(f"beslisboom: {tree}; Pareto set: {', '.join(c.tradeoff.pareto)}")
+    if tree not in c.tradeoff.forms:
+        lines.append(f"The tree's form {tree} could not be run on this area.")
+        return "\n".join(lines)
+    if c.tree_in_pareto:
+        pareto = f"IN THE PARETO SET: no other form is ahead of {tree} on one criterion and behind it on none."
     else:
-        share = "n/a" if math.isnan(c.paired_share) else _pct(c.paired_share)
-        verdict = (f"DISAGREES: the tree's {tree} is not among the fastest (median t50 "
-                   f"{_fmt(row['t50_years_median'], h)} vs {_fmt(t.loc[lead, 't50_years_median'], h)} years for {lead}; "
-                   f"{tree} was at least as fast as {lead} in {share} of the paired replications); "
-                   f"the simulation's best form is {c.best}.")
-    lines.append(verdict)
+        by = [f for f in c.tradeoff.forms if tree in c.tradeoff.dominates.get(f, [])]
+        pareto = (f"NOT IN THE PARETO SET: {', '.join(by)} {'is' if len(by) == 1 else 'are'} ahead of {tree} on at "
+                  "least one criterion and behind it on none.")
+    speed = {"ahead": f"AHEAD ON SPEED: {tree} reaches half the homes (t50) faster than every other form.",
+             "level": (f"LEVEL ON SPEED: no form reaches half the homes (t50) faster than {tree} beyond the "
+                       "run-to-run spread" + ("." if c.tradeoff.enough_seeds else
+                                             " (too few seeds to show any difference).")),
+             "behind": (f"BEHIND ON SPEED: {', '.join(c.faster_than_tree)} "
+                        f"{'reaches' if len(c.faster_than_tree) == 1 else 'reach'} half the homes (t50) faster than "
+                        f"{tree} beyond the run-to-run spread (median t50 {_fmt(t.loc[tree, 't50_years_median'], h)} "
+                        "years for the tree's form).")}[c.tree_speed]
+    lines += [pareto, speed]
     return "\n".join(lines)

@@ -13,10 +13,13 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from ..model.area import Status
-from ..model.metrics import GROUPS
+from ..model.metrics import GROUPS, summary
 from ..reporting.vocabulary import GLOSSARY, GROUP_NAMES
 from ..runner.text import cut
+from ..runner.tradeoff import AHEAD_RULE, tradeoff
 from .svgchart import Chart, small_multiples
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "completion": ("#31a354", "oplevering", "homes completed"),
     "withdrawal": ("#525252", "terugtrekking", "an owner withdraws a plot"),
     "sale": ("#a6761d", "te koop", "an owner puts its plot up for sale"),
+    "presale": ("#66a61e", "voorverkoop", "pre-sale: homes sold before construction starts, or sales dissolved"),
     "land": ("#7f2704", "grondverwerving", "land purchase or expropriation (onteigening)"),
     "land_market": ("#a63603", "grondmarkt", "a plot changes hands on the land market"),
     "objection": ("#fd8d3c", "zienswijze / bezwaar", "objection by residents (delays the procedure)"),
@@ -413,8 +417,16 @@ ONE_HISTORY = ("One run is one possible history: both forms here face the same m
                "moves, or run <code>coalitionsim compare</code> for 20 seeded runs per form with their 90% intervals.")
 
 
+def tradeoff_html(models: list[AreaDevelopmentModel]) -> str:
+    """The one answer of every surface (:func:`coalitionsim.runner.tradeoff.tradeoff`) on the runs shown: with
+    the app's single seed it says that one seed cannot show a difference beyond the run-to-run spread."""
+    answer = tradeoff(pd.DataFrame([summary(m) for m in models]))
+    return (f'<div data-testid="tradeoff" style="margin: 6px 0"><b>The answer so far:</b> {esc(answer.headline())} '
+            f'<span style="color: #555">{esc(AHEAD_RULE)}</span></div>')
+
+
 def comparison_html(a: AreaDevelopmentModel, b: AreaDevelopmentModel) -> str:
-    """Headline indicators of two forms side by side."""
+    """Headline indicators of two forms side by side, and what one seed can and cannot say about them."""
     rows = "".join(
         f"<tr><td style='padding-right: 12px'>{esc(la)}</td><td style='padding-right: 12px'><b>{esc(va)}</b></td>"
         f"<td><b>{esc(vb)}</b></td></tr>"
@@ -424,6 +436,7 @@ def comparison_html(a: AreaDevelopmentModel, b: AreaDevelopmentModel) -> str:
             "both forms step together.</div>"
             f'<div data-testid="one-history" style="margin: 6px 0; padding: 4px 8px; background: #fff8e0; '
             f'border-left: 3px solid #d9a400">⚠ {ONE_HISTORY}</div>'
+            f"{tradeoff_html([a, b])}"
             f'<table style="margin-top: 6px; border-collapse: collapse"><tr><th></th>'
             f"<th style='text-align: left'>{esc(a.form_name)}</th><th style='text-align: left'>{esc(b.form_name)}</th></tr>"
             f"{rows}</table></div>")

@@ -39,6 +39,7 @@ import itertools
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -69,7 +70,10 @@ class ExperimentError(ValueError):
 
 class _Strict(BaseModel):
     # inf and nan are refused (a factor range to infinity means nothing)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    # strict: no silent conversions (timeseries = "yes" is not true, samples = "8" is not 8); a whole
+    # number is still a number where a float is asked
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False,
+                              strict=True)
 
 
 class Factor(_Strict):
@@ -272,12 +276,11 @@ class Experiment:
 
     def overrides(self, point: int) -> list[str]:
         """``PATH=VALUE`` overrides of one design point."""
-        row = self.design.iloc[point]
-        return [f"{f.path}={_toml_literal(_py(row[f.path]))}" for f in self.factors]
+        return [f"{path}={_toml_literal(v)}" for path, v in self.point_values(point).items()]
 
     def point_values(self, point: int) -> dict[str, Any]:
-        row = self.design.iloc[point]
-        return {f.path: _py(row[f.path]) for f in self.factors}
+        # read per column: a row of only numbers (``iloc[point]``) would turn an int level into a float
+        return {f.path: _py(self.design[f.path].iat[point]) for f in self.factors}
 
 
 def _py(v: Any) -> Any:
@@ -342,8 +345,13 @@ def _resolve_scenario(name: str, folder: Path | None, source: str) -> str | Path
 
 
 def experiment_from_dict(data: dict[str, Any], source: str = "experiment", folder: Path | None = None,
-                         text: str = "") -> Experiment:
-    """Validate a plain dict (as read from TOML) into an :class:`Experiment` with its expanded design."""
+                         text: str = "", size_check: Callable[[int], None] | None = None,
+                         expand: bool = True) -> Experiment:
+    """Validate a plain dict (as read from TOML) into an :class:`Experiment` with its expanded design.
+
+    ``size_check(runs)`` is called with the planned number of runs before the design is built (it may
+    raise to stop a design too large to build, see :mod:`coalitionsim.runner.workload`); ``expand=False``
+    validates the file but leaves the design empty (for a variant that is built from it)."""
     try:
         parsed = ExperimentFile.model_validate(data)
     except ValidationError as err:
@@ -382,6 +390,10 @@ def experiment_from_dict(data: dict[str, Any], source: str = "experiment", folde
     n = run_count(spec, factors)
     if n > 50_000_000:
         raise ExperimentError(f"{source}: the design asks for {n:,} runs; reduce levels, samples or replications")
+    if not expand:
+        return Experiment(spec=spec, factors=factors, source=source, base=base, scenario_label=label, text=text)
+    if size_check is not None:
+        size_check(n)
     design, raw = _expand(spec, factors)
     exp = Experiment(spec=spec, factors=factors, source=source, base=base, scenario_label=label, text=text,
                      design=design, raw=raw)
@@ -421,8 +433,10 @@ def bundled_experiments() -> dict[str, Path]:
     return {p.stem: p for p in sorted(EXPERIMENTS.glob("*.toml"))}
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and expand an experiment file (``ExperimentError`` with one line if it is bad)."""
+def load_experiment(path: str | Path, size_check: Callable[[int], None] | None = None,
+                    expand: bool = True) -> Experiment:
+    """Read, validate and expand an experiment file (``ExperimentError`` with one line if it is bad);
+    ``size_check`` and ``expand`` as in :func:`experiment_from_dict`."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -439,4 +453,4 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ExperimentError(f"{source}: not valid TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ExperimentError(f"{source}: cannot read: {err}") from None
-    return experiment_from_dict(data, source, folder=path.parent, text=text)
+    return experiment_from_dict(data, source, folder=path.parent, text=text, size_check=size_check, expand=expand)

@@ -13,12 +13,19 @@ Results stream to disk under ``out``::
     manifest.json               experiment, its content hash, seeds, versions, command, design, factor problem
     design.parquet              one row per design point (factor values; SALib sample in x.<path> columns)
     runs/part-00000.parquet     per-run rows (identity, factor values, status, error, summary outputs),
-                                ``shard_size`` runs per shard, written atomically (tmp file + rename)
+                                ``shard_size`` runs per shard, written atomically (tmp file + rename);
+                                a shard is written at the latest ``flush_seconds`` (5 s) after its first
+                                run ended, so a killed sweep loses at most max(5 s, one batch of runs)
+                                per worker (a batch is sized to take about that long)
     timeseries/part-00000.parquet   per-step series of the same runs (only when timeseries = true)
 
 A run that raises is recorded with ``status = "failed"`` and its ``error``; a form that cannot work on a
 design point's area is recorded as ``status = "not_applicable"``; the sweep goes on. ``resume=True``
-continues an interrupted sweep: the completed runs are read back from the shards, and only the others run.
+continues an interrupted sweep: the completed runs are read back from the shards, and only the others run;
+a damaged shard (truncated, overwritten, not a coalitionsim shard) is removed, named in a note, and its runs
+are run again. One sweep at a time per folder (:func:`coalitionsim.runner.store.claim`). A full disk or
+another error of the file system stops the sweep with one line; the runs stored so far stay (continue with
+``--resume``), and a new folder in which no run was stored yet is removed again.
 """
 
 from __future__ import annotations
@@ -27,12 +34,13 @@ import concurrent.futures as cf
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import sys
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,10 +53,14 @@ import pandas as pd
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
 from ..runner import process_pool, run_model
 from ..runner.progress import progress_bar
-from ..runner.store import WRITTEN_BY, OutputError, check_out, check_writable, results_folder, versions
+from ..runner.store import (WRITTEN_BY, OutputError, check_out, check_writable, claim, os_reason, results_folder,
+                            versions)
+from ..runner.workload import estimate_text
 from ..scenario import Scenario, apply_overrides, scenario_from_dict
 
 DEFAULT_SHARD_SIZE = 128
+CHECKPOINT_SECONDS = 5.0  # finished runs reach a shard within this; a batch of runs takes about as long
+MAX_BATCH = 16  # runs sent to a worker at once (fewer when runs are slow: see CHECKPOINT_SECONDS)
 MANIFEST = "manifest.json"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed", "tqdm")
 DASK_CONNECT_TIMEOUT = "10s"
@@ -59,6 +71,30 @@ BROKEN_POOL = "a worker process died (out of memory?); the finished runs are sto
 
 class SweepError(ValueError):
     """A sweep that cannot start (bad output folder, resume mismatch, unreachable scheduler): one line."""
+
+
+class StoreError(SweepError):
+    """The sweep folder could not be written (a full disk, a name too long): one line."""
+
+
+class DamagedShard(SweepError):
+    """A result shard that cannot be read as one (truncated, overwritten, another program's file)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = path, reason
+        folder = path.parent.parent
+        super().__init__(f"{path}: damaged or not a coalitionsim result shard ({reason}); "
+                         f"coalitionsim sweep EXPERIMENT --out {folder} --resume runs its runs again and "
+                         f"rewrites it, or remove the file")
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """An operating-system error while the sweep folder is written becomes :class:`StoreError`."""
+    try:
+        yield
+    except OSError as err:
+        raise StoreError(f"--out {out}: cannot write ({os_reason(err)})") from None
 
 
 # ============================================================================ the job function
@@ -236,23 +272,36 @@ def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write a Parquet file so that it either exists complete or not at all."""
     import pyarrow as pa
 
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = _tmp_name(path)
     try:
-        df.to_parquet(tmp, index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        df = df.copy()
-        for col in df.columns[df.dtypes == object]:
-            df[col] = df[col].map(lambda v: v if v is None else str(v))
-        df.to_parquet(tmp, index=False)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        try:
+            df.to_parquet(tmp, index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            df = df.copy()
+            for col in df.columns[df.dtypes == object]:
+                df[col] = df[col].map(lambda v: v if v is None else str(v))
+            df.to_parquet(tmp, index=False)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _tmp_name(path: Path) -> Path:
+    """A temporary name next to ``path`` that no other process picks (``.<name>.<pid>-<random>.tmp``)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(3)}.tmp")
 
 
 def _atomic_json(data: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    tmp = _tmp_name(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _part_number(path: Path) -> int:
@@ -276,19 +325,33 @@ class ShardWriter:
         self.part = next_part
         self.rows: list[dict[str, Any]] = []
         self.series: list[pd.DataFrame] = []
-        self.last_flush = time.monotonic()
-        (self.out / "runs").mkdir(parents=True, exist_ok=True)
+        self.first_waiting: float | None = None  # when the oldest unwritten run arrived
+        with _writing(self.out):
+            (self.out / "runs").mkdir(parents=True, exist_ok=True)
 
     def add(self, row: dict[str, Any], series: pd.DataFrame | None) -> None:
+        if not self.rows:
+            self.first_waiting = time.monotonic()
         self.rows.append(row)
         if series is not None:
             self.series.append(series)
-        if len(self.rows) >= self.shard_size or time.monotonic() - self.last_flush > self.flush_seconds:
+        if len(self.rows) >= self.shard_size or self.due_in() == 0:
             self.flush()
+
+    def due_in(self) -> float | None:
+        """Seconds until the waiting runs must be written (0: now); None when none wait."""
+        if self.first_waiting is None:
+            return None
+        return max(0.0, self.flush_seconds - (time.monotonic() - self.first_waiting))
 
     def flush(self) -> None:
         if not self.rows:
             return
+        with _writing(self.out):
+            self._write()
+        self.first_waiting = None
+
+    def _write(self) -> None:
         name = f"part-{self.part:05d}.parquet"
         if self.series:
             (self.out / "timeseries").mkdir(exist_ok=True)
@@ -299,19 +362,64 @@ class ShardWriter:
         _atomic_parquet(df, self.out / "runs" / name)
         self.part += 1
         self.rows, self.series = [], []
-        self.last_flush = time.monotonic()
+
+
+RUN_KEYS = ("run", "status")  # the columns every runs shard has
+SERIES_KEYS = ("run", "step")  # the columns every time-series shard has
+
+
+def read_shard(path: Path, columns: list[str] | None = None, keys: tuple[str, ...] = RUN_KEYS) -> pd.DataFrame:
+    """One shard (``columns`` only, where it has them, with its ``keys``); :class:`DamagedShard` (one line)
+    when it cannot be read or lacks its key columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        have = pq.read_schema(path).names
+        missing = [c for c in keys if c not in have]
+        if missing:
+            raise DamagedShard(path, f"it has no {missing[0]!r} column")
+        wanted = None if columns is None else [c for c in dict.fromkeys([*keys, *columns]) if c in have]
+        return pd.read_parquet(path, columns=wanted)
+    except DamagedShard:
+        raise
+    except (OSError, ValueError, pa.ArrowException) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise DamagedShard(path, reason) from None
+
+
+def check_shards(out: str | Path) -> None:
+    """Every shard of a sweep folder has a readable footer and its key columns (a cheap look before the
+    work: :class:`DamagedShard` names the first that has not)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for kind, keys in (("runs", RUN_KEYS), ("timeseries", SERIES_KEYS)):
+        for path in shards(Path(out), kind):
+            try:
+                have = pq.read_schema(path).names
+            except (OSError, ValueError, pa.ArrowException) as err:
+                raise DamagedShard(path, (str(err).splitlines() or [type(err).__name__])[0][:120]) from None
+            missing = [c for c in keys if c not in have]
+            if missing:
+                raise DamagedShard(path, f"it has no {missing[0]!r} column")
+
+
+def _run_numbers(path: Path, table: pd.DataFrame, n_runs: int) -> np.ndarray:
+    runs = table["run"].to_numpy()
+    if not np.issubdtype(runs.dtype, np.integer) or (len(runs) and (runs.min() < 0 or runs.max() >= n_runs)):
+        raise DamagedShard(path, f"its run numbers are not runs 0..{n_runs - 1} of this sweep")
+    return runs
 
 
 def completed_runs(out: Path, n_runs: int) -> tuple[np.ndarray, dict[str, int]]:
     """Which planned runs are in the runs shards (a boolean mask) and how many failed / were skipped."""
-    import pyarrow.parquet as pq
-
     done = np.zeros(n_runs, dtype=bool)
     counts = {"failed": 0, "not_applicable": 0, "duplicates": 0}
     for path in shards(out):
-        table = pq.read_table(path, columns=["run", "status"])
-        runs = table.column("run").to_numpy()
-        status = table.column("status").to_pylist()
+        table = read_shard(path, [])
+        runs = _run_numbers(path, table, n_runs)
+        status = table["status"].tolist()
         counts["duplicates"] += int(done[runs].sum())
         done[runs] = True
         counts["failed"] += status.count("failed")
@@ -319,10 +427,21 @@ def completed_runs(out: Path, n_runs: int) -> tuple[np.ndarray, dict[str, int]]:
     return done, counts
 
 
-def _clean_partial(out: Path) -> None:
-    """Remove what an interrupted sweep can leave: tmp files, and series shards whose runs shard is missing."""
+def _clean_partial(out: Path, n_runs: int, echo=lambda _m: None) -> None:
+    """Remove what an interrupted sweep can leave: tmp files, series shards whose runs shard is missing,
+    and damaged shards (named in a note; their runs run again)."""
     for tmp in Path(out).rglob(".*.tmp"):
         tmp.unlink()
+    for path in shards(out):
+        series = Path(out) / "timeseries" / path.name
+        try:
+            _run_numbers(path, read_shard(path, []), n_runs)
+            if series.exists():
+                read_shard(series, [], SERIES_KEYS)
+        except DamagedShard as err:
+            echo(f"note: {err.path}: damaged ({err.reason}); removed, its runs run again")
+            path.unlink()
+            series.unlink(missing_ok=True)
     have = {p.name for p in shards(out)}
     for p in shards(out, "timeseries"):
         if p.name not in have:
@@ -331,17 +450,8 @@ def _clean_partial(out: Path) -> None:
 
 def load_runs(out: str | Path, status: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:
     """All run rows of a sweep folder, in planned order (``status='ok'`` keeps the successful runs;
-    ``columns`` reads only those, where a shard has them)."""
-    import pyarrow.parquet as pq
-
-    parts = []
-    for p in shards(Path(out)):
-        if columns is None:
-            parts.append(pd.read_parquet(p))
-        else:
-            have = set(pq.read_schema(p).names)
-            parts.append(pd.read_parquet(p, columns=[c for c in dict.fromkeys(["run", "status", *columns])
-                                                     if c in have]))
+    ``columns`` reads only those, where a shard has them). A damaged shard: :class:`DamagedShard`."""
+    parts = [read_shard(p, columns) for p in shards(Path(out))]
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True).sort_values("run", kind="stable").reset_index(drop=True)
@@ -351,7 +461,7 @@ def load_runs(out: str | Path, status: str | None = None, columns: list[str] | N
 
 
 def load_timeseries(out: str | Path) -> pd.DataFrame:
-    parts = [pd.read_parquet(p) for p in shards(Path(out), "timeseries")]
+    parts = [read_shard(p, None, SERIES_KEYS) for p in shards(Path(out), "timeseries")]
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True).sort_values(["run", "step"], kind="stable").reset_index(drop=True)
@@ -473,8 +583,6 @@ def _prepare_out(exp: Experiment, out: Path, resume: bool, overwrite: bool = Fal
                  ) -> tuple[dict[str, Any] | None, bool]:
     """Check the output folder before anything runs; returns (existing manifest or None, whether this is a
     resume). A new or replaced folder follows :func:`coalitionsim.runner.store.check_out`."""
-    if resume and overwrite:
-        raise SweepError("--resume and --overwrite exclude each other: continue the sweep, or replace it")
     try:
         if (out / MANIFEST).is_file() and not overwrite:
             info = _read_manifest(out)
@@ -508,10 +616,12 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 def _new_folder(out: Path) -> None:
     """Create the sweep folder, replacing a checked old one (moved aside first, removed once the new exists)."""
+    from ..runner.store import hidden_name
+
     try:
         if out.exists() and any(out.iterdir()):
             check_out(out, overwrite=True)  # again, right before it goes
-            aside = out.with_name(f".{out.name}.old-{os.getpid()}")
+            aside = out.with_name(hidden_name(out.name, f"old-{os.getpid()}"))
             os.rename(out, aside)
             out.mkdir()
             shutil.rmtree(aside, ignore_errors=True)
@@ -519,13 +629,37 @@ def _new_folder(out: Path) -> None:
     except OutputError as err:
         raise SweepError(str(err)) from None
     except OSError as err:
-        raise SweepError(f"--out {out}: cannot write ({err.strerror or err})") from None
+        raise StoreError(f"--out {out}: cannot write ({os_reason(err)})") from None
+
+
+def _seconds_per_run(exp: Experiment) -> float:
+    """One run of the base scenario under the first form that applies, timed: the basis of the estimate
+    printed before a sweep starts (design points may take longer or shorter)."""
+    from ..model.governance import load_all
+
+    sc = scenario_from_dict(exp.base, exp.scenario_label)
+    forms = [f for f in exp.forms if not load_all()[f].not_applicable(sc)]
+    if not forms:
+        return 0.0
+    t0 = time.perf_counter()
+    run_model(sc, forms[0], exp.seeds[0])
+    return time.perf_counter() - t0
+
+
+def batch_size(pending: int, slots: int, seconds_per_run: float, checkpoint: float) -> int:
+    """Runs per task: one when serial; else up to :data:`MAX_BATCH`, few enough that a batch takes about
+    ``checkpoint`` seconds (what a killed worker may lose) and every worker gets several batches."""
+    if slots <= 1:
+        return 1
+    by_time = int(checkpoint / seconds_per_run) if seconds_per_run > 0 else MAX_BATCH
+    return max(1, min(MAX_BATCH, pending // (slots * 8), by_time))
 
 
 def sweep(experiment: str | Path | Experiment, workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, resume: bool = False, progress: bool | None = None,
-          shard_size: int = DEFAULT_SHARD_SIZE, flush_seconds: float = 60.0, command: str | None = None,
-          echo=lambda msg: print(msg, file=sys.stderr), overwrite: bool = False) -> SweepResult:
+          shard_size: int = DEFAULT_SHARD_SIZE, flush_seconds: float | None = None, command: str | None = None,
+          echo=lambda msg: print(msg, file=sys.stderr), overwrite: bool = False,
+          size_check: Callable[[int], None] | None = None) -> SweepResult:
     """Run an experiment (file path or loaded :class:`Experiment`) and store its runs under ``out``.
 
     Args:
@@ -539,23 +673,44 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
             did not write.
         progress: a bar on a terminal, an occasional plain line in a redirected log (default: on).
         shard_size: runs per Parquet shard.
+        flush_seconds: finished runs are written at the latest this long after the first of them ended
+            (default :data:`CHECKPOINT_SECONDS`).
+        size_check: called with the planned number of runs before the design is built (the command line
+            asks or refuses there, :func:`coalitionsim.runner.workload.confirm_size`).
     """
-
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    if isinstance(experiment, Experiment):
+        exp = experiment
+        if size_check is not None:
+            size_check(exp.n_runs)
+    else:
+        exp = load_experiment(experiment, size_check=size_check)
     out = Path(out) if out is not None else results_folder(exp.name)
     if shard_size < 1:
         raise SweepError("shard size must be at least 1")
-    info, resuming = _prepare_out(exp, out, resume, overwrite)
+    if resume and overwrite:
+        raise SweepError("--resume and --overwrite exclude each other: continue the sweep, or replace it")
     if command is None:
         from ..runner import store
 
         command = store.command_line() if store.INVOKED_WITH is not None else f"python API: sweep({str(experiment)!r})"
+    try:
+        with claim(out, note=echo):
+            return _sweep(exp, out, workers, scheduler, resume, overwrite, progress, shard_size,
+                          CHECKPOINT_SECONDS if flush_seconds is None else flush_seconds, command, echo)
+    except OutputError as err:
+        raise SweepError(str(err)) from None
 
+
+def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | None, resume: bool, overwrite: bool,
+           progress: bool | None, shard_size: int, flush_seconds: float, command: str, echo) -> SweepResult:
+    """The sweep itself, with the folder's lock held."""
+    info, resuming = _prepare_out(exp, out, resume, overwrite)
     if resuming:
         if info.get("code_hash") not in (None, code_hash()):
             echo(f"warning: the coalitionsim code changed since this sweep started (code hash "
                  f"{info.get('code_hash')}, now {code_hash()}); the runs done now use the new code")
-        _clean_partial(out)
+        with _writing(out):
+            _clean_partial(out, exp.n_runs, echo)
         done, counts = completed_runs(out, exp.n_runs)
         if counts["duplicates"]:
             echo(f"warning: {counts['duplicates']} runs appear twice in {out}/runs")
@@ -568,6 +723,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     n_done_before = int(done.sum())
     failed, not_applicable = counts["failed"], counts["not_applicable"]
     pending = exp.n_runs - n_done_before
+    per_run = _seconds_per_run(exp) if pending else 0.0
     batch_common = dict(key=exp.hash, base=exp.base, label=exp.scenario_label,
                         outputs=tuple(exp.spec.outputs) if exp.spec.outputs is not None else None,
                         timeseries=exp.spec.timeseries)
@@ -581,21 +737,27 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
     if progress is None:
         progress = True
     bar = None
+    existed = out.exists()
+    failure: StoreError | None = None
     try:
         with make_executor(workers if pending else 1, scheduler if pending else None, echo=echo) as ex:
             if not resuming:  # only now: a bad folder or scheduler leaves nothing behind
                 _new_folder(out)
-                _atomic_parquet(_design_frame(exp), out / "design.parquet")
-                _atomic_json(_manifest(exp, command), out / MANIFEST)
+                with _writing(out):
+                    _atomic_parquet(_design_frame(exp), out / "design.parquet")
+                    _atomic_json(_manifest(exp, command), out / MANIFEST)
             writer = ShardWriter(out, shard_size, flush_seconds, next_part)
             executor_desc = ex.description
             session["executor"] = executor_desc
             echo(f"{exp.name}: {exp.n_runs} runs ({exp.n_points} design points x {len(exp.forms)} forms x "
-                 f"{exp.spec.replications} replications), {pending} to do, on {executor_desc}; results in {out}")
+                 f"{exp.spec.replications} replications), {pending} to do, on {executor_desc}"
+                 + (f", {estimate_text(pending, per_run, ex.slots)}" if pending else "") + f"; results in {out}")
             # a bar on a terminal; in a redirected log an occasional plain line, no bar fragments
             bar = progress_bar(exp.n_runs, exp.name, initial=n_done_before, enabled=progress)
-            size = max(1, min(16, pending // (ex.slots * 8) if ex.slots > 1 else 1))
+            size = batch_size(pending, ex.slots, per_run, flush_seconds)
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
+            if isinstance(ex.executor, SerialExecutor):
+                window = 1  # it runs a batch as it is sent: results are stored before the next run starts
             jobs = iter_jobs(exp, skip=done)
             in_flight: set[cf.Future] = set()
             batches: dict[cf.Future, Batch] = {}
@@ -619,7 +781,8 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
                     in_flight.add(future)
                 if not in_flight:
                     break
-                finished, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                # wake up when the waiting runs are due to be written, even if no batch ends by then
+                finished, in_flight = cf.wait(in_flight, timeout=writer.due_in(), return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     for row, series in _results(future, batches.pop(future)):
                         writer.add(row, series)
@@ -628,17 +791,54 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
                         not_applicable += row["status"] == "not_applicable"
                         bar.update()
                     bar.set_postfix_str(f"failed {failed}", refresh=False)
+                if writer.due_in() == 0:
+                    writer.flush()
             writer.flush()
             status = "complete"
+    except StoreError as err:
+        failure = err
     finally:
         if bar is not None:
             bar.close()
-        if writer is not None:  # (None: the executor could not start and nothing was written)
+        if writer is not None and failure is None:  # (None: the executor could not start, nothing was written)
             writer.flush()
-            _close_manifest(out, session, status, n_done_before + ran, exp.n_runs, failed, not_applicable, t0, ran)
+            with _writing(out):
+                _close_manifest(out, session, status, n_done_before + ran, exp.n_runs, failed, not_applicable, t0,
+                                ran)
+    if failure is not None:
+        _after_store_failure(out, failure, resuming, existed, session, t0)
     seconds = time.perf_counter() - t0
     return SweepResult(out=out, planned=exp.n_runs, done=n_done_before + ran, failed=failed,
                        not_applicable=not_applicable, ran_now=ran, seconds=seconds, executor=executor_desc)
+
+
+def _after_store_failure(out: Path, failure: StoreError, resuming: bool, existed: bool, session: dict[str, Any],
+                         t0: float) -> None:
+    """After the disk refused a write: leave nothing half-written, and say in one line what is kept.
+
+    Temporary files go. A new sweep folder without a stored run goes as a whole (an empty folder that
+    was there before stays, empty); a folder with stored runs keeps them, and its manifest records the
+    session when the disk still allows it, so ``--resume`` continues."""
+    with contextlib.suppress(OSError):
+        for tmp in out.rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    stored = shards(out) if out.is_dir() else []
+    if not resuming and not stored:
+        if existed:
+            for child in list(out.iterdir()) if out.is_dir() else []:
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(out, ignore_errors=True)
+        raise StoreError(f"{failure}; nothing was kept") from None
+    with contextlib.suppress(OSError, SweepError):
+        done, counts = completed_runs(out, int(_read_manifest(out)["design"]["runs"]))
+        session.update(ended=datetime.now(UTC).isoformat(timespec="seconds"), status="failed: disk",
+                       seconds=round(time.perf_counter() - t0, 3))
+        info = _read_manifest(out)
+        info["sessions"] = info.get("sessions", []) + [session]
+        info.update(status="interrupted", runs_done=int(done.sum()))
+        _atomic_json(info, out / MANIFEST)
+    raise StoreError(f"{failure}; the runs stored so far are kept in {out}, continue with --resume") from None
 
 
 def _results(future: cf.Future, batch: Batch) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
@@ -686,7 +886,8 @@ def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
     last level of the first four grid factors (the others fixed at their first level), at most 4 samples,
     the first two forms, a horizon of at most 20 quarters; named ``<name>-quick`` (so its default folder is
     results/<name>-quick). The bundled experiments' variants take 1-11 s on two busy cores."""
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    # the full design is not built: only its file is read (a large design's quick variant starts at once)
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, expand=False)
     spec = exp.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     spec.update(name=f"{exp.name}-quick", replications=1, forms=exp.forms[:QUICK_MAX_FORMS])
     if exp.spec.samples is not None:
@@ -707,4 +908,4 @@ def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
                                 text="# --quick variant of this experiment (see sweep.quick_experiment)\n" + exp.text)
 
 
-__all__ = ["ExperimentError", "SweepError", "SweepResult", "load_runs", "load_timeseries", "run_batch", "sweep"]
+__all__ = ["DamagedShard", "ExperimentError", "SweepError", "check_shards", "SweepResult", "load_runs", "load_timeseries", "run_batch", "sweep"]

@@ -86,6 +86,13 @@ class Plot:
     governing_form: str = ""  # the form that governs it (under framework_subareas: its deelgebied's own)
     build_obligation: bool = False  # bouwplicht from a tender award
     stalled_quarters: int = 0
+    # voorverkoop (presales) of its market homes through the area's absorption (model.sell_homes)
+    marketing: bool = False  # its owner offers its market homes for sale now
+    step_sales_start: int | None = None  # first quarter on sale (its place in the buyers' queue)
+    sold: int = 0  # market homes sold so far (before and after the start)
+    presold: int = 0  # of which sold before the construction start
+    sales_last: int = 0  # market homes sold in the last quarter of sales
+    step_presale_reached: int | None = None  # quarter its presales reached behaviour.presale_share
 
     @property
     def segment_homes(self) -> dict[str, int]:

@@ -3,8 +3,9 @@
 The business case is a residual one: revenue from the programme (social rent lowers it) and value uplift
 from delivered area tasks, minus construction cost, the contributions due at permit, financing and the
 land's opportunity cost (inbrengwaarde). An owner applies for a permit when the margin clears its
-threshold, starts when it also can finance the start and the market can absorb the homes, pauses when the
-margin falls, and withdraws when it falls far (NOVEX L1140–1150) or when it stays unable to finance.
+threshold and it expects enough of its market homes sold in advance by the time the permit comes
+(voorverkoop), starts when it also has them sold and can finance the start, pauses when the margin falls,
+and withdraws when it falls far (NOVEX L1140–1150) or when it stays unable to finance.
 """
 
 from __future__ import annotations
@@ -98,20 +99,28 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
         if model.frame_in_force and not plot.in_plan and not plot.in_agreement and m >= threshold - 0.03:
             model.apply_for_initiative(plot)
     elif plot.status == Status.AGREED:
-        if m >= threshold - 0.03 or plot.build_obligation:
+        # an owner markets its homes when its case is near, and a bound plot must go anyway
+        plot.marketing = m >= threshold - 0.03 or plot.build_obligation
+        # it asks for its permit when it expects its presales to be in by the time the permit is (a plot
+        # without buyers waits before its permit, not after it); a bound plot's deadline runs from its award
+        if plot.build_obligation or (plot.marketing and presales_expected(model, plot)):
             model.apply_for_permit(plot)
     elif plot.status in (Status.PERMITTED, Status.STALLED):
+        plot.marketing = m >= threshold - 0.03 or plot.build_obligation
         inv = investment(model, plot)
         # nobody starts in a sub-area whose access (gate) is not yet funded: the homes could not be delivered
         go = m >= threshold and model.area.gate_secured(plot.subarea)
-        if go and owner.can_finance(plot, inv) and model.absorb(plot):
+        # the financier's condition: enough of the market homes sold in advance (voorverkoop)
+        presold = model.presale_reached(plot)
+        if go and presold and owner.can_finance(plot, inv):
             model.start_construction(plot, inv)
             return
         due = plot.obligation_deadline
         overdue = plot.build_obligation and due is not None and model.steps >= due
-        # past its deadline a bound plot must go, unless the business case or the money says otherwise:
-        # then its developer chooses (a full market only postpones the start)
-        if overdue and model.area.gate_secured(plot.subarea) and (not go or not owner.can_finance(plot, inv)):
+        # past its deadline a bound plot must go, unless the business case, the money or the buyers say
+        # otherwise: then its developer chooses
+        if overdue and model.area.gate_secured(plot.subarea) and (
+                not go or not presold or not owner.can_finance(plot, inv)):
             if honour_obligation(model, owner, plot, m, inv, m >= threshold):
                 return
         if plot.status == Status.PERMITTED and not go:
@@ -121,6 +130,13 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
             model.withdraw(plot, "headwind: margin below the withdrawal line")
         elif go and not owner.can_finance(plot, inv) and plot.stalled_quarters >= 4 * b.dropout_quarters:
             model.put_up_for_sale(plot, "cannot finance the start (draagkracht)")
+
+
+def presales_expected(model: "AreaDevelopmentModel", plot: Plot) -> bool:
+    """Whether the owner expects the plot's presales to reach ``behaviour.presale_share`` within the
+    permit's procedure time (``municipality.permit_min_quarters``) at last quarter's pace of its sales."""
+    expected = plot.presold + plot.sales_last * model.scenario.municipality.permit_min_quarters
+    return expected >= model.presale_target(plot)
 
 
 def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, inv: float,
@@ -134,8 +150,7 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
     rev = revenue(model, plot)
     options: dict[str, float] = {}
     if owner.can_finance(plot, inv):
-        if not model.absorb_possible(plot):
-            return False  # the market is full this quarter: the choice waits for the next
+        # without its presales it builds at its own sales risk: the rest of its homes sell while it builds
         options["builds anyway"] = m * rev
     penalty = ins.build_obligation_penalty * plot.land_price
     if owner.free_cash >= penalty:
@@ -154,7 +169,6 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
     model.log("bouwplicht", f"{owner.name}, plot {plot.plot_id} (margin {m:.1%}): {choice} ({values}; M€)",
               actor=owner.account, plot=plot.plot_id, amount=options[choice])
     if choice == "builds anyway":
-        model.absorb(plot)
         model.start_construction(plot, inv)
         return True
     if choice == "pays the penalty":
@@ -167,6 +181,7 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
 
         if transfer(model, plot, mun, back):
             model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
+            model.annul_sales(plot, "land handed back")
             plot.status = Status.HELD
             # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
             # stay in order)

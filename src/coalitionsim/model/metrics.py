@@ -37,6 +37,8 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "homes_completed": lambda m: m.area.homes_with(Status.COMPLETED),
     "homes_started": lambda m: m.homes_started_step,
     "homes_permitted": lambda m: m.homes_permitted_step,
+    # market homes sold before their construction start so far (dissolved sales of a withdrawn plot out)
+    "homes_presold": lambda m: sum(p.presold for p in m.area.plots),
     "voluntary_contribution_rate": lambda m: m.contributions.voluntary_contribution_rate,
     # payments to date against the full fair share: starts at 1 and falls as contributions arrive
     "free_riding_index": lambda m: m.contributions.free_riding_index(),
@@ -129,6 +131,7 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "t50_censored": t50 is None,
         "t90_censored": t90 is None,
         "homes_per_year": completed / horizon_years if horizon_years else 0.0,
+        "permit_to_start_months": permit_to_start_months(model),
         "free_riding_index": model.contributions.free_riding_index(),
         "free_rider_share": model.contributions.free_rider_share(),
         "funding_gap_share": model.contributions.funding_gap() / max(1e-9, model.contributions.total_cost()),
@@ -160,6 +163,16 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
     return row
 
 
+def permit_to_start_months(model: "AreaDevelopmentModel") -> float:
+    """Median months from permit to construction start over the plots that started (NaN if none)."""
+    waits = sorted(3 * (p.step_construction_start - p.step_permit) for p in model.area.plots
+                   if p.step_permit is not None and p.step_construction_start is not None)
+    if not waits:
+        return float("nan")
+    mid = len(waits) // 2
+    return float(waits[mid]) if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
@@ -178,6 +191,7 @@ def projects(model: "AreaDevelopmentModel") -> list[dict[str, Any]]:
             "step_agreement": p.step_agreement, "step_initiative": p.step_initiative,
             "step_permit_application": p.step_permit_application,
             "step_permit": p.step_permit, "step_construction_start": p.step_construction_start,
+            "step_presale_reached": p.step_presale_reached, "homes_presold": p.presold,
             "step_completion": p.step_completion, "step_withdrawal": p.step_withdrawal,
             "objections": p.objections, "procedures": p.procedures, "refusals": p.refusals,
             "margin_at_start": p.margin_at_start,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import mesa
@@ -68,7 +69,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.homes_permitted_step = 0
         self.homes_started_total = 0  # homes whose construction started so far
         self._actors_key: tuple[int, int, int] | None = None
-        self.absorbed_step = 0
+        self.absorbed_step = 0  # market homes sold this quarter
         self.compensation_paid = 0.0
         self.negotiations_opened = 0
         self.backloops = 0
@@ -348,13 +349,13 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ 4. owners
     def owners_decide(self) -> None:
-        self.absorbed_step = 0
         self.progress_construction()
         for owner in list(self.owners):
             owner.update_capacity()
         for plot in self.area.plots:
             if plot.status in (Status.HELD, Status.AGREED, Status.PERMITTED, Status.STALLED):
                 plot.owner.decide(plot)
+        self.sell_homes()  # the buyers of this quarter take what the starts left of the absorption
 
     def progress_construction(self) -> None:
         for plot in self.area.plots:
@@ -439,26 +440,65 @@ class AreaDevelopmentModel(mesa.Model):
         self.municipality.enqueue(f"permit plot {plot.plot_id}", "permit", spec.permit_workload,
                                   spec.permit_min_quarters, grant, delay, plot=plot.plot_id)
 
-    def absorb_possible(self, plot: Plot) -> bool:
-        """The area can absorb only so many homes for sale or mid-rent per quarter; programming raises it
-        (a recurring task by its funded share, a one-off task once delivered; the first start of a quarter
-        always goes)."""
-        homes = plot.segment_homes
-        need = homes["market"] + homes["mid"]
+    def absorption_capacity(self) -> float:
+        """The market homes the area's buyers take per quarter (afzet); programming raises it (a recurring
+        task by its funded share, a one-off task once delivered). Social homes are taken by the corporation
+        that will own them and mid-rent homes by an investor as one block at the start: neither waits for
+        the area's buyers."""
         boost = sum(t.spec.absorption_boost * min(1.0, t.funds / t.spec.cost)
                     for t in self.area.tasks if t.spec.recurring and t.spec.cost > 0)
         # a delivered one-off task (a park, a hub, a school) makes the area's homes sell faster too
         boost += sum(t.spec.absorption_boost for t in self.area.tasks if not t.spec.recurring and t.delivered)
-        cap = self.scenario.market.absorption_per_quarter * (1 + boost)
-        return self.absorbed_step == 0 or self.absorbed_step + need <= cap
+        return self.scenario.market.absorption_per_quarter * (1 + boost)
 
-    def absorb(self, plot: Plot) -> bool:
-        """Take the plot's homes from this quarter's absorption, if they fit."""
-        if not self.absorb_possible(plot):
-            return False
-        homes = plot.segment_homes
-        self.absorbed_step += homes["market"] + homes["mid"]
-        return True
+    def presale_target(self, plot: Plot) -> int:
+        """The market homes a start needs sold in advance: ``behaviour.presale_share`` of them, rounded up
+        (social homes are taken by the corporation that will own them, mid-rent ones by a block buyer)."""
+        return math.ceil(self.scenario.behaviour.presale_share * plot.segment_homes["market"] - 1e-9)
+
+    def presale_reached(self, plot: Plot) -> bool:
+        return plot.presold >= self.presale_target(plot)
+
+    def sell_homes(self) -> None:
+        """Voorverkoop: the buyers of this quarter (the area's absorption) buy market homes, first from
+        the plots that went on sale first (a developer markets phase after phase). A plot is on sale from the quarter its owner markets it
+        (``Plot.marketing``, set in its decision) until its last market home is sold, also after its start."""
+        self.absorbed_step = 0
+        room = int(self.absorption_capacity() + 1e-9)
+        on_sale = []
+        for plot in self.area.plots:
+            plot.sales_last = 0
+            started = plot.status in (Status.CONSTRUCTION, Status.COMPLETED)
+            if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and plot.is_open)):
+                on_sale.append(plot)
+                if plot.step_sales_start is None:
+                    plot.step_sales_start = self.steps
+        on_sale.sort(key=lambda p: (p.step_sales_start, p.plot_id))
+        for plot in on_sale:
+            if room <= 0:
+                break
+            n = min(room, plot.segment_homes["market"] - plot.sold)
+            room -= n
+            self.absorbed_step += n
+            plot.sold += n
+            plot.sales_last = n
+            if plot.status not in (Status.CONSTRUCTION, Status.COMPLETED):
+                plot.presold += n
+                if plot.step_presale_reached is None and self.presale_reached(plot):
+                    plot.step_presale_reached = self.steps
+                    self.log("presale", f"plot {plot.plot_id}: {plot.presold} of {plot.segment_homes['market']} "
+                             f"market homes sold in advance, enough to start", actor=plot.owner.account,
+                             plot=plot.plot_id)
+
+    def annul_sales(self, plot: Plot, why: str) -> None:
+        """The buyers' contracts of a plot that will not be built by its owner are dissolved (their
+        ontbindende voorwaarde): its homes go back on the market with its next start."""
+        if plot.sold:
+            self.log("presale", f"plot {plot.plot_id}: {plot.sold} sales dissolved ({why})",
+                     actor=plot.owner.account, plot=plot.plot_id)
+        plot.sold = plot.presold = plot.sales_last = 0
+        plot.marketing = False
+        plot.step_sales_start = plot.step_presale_reached = None
 
     def construction_quarters(self, plot: Plot) -> int:
         """The plot's construction time in quarters (by its size and building type; fixed for the run)."""
@@ -488,6 +528,7 @@ class AreaDevelopmentModel(mesa.Model):
         """An owner whose money ran out offers the plot on the land market at cost; its development right
         stays with the plot (a permit procedure that could not be paid for lapses)."""
         plot.for_sale = True
+        plot.marketing = False  # its presales stay with the plot; its next owner markets the rest
         plot.waiting_since = None
         plot.stalled_quarters = 0
         if plot.step_permit is not None:
@@ -498,6 +539,7 @@ class AreaDevelopmentModel(mesa.Model):
                  actor=plot.owner.account, plot=plot.plot_id)
 
     def withdraw(self, plot: Plot, reason: str) -> None:
+        self.annul_sales(plot, "withdrawn")
         plot.status = Status.WITHDRAWN
         plot.step_withdrawal = self.steps
         self.log("withdrawal", f"{plot.owner.name} withdraws plot {plot.plot_id}: {reason}",

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..batch.sweep import SweepError, load_manifest, load_runs
+from ..batch.sweep import SweepError, check_shards, load_manifest, load_runs
 from ..runner.stats import CENSORED, KEY_METRICS, interval_table
-from ..runner.store import output_folder, provenance
+from ..runner.store import claim, output_folder, provenance
 from .tables import format_table
 
 LABELS = dict(KEY_METRICS)
@@ -346,11 +346,22 @@ def analyze(folder: str | Path, echo: Callable[[str], None] = print, out: str | 
     if not folder.is_dir():
         raise SweepError(f"{folder}: no such folder")
     load_manifest(folder)  # not a sweep folder: fails before anything is written
+    check_shards(folder)  # nor does a damaged shard
     target = Path(out) if out is not None else folder / "analysis"
-    with output_folder(target, provenance("analysis", input=str(folder)), overwrite, inputs=[folder]) as staging:
+    with claim(target), output_folder(target, provenance("analysis", input=str(folder)), overwrite,
+                                      inputs=[folder]) as staging:
         result = _analyze(folder, staging, target, echo)
     result.files = [target / path.relative_to(staging) for path in result.files]
     return result
+
+
+def _whole(section: dict, key: str, name: str) -> int:
+    """A whole number the analysis computes with, read from the manifest: one line when it was edited."""
+    try:
+        return int(section[key])
+    except (KeyError, TypeError, ValueError):
+        raise SweepError(f"manifest.json: {name} must be a whole number (got {str(section.get(key))[:40]!r}); "
+                         "the sweep's manifest was edited or damaged: run the sweep again") from None
 
 
 def _analyze(folder: Path, out: Path, shown_as: Path, echo: Callable[[str], None]) -> Analysis:
@@ -362,12 +373,12 @@ def _analyze(folder: Path, out: Path, shown_as: Path, echo: Callable[[str], None
     if runs.empty:
         raise SweepError(f"{folder}: no runs stored yet")
     design_kind = info["design"]["kind"]
-    n_points = int(info["design"]["points"])
-    planned = int(info["design"]["runs"])
+    n_points = _whole(info["design"], "points", "design.points")
+    planned = _whole(info["design"], "runs", "design.runs")
     factors = list(info["problem"]["names"])
     kinds = list(info["problem"].get("kinds") or ["float"] * len(factors))
-    reps = int(info["design"]["replications"])
-    seed = int(info["root_seed"])
+    reps = _whole(info["design"], "replications", "design.replications")
+    seed = _whole(info, "root_seed", "root_seed")
     result = Analysis(folder=shown_as)
 
     def say(line: str = "") -> None:

@@ -2,10 +2,10 @@
 
 The report is one HTML file a policy maker can mail or archive: figures are embedded as base64 PNG
 (``data:`` URIs), styles are inline, there are no scripts, fonts or network references. For a compare it
-opens with **the answer**: the fastest and the best form (the verdict rule of
-:func:`coalitionsim.runner.stats.best_forms`, the advisor's) with their intervals, what the public pays, the
-free riding that remains, where draagvlak outruns draagkracht, how many runs it rests on, and whether the
-differences are larger than the run-to-run spread (paired over common seeds). Then the detail:
+opens with **the answer** as a trade-off (:func:`coalitionsim.runner.tradeoff.tradeoff`, the one answer of
+every surface): per criterion the forms ahead beyond the run-to-run spread (the 90% interval of the paired
+per-seed differences on one side of zero), the Pareto set, the price in public money of choosing each form,
+where draagvlak outruns draagkracht, and how many runs it rests on; never a single "best" form. Then the detail:
 
 - the tables: for a compare every metric per form; for a sweep the by-form table, the per-factor tables, a
   per-design-point table (small designs) and the sensitivity indices of ``coalitionsim analyze`` (run first
@@ -28,11 +28,11 @@ figures, the report's own); any other PNG is wrapped in an SVG container (stated
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
 import math
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -43,17 +43,16 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..runner.stats import (INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, best_forms, interval_table,
-                            lead_form, paired)
+from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table
+from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
 from ..runner.progress import progress_bar
-from ..runner.store import OutputError, check_out, check_out_file, output_folder
+from ..runner.store import check_out, check_out_file, claim, output_folder, write_file
 from .tables import _fmt
 from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
                          metric_label, metric_short)
 
 MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
-TIE_YEARS = 1.0  # the verdict rule's "equally fast"
 
 #: the metrics of a compare report, in the order of its tables (those a folder lacks are left out)
 COMPARE_METRICS = [m for m, _ in KEY_METRICS] + [
@@ -62,12 +61,6 @@ COMPARE_METRICS = [m for m, _ in KEY_METRICS] + [
 #: the first screen's table
 ANSWER_METRICS = ["t50_years", "realisation_share", "free_riding_index", "public_deficit", "rijk_subsidy",
                   "willing_unable_share"]
-#: the paired comparisons of the best form against the runner-up: (metric, lower is better, unit, "best ... ")
-PAIRED = [("t50_years", True, " years", "was faster"),
-          ("free_riding_index", True, "", "left less free riding"),
-          ("public_deficit", True, " M€", "cost the public less")]
-VERDICT_METRICS = ["t50_years", "realisation_share", "free_riding_index"]
-
 ENV = Environment(loader=PackageLoader("coalitionsim.reporting", "templates"), autoescape=True,
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -254,6 +247,11 @@ def _form_name(form: Any) -> str:
     return form_label(str(form), newline=False)
 
 
+def _prose_name(form: Any) -> str:
+    """A form's short Dutch name for running text: 'publieke tender', 'SOK', 'kader – deelgebieden'."""
+    return _form_name(form).split(" (")[0].replace(", ", " – ")
+
+
 def _int(value: Any, default: int = 0) -> int:
     """A count from a manifest, which may be missing or tampered with."""
     try:
@@ -346,6 +344,9 @@ def detect(folder: Path) -> tuple[str, dict[str, Any]]:
     if kind == "sweep":
         if not list((folder / "runs").glob("part-*.parquet")):
             raise ReportError(f"{folder}: sweep folder without stored runs (runs/part-*.parquet)")
+        from ..batch.sweep import check_shards
+
+        check_shards(folder)  # a damaged shard is named before any analysis is said to run
         return kind, info
     raise ReportError(f"{folder}: manifest kind {kind!r} is not 'compare' or 'sweep'")
 
@@ -354,25 +355,26 @@ def detect(folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 @dataclass
-class Verdict:
-    fastest: list[str]  # the forms tied for fastest
-    lead: str  # the fastest of them
-    best: str
-    runner_up: str | None  # the best of the other forms, by the same rule
+class CriterionView:
+    """One criterion of the answer: its words and who is ahead on it (the sentence of :mod:`..runner.tradeoff`)."""
+
+    metric: str
+    label: str  # the criterion in a few words
+    gloss: str  # what it measures
+    text: str  # who is ahead of whom, or 'no clear difference'
+    leader: str | None
+    not_reached: str  # '' or the runs counted as the horizon (t50 not reached)
 
 
 @dataclass
-class PairedView:
-    metric: str
-    label: str
-    unit: str
-    better_word: str
-    n: int
-    a_better: int
-    ties: int
-    b_better: int
-    diff: Interval
-    clear: bool
+class PriceView:
+    """The price in public money of choosing one form."""
+
+    form: str
+    deficit: Interval | None
+    rijk: Interval | None
+    vs_cheapest: Interval | None  # the paired difference against the cheapest form (None for the cheapest)
+    clear: bool  # that difference is beyond the run-to-run spread
 
 
 @dataclass
@@ -388,29 +390,24 @@ class Answer:
     same_seeds: bool
     few_runs: bool
     min_runs_interval: int
-    tie_years: float
-    missing: list[str]
-    verdict: Verdict | None
-    least_free_riding: str | None
+    tradeoff: TradeOff  # the one answer (runner.tradeoff.tradeoff)
+    rule: str  # its definition, stated with it
+    headline: str  # the trade-off in plain words
+    criteria: list[CriterionView]
+    missing: list[str]  # criteria this folder lacks (their words)
+    dominated: list[str]  # why each form outside the Pareto set is left out
+    strengths: dict[str, list[str]]  # Pareto form -> what it is ahead on within the set ('is faster than ...')
+    price: list[PriceView]
     cheapest: str | None
     has_gaps: bool
-    gaps_best: list[tuple[str, Interval]]
-    paired: list[PairedView]
+    gaps: list[tuple[str, list[tuple[str, Interval]]]]  # Pareto form -> groups more willing than able
     tables: list[Table]  # the answer per form; the draagvlak–draagkracht gap per group
     not_applicable: dict[str, str]
 
 
-def _lowest(table: pd.DataFrame, metric: str) -> str | None:
-    col = f"{metric}_median"
-    if col not in table or table[col].isna().all():
-        return None
-    t = table.set_index("form")[col].astype(float).round(2)
-    return min(t.dropna().index, key=lambda f: (t[f], list(table["form"]).index(f)))
-
-
-def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str, str] | None = None,
-           tie_years: float = TIE_YEARS) -> Answer:
-    """The first screen of a compare report from its summary (one row per run) and its interval table."""
+def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str, str] | None = None) -> Answer:
+    """The first screen of a compare report from its summary (one row per run) and its interval table: the
+    answer of :func:`coalitionsim.runner.tradeoff.tradeoff`, with the intervals behind it."""
     forms = list(table["form"])
     has = {m for m in COMPARE_METRICS + ANSWER_METRICS if m in summary}
     rows = {r["form"]: r for _, r in table.iterrows()}
@@ -419,33 +416,39 @@ def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str,
     runs = {f: int(rows[f]["runs"]) for f in forms}
     seeds = [frozenset(summary.loc[summary["form"] == f, "seed"]) for f in forms] if "seed" in summary else []
     same_seeds = bool(seeds) and all(s == seeds[0] for s in seeds)
-    missing = [metric_label(m) for m in VERDICT_METRICS if m not in summary]
-    verdict = None
-    paired_views: list[PairedView] = []
-    if not missing and forms:
-        fastest, best = best_forms(table, tie_years)
-        lead = lead_form(table, fastest)
-        runner = best_forms(table[table["form"] != best], tie_years)[1] if len(forms) > 1 else None
-        verdict = Verdict(fastest, lead, best, runner)
-        if runner is not None:
-            for metric, lower, unit, word in PAIRED:
-                p = paired(summary, best, runner, metric, lower_is_better=lower)
-                if p is None:
-                    continue
-                h = _horizon(rows[best])
-                paired_views.append(PairedView(metric, metric_short(metric), unit, word, p.n, p.a_better, p.ties,
-                                               p.b_better, Interval(_num(p.median, h), _num(p.p5, h), _num(p.p95, h)),
-                                               p.clear))
-    best = verdict.best if verdict else None
+    names = {f: _prose_name(f) for f in forms + list(not_applicable or {})}
+    t = tradeoff(summary)
+    criteria = []
+    for c in t.criteria:
+        marks = [f"{names[f]} {n} of {runs[f]} runs" for f, n in c.not_reached.items() if n]
+        criteria.append(CriterionView(
+            c.metric, c.criterion.short[:1].upper() + c.criterion.short[1:], c.criterion.label,
+            c.text(names) if t.enough_seeds else "no difference can be shown.", c.leader,
+            ("not reached within the horizon, counted as the horizon: " + "; ".join(marks)) if marks else ""))
+    dominated = []  # why each form outside the Pareto set is left out, one sentence each
+    for f in forms:
+        by = [names[g] for g in forms if f in t.dominates.get(g, [])]
+        if f not in t.pareto and by:
+            dominated.append(f"{names[f][:1].upper()}{names[f][1:]} is left out: {and_list(by)} "
+                             f"{'is' if len(by) == 1 else 'are each'} ahead of it on at least one criterion and "
+                             "behind it on none.")
+    strengths = {f: t.strengths(f, t.pareto, names) for f in t.pareto}
+    price = []
+    for f in forms:
+        p = t.price_vs_cheapest.get(f)
+        h = _horizon(rows[f])
+        price.append(PriceView(f, cell[f].get("public_deficit"), cell[f].get("rijk_subsidy"),
+                               Interval(_num(p.median, h), _num(p.p5, h), _num(p.p95, h)) if p else None,
+                               bool(p and t.enough_seeds and p.p5 > 0)))
     gap_metrics = [f"gap_{g}" for g in GROUP_NAMES if f"gap_{g}" in summary]
     gap_metrics += sorted(c for c in summary.columns if c.startswith("gap_") and c not in gap_metrics)
-    gaps_best = []
-    if best is not None:
+    gaps = []
+    for f in t.pareto:
+        row, found = rows[f], []
         for m in gap_metrics:
-            row = rows[best]
             if pd.notna(row.get(f"{m}_median")) and float(row[f"{m}_median"]) > 0:
-                gaps_best.append((float(row[f"{m}_median"]), group_label(m[len("gap_"):]), interval_of(row, m)))
-        gaps_best = [(label, c) for _, label, c in sorted(gaps_best, key=lambda x: -x[0])]
+                found.append((float(row[f"{m}_median"]), group_label(m[len("gap_"):]), interval_of(row, m)))
+        gaps.append((f, [(label, c) for _, label, c in sorted(found, key=lambda x: -x[0])]))
     n_min, n_max = (min(runs.values()), max(runs.values())) if runs else (0, 0)
     few = n_min < MIN_RUNS_FOR_INTERVAL
     range_note = f" With {n_min} runs per form this interval is the range of the runs." if few else ""
@@ -453,13 +456,12 @@ def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str,
     overview_frame = table[["form", "runs", "horizon_years"] +
                            [c for m in overview_metrics for c in table.columns if c.startswith(f"{m}_")]]
     overview = interval_view(overview_frame, ["form"], "summary.csv", {"form": _form_name})
-    if verdict is not None:
-        overview.marks = [f in (verdict.best, verdict.lead) for f in forms]
-        for f, r in zip(forms, overview.rows):
-            tags = [t for t, yes in (("fastest", f == verdict.lead), ("best", f == verdict.best)) if yes]
-            if tags:
-                r[0] = f"{r[0]} ← {' and '.join(tags)}"
-    tables = [Table("answer_by_form", f"The answer per governance form: {INTERVAL_LABEL}.{range_note}",
+    overview.marks = [f in t.pareto and len(t.pareto) < len(forms) for f in forms]
+    for f, r in zip(forms, overview.rows):
+        if f in t.pareto and len(t.pareto) < len(forms):
+            r[0] = f"{r[0]} ← in the Pareto set"
+    tables = [Table("answer_by_form", f"The answer per governance form: {INTERVAL_LABEL}.{range_note} Marked: the "
+                    "Pareto set (no other form is ahead of it on one criterion without being behind on another).",
                     overview_frame, overview, "summary.csv")]
     gap_rows = gap_metrics + (["willing_unable_share"] if "willing_unable_share" in has else [])
     if gap_rows:
@@ -473,13 +475,12 @@ def answer(summary: pd.DataFrame, table: pd.DataFrame, not_applicable: dict[str,
                                     labels={m: Column(group_label(m[len("gap_"):]), "", m) for m in gap_metrics}),
             "summary.csv"))
     return Answer(
-        forms=forms, names={f: _form_name(f) for f in forms + list(not_applicable or {})}, cell=cell,
-        has=has,
+        forms=forms, names=names, cell=cell, has=has,
         runs=runs, min_runs=n_min, max_runs=n_max, total_runs=int(sum(runs.values())), same_seeds=same_seeds,
-        few_runs=few, min_runs_interval=MIN_RUNS_FOR_INTERVAL, tie_years=tie_years, missing=missing,
-        verdict=verdict, least_free_riding=_lowest(table, "free_riding_index") if "free_riding_index" in has else None,
-        cheapest=_lowest(table, "public_deficit") if "public_deficit" in has else None,
-        has_gaps=bool(gap_metrics), gaps_best=gaps_best, paired=paired_views, tables=tables,
+        few_runs=few, min_runs_interval=MIN_RUNS_FOR_INTERVAL, tradeoff=t, rule=AHEAD_RULE,
+        headline=t.headline(names), criteria=criteria, missing=[metric_label(m) for m in t.missing],
+        dominated=dominated, strengths=strengths, price=price, cheapest=t.cheapest,
+        has_gaps=bool(gap_metrics), gaps=gaps, tables=tables,
         not_applicable={str(k): str(v) for k, v in (not_applicable or {}).items()})
 
 
@@ -508,12 +509,20 @@ def _draw(draw: Callable[[Path], Any]) -> bytes:
         return path.read_bytes()
 
 
-def _read_summary(folder: Path) -> pd.DataFrame:
-    path = _summary_file(folder)
+def _read_table(path: Path) -> pd.DataFrame:
+    """A result table (Parquet or CSV); ReportError with one line when it is damaged or not a table."""
+    from pyarrow import ArrowException
+
     try:
         return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except (OSError, ValueError) as err:
-        raise ReportError(f"{path}: cannot read: {err}") from None
+    except (OSError, ValueError, ArrowException) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise ReportError(f"{path}: cannot read: damaged or not a coalitionsim table ({reason}); write the results "
+                          "again (--overwrite) or remove the file") from None
+
+
+def _read_summary(folder: Path) -> pd.DataFrame:
+    return _read_table(_summary_file(folder))
 
 
 def _nothing() -> None:
@@ -527,7 +536,7 @@ def _compare_report(folder: Path, info: dict[str, Any], tick: Callable[[], None]
     if "form" not in summary or summary.empty:
         raise ReportError(f"{folder}: the summary has no runs (no 'form' column or no rows)")
     ts_path = folder / "timeseries.parquet"
-    ts = pd.read_parquet(ts_path) if ts_path.is_file() else None
+    ts = _read_table(ts_path) if ts_path.is_file() else None
     scen = info.get("scenario") if isinstance(info.get("scenario"), dict) else {}
     meta = scen.get("meta") if isinstance(scen.get("meta"), dict) else {}
     name = str(meta.get("name") or (summary["scenario"].iloc[0] if "scenario" in summary else folder.name))
@@ -893,31 +902,27 @@ def report(folder: str | Path, out: str | Path | None = None, export_dir: str | 
     folder = Path(folder)
     detect(folder)
     out = Path(out) if out is not None else folder / "report.html"
-    check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
-    if export_dir is not None:
-        check_out(export_dir, overwrite, "--export", inputs=[folder])
-    bar = progress_bar(None, "report", unit="figure", enabled=progress)
-    try:
-        rep = build(folder, echo, bar.update)
-    finally:
-        bar.close()
-    text = render(rep)
-    if GENERATOR not in text:
-        text = text.replace("<head>", "<head>" + GENERATOR, 1)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise OutputError(f"--out {out}: cannot write ({err.strerror or err})") from None
-    try:
+    with claim(out), (claim(export_dir, "--export") if export_dir is not None else contextlib.nullcontext()):
+        check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
         if export_dir is not None:
-            with output_folder(export_dir, store.provenance("export", input=str(folder)), overwrite, "--export",
-                               inputs=[folder]) as staging:
-                export(rep, staging)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+            check_out(export_dir, overwrite, "--export", inputs=[folder])
+        bar = progress_bar(None, "report", unit="figure", enabled=progress)
+        try:
+            rep = build(folder, echo, bar.update)
+        finally:
+            bar.close()
+        text = render(rep)
+        if GENERATOR not in text:
+            text = text.replace("<head>", "<head>" + GENERATOR, 1)
+
+        def write(tmp: Path) -> None:  # the report, then the export; the report replaces out only if both worked
+            tmp.write_text(text, encoding="utf-8")
+            if export_dir is not None:
+                with output_folder(export_dir, store.provenance("export", input=str(folder)), overwrite, "--export",
+                                   inputs=[folder]) as staging:
+                    export(rep, staging)
+
+        write_file(out, write)
     return out
 
 

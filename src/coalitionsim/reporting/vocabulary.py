@@ -12,6 +12,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "t50_years": ("t50: helft gereed", "years until half of the planned homes are completed"),
     "t90_years": ("t90: 90% gereed", "years until 90% of the planned homes are completed"),
     "homes_per_year": ("woningen per jaar", "homes completed per year"),
+    "permit_to_start_months": ("maanden van vergunning tot start", "median months from permit to construction start"),
+    "homes_presold": ("woningen in voorverkoop verkocht", "market homes sold before their construction start"),
     "free_riding_index": ("meeliftindex (free riding)", "shortfall below the fair share of area-task costs, 0–1"),
     "free_rider_share": ("aandeel meelifters", "share of beneficiaries paying under half their fair share"),
     "funding_gap_share": ("financieringstekort gebiedsopgaven", "share of area-task cost not paid privately"),

@@ -1,7 +1,8 @@
 """The runs layer: one run, replicated runs on recorded seeds, their result files, and their statistics.
 
 ``runs`` builds and runs models (serially or in local processes), ``store`` writes a run's or a
-comparison's files, ``stats`` summarises replications (median and 90% interval, the verdict rule).
+comparison's files, ``stats`` summarises replications (median and 90% interval, paired differences), ``tradeoff`` states the
+answer (who is ahead beyond the spread, the Pareto set).
 The names of ``runs`` are imported on first use, so ``runner.store`` and ``runner.stats`` can be used
 without importing the model (the command line's ``--help`` stays fast).
 """

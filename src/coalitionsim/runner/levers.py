@@ -46,6 +46,7 @@ import time
 import types
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Literal, get_args, get_origin
 
 import numpy as np
@@ -506,8 +507,23 @@ def _effect_text(e: dict[str, Any]) -> str:
     return f"{e['form']}:{e['output']} {e['mean']:+.3g} [{e['low']:+.3g}, {e['high']:+.3g}]"
 
 
+SCREEN_COLUMNS = ("path", "base", "moved", "status", "forms", "condition", "conditional", "effects", "n_effects",
+                  "note")
+
+
+def written_by_screen(path: Path) -> bool:
+    """Whether a file is a lever-screen table (its first line is the screen's header): the only kind of file
+    ``levers --out ... --overwrite`` replaces."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline(4096).strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first == ",".join(SCREEN_COLUMNS)
+
+
 def _frame(rows: list[Screened], seeds: int, horizon: int) -> pd.DataFrame:
-    df = pd.DataFrame([{
+    df = pd.DataFrame(columns=list(SCREEN_COLUMNS), data=[{
         "path": r.path, "base": r.base, "moved": r.moved, "status": r.status, "forms": ",".join(r.forms),
         "condition": r.condition, "conditional": r.conditional,
         "effects": "; ".join(_effect_text(e) for e in r.strongest()), "n_effects": len(r.effects),

@@ -1,6 +1,6 @@
-"""Statistics of replicated runs: the median and 90% interval per form of the key metrics, paired differences
-over common seeds, and the verdict rule that names the fastest and the best form. The advisor and the report
-both read them from here.
+"""Statistics of replicated runs: the median and 90% interval per form of the key metrics and paired
+differences over common seeds. The answer built on them (who is ahead beyond the spread, the Pareto set) is
+:mod:`coalitionsim.runner.tradeoff`; the advisor and the report both read them from here.
 
 One statistic everywhere: the median and the 5th and 95th percentile over runs (the "90% interval"), by the
 inverted empirical distribution function (:func:`quantiles`). With fewer than :data:`MIN_RUNS_FOR_INTERVAL`
@@ -79,35 +79,6 @@ def interval_table(summary: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_M
         rows.append(row)
     return pd.DataFrame(rows)
 
-
-def best_forms(table: "pd.DataFrame", tie_years: float = 1.0) -> tuple[list[str], str]:
-    """The verdict rule: (forms tied for fastest, best form) from an interval table.
-
-    Fastest: the lowest median t50 (a run that never gets there counts as beyond the horizon); forms within
-    ``tie_years`` of it count as equally fast, unless their median realisation share is more than 0.05
-    below the best of them. When no form reaches t50 in most runs, the median realisation share takes the
-    place of t50 (tie within 0.05). Best: among the equally fast forms the lowest median free-riding index
-    (to two decimals), then the highest median realisation share.
-    """
-    t = table.set_index("form")
-    t50 = t["t50_years_median"].astype(float)
-    rs = t["realisation_share_median"].astype(float)
-    if math.isfinite(t50.min()):
-        fastest = [f for f in t.index if t50[f] <= t50.min() + tie_years + 1e-9]
-        top = max(rs[f] for f in fastest)
-        fastest = [f for f in fastest if rs[f] >= top - 0.05 - 1e-9]
-    else:
-        fastest = [f for f in t.index if rs[f] >= rs.max() - 0.05 - 1e-9]
-    best = min(fastest, key=lambda f: (round(float(t.loc[f, "free_riding_index_median"]), 2),
-                                       -float(rs[f]), FORMS.index(f)))
-    return fastest, best
-
-
-
-def lead_form(table: "pd.DataFrame", fastest: list[str]) -> str:
-    """The one fastest form among those tied for fastest: the lowest median t50, then the order of FORMS."""
-    t50 = table.set_index("form")["t50_years_median"].astype(float)
-    return min(fastest, key=lambda f: (t50[f], FORMS.index(f) if f in FORMS else len(FORMS)))
 
 @dataclass(frozen=True)
 class Paired:

@@ -1,0 +1,237 @@
+"""Voorverkoop (issue 23): market homes are sold in advance through the area's absorption, a start needs
+``behaviour.presale_share`` of them sold, and an owner asks for its permit when it expects its presales in
+by the time the permit comes. Rule tests (each fails when its rule is removed) and behavioural tests over
+seeded replications (bounds from the measured effect and spread, stated with each test)."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coalitionsim import AreaDevelopmentModel, load_scenario
+from coalitionsim.model.agents.developer import Developer
+from coalitionsim.model.area import Status
+from coalitionsim.model.metrics import STEP_REPORTERS, permit_to_start_months, projects, summary
+
+from helpers import set_money
+
+
+def make(*sets: str, form: str = "framework_organic", seed: int = 1) -> AreaDevelopmentModel:
+    return AreaDevelopmentModel(load_scenario(None, ["residents.objection_propensity=0", *sets]), form=form, seed=seed)
+
+
+def ready_plot(m: AreaDevelopmentModel, status: Status = Status.PERMITTED):
+    """A developer plot outside the gated sub-area whose business case clears its owner's threshold, with
+    its owner rich enough to finance the start; in ``status``."""
+    for p in m.area.plots:
+        owner = p.owner
+        if (isinstance(owner, Developer) and m.area.gate_secured(p.subarea) and p.segment_homes["market"] > 10
+                and owner.decision_margin(p) >= owner.start_threshold(p)):
+            set_money(m, owner, 1000.0)
+            p.status = status
+            p.in_plan = True
+            if status in (Status.PERMITTED, Status.STALLED):
+                p.step_permit_application, p.step_permit = m.steps, m.steps
+            return p
+    raise AssertionError("no developer plot whose case works")
+
+
+# =================================================================== rules
+
+
+def test_a_start_waits_for_its_presales():
+    m = make()
+    plot = ready_plot(m)
+    target = m.presale_target(plot)
+    assert target == math.ceil(0.7 * plot.segment_homes["market"])  # the default share, rounded up
+    plot.presold = plot.sold = target - 1
+    plot.owner.decide(plot)
+    assert plot.status != Status.CONSTRUCTION  # one buyer short: the financier does not go
+    plot.presold = plot.sold = target
+    plot.owner.decide(plot)
+    assert plot.status == Status.CONSTRUCTION and plot.step_construction_start == m.steps
+
+
+def test_market_homes_sell_through_the_absorption_in_the_order_they_went_on_sale():
+    m = make("market.absorption_per_quarter=100")
+    a, b = [p for p in m.area.plots if p.segment_homes["market"] > 30][:2]
+    for p, first in ((a, 3), (b, 1)):
+        p.status, p.marketing, p.step_sales_start = Status.AGREED, True, first
+    m.sell_homes()
+    # b went on sale first and takes all its market homes; a the rest of the quarter's buyers
+    assert b.sold == b.presold == b.segment_homes["market"]
+    assert 0 < a.sold == a.presold == 100 - b.sold and m.absorbed_step == 100
+    assert a.sales_last == a.sold
+    # a plot its owner does not market (its case is not near) sells nothing
+    c = next(p for p in m.area.plots if p.segment_homes["market"] > 0 and p not in (a, b))
+    c.status, c.marketing = Status.AGREED, False
+    a.sold = a.presold = 0
+    m.sell_homes()
+    assert c.sold == 0
+
+
+def test_a_start_takes_nothing_from_the_absorption():
+    # its market homes were sold in advance (counted once, at the sale); its mid-rent block goes to an
+    # investor at the start and its social homes to the corporation
+    m = make()
+    plot = ready_plot(m)
+    assert plot.segment_homes["mid"] > 0 and plot.segment_homes["social"] > 0
+    plot.presold = plot.sold = m.presale_target(plot)
+    m.absorbed_step = 0
+    plot.owner.decide(plot)
+    assert plot.status == Status.CONSTRUCTION and m.absorbed_step == 0
+    # its unsold homes stay on sale while it builds, after the plots that went on sale before it
+    plot.step_sales_start = 0
+    m.sell_homes()
+    assert plot.sold == plot.segment_homes["market"] and plot.presold == m.presale_target(plot)
+
+
+def test_permit_is_asked_when_the_presales_will_be_in_by_the_time_it_comes():
+    m = make("municipality.permit_min_quarters=2")
+    plot = ready_plot(m, Status.AGREED)
+    target = m.presale_target(plot)
+    plot.owner.decide(plot)
+    assert plot.marketing and plot.status == Status.AGREED  # on sale, but no buyers yet: no permit
+    plot.presold, plot.sales_last = 0, math.ceil(target / 2) - 1  # two quarters at this pace fall short
+    plot.owner.decide(plot)
+    assert plot.status == Status.AGREED
+    plot.sales_last = math.ceil(target / 2)  # two quarters at this pace are enough
+    plot.owner.decide(plot)
+    assert plot.status == Status.PERMIT_PROCEDURE and plot.step_permit_application == m.steps
+
+
+def test_a_downturn_takes_the_plot_off_the_market_and_its_permit_waits():
+    m = make()
+    plot = ready_plot(m, Status.AGREED)
+    plot.sales_last = plot.segment_homes["market"]
+    m.market.price_index = 0.7  # a downturn of 30%: the case is no longer near the threshold
+    assert plot.owner.decision_margin(plot) < plot.owner.start_threshold(plot) - 0.03
+    plot.owner.decide(plot)
+    assert not plot.marketing and plot.status == Status.AGREED
+    m.sell_homes()
+    assert plot.sold == 0
+
+
+def test_a_bound_plot_asks_its_permit_at_once_and_meets_the_bouwplicht_at_its_deadline():
+    m = make()
+    plot = ready_plot(m, Status.AGREED)
+    plot.build_obligation, plot.obligation_deadline = True, m.steps + 12  # from the award, as before
+    plot.owner.decide(plot)
+    assert plot.status == Status.PERMIT_PROCEDURE  # its deadline runs: no waiting for buyers
+    plot.status, plot.step_permit = Status.PERMITTED, m.steps
+    plot.owner.decide(plot)
+    assert plot.status != Status.CONSTRUCTION and plot.presold == 0  # before the deadline: it waits for buyers
+    m.steps = plot.obligation_deadline
+    plot.owner.decide(plot)
+    # at the deadline, without its presales, the bouwplicht's choice: its case works and it can finance,
+    # so it builds anyway (at its own sales risk)
+    choice = [e for e in m.events if e.kind == "bouwplicht" and e.plot == plot.plot_id]
+    assert choice and "builds anyway" in choice[-1].text.split(":")[1][:16]
+    assert plot.status == Status.CONSTRUCTION
+
+
+def test_kostenverhaal_stays_due_at_the_permit_not_at_the_presale():
+    m = make("municipality.staff_capacity=50")
+    plot = ready_plot(m, Status.AGREED)
+    due = m.contributions.due_at_permit(plot, plot.owner)
+    assert due > 0 and plot.presold == 0
+    m.municipality.queue.clear()
+    m.apply_for_permit(plot)
+    for q in range(1, 10):
+        m.steps = q
+        m.municipality.process_work()
+        if plot.step_permit is not None:
+            break
+    assert plot.step_permit is not None and plot.presold == 0
+    assert m.contributions.paid_by_plot[plot.plot_id] == pytest.approx(due)
+
+
+def test_a_withdrawal_dissolves_the_presales():
+    m = make()
+    plot = ready_plot(m)
+    plot.presold = plot.sold = 10
+    plot.step_presale_reached = 0
+    m.withdraw(plot, "test")
+    assert plot.sold == plot.presold == 0 and plot.step_presale_reached is None and not plot.marketing
+
+
+def test_outputs_homes_presold_step_presale_reached_and_permit_to_start_months():
+    m = make("simulation.horizon_quarters=40").run()
+    ts = m.datacollector.get_model_vars_dataframe()
+    assert "homes_presold" in STEP_REPORTERS
+    assert ts["homes_presold"].iloc[-1] == sum(p.presold for p in m.area.plots) > 0
+    rows = pd.DataFrame(projects(m))
+    reached = rows.dropna(subset=["step_presale_reached"])
+    assert len(reached) > 0
+    # every plot that started on its presales reached them first (a bound plot may start without them)
+    started = rows.dropna(subset=["step_construction_start", "step_presale_reached"])
+    assert (started["step_presale_reached"] < started["step_construction_start"]).all()
+    waits = 3 * (rows["step_construction_start"] - rows["step_permit"]).dropna()
+    assert summary(m)["permit_to_start_months"] == permit_to_start_months(m) == waits.median()
+
+
+# =================================================================== behaviour over seeded replications
+
+SEEDS = range(1, 7)
+HORIZON = 64
+
+
+@lru_cache(maxsize=None)
+def arm(form: str, sets: tuple[str, ...]) -> pd.DataFrame:
+    """The projects of the seeds, with each run's permit_to_start_months."""
+    frames = []
+    for seed in SEEDS:
+        m = AreaDevelopmentModel(load_scenario(None, [f"simulation.horizon_quarters={HORIZON}", *sets]), form, seed).run()
+        rows = pd.DataFrame(projects(m))
+        rows["permit_to_start_months"] = permit_to_start_months(m)
+        frames.append(rows)
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("form", ["framework_organic", "sok"])
+def test_months_from_permit_to_start_stay_short_when_presales_run(form):
+    runs = arm(form, ())
+    # measured (seeds 1-6, reference area): the median is 3 months (one quarter) in every run under both
+    # forms; before issue 23 it was 3-7.5 under sok and up to 15 under gem on seed 1. A permit asked
+    # before the buyers are there would wait for them after it
+    per_run = runs.groupby("seed")["permit_to_start_months"].first()
+    assert (per_run <= 4.5).all(), per_run.tolist()
+    market = runs[(runs["homes_market"] > 0) & runs["step_construction_start"].notna()]
+    # and the buyers were there before the permit for nearly every plot (measured: all of them)
+    late = (market["step_presale_reached"] > market["step_permit"]).mean()
+    assert late <= 0.1, late
+
+
+def test_a_slower_market_moves_the_wait_before_the_permit():
+    def waits(absorption: int) -> pd.DataFrame:
+        rows = arm("framework_organic", (f"market.absorption_per_quarter={absorption}",))
+        rows = rows[(rows["homes_market"] > 0) & rows["step_construction_start"].notna()]
+        return pd.DataFrame({
+            "before": (rows["step_permit_application"] - rows["step_agreement"]).groupby(rows["seed"]).mean(),
+            "after": (rows["step_construction_start"] - rows["step_permit"]).groupby(rows["seed"]).mean()})
+
+    ample, slow = waits(110), waits(40)
+    grew = slow - ample
+    # measured (6 seeds): the wait before the permit grows by 3.2 quarters on average (per seed 0-5.5; seed 1
+    # starts only 6 plots and moves neither), the wait after it by 1.4 (0.9-2.6: some permits still come
+    # before their buyers, and a slower market delays starts for other reasons too). Most of it comes before
+    # the permit in 5 of 6 seeds and on average (ratio 2.25); with the permit asked regardless of buyers
+    # it would all come after
+    assert (grew["before"] > grew["after"]).sum() >= 5, grew
+    assert grew["before"].mean() > 1.5 * grew["after"].mean(), grew.mean()
+
+
+def test_a_higher_presale_share_delays_the_starts():
+    def start_quarters(share: float) -> pd.Series:
+        rows = arm("framework_organic", ("market.absorption_per_quarter=40", f"behaviour.presale_share={share}"))
+        return rows["step_construction_start"].fillna(HORIZON).groupby(rows["seed"]).mean()
+
+    low, high = start_quarters(0.3), start_quarters(1.0)
+    diff = high - low
+    # measured (6 seeds, a market of 40 homes a quarter): starts come later in every seed, by 0.56 quarter
+    # on average (per seed 0.03-2.2, most 0.25-0.36); with the share's rule gone the two would be equal
+    assert (diff >= 0).all() and diff.mean() > 0.2, diff.tolist()
