@@ -32,7 +32,7 @@ def _twin_or_hint(build: Callable[[Any, Any], str]) -> Callable[[Any], str]:
     def body(model: Any) -> str:
         twin = getattr(model, "twin", None)
         if twin is None:
-            return ("<i>No second form. Pick one under <b>Compare with</b> in the sidebar: the two forms then run in "
+            return ("<i>No second form. Pick one under <b>Compare with</b> among the levers: the two forms then run in "
                     "lockstep on the same scenario and seed.</i>")
         return build(model, twin)
 

@@ -454,9 +454,9 @@ the forms come only from their rules (who holds the land, who can block, what is
 built-in speed or cost. The default numbers are assumptions: read the results as comparisons, not forecasts.</p>
 <h3 style="margin: 4px 0">How to start</h3>
 <ol>
-<li>Press <b>Step</b> (one quarter) or <b>▶</b> (play) in the sidebar. Watch the homes in the <i>Run</i> panel, the
+<li>Press <b>Step</b> (one quarter) or <b>▶</b> (play) at the top; <i>Play speed</i> sets the pause between quarters. Watch the homes in the <i>Run</i> panel, the
 plots on the map change colour, and the event log fill up.</li>
-<li>Move a lever in the sidebar (land, owners, instruments, money). The run starts again at quarter 0 with the new
+<li>Move a lever on the left (on a phone: open them with <b>☰ Levers</b>): land, owners, instruments, money. The run starts again at quarter 0 with the new
 value. <b>Reset</b> also goes back to quarter 0 and keeps the levers.</li>
 <li>Pick a second form under <b>Compare with</b> and open the tab <b>Two forms side by side</b>: both forms run
 on the same area and the same seed.</li>
