@@ -231,3 +231,12 @@ def test_the_ema_docstring_imports_what_exists():
     assert imports
     for line in imports:
         exec(line, {})
+
+
+def test_advise_with_its_simulated_check_fits_100_columns(capsys):
+    code, out, err = run_cli(capsys, ["advise", "--simulate", "--replications", "2", "--workers", "1", *SHORT])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Recommended form for reference")  # the advice first, the simulation after it
+    assert any(line.startswith("Simulated check") for line in lines)
+    assert max(len(line) for line in lines) <= 100

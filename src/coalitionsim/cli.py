@@ -60,6 +60,12 @@ def _scenario(path: str | None, overrides: tuple[str, ...]):
         return load_scenario(path, list(overrides))
 
 
+def fit(lines: list[str], width: int = TABLE_WIDTH) -> str:
+    """Lines of prose folded to ``width`` columns, a folded line's rest indented under its start."""
+    wrap = textwrap.TextWrapper(width, subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(wrap.fill(line) if line.strip() else "" for line in lines)
+
+
 def overrides_line(overrides: tuple[str, ...]) -> str:
     """The ``--set`` overrides a result was made with, for its header ('' without any)."""
     return ("changed with --set: " + "; ".join(overrides)) if overrides else ""
@@ -208,8 +214,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
                                  root_seed=seed, not_applicable=result.not_applicable, out=str(out),
                                  tradeoff=answer.to_dict()))
     if fmt != "json":
-        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
-        click.echo("\n" + "\n".join(wrap.fill(line) for line in answer.lines()), err=note)
+        click.echo("\n" + fit(answer.lines()), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)
@@ -427,7 +432,7 @@ def advise_command(scenario: str | None, simulate: bool, explain: bool, replicat
         click.echo("")
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
                                progress=True)
-        click.echo(check.render())
+        click.echo(fit(check.render().splitlines()))
 
 
 @cli.command("fingerprint")

@@ -586,7 +586,7 @@ def render_check(c: SimulationCheck) -> str:
     h = float(t["horizon_years"].iloc[0])
     lines = [f"Simulated check: all forms, {c.replications} replications each (common random numbers); "
              "median [90% interval]", ""]
-    header = f"  {'form':<19} {'t50 (years)':<22} {'realised share':<22} {'free-riding index':<22}"
+    header = f"  {'form':<19} {'t50 (years)':<18} {'realised share':<18} {'free-riding index':<18}"
     lines += [header, "  " + "-" * (len(header) - 2)]
     for form, row in t.iterrows():
         cells = []
@@ -594,7 +594,7 @@ def render_check(c: SimulationCheck) -> str:
             cells.append(f"{_fmt(row[col + '_median'], h)} [{_fmt(row[col + '_p5'], h)}–{_fmt(row[col + '_p95'], h)}]")
         flag = " ← tree" if form == c.tree else ""
         flag += " ← Pareto set" if form in c.tradeoff.pareto else ""
-        lines.append(f"  {form:<19} {cells[0]:<22} {cells[1]:<22} {cells[2]:<22}{flag}")
+        lines.append(f"  {form:<19} {cells[0]:<18} {cells[1]:<18} {cells[2]:<18}{flag}".rstrip())  # fits 100
     for form, reason in c.not_applicable.items():
         lines.append(f"  {form}: not run — {reason}")
     lines += ["", *c.tradeoff.lines(), ""]
