@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from coalitionsim.advise import Advice, advise, check_summary
+from coalitionsim.advise.beslisboom import decisive_steps
 from coalitionsim.cli import main
 from coalitionsim.scenario import ScenarioError, load_scenario
 
@@ -238,12 +239,35 @@ def test_the_check_uses_the_one_answer(monkeypatch):
 
 # ------------------------------------------------------------------ command line
 def test_cli_advise_prints_path_and_form(capsys):
-    code = main(["advise", "strijp_s"])
+    code = main(["advise", "strijp_s", "--explain"])
     out, err = capsys.readouterr()
     assert code == 0, err
     for text in ("Gemeente = eigenaar?", "Wil iedereen afnemen/meedoen?", "Zijn er free-riders?",
                  "Recommended form", "gem = GEM / PPS"):
         assert text in out
+    assert out.startswith("Recommended form for strijp_s")  # the answer first, the path after it
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("case, decided_by", [("reference", ["C4", "C5"]), ("knoopxl", ["C4", "C6"]),
+                                              ("kenniskwartier", ["C4", "C6"])])
+def test_cli_advise_leads_with_its_form_and_the_answers_that_decided_it(capsys, case, decided_by):
+    code = main(["advise", case])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"Recommended form for {case}") and f"{advise(case).form} = " in lines[1]
+    because = [line.split()[1] for line in lines[lines.index("because") + 1:] if line.startswith("  - ")]
+    assert because == decided_by
+    assert len(lines) <= 30 and max(len(line) for line in lines) <= 100
+    assert "Gemeente = eigenaar?" not in out and "--explain" in lines[-1]  # the full path only on request
+
+
+def test_a_municipal_area_is_decided_by_one_answer():
+    a = arch("ownership.municipal_land_share=0.8", "ownership.corporation_land_share=0.1",
+                "ownership.passive_land_share=0.0")
+    assert a.form == "tender"
+    assert [s.code for s in decisive_steps(a)] == ["C3"]
 
 
 def test_cli_advise_bad_input_is_one_line_exit_2(capsys):

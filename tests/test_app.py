@@ -142,6 +142,40 @@ def test_command_wraps_between_arguments_only():
     assert " ".join(text.split()) == " ".join(m.command.split())
 
 
+def test_every_event_kind_the_model_logs_has_a_dutch_term_and_an_english_meaning():
+    from pathlib import Path
+
+    import coalitionsim.model as model_package
+
+    root = Path(model_package.__file__).parent
+    kinds = {k for f in root.rglob("*.py") for k in re.findall(r'\.log\(\s*"([^"]+)"', f.read_text())}
+    assert {"land_market", "backloop", "negotiation"} <= kinds  # the scan finds the calls
+    assert not kinds - set(views.EVENT_STYLE), f"event kinds without a Dutch term: {sorted(kinds - set(views.EVENT_STYLE))}"
+    m = AppModel()
+    for _ in range(16):
+        m.step()
+    log = views.event_log_html(m)
+    for kind in {e.kind for e in m.events}:
+        _colour, dutch, english = views.EVENT_STYLE[kind]
+        assert f">{views.esc(dutch)}</span>" in log and views.esc(english) in log  # shown, not only as a tooltip
+    assert ">land_market<" not in log and ">backloop<" not in log
+
+
+def test_support_and_capacity_panel_draws_each_group_apart_with_a_legend():
+    from coalitionsim.model.metrics import GROUPS
+
+    m = AppModel()
+    for _ in range(8):
+        m.step()
+    svg = views.support_capacity_chart(m)
+    cells = re.findall(r'<g transform="translate\(([\d.]+),([\d.]+)\)">', svg)
+    assert len(cells) == len(GROUPS) and len(set(cells)) == len(GROUPS)  # one small chart per group, none stacked
+    for g in GROUPS:
+        assert views.GROUP_STYLE[g][1] in svg
+    legend = re.search(r'<g data-role="legend">(.*?)</g>', svg).group(1)
+    assert "draagkracht" in legend and "draagvlak" in legend and "willing but unable" in legend
+
+
 def test_the_comparison_tab_states_the_one_answer_and_that_one_seed_shows_no_difference(monkeypatch):
     import coalitionsim.app.views as v
 

@@ -113,6 +113,6 @@ def test_a_changed_rule_behind_a_switch_changes_the_fingerprint(monkeypatch):
 def test_cli_prints_the_fingerprint(capsys, monkeypatch):
     from coalitionsim.cli import main
 
-    monkeypatch.setattr(fp, "model_fingerprint", lambda: "0123456789abcdef")
+    monkeypatch.setattr(fp, "model_fingerprint", lambda progress=False: "0123456789abcdef")
     assert main(["fingerprint"]) == 0
     assert capsys.readouterr().out.strip() == "0123456789abcdef"

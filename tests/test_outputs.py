@@ -21,6 +21,7 @@ from coalitionsim.runner import store
 
 SHORT = ["--set", "simulation.horizon_quarters=4"]
 COMPARE = ["compare", "--replications", "1", "--workers", "1", *SHORT]
+COMPARE_DEFAULT = "compare-reference" + store.overrides_tag([SHORT[1]])  # with --set: its own default folder
 RUN = ["run", "--seed", "1", *SHORT]
 THESIS = b"PK\x03\x04 three years of work"
 
@@ -183,7 +184,7 @@ CASES = {
     "compare --overwrite of results with a file of the user's in them": lambda h: (
         [*COMPARE, "--out", with_thesis(h.copy("compare")), "--overwrite"], ["thesis.docx", "did not write"]),
     "compare: a second compare into the default folder": lambda h: (
-        [*COMPARE] if h.copy("compare", "results/compare-reference") else [],
+        [*COMPARE] if h.copy("compare", f"results/{COMPARE_DEFAULT}") else [],
         ["already holds coalitionsim results", "--overwrite"]),
     "compare: meta.name leads out of results/": lambda h: (
         ["compare", h.scenario('[meta]\nname = "x/../../../victim"\n'), "--replications", "1"]
@@ -369,7 +370,7 @@ def test_a_second_compare_is_refused_and_overwrite_replaces_only_the_results(tmp
     results.mkdir()
     (results / "thesis.docx").write_bytes(THESIS)  # next to the default folder
     assert main([*COMPARE, "--seed", "1"]) == 0
-    folder = results / "compare-reference"
+    folder = results / COMPARE_DEFAULT
     first = json.loads((folder / "manifest.json").read_text())
     assert first["written_by"] == "coalitionsim" and first["root_seed"] == 1
     assert {"summary.csv", "summary.parquet", "timeseries.parquet", "projects.parquet", "manifest.json",
@@ -383,7 +384,7 @@ def test_a_second_compare_is_refused_and_overwrite_replaces_only_the_results(tmp
     assert json.loads((folder / "manifest.json").read_text())["root_seed"] == 2
     assert not (folder / "report.html").exists()  # the old results went as a whole
     assert (results / "thesis.docx").read_bytes() == THESIS
-    assert sorted(p.name for p in results.iterdir()) == ["compare-reference", "thesis.docx"]  # no leftovers
+    assert sorted(p.name for p in results.iterdir()) == [COMPARE_DEFAULT, "thesis.docx"]  # no leftovers
 
 
 def test_a_failed_overwrite_leaves_the_old_results_and_no_partial_folder(tmp_path):

@@ -22,7 +22,7 @@ import click
 from .runner.defaults import REPLICATIONS, ROOT_SEED
 from .runner.store import OutputError
 from .runner.workload import LARGE_DESIGN_RUNS, DesignTooLarge, confirm_size
-from .scenario import FORMS, ScenarioError, bundled_scenarios, load_scenario
+from .scenario import FORMS, ScenarioError, bundled_scenarios, did_you_mean, load_scenario
 
 SET_HELP = "Override one scenario value by its dotted path, e.g. ownership.municipal_land_share=0.5 (repeatable)."
 OVERWRITE_HELP = ("Replace earlier coalitionsim results at --out (never a folder or file coalitionsim did not "
@@ -34,6 +34,16 @@ class InputError(click.ClickException):
     """Bad input: reported as one line, exit code 2."""
 
     exit_code = 2
+
+
+class Choice(click.Choice):
+    """click's Choice whose error names the closest allowed value ("did you mean sok?")."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as err:
+            self.fail(f"{err.message}{did_you_mean(value, self.choices)}", param, ctx)
 
 
 @contextlib.contextmanager
@@ -48,6 +58,17 @@ def one_line_errors(*kinds: type[Exception]) -> Iterator[None]:
 def _scenario(path: str | None, overrides: tuple[str, ...]):
     with one_line_errors():
         return load_scenario(path, list(overrides))
+
+
+def fit(lines: list[str], width: int = TABLE_WIDTH) -> str:
+    """Lines of prose folded to ``width`` columns, a folded line's rest indented under its start."""
+    wrap = textwrap.TextWrapper(width, subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(wrap.fill(line) if line.strip() else "" for line in lines)
+
+
+def overrides_line(overrides: tuple[str, ...]) -> str:
+    """The ``--set`` overrides a result was made with, for its header ('' without any)."""
+    return ("changed with --set: " + "; ".join(overrides)) if overrides else ""
 
 
 def _check_form(scenario, form: str) -> None:
@@ -113,7 +134,7 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @scenario_argument
-@click.option("--form", type=click.Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
+@click.option("--form", type=Choice(FORMS), default=None, help="Governance form (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: drawn and printed).")
 @out_option("Also write the result files into this folder.")
 @overwrite_option
@@ -133,9 +154,10 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
             check_out(out, overwrite)
         seed = new_seed() if seed is None else seed
         result = run_model(sc, form, seed, progress=sys.stderr.isatty())
-        click.echo(describe_run(result.summary))
+        click.echo(describe_run(result.summary, overrides))
         if out is not None:
-            write_outputs(out, result_tables([result]), manifest("run", sc.to_dict(), [seed], form=form),
+            write_outputs(out, result_tables([result]),
+                          manifest("run", sc.to_dict(), [seed], form=form, overrides=list(overrides)),
                           overwrite=overwrite)
             click.echo(f"results written to {out}")
 
@@ -145,9 +167,10 @@ def run(scenario: str | None, form: str | None, seed: int | None, out: Path | No
 @replications_option
 @workers_option
 @root_seed_option
-@out_option("Output folder (default: results/compare-<scenario>).")
+@out_option("Output folder (default: results/compare-<scenario>, with --set results/compare-<scenario>-<hash of the "
+           "overrides>).")
 @overwrite_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="How to print the interval table: a text table, or CSV / JSON on stdout for scripts "
                    "(the other messages then go to stderr).")
 @set_option
@@ -158,19 +181,18 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
     from .runner.stats import interval_table
-    from .runner.store import check_out, claim, manifest, results_folder, write_outputs
+    from .runner.store import check_out, claim, manifest, overrides_tag, results_folder, write_outputs
     from .runner.tradeoff import tradeoff
 
     sc = _scenario(scenario, overrides)
-    out = out if out is not None else results_folder(f"compare-{sc.meta.name}")
+    out = out if out is not None else results_folder(f"compare-{sc.meta.name}{overrides_tag(overrides)}")
     with one_line_errors(), claim(out):
         check_out(out, overwrite)  # before the runs: a folder that cannot be used costs no minutes
-        result = run_compare(sc, replications=replications, workers=workers, seed=seed,
-                             progress=sys.stderr.isatty())
+        result = run_compare(sc, replications=replications, workers=workers, seed=seed, progress=True)
         write_outputs(
             out, result.tables(),
             manifest("compare", sc.to_dict(), result.seeds, root_seed=seed, replications=replications,
-                     not_applicable=result.not_applicable),
+                     not_applicable=result.not_applicable, overrides=list(overrides)),
             figures=lambda folder: compare_figures(result.summary, result.timeseries, sc.homes_planned, folder),
             overwrite=overwrite,
         )
@@ -179,6 +201,8 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     note = fmt != "table"  # machine-readable stdout: the prose goes to stderr
     click.echo(textwrap.fill(f"{sc.meta.name}: {sc.meta.description}", TABLE_WIDTH, subsequent_indent="  "),
                err=note)
+    if overrides:
+        click.echo(textwrap.fill(overrides_line(overrides), TABLE_WIDTH, subsequent_indent="  "), err=note)
     click.echo(f"{replications} replications per form, root seed {seed}; median [90% interval]", err=note)
     if fmt == "table":
         click.echo("")
@@ -186,11 +210,11 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     elif fmt == "csv":
         click.echo(interval_csv(table), nl=False)
     else:
-        click.echo(interval_json(table, scenario=sc.meta.name, replications=replications, root_seed=seed,
-                                 not_applicable=result.not_applicable, out=str(out), tradeoff=answer.to_dict()))
+        click.echo(interval_json(table, scenario=sc.meta.name, overrides=list(overrides), replications=replications,
+                                 root_seed=seed, not_applicable=result.not_applicable, out=str(out),
+                                 tradeoff=answer.to_dict()))
     if fmt != "json":
-        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
-        click.echo("\n" + "\n".join(wrap.fill(line) for line in answer.lines()), err=note)
+        click.echo("\n" + fit(answer.lines()), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)
@@ -208,7 +232,7 @@ def scenarios() -> None:
 
 
 @cli.command("sweep")
-@click.argument("experiment")
+@click.argument("experiment", required=False)
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers. "
                    "Results do not depend on it.")
@@ -221,14 +245,27 @@ def scenarios() -> None:
 @click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
               help="Runs per Parquet shard.")
 @click.option("--quick", is_flag=True,
-              help="Smoke-sized variant: 1 replication, first/last grid levels, <=4 samples, 2 forms, 20 quarters; "
-                   "default folder results/<name>-quick.")
+              help="Smoke-sized variant (under a minute on two cores): 1 replication, first/last levels of at most "
+                   "4 grid factors, <=4 samples, 2 forms, 20 quarters; default folder results/<name>-quick.")
 @yes_option
-def sweep_command(experiment: str, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
+def sweep_command(experiment: str | None, workers: int | None, scheduler: str | None, out: Path | None, resume: bool,
                   overwrite: bool, shard_size: int, quick: bool = False, yes: bool = False) -> None:
-    """Batch experiment: an experiment file's design x forms x replications (see experiments/)."""
-    from .batch.experiment import ExperimentError
+    """Batch experiment: an experiment file's design x forms x replications (see experiments/). Without
+    EXPERIMENT: the experiment files in experiments/."""
+    from .batch.experiment import ExperimentError, bundled_experiments
     from .batch.sweep import SweepError, quick_experiment, sweep
+    from .runner.text import cut
+
+    if experiment is None:
+        found = bundled_experiments()
+        if not found:
+            raise InputError("sweep needs EXPERIMENT, an experiment file (no experiments/ folder here to list)")
+        click.echo("Usage: coalitionsim sweep EXPERIMENT [--quick] [--workers N] [--out DIR] ...\n")
+        click.echo("Experiment files in experiments/:")
+        for name, path in found.items():
+            click.echo(cut(f"  {name:20s} {_experiment_description(path)}", TABLE_WIDTH))
+        click.echo("\nTry one small: coalitionsim sweep experiments/quick.toml (or any file with --quick)")
+        return
 
     try:
         with one_line_errors(ExperimentError, SweepError, DesignTooLarge):
@@ -245,6 +282,15 @@ def sweep_command(experiment: str, workers: int | None, scheduler: str | None, o
                f"{result.seconds:.1f} s, {result.executor}); {result.failed} failed, "
                f"{result.not_applicable} not applicable")
     click.echo(f"next: coalitionsim analyze {result.out}")
+
+
+def _experiment_description(path: Path) -> str:
+    import tomllib
+
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("experiment", {}).get("description", ""))
+    except (OSError, ValueError):
+        return "(cannot read)"
 
 
 @cli.command("analyze")
@@ -276,7 +322,7 @@ def report_command(folder: Path, out: Path | None, export_dir: Path | None, over
 
     with one_line_errors(ReportError, SweepError):
         path = report(folder, out=out, export_dir=export_dir, overwrite=overwrite,
-                      echo=lambda msg: click.echo(msg, err=True))
+                      echo=lambda msg: click.echo(msg, err=True), progress=True)
     click.echo(f"report written to {path}" + (f"; figures and tables exported to {export_dir}" if export_dir else ""))
 
 
@@ -311,7 +357,8 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
     form_list = tuple(f.strip() for f in forms.split(",") if f.strip())
     bad = [f for f in form_list if f not in FORMS]
     if bad or not form_list:
-        raise InputError(f"--forms: {bad[0] if bad else '(empty)'} is not a form (allowed: {', '.join(FORMS)})")
+        raise InputError(f"--forms: {bad[0] if bad else '(empty)'} is not a form (allowed: {', '.join(FORMS)})"
+                         + (did_you_mean(bad[0], FORMS) if bad else ""))
     paths = [lv.path for lv in levers(sc)]
     for prefix in only:
         p = prefix.rstrip(".")
@@ -324,7 +371,7 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
             check_out_file(out, overwrite, ours=written_by_screen)
         start = time.perf_counter()
         table = screen(sc, seeds=seeds, horizon=horizon, forms=form_list, only=only, fast=fast, root_seed=seed,
-                       workers=workers, progress=sys.stderr.isatty())
+                       workers=workers, progress=True)
         seconds = time.perf_counter() - start
         click.echo(format_screen(table))
         dead = failures(table)
@@ -348,9 +395,12 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
 @click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
 def app_command(port: int, host: str, no_browser: bool) -> None:
     """The browser app: pick a scenario and a form, set the levers, step or play, compare two forms."""
-    from .app import AppUnavailable, free_port, serve
+    from .app import AppUnavailable, free_port, port_in_use, serve
 
     port = port or free_port()
+    if port_in_use(host, port):
+        raise InputError(f"--port {port}: already in use on {host}; start on another port with --port "
+                         f"{free_port()} (or --port 0 for any free one)")
     click.echo(f"coalitionsim app on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     try:
         code = serve(host=host, port=port, open_browser=not no_browser)
@@ -363,12 +413,13 @@ def app_command(port: int, host: str, no_browser: bool) -> None:
 @cli.command("advise")
 @scenario_argument
 @click.option("--simulate", is_flag=True, help="Also run all five forms and check the tree against the simulation.")
+@click.option("--explain", is_flag=True, help="Also show the full path through the tree, question by question.")
 @replications_option
 @workers_option
 @root_seed_option
 @set_option
-def advise_command(scenario: str | None, simulate: bool, replications: int, workers: int | None, seed: int,
-                   overrides: tuple[str, ...]) -> None:
+def advise_command(scenario: str | None, simulate: bool, explain: bool, replications: int, workers: int | None,
+                   seed: int, overrides: tuple[str, ...]) -> None:
     """The beslisboom (decision tree): which collaboration form fits this area, and why; optionally checked by
     simulation (--replications, --workers and --seed apply to --simulate)."""
     from .advise import advise, simulate_check
@@ -376,12 +427,12 @@ def advise_command(scenario: str | None, simulate: bool, replications: int, work
     sc = _scenario(scenario, overrides)
     with one_line_errors():
         advice = advise(sc)
-    click.echo(advice.render())
+    click.echo(advice.render(explain))
     if simulate:
         click.echo("")
         check = simulate_check(sc, advice, replications=replications, workers=workers, seed=seed,
-                               progress=sys.stderr.isatty())
-        click.echo(check.render())
+                               progress=True)
+        click.echo(fit(check.render().splitlines()))
 
 
 @cli.command("fingerprint")
@@ -391,7 +442,7 @@ def fingerprint_command() -> None:
     findings pages record it (docs/studies/README.md)."""
     from .runner.fingerprint import model_fingerprint
 
-    click.echo(model_fingerprint())
+    click.echo(model_fingerprint(progress=True))
 
 
 # --------------------------------------------------------------------------- the run summary
@@ -401,11 +452,13 @@ def _fmt_years(x: float, horizon: float) -> str:
     return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
 
 
-def describe_run(s: dict) -> str:
-    """A readable summary of one run, in the policy vocabulary."""
+def describe_run(s: dict, overrides: tuple[str, ...] = ()) -> str:
+    """A readable summary of one run, in the policy vocabulary (and the ``--set`` overrides it was run with)."""
     horizon = s["param.simulation.horizon_quarters"] / 4
+    changed = textwrap.wrap(overrides_line(overrides), TABLE_WIDTH, initial_indent="  ", subsequent_indent="    ")
     lines = [
         f"{s['scenario']} under {s['form']} (seed {s['seed']})",
+        *changed,
         f"  homes completed        {s['homes_completed']} of {s['homes_planned']} planned ({s['realisation_share']:.0%})",
         f"  first agreement        {_fmt_years(s['years_to_agreement'], horizon)}",
         f"  first home             {_fmt_years(s['years_to_first_home'], horizon)}",

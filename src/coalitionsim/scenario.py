@@ -9,6 +9,7 @@ Errors are raised as :class:`ScenarioError` with one line that names the field a
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from importlib import resources
@@ -495,6 +496,16 @@ def bundled_scenarios() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
+def closest(word: str, options: Any) -> str | None:
+    """The option closest to a mistyped ``word`` (difflib), or None when none is close."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """' — did you mean X?' for the option closest to a mistyped ``word``, or ''."""
+    match = closest(word, options)
+    return f" — did you mean {match}?" if match else ""
 # what a field of each type takes, for the one-line error (pydantic's error type -> words)
 EXPECTED = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false",
             "string_type": "text (in quotes)", "list_type": "a list [...]", "model_type": "a table",
@@ -566,7 +577,8 @@ def read_scenario_dict(path_or_name: str | Path | None = None) -> tuple[dict[str
             path = bundled[str(path_or_name)]
         else:
             names = ", ".join(sorted(bundled))
-            raise ScenarioError(f"{path_or_name}: no such file or bundled scenario (bundled: {names})")
+            raise ScenarioError(f"{path_or_name}: no such file or bundled scenario (bundled: {names})"
+                                + did_you_mean(Path(str(path_or_name)).stem, bundled))
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh), str(path_or_name)
@@ -613,7 +625,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str = "s
                 key = int(key)
             elif not isinstance(node, dict) or key not in node:
                 allowed = ", ".join(sorted(node)) if isinstance(node, dict) else "none (a value)"
-                raise ScenarioError(f"--set {text}: unknown key {here} (allowed here: {allowed})")
+                match = closest(key, node) if isinstance(node, dict) else None
+                hint = f" — did you mean {'.'.join([*keys[:i], match, *keys[i + 1:]])}?" if match else ""
+                raise ScenarioError(f"--set {text}: unknown key {here} (allowed here: {allowed}){hint}")
             if i == len(keys) - 1:
                 node[key] = value
             else:

@@ -23,6 +23,7 @@ assumptions with ranges: the guide gives no numbers.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +92,8 @@ class Advice:
         """The primary recommended form."""
         return self.forms[0]
 
-    def render(self) -> str:
-        return render_advice(self)
+    def render(self, explain: bool = False) -> str:
+        return render_advice(self, explain)
 
 
 # ============================================================================ facts from the scenario
@@ -443,8 +444,55 @@ def advise(scenario: Scenario | str | None = None) -> Advice:
 # ============================================================================ rendering
 
 
-def render_advice(a: Advice) -> str:
-    lines = [f"beslisboom (decision tree, NOVEX practice guide L1700-1880) for {a.scenario}: {a.description}", ""]
+#: questions of part C that choose between forms (C1 and C2 describe the field; they choose nothing)
+CHOOSING = ("C3", "C4", "C5", "C6")
+WIDTH = 100  # columns the advice fits
+
+
+def decisive_steps(a: Advice) -> list[Step]:
+    """The one or two answers that decided the form: the last question of part C on the area as a whole (the
+    one that leads to the form), and the choosing question before it, if there is one."""
+    top = [s for s in a.path if s.code in CHOOSING]
+    return top[-2:] if len(top) > 1 and top[-1].code != "C3" else top[-1:]
+
+
+def _wrap(text: str, indent: str = "", first: str = "", width: int = WIDTH) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=first or indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [first]
+
+
+def render_summary(a: Advice, width: int = WIDTH) -> str:
+    """The recommendation first, then the one or two answers that decided it, what it means for the
+    infrastructure and the collective tasks, and the notes; within ``width`` columns."""
+    lines = [f"Recommended form for {a.scenario} (aanbevolen samenwerkingsvorm, NOVEX beslisboom):"]
+    for f in a.forms:
+        lines += _wrap(f"{f} = {FORM_TITLES[f]}", "    ", "  ", width)
+    for part, form in a.subarea_forms.items():
+        lines += _wrap(f"deelgebied {part}: {form} = {FORM_TITLES[form]}", "      ", "    ", width)
+    lines.append("because")
+    for s in decisive_steps(a):
+        mark = " [inferred]" if s.inferred else ""
+        lines += _wrap(f"{s.code} {_gloss(s.question)}: {s.answer}{mark} — {s.reason} ({s.source})", "      ",
+                       "  - ", width)
+    lines += _wrap(f"Infrastructure: {INFRA_OUTCOMES[a.infrastructure]}", "  ", "", width)
+    for w in a.warnings:
+        lines += _wrap(f"note: {w}", "  ", "", width)
+    return "\n".join(lines)
+
+
+def _gloss(question: str) -> str:
+    """The English gloss of a question ("Dutch? (English?)"), or the question as it is."""
+    return question[question.rindex("(") + 1:-1] if question.endswith(")") and "(" in question else question
+
+
+def render_advice(a: Advice, explain: bool = False, width: int = WIDTH) -> str:
+    """The summary (:func:`render_summary`) and, with ``explain``, the full path through the tree."""
+    lines = [render_summary(a, width)]
+    if not explain:
+        lines.append("The full path through the beslisboom, question by question: add --explain.")
+        return "\n".join(lines)
+    lines += ["", f"The path through the beslisboom (NOVEX practice guide L1700-1880) for {a.scenario}:"]
+    lines += _wrap(a.description, "  ", "  ", width)
     section = {"S": "Start", "A": "A. Infrastructuur (infrastructure)", "B": "B. Gebiedsbrede collectieve opgaven "
                "(area-wide collective tasks)", "C": "C. Fysieke ontwikkelorganisatie (physical development organisation)"}
     current = ""
@@ -454,20 +502,13 @@ def render_advice(a: Advice) -> str:
             current = head
             lines.append(section.get(head, head))
         mark = " [inferred]" if s.inferred else ""
-        lines.append(f"  {s.code:<6} {s.question}")
-        lines.append(f"         → {s.answer}{mark}. {s.reason} ({s.source})")
+        lines += _wrap(s.question, " " * 9, f"  {s.code:<6} ", width)
+        lines += _wrap(f"→ {s.answer}{mark}. {s.reason} ({s.source})", " " * 11, " " * 9, width)
         if s.outcome:
-            lines.append(f"         ⇒ {s.outcome}")
-    lines.append("")
-    lines.append(f"Infrastructure: {INFRA_OUTCOMES[a.infrastructure]}")
+            lines += _wrap(f"⇒ {s.outcome}", " " * 11, " " * 9, width)
     lines.append("Collective tasks:")
-    lines += [f"  - {c}" for c in a.collective]
-    lines.append("")
-    lines.append("Recommended form (aanbevolen samenwerkingsvorm): " + "; ".join(f"{f} = {FORM_TITLES[f]}" for f in a.forms))
-    for part, form in a.subarea_forms.items():
-        lines.append(f"  deelgebied {part}: {form} = {FORM_TITLES[form]}")
-    for w in a.warnings:
-        lines.append(f"note: {w}")
+    for c in a.collective:
+        lines += _wrap(c, "    ", "  - ", width)
     return "\n".join(lines)
 
 
@@ -545,7 +586,7 @@ def render_check(c: SimulationCheck) -> str:
     h = float(t["horizon_years"].iloc[0])
     lines = [f"Simulated check: all forms, {c.replications} replications each (common random numbers); "
              "median [90% interval]", ""]
-    header = f"  {'form':<19} {'t50 (years)':<22} {'realised share':<22} {'free-riding index':<22}"
+    header = f"  {'form':<19} {'t50 (years)':<18} {'realised share':<18} {'free-riding index':<18}"
     lines += [header, "  " + "-" * (len(header) - 2)]
     for form, row in t.iterrows():
         cells = []
@@ -553,7 +594,7 @@ def render_check(c: SimulationCheck) -> str:
             cells.append(f"{_fmt(row[col + '_median'], h)} [{_fmt(row[col + '_p5'], h)}–{_fmt(row[col + '_p95'], h)}]")
         flag = " ← tree" if form == c.tree else ""
         flag += " ← Pareto set" if form in c.tradeoff.pareto else ""
-        lines.append(f"  {form:<19} {cells[0]:<22} {cells[1]:<22} {cells[2]:<22}{flag}")
+        lines.append(f"  {form:<19} {cells[0]:<18} {cells[1]:<18} {cells[2]:<18}{flag}".rstrip())  # fits 100
     for form, reason in c.not_applicable.items():
         lines.append(f"  {form}: not run — {reason}")
     lines += ["", *c.tradeoff.lines(), ""]

@@ -36,6 +36,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program listens on ``host:port`` (a probe bind, with SO_REUSEADDR as the server has,
+    so a port that only lingers from a closed connection does not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def server_command(host: str = "localhost", port: int = DEFAULT_PORT, open_browser: bool = True) -> list[str]:
     """The ``solara run`` command line that serves the app."""
     return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port), "--production",

@@ -32,7 +32,7 @@ def _twin_or_hint(build: Callable[[Any, Any], str]) -> Callable[[Any], str]:
     def body(model: Any) -> str:
         twin = getattr(model, "twin", None)
         if twin is None:
-            return ("<i>No second form. Pick one under <b>Compare with</b> in the sidebar: the two forms then run in "
+            return ("<i>No second form. Pick one under <b>Compare with</b> among the levers: the two forms then run in "
                     "lockstep on the same scenario and seed.</i>")
         return build(model, twin)
 
@@ -47,8 +47,9 @@ def _maps(model: Any, twin: Any) -> str:
 
 
 RUN_PAGE: tuple[Panel, ...] = (
-    Panel("overview", "Run", views.overview_html),
+    # the chart first: on a phone it is what the screen opens on
     Panel("realisation", "Realisatie (realisation) against the plan", lambda m: views.realisation_chart([m])),
+    Panel("overview", "Run", views.overview_html),
     Panel("plot-map", f"Kaart (map): {views.term('kavels', 'plots')} by status and land position", views.plot_map_html),
     Panel("event-log", "Gebeurtenissen (event log)", views.event_log_html, scroll=True),
     Panel("free-riding", "Wie betaalt? (who paid what against the fair share, per owner)", views.free_riding_chart),
@@ -85,8 +86,17 @@ SCROLL = "max-height: 460px; overflow: auto"
 
 GRID_CSS = """
 .cs-grid { display: grid; gap: 12px; align-items: start; padding: 4px 2px 24px 2px;
-           grid-template-columns: repeat(auto-fill, minmax(min(100%, 470px), 1fr)); }
+           grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); }
 .cs-grid .cs-wide { grid-column: 1 / -1; }
+/* a chart's text is set for its 480-unit view box: a narrow panel shrinks it, so it grows back to >= 9 px */
+.cs-panel { container-type: inline-size; }
+@container (max-width: 560px) {
+  svg text[font-size="10"] { font-size: 11.5px; } svg text[font-size="11"] { font-size: 12px; }
+}
+@container (max-width: 430px) {
+  svg text[font-size="10"] { font-size: 13px; } svg text[font-size="11"] { font-size: 13.5px; }
+  svg text[font-size="12"] { font-size: 14px; }
+}
 """
 
 

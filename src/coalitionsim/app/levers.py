@@ -20,7 +20,7 @@ DEFAULT_SEED = 42
 
 @dataclass(frozen=True)
 class Lever:
-    """One control in the sidebar: its keyword in :class:`AppModel`, the scenario path it sets, and its widget."""
+    """One control among the levers: its keyword in :class:`AppModel`, the scenario path it sets, and its widget."""
 
     name: str
     path: str  # dotted scenario path (as for --set); "" for levers that need custom handling
@@ -35,7 +35,7 @@ class Lever:
 
 LAND, INSTRUMENTS, MONEY = ("Land and owners (grond en eigenaren)", "Instruments (instrumenten)",
                             "Money and capacity (geld en capaciteit)")
-#: the sidebar's collapsible groups, in order
+#: the lever panel's collapsible groups, in order
 LEVER_GROUPS = (LAND, INSTRUMENTS, MONEY)
 
 LEVERS: tuple[Lever, ...] = (

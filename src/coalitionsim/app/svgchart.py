@@ -155,7 +155,7 @@ class Chart:
         return self
 
     def legend(self, items: Sequence[tuple[str, str, str]], columns: int = 1, width: float | None = None) -> Chart:
-        """Items (label, colour, kind) with kind "line", "dash" or "dot", in ``columns`` columns that share
+        """Items (label, colour, kind) with kind "line", "dash", "dot" or "none" (text only), in ``columns`` columns that share
         ``width`` pixels (default: the chart's width), below the chart: the view box grows by the rows."""
         x0 = 8
         col_w = (width or (self.w - 16)) / columns
@@ -163,7 +163,9 @@ class Chart:
         for i, (label, colour, kind) in enumerate(items):
             cx = x0 + (i % columns) * col_w
             cy = top + (i // columns) * 14
-            if kind == "dot":
+            if kind == "none":  # a note in the legend, no symbol
+                pass
+            elif kind == "dot":
                 self.legend_parts.append(f'<circle cx="{cx + 8}" cy="{cy + 4}" r="4" fill="{colour}"/>')
             else:
                 dash = ' stroke-dasharray="4 3"' if kind == "dash" else ""
@@ -172,6 +174,12 @@ class Chart:
             self.legend_parts.append(f'<text x="{cx + 21}" y="{cy + 8}" font-size="10">{esc(label)}</text>')
         self.legend_h = (math.ceil(len(items) / columns) * 14 + 6) if items else 0
         return self
+
+    def body(self) -> str:
+        """The chart's title and marks without the surrounding <svg> (see :func:`small_multiples`)."""
+        title = (f'<text x="{self.w / 2:.1f}" y="13" font-size="11" font-weight="600" text-anchor="middle">'
+                 f"{esc(self.title)}</text>") if self.title else ""
+        return title + "".join(self.parts)
 
     def svg(self, test_id: str = "", step: int | None = None, alt: str = "") -> str:
         attrs = f' data-testid="{esc(test_id)}"' if test_id else ""
@@ -184,3 +192,16 @@ class Chart:
         return (f'<svg{attrs} role="img" aria-label="{esc(alt or self.title)}" viewBox="0 0 {self.w} {height}" '
                 f'width="100%" style="max-width: 640px; font-family: sans-serif" xmlns="http://www.w3.org/2000/svg">'
                 f'<rect width="{self.w}" height="{height}" fill="white"/>{title}{"".join(self.parts)}{legend}</svg>')
+
+
+def small_multiples(charts: Sequence[Chart], columns: int, title: str, legend: Sequence[tuple[str, str, str]],
+                    test_id: str = "", step: int | None = None, alt: str = "", width: int = 480) -> str:
+    """Several small charts of one size in a grid of ``columns`` under one title, with one legend below, so
+    that groups that would hide each other in one chart stand apart."""
+    cw, ch = charts[0].w, charts[0].h
+    rows = math.ceil(len(charts) / columns)
+    frame = Chart((0, 1), (0, 1), title=title, width=width, height=24 + rows * ch + 6)
+    frame.parts = [f'<g transform="translate({8 + (i % columns) * cw},{24 + (i // columns) * ch})">{c.body()}</g>'
+                   for i, c in enumerate(charts)]
+    frame.legend(legend, columns=2)
+    return frame.svg(test_id, step, alt)

@@ -17,9 +17,10 @@ import pandas as pd
 
 from ..model.area import Status
 from ..model.metrics import GROUPS, summary
-from ..reporting.vocabulary import GLOSSARY
+from ..reporting.vocabulary import GLOSSARY, GROUP_NAMES
+from ..runner.text import cut
 from ..runner.tradeoff import AHEAD_RULE, tradeoff
-from .svgchart import Chart
+from .svgchart import Chart, small_multiples
 
 if TYPE_CHECKING:
     from ..model import AreaDevelopmentModel
@@ -43,23 +44,40 @@ OWNER_STYLE: dict[str, tuple[str, str, str, str]] = {  # type -> (colour, letter
     "landowner": ("#4d4d4d", "E", "particuliere eigenaar", "passive owner (does not develop)"),
 }
 
-EVENT_STYLE: dict[str, tuple[str, str, str]] = {  # kind -> (colour, Dutch, English)
+#: every event kind the model logs -> (colour, Dutch term, English meaning). The app shows these on screen; the
+#: ``kind`` values themselves (in events.parquet) are identifiers and stay as they are.
+EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "negotiation": ("#6a51a3", "onderhandeling", "negotiation rounds open or go on"),
+    "talks": ("#807dba", "overleg", "talks held this quarter (municipal capacity used)"),
+    "holdout": ("#9e9ac8", "dwarsligger", "hold-out: an owner asks more than its share"),
+    "backloop": ("#54278f", "terug naar het college", "beyond the mandate: referred back to the executive"),
     "escalation": ("#cb181d", "escalatie", "escalation to the steering group (stuurgroep)"),
     "agreement": ("#238b45", "overeenkomst", "agreement reached (SOK, GEM, sub-area agreement)"),
+    "beslisboom": ("#3f007d", "beslisboom", "decision tree: the form chosen for a sub-area"),
     "plan": ("#2171b5", "plan / ontwikkelkader", "plan or framework adopted"),
+    "initiative": ("#4a1486", "initiatief", "an owner's own plan amendment"),
     "tender": ("#08519c", "aanbesteding", "public tender: preparation, bids, award"),
+    "work": ("#969696", "ambtelijk werk", "municipal staff work on a plan or permit"),
     "permit": ("#d94801", "vergunning", "permit"),
     "start": ("#4292c6", "bouwstart", "construction starts"),
+    "bouwplicht": ("#8c2d04", "bouwplicht", "building obligation: build, defer or hand back"),
     "completion": ("#31a354", "oplevering", "homes completed"),
     "withdrawal": ("#525252", "terugtrekking", "an owner withdraws a plot"),
+    "sale": ("#a6761d", "te koop", "an owner puts its plot up for sale"),
+    "presale": ("#66a61e", "voorverkoop", "pre-sale: homes sold before construction starts, or sales dissolved"),
+    "land": ("#7f2704", "grondverwerving", "land purchase or expropriation (onteigening)"),
+    "land_market": ("#a63603", "grondmarkt", "a plot changes hands on the land market"),
     "objection": ("#fd8d3c", "zienswijze / bezwaar", "objection by residents (delays the procedure)"),
     "dropout": ("#a50f15", "afhaker", "drop-out: willing but unable for too long"),
+    "dubbel toetsen": ("#e7298a", "dubbel toetsen", "asks scaled to what residents can carry"),
+    "compensation": ("#c51b7d", "compensatie", "compensation for residents"),
+    "contribution": ("#b35806", "bijdrage", "an owner cannot pay its enforced contribution in full"),
+    "verevening": ("#01665e", "verevening", "cross-subsidy from the land bank to a plot"),
+    "overdraft": ("#67000d", "tekort", "an account below its floor (overdraft)"),
     "rijk": ("#005a32", "Rijksbijdrage", "a tranche of the Rijk gebiedsbudget (central-government area budget)"),
     "council": ("#54278f", "gemeenteraadsverkiezing", "council election: ambitions may change"),
     "vote": ("#8c6d31", "BIZ/GIZ-stemming", "vote on a business or area investment zone"),
     "task": ("#006d2c", "gebiedsopgave", "area-wide collective task funded or delivered"),
-    "land": ("#7f2704", "grondverwerving", "land purchase or expropriation (onteigening)"),
     "plot_issue": ("#8c510a", "gronduitgifte", "the GEM issues a serviced plot (bouwclaim, social land price, tender)"),
     "phasing": ("#bf812d", "fasering", "the GEM phases: its grondexploitatie does not close"),
     "handover": ("#35978f", "overdracht", "a corporation short of room hands its social plot over"),
@@ -181,7 +199,7 @@ def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
     top = max([r["fair"] for r in rows] + [r["paid"] for r in rows] + [1.0])
     n = max(1, len(rows))
     chart = Chart((0, top * 1.05), (0, n), title=f"Meeliften (free riding) index {free_riding_text(model)}",
-                  xlabel="M€ of area-task costs so far", margin=(130, 14, 28, 40), height=max(190, 68 + 20 * n))
+                  xlabel="M€ of area-task costs so far", margin=(136, 14, 28, 40), height=max(190, 68 + 20 * n))
     chart.axes(yticks=[], grid=True)
     for i, r in enumerate(rows):
         yc = n - i - 0.5
@@ -192,7 +210,7 @@ def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
         chart.rect(0, yc - 0.4, r["fair"], yc + 0.4, "#d9d9d9", tip=tip)
         chart.rect(0, yc - 0.22, r["paid"], yc + 0.22, colour, tip=tip)
         chart.raw(f'<text x="{chart.ml - 4}" y="{chart.y(yc) + 3.5:.1f}" font-size="10" text-anchor="end">'
-                  f"{esc(r['owner'][:22])}</text>")
+                  f"{esc(cut(r['owner'], 18))}</text>")
     if not rows:
         chart.text(top / 2, n / 2, "no area-task costs incurred yet", anchor="middle")
     chart.legend([("fair share (eerlijk deel)", "#d9d9d9", "line"), ("paid ≥ 95%", "#31a354", "line"),
@@ -201,34 +219,40 @@ def free_riding_chart(model: AreaDevelopmentModel, limit: int = 14) -> str:
 
 
 def support_capacity_chart(model: AreaDevelopmentModel) -> str:
-    """Draagvlak (y) against draagkracht (x): every actor now (small) and each group's mean over time."""
+    """Draagvlak (y) against draagkracht (x), one small chart per actor group so the groups stand apart: each
+    actor now (small dots; several on one spot show as a darker dot) and the group's mean over time (a path
+    ending in a large dot); the shaded corner is willing but unable."""
     thr = model.scenario.behaviour.willing_threshold
     df = model.datacollector.get_model_vars_dataframe()
     share = float(df["willing_unable_share"].iloc[-1]) if len(df) else 0.0
-    chart = Chart((0, 1.1), (0, 1.05), title=f"Willing but unable now: {share:.0%} of actors",
-                  xlabel="draagkracht (able to carry its part)", ylabel="draagvlak (willing)")
-    chart.rect(0, thr, 1.0, 1.05, "#fee0d2", 0.7, tip="willing but unable: support without capacity")
-    chart.axes(xticks=[0, 0.2, 0.4, 0.6, 0.8, 1.0], yticks=[0, 0.25, 0.5, 0.75, 1.0])
-    chart.text(0.02, 1.0, "willing but unable", colour="#a50f15", dy=4)
-    chart.hline(thr, colour="#999", dash="4 3")
-    chart.vline(1.0, colour="#999", dash="4 3")
-    legend = []
+    cells = []
     for g in GROUPS:
         colour, label = GROUP_STYLE[g]
-        for a in model.group_members(g):
-            if not a.dropped_out:
-                chart.point(min(a.draagkracht, 1.08), a.draagvlak, colour, r=2.2, opacity=0.45,
-                            tip=f"{a.name}: draagvlak {a.draagvlak:.2f}, draagkracht {a.draagkracht:.2f}")
+        members = [a for a in model.group_members(g) if not a.dropped_out]
+        unable = sum(a.draagvlak >= thr and a.draagkracht < 1.0 for a in members)
+        cell = Chart((0, 1.1), (0, 1.05), title=f"{label} ({GROUP_NAMES[g][1]})", width=232, height=128,
+                     margin=(34, 10, 20, 22))
+        cell.rect(0, thr, 1.0, 1.05, "#fee0d2", 0.7, tip="willing but unable: support without capacity")
+        cell.axes(xticks=[0, 0.5, 1.0], yticks=[0, 0.5, 1.0])
+        cell.hline(thr, colour="#999", dash="4 3")
+        cell.vline(1.0, colour="#999", dash="4 3")
+        for a in members:
+            cell.point(min(a.draagkracht, 1.08), a.draagvlak, colour, r=2.6, opacity=0.35,
+                       tip=f"{a.name}: draagvlak {a.draagvlak:.2f}, draagkracht {a.draagkracht:.2f}")
         xs, ys = list(df[f"draagkracht_{g}"].clip(upper=1.08)), list(df[f"draagvlak_{g}"])
         pairs = [(a, b) for a, b in zip(xs, ys) if math.isfinite(a) and math.isfinite(b)]
         if pairs:
-            chart.line([a for a, _ in pairs], [b for _, b in pairs], colour, 1, "", f"{label}: path over time")
+            cell.line([a for a, _ in pairs], [b for _, b in pairs], colour, 1.2, "", f"{label}: mean over time")
             a, b = pairs[-1]
-            chart.point(a, b, colour, r=5.5, stroke="black",
-                        tip=f"{label} ({g}) mean now: draagvlak {b:.2f}, draagkracht {a:.2f}")
-            legend.append((label, colour, "dot"))
-    chart.legend(legend, columns=3)
-    return chart.svg("support-capacity-chart", model.steps, "draagvlak against draagkracht per actor group")
+            cell.point(a, b, colour, r=5, stroke="black",
+                       tip=f"{label} ({g}) mean now: draagvlak {b:.2f}, draagkracht {a:.2f}")
+        cell.text(0.04, 0.06, f"n={len(members)}, {unable} unable", colour="#a50f15" if unable else "#555")
+        cells.append(cell)
+    legend = [("one actor now (darker: several)", "#999999", "dot"), ("group mean over time, ● now", "#444444", "line"),
+              ("x: draagkracht (able to carry its part)", "", "none"), ("y: draagvlak (willing)", "", "none"),
+              ("shaded: willing but unable", "#fee0d2", "dot")]
+    return small_multiples(cells, 2, f"Willing but unable now: {share:.0%} of actors", legend, "support-capacity-chart",
+                           model.steps, "draagvlak against draagkracht per actor group")
 
 
 def trust_chart(models: list[AreaDevelopmentModel], test_id: str = "trust-chart") -> str:
@@ -297,26 +321,34 @@ def plot_map_html(model: AreaDevelopmentModel, compact: bool = False, legend: bo
 
 
 def event_badge(kind: str) -> str:
-    colour, nl, en = EVENT_STYLE.get(kind, ("#737373", kind, kind))
+    """The Dutch term of an event kind as a coloured label, its English meaning as the tooltip."""
+    colour, nl, en = EVENT_STYLE.get(kind, ("#737373", kind.replace("_", " "), kind.replace("_", " ")))
     return (f'<span title="{esc(en)}" style="background: {colour}; color: white; border-radius: 8px; '
             f'padding: 0 6px; font-size: 11px; white-space: nowrap; cursor: help">{esc(nl)}</span>')
 
 
+def event_meaning(kind: str) -> str:
+    return EVENT_STYLE.get(kind, ("", "", kind.replace("_", " ")))[2]
+
+
 def event_log_html(model: AreaDevelopmentModel, limit: int = 120) -> str:
-    """The events in plain language, newest first, with the Dutch kind and an English tooltip."""
+    """The events in plain language, newest first: each kind as its Dutch term, with its English meaning
+    in the key above the table (and as a tooltip)."""
     events = model.events
     counts = Counter(e.kind for e in events)
-    head = " ".join(f"{event_badge(k)}&nbsp;{n}" for k, n in counts.most_common())
+    key = "".join(f'<div data-kind="{esc(k)}">{event_badge(k)} {n}× — {esc(event_meaning(k))}</div>'
+                  for k, n in counts.most_common())
     rows = []
     for step, kind, text, *_ in reversed(events[-limit:]):
-        rows.append(f'<tr data-kind="{esc(kind)}"><td style="white-space: nowrap; color: #555; vertical-align: top">'
-                    f"Q{step}</td><td style='vertical-align: top'>{event_badge(kind)}</td><td>{esc(text)}</td></tr>")
+        rows.append(f'<tr data-kind="{esc(kind)}"><td style="white-space: nowrap; color: #555; vertical-align: top; '
+                    f'width: 1%; padding-right: 6px">Q{step}</td><td style="vertical-align: top; width: 1%; '
+                    f'padding-right: 6px">{event_badge(kind)}</td><td>{esc(text)}</td></tr>')
     body = "".join(rows) or '<tr><td colspan="3"><i>No events yet: press Step or ▶.</i></td></tr>'
     return (f'<div data-testid="event-log" data-count="{len(events)}" data-step="{model.steps}" '
             f'style="font-size: 12px">'
-            f'<div style="margin-bottom: 4px">{len(events)} events by {quarter_label(model.steps)} '
-            f'(hover a label for its English meaning)</div>'
-            f'<div style="line-height: 1.8; margin-bottom: 6px">{head}</div>'
+            f'<div style="margin-bottom: 4px">{len(events)} events by {quarter_label(model.steps)}; '
+            f'each kind in Dutch, its English meaning here:</div>'
+            f'<div data-role="event-key" style="line-height: 1.7; margin-bottom: 6px">{key}</div>'
             f'<table style="border-collapse: collapse; width: 100%">{body}</table></div>')
 
 
@@ -426,9 +458,9 @@ the forms come only from their rules (who holds the land, who can block, what is
 built-in speed or cost. The default numbers are assumptions: read the results as comparisons, not forecasts.</p>
 <h3 style="margin: 4px 0">How to start</h3>
 <ol>
-<li>Press <b>Step</b> (one quarter) or <b>▶</b> (play) in the sidebar. Watch the homes in the <i>Run</i> panel, the
+<li>Press <b>Step</b> (one quarter) or <b>▶</b> (play) at the top; <i>Play speed</i> sets the pause between quarters. Watch the homes in the <i>Run</i> panel, the
 plots on the map change colour, and the event log fill up.</li>
-<li>Move a lever in the sidebar (land, owners, instruments, money). The run starts again at quarter 0 with the new
+<li>Move a lever on the left (on a phone: open them with <b>☰ Levers</b>): land, owners, instruments, money. The run starts again at quarter 0 with the new
 value. <b>Reset</b> also goes back to quarter 0 and keeps the levers.</li>
 <li>Pick a second form under <b>Compare with</b> and open the tab <b>Two forms side by side</b>: both forms run
 on the same area and the same seed.</li>

@@ -4,7 +4,7 @@
 levers (the governance form and instruments) and outcomes (summary metrics averaged over seeded
 replications). Use it for EMA's samplers, evaluators and scenario discovery (PRIM, CART)::
 
-    from coalitionsim.ema import ema_model, perform_experiments
+    from coalitionsim.batch.ema import ema_model, perform_experiments
     model = ema_model(replications=4, overrides=["simulation.horizon_quarters=60"])
     experiments, outcomes = perform_experiments(model, scenarios=50, policies=5, seed=1)
 
@@ -73,7 +73,7 @@ DEFAULT_OUTCOMES: list[str] = [
 
 def _need_ema():
     if _ew is None:
-        raise ImportError('coalitionsim.ema needs EMA Workbench 2.5: pip install "coalitionsim[ema]"')
+        raise ImportError('coalitionsim.batch.ema needs EMA Workbench 2.5: pip install "coalitionsim[ema]"')
     return _ew
 
 

@@ -55,6 +55,7 @@ from ..scenario import (
     _format_error,
     apply_overrides,
     bundled_scenarios,
+    closest,
     read_scenario_dict,
     scenario_from_dict,
 )
@@ -275,12 +276,11 @@ class Experiment:
 
     def overrides(self, point: int) -> list[str]:
         """``PATH=VALUE`` overrides of one design point."""
-        row = self.design.iloc[point]
-        return [f"{f.path}={_toml_literal(_py(row[f.path]))}" for f in self.factors]
+        return [f"{path}={_toml_literal(v)}" for path, v in self.point_values(point).items()]
 
     def point_values(self, point: int) -> dict[str, Any]:
-        row = self.design.iloc[point]
-        return {f.path: _py(row[f.path]) for f in self.factors}
+        # read per column: a row of only numbers (``iloc[point]``) would turn an int level into a float
+        return {f.path: _py(self.design[f.path].iat[point]) for f in self.factors}
 
 
 def _py(v: Any) -> Any:
@@ -423,6 +423,16 @@ def output_columns(scenario) -> list[str]:
     return list(run_model(probe, "sok", 0).summary)
 
 
+EXPERIMENTS = Path("experiments")  # the repository's experiment files, found from the working directory
+
+
+def bundled_experiments() -> dict[str, Path]:
+    """The experiment files in ``experiments/`` of the working directory, by name (file stem)."""
+    if not EXPERIMENTS.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(EXPERIMENTS.glob("*.toml"))}
+
+
 def load_experiment(path: str | Path, size_check: Callable[[int], None] | None = None,
                     expand: bool = True) -> Experiment:
     """Read, validate and expand an experiment file (``ExperimentError`` with one line if it is bad);
@@ -430,10 +440,12 @@ def load_experiment(path: str | Path, size_check: Callable[[int], None] | None =
     path = Path(path)
     source = str(path)
     if not path.is_file():
-        if not path.suffix and (Path("experiments") / f"{path}.toml").is_file():
-            path = Path("experiments") / f"{path}.toml"
+        if not path.suffix and (EXPERIMENTS / f"{path}.toml").is_file():
+            path = EXPERIMENTS / f"{path}.toml"
         else:
-            raise ExperimentError(f"{source}: no such experiment file")
+            match = closest(path.stem, bundled_experiments())
+            hint = f" — did you mean {path.with_name(match + path.suffix) if path.suffix else match}?" if match else ""
+            raise ExperimentError(f"{source}: no such experiment file{hint}")
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)

@@ -52,6 +52,7 @@ import pandas as pd
 
 from .experiment import Experiment, ExperimentError, experiment_from_dict, load_experiment
 from ..runner import process_pool, run_model
+from ..runner.progress import progress_bar
 from ..runner.store import (WRITTEN_BY, OutputError, check_out, check_writable, claim, os_reason, results_folder,
                             versions)
 from ..runner.workload import estimate_text
@@ -670,7 +671,7 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
         resume: continue an interrupted sweep in ``out`` (same experiment only).
         overwrite: replace the sweep (or other coalitionsim results) in ``out``; never a folder coalitionsim
             did not write.
-        progress: tqdm bar on stderr (default: on).
+        progress: a bar on a terminal, an occasional plain line in a redirected log (default: on).
         shard_size: runs per Parquet shard.
         flush_seconds: finished runs are written at the latest this long after the first of them ended
             (default :data:`CHECKPOINT_SECONDS`).
@@ -703,8 +704,6 @@ def sweep(experiment: str | Path | Experiment, workers: int | None = None, sched
 def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | None, resume: bool, overwrite: bool,
            progress: bool | None, shard_size: int, flush_seconds: float, command: str, echo) -> SweepResult:
     """The sweep itself, with the folder's lock held."""
-    from tqdm import tqdm
-
     info, resuming = _prepare_out(exp, out, resume, overwrite)
     if resuming:
         if info.get("code_hash") not in (None, code_hash()):
@@ -737,7 +736,6 @@ def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | Non
     status = "interrupted"
     if progress is None:
         progress = True
-    tty = sys.stderr.isatty()
     bar = None
     existed = out.exists()
     failure: StoreError | None = None
@@ -754,8 +752,8 @@ def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | Non
             echo(f"{exp.name}: {exp.n_runs} runs ({exp.n_points} design points x {len(exp.forms)} forms x "
                  f"{exp.spec.replications} replications), {pending} to do, on {executor_desc}"
                  + (f", {estimate_text(pending, per_run, ex.slots)}" if pending else "") + f"; results in {out}")
-            bar = tqdm(total=exp.n_runs, initial=n_done_before, unit="run", desc=exp.name, disable=not progress,
-                       mininterval=0.5 if tty else 10, dynamic_ncols=True, file=sys.stderr)
+            # a bar on a terminal; in a redirected log an occasional plain line, no bar fragments
+            bar = progress_bar(exp.n_runs, exp.name, initial=n_done_before, enabled=progress)
             size = batch_size(pending, ex.slots, per_run, flush_seconds)
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
             if isinstance(ex.executor, SerialExecutor):
@@ -880,12 +878,14 @@ def _close_manifest(out: Path, session: dict[str, Any], status: str, total_done:
 QUICK_HORIZON_QUARTERS = 20
 QUICK_MAX_FORMS = 2
 QUICK_MAX_SAMPLES = 4
+QUICK_MAX_GRID_FACTORS = 4  # a grid varies at most this many factors (16 points); the rest keep their first level
 
 
 def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
     """The ``--quick`` variant of an experiment, for tests and smoke checks: 1 replication, the first and
-    last level of every grid factor, at most 4 samples, the first two forms, a horizon of at most
-    20 quarters; named ``<name>-quick`` (so its default folder is results/<name>-quick)."""
+    last level of the first four grid factors (the others fixed at their first level), at most 4 samples,
+    the first two forms, a horizon of at most 20 quarters; named ``<name>-quick`` (so its default folder is
+    results/<name>-quick). The bundled experiments' variants take 1-11 s on two busy cores."""
     # the full design is not built: only its file is read (a large design's quick variant starts at once)
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, expand=False)
     spec = exp.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -897,6 +897,9 @@ def quick_experiment(experiment: str | Path | Experiment) -> Experiment:
     factors = []
     for f in exp.factors:
         d = f.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if f.levels is not None and exp.spec.design == "grid" and len(factors) >= QUICK_MAX_GRID_FACTORS:
+            spec["set"].append(f"{f.path}={json.dumps(f.levels[0])}")  # a JSON number, bool or string is TOML too
+            continue
         if f.levels is not None and len(f.levels) > 2:
             d["levels"] = [f.levels[0], f.levels[-1]]
         factors.append(d)

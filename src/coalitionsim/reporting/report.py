@@ -46,6 +46,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table
 from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
+from ..runner.progress import progress_bar
 from ..runner.store import check_out, check_out_file, claim, output_folder, write_file
 from .tables import _fmt
 from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
@@ -524,7 +525,11 @@ def _read_summary(folder: Path) -> pd.DataFrame:
     return _read_table(_summary_file(folder))
 
 
-def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
+def _nothing() -> None:
+    pass
+
+
+def _compare_report(folder: Path, info: dict[str, Any], tick: Callable[[], None] = _nothing) -> Report:
     from . import figures as F
 
     summary = _read_summary(folder)
@@ -535,8 +540,10 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
     scen = info.get("scenario") if isinstance(info.get("scenario"), dict) else {}
     meta = scen.get("meta") if isinstance(scen.get("meta"), dict) else {}
     name = str(meta.get("name") or (summary["scenario"].iloc[0] if "scenario" in summary else folder.name))
+    overrides = [str(o) for o in info["overrides"]] if isinstance(info.get("overrides"), list) else []
+    changed = f" — changed with --set: {'; '.join(overrides)}" if overrides else ""
     rep = Report("compare", folder, f"coalitionsim: the five governance forms on '{name}'", name,
-                 str(meta.get("description", "")))
+                 str(meta.get("description", "")) + changed)
     not_applicable = info.get("not_applicable") if isinstance(info.get("not_applicable"), dict) else {}
 
     metrics = [m for m in COMPARE_METRICS if m in summary]
@@ -563,6 +570,7 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
             caption = caption.split(" Right:")[0]
         caption += range_note
         rep.figures.append(Figure(stem, caption, _draw(draw), f"figures/{stem}.png", draw))
+        tick()
     for stem, png in files.items():
         if stem not in drawers:
             rep.figures.append(Figure(stem, f"{stem} (figure file of this folder, not drawn by the report)",
@@ -571,6 +579,7 @@ def _compare_report(folder: Path, info: dict[str, Any]) -> Report:
         rep.notes.append("This folder has no timeseries.parquet: the figures over time are left out.")
     rep.parameters = parameters(scen)
     rep.provenance = provenance(info, [("replications (manifest)", info.get("replications", "")),
+                                       ("overrides (--set)", "; ".join(overrides) or "none"),
                                        ("runs in the summary", len(summary))])
     return rep
 
@@ -582,13 +591,15 @@ def _point_label(values: dict[str, Any]) -> str:
     return ", ".join(f"{k.split('.')[-1]}={_level_text(v)}" for k, v in values.items())
 
 
-def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None]) -> Report:
+def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None],
+                  tick: Callable[[], None] = _nothing) -> Report:
     from . import analyze as A
     from ..batch.sweep import load_runs, load_timeseries
 
     if not (folder / "analysis").is_dir():
         echo(f"{folder}/analysis missing: running coalitionsim analyze first")
         A.analyze(folder, echo=lambda _msg: None)
+        tick()
     runs = load_runs(folder)
     ok = runs[runs["status"] == "ok"].reset_index(drop=True)
     design = info.get("design") if isinstance(info.get("design"), dict) else {}
@@ -706,7 +717,7 @@ def _sweep_report(folder: Path, info: dict[str, Any], echo: Callable[[str], None
     if info.get("timeseries"):
         ts = load_timeseries(folder)
         if not ts.empty:
-            rep.figures += _series_figures(ts, ok, factors, forms, n_points)
+            rep.figures += _series_figures(ts, ok, factors, forms, n_points, tick)
 
     base = resolved.get("base_scenario") or {}
     extra = [(f"(factor) {f}", "varied: see the tables", json.dumps(_flatten(_defaults()).get(f), default=str))
@@ -728,7 +739,7 @@ SERIES = [("voluntary_contribution_rate", "vrijwillige bijdrage (voluntary payme
 
 
 def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], forms: list[str],
-                    n_points: int) -> list[Figure]:
+                    n_points: int, tick: Callable[[], None] = _nothing) -> list[Figure]:
     """Each kept series over time: one panel per form with one median line per design point (at most 16), or,
     for larger designs, one line and 90% band per form."""
     import matplotlib
@@ -784,6 +795,7 @@ def _series_figures(ts: pd.DataFrame, ok: pd.DataFrame, factors: list[str], form
                    "here for legibility; the tables give them)." if by_point else
                    f"{label} over time per form: line and band, {INTERVAL_LABEL} in each quarter.")
         out.append(Figure(f"series_{col}", caption, draw(None), "", draw))
+        tick()
     return out
 
 
@@ -857,10 +869,12 @@ def export(rep: Report, folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- entry point
 
 
-def build(folder: str | Path, echo: Callable[[str], None] = lambda _m: None) -> Report:
+def build(folder: str | Path, echo: Callable[[str], None] = lambda _m: None,
+          tick: Callable[[], None] = _nothing) -> Report:
+    """The report of ``folder``; ``tick`` is called after each figure is drawn (the command's progress)."""
     folder = Path(folder)
     kind, info = detect(folder)
-    return _compare_report(folder, info) if kind == "compare" else _sweep_report(folder, info, echo)
+    return _compare_report(folder, info, tick) if kind == "compare" else _sweep_report(folder, info, echo, tick)
 
 
 GENERATOR = '<meta name="generator" content="coalitionsim report">'  # marks a report --overwrite may replace
@@ -879,7 +893,7 @@ def written_by_coalitionsim(path: Path) -> bool:
 
 
 def report(folder: str | Path, out: str | Path | None = None, export_dir: str | Path | None = None,
-           echo: Callable[[str], None] = lambda _m: None, overwrite: bool = False) -> Path:
+           echo: Callable[[str], None] = lambda _m: None, overwrite: bool = False, progress: bool = False) -> Path:
     """Write the HTML report of a compare or sweep folder (default ``DIR/report.html``); returns its path.
 
     The input folder and both outputs are checked before anything is written (not even the analysis a
@@ -892,7 +906,11 @@ def report(folder: str | Path, out: str | Path | None = None, export_dir: str | 
         check_out_file(out, overwrite, "--out", ours=written_by_coalitionsim)
         if export_dir is not None:
             check_out(export_dir, overwrite, "--export", inputs=[folder])
-        rep = build(folder, echo)
+        bar = progress_bar(None, "report", unit="figure", enabled=progress)
+        try:
+            rep = build(folder, echo, bar.update)
+        finally:
+            bar.close()
         text = render(rep)
         if GENERATOR not in text:
             text = text.replace("<head>", "<head>" + GENERATOR, 1)

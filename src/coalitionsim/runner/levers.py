@@ -55,6 +55,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..scenario import FORMS, Scenario, ScenarioError, apply_overrides, scenario_from_dict
 from .defaults import ROOT_SEED
+from .text import cut
 
 #: the key outputs a parameter's effect is looked for on (summary names of ``model/metrics.py``)
 OUTPUTS: tuple[str, ...] = (
@@ -539,27 +540,26 @@ def failures(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def format_screen(table: pd.DataFrame, width: int = 160) -> str:
-    """The screen as text, one line per parameter."""
+    """The screen as text, one line per parameter; a line longer than ``width`` ends in '…'."""
     lines = [f"{'parameter':44s} {'base':>10s} -> {'moved':<10s} {'forms':18s} result"]
     for r in table.itertuples():
         if r.status == "label":
-            lines.append(f"{r.path:44s} label, not screened: {r.note}")
+            lines.append(cut(f"{r.path:44s} label, not screened: {r.note}", width))
             continue
         if r.status == "advisor":
-            lines.append(f"{r.path:44s} advisor only, not simulated: {r.condition}")
+            lines.append(cut(f"{r.path:44s} advisor only, not simulated: {r.condition}", width))
             continue
         base, moved = _short(r.base), _short(r.moved)
         res = r.effects if r.status == "effect" else (r.status + (f" ({r.note})" if r.note else ""))
         cond = f"  [{r.condition}]" if r.condition else ""
-        lines.append(f"{r.path:44s} {base:>10s} -> {moved:<10s} {r.forms:18s} {res}{cond}"[:width])
+        lines.append(cut(f"{r.path:44s} {base:>10s} -> {moved:<10s} {r.forms:18s} {res}{cond}", width))
     return "\n".join(lines)
 
 
 def _short(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
-    s = str(v)
-    return s if len(s) <= 10 else s[:9] + "…"
+    return cut(str(v), 10)
 
 
 # --------------------------------------------------------------------------- the ODD's table

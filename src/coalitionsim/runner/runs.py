@@ -26,6 +26,7 @@ from ..model.governance import load_all
 from ..model.metrics import projects, run_table, summary, timeseries
 from ..scenario import FORMS, Scenario, load_scenario
 from .defaults import REPLICATIONS, ROOT_SEED
+from .progress import progress_bar
 
 TABLES = ("summary", "timeseries", "projects", "ledger", "events")  # the result tables of runs, by name
 
@@ -175,9 +176,10 @@ def run_jobs(jobs: list[tuple[Scenario, str, int]], workers: int | None = None,
              chunks_per_worker: int = 8) -> list[Any]:
     """Run jobs serially (workers=1) or in local processes; results come back in job order. ``job`` (a
     module-level function, so it can be sent to a process) turns one (scenario, form, seed) into a result;
-    by default the run's RunResult."""
+    by default the run's RunResult. ``progress``: a bar on a terminal, occasional lines in a log
+    (:mod:`.progress`)."""
     workers = workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs), desc=label, unit="run", disable=not progress, leave=False, file=sys.stderr)
+    bar = progress_bar(len(jobs), label, enabled=progress)
     try:
         if workers <= 1 or len(jobs) <= 1:
             out = []

@@ -147,6 +147,19 @@ def results_folder(name: str) -> Path:
     return RESULTS / safe_name(name)
 
 
+def overrides_tag(overrides: list[str] | tuple[str, ...]) -> str:
+    """'' without ``--set`` overrides, else '-' and 6 hex digits of a hash of what they set (each path's last
+    value, paths sorted), so that a changed scenario gets its own default folder and the same changes the same."""
+    if not overrides:
+        return ""
+    settings = {}
+    for item in overrides:
+        path, _, value = item.partition("=")
+        settings[path.strip()] = value.strip()
+    text = "\n".join(f"{k}={v}" for k, v in sorted(settings.items()))
+    return "-" + hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
     """The manifest of ``folder`` as a dict; None when there is none or it is not a readable JSON object."""
     try:
