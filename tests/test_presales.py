@@ -15,6 +15,7 @@ import pytest
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
+from coalitionsim.model.development import investment, margin, revenue, sale_price
 from coalitionsim.model.metrics import STEP_REPORTERS, permit_to_start_months, projects, summary
 
 from helpers import set_money
@@ -40,6 +41,12 @@ def ready_plot(m: AreaDevelopmentModel, status: Status = Status.PERMITTED):
     raise AssertionError("no developer plot whose case works")
 
 
+def presell(m: AreaDevelopmentModel, plot, n: int) -> None:
+    """``n`` of the plot's market homes sold in advance at this quarter's price."""
+    plot.presold = plot.sold = n
+    plot.sold_value = n * sale_price(m, plot)
+
+
 # =================================================================== rules
 
 
@@ -48,10 +55,10 @@ def test_a_start_waits_for_its_presales():
     plot = ready_plot(m)
     target = m.presale_target(plot)
     assert target == math.ceil(0.7 * plot.segment_homes["market"])  # the default share, rounded up
-    plot.presold = plot.sold = target - 1
+    presell(m, plot, target - 1)
     plot.owner.decide(plot)
     assert plot.status != Status.CONSTRUCTION  # one buyer short: the financier does not go
-    plot.presold = plot.sold = target
+    presell(m, plot, target)
     plot.owner.decide(plot)
     assert plot.status == Status.CONSTRUCTION and plot.step_construction_start == m.steps
 
@@ -69,7 +76,7 @@ def test_market_homes_sell_through_the_absorption_in_the_order_they_went_on_sale
     # a plot its owner does not market (its case is not near) sells nothing
     c = next(p for p in m.area.plots if p.segment_homes["market"] > 0 and p not in (a, b))
     c.status, c.marketing = Status.AGREED, False
-    a.sold = a.presold = 0
+    presell(m, a, 0)
     m.sell_homes()
     assert c.sold == 0
 
@@ -80,7 +87,7 @@ def test_a_start_takes_nothing_from_the_absorption():
     m = make()
     plot = ready_plot(m)
     assert plot.segment_homes["mid"] > 0 and plot.segment_homes["social"] > 0
-    plot.presold = plot.sold = m.presale_target(plot)
+    presell(m, plot, m.presale_target(plot))
     m.absorbed_step = 0
     plot.owner.decide(plot)
     assert plot.status == Status.CONSTRUCTION and m.absorbed_step == 0
@@ -153,10 +160,113 @@ def test_kostenverhaal_stays_due_at_the_permit_not_at_the_presale():
 def test_a_withdrawal_dissolves_the_presales():
     m = make()
     plot = ready_plot(m)
-    plot.presold = plot.sold = 10
+    presell(m, plot, 10)
     plot.step_presale_reached = 0
     m.withdraw(plot, "test")
     assert plot.sold == plot.presold == 0 and plot.step_presale_reached is None and not plot.marketing
+
+
+def test_a_sale_fixes_its_price_and_the_buyer_carries_the_fall_in_value():
+    # koopaanneming / VON: the buyers sign at this quarter's price; a later fall in value is theirs, the
+    # homes still unsold bring the price of the day, and the completion pays what was signed
+    m = make("market.absorption_per_quarter=30")
+    plot = ready_plot(m, Status.AGREED)
+    market = plot.segment_homes["market"]
+    assert market > 30
+    plot.marketing = True
+    before = revenue(m, plot)
+    m.sell_homes()
+    assert plot.sold == 30 and plot.sold_value == pytest.approx(30 * sale_price(m, plot))
+    assert revenue(m, plot) == pytest.approx(before)  # a sale at today's price changes nothing today
+    m.market.price_index *= 0.8  # a fall in value of 20%
+    unsold_value = (market - 30) * sale_price(m, plot)
+    rest = revenue(m, plot) - plot.sold_value - unsold_value
+    assert rest > 0  # the mid-rent and social homes at today's values
+    fallen = AreaDevelopmentModel(m.scenario, "framework_organic", 1)  # the same plot unsold, after the fall
+    twin = next(p for p in fallen.area.plots if p.plot_id == plot.plot_id)
+    fallen.market.price_index = m.market.price_index
+    assert revenue(m, plot) - revenue(fallen, twin) == pytest.approx(30 * (1 / 0.8 - 1) * sale_price(m, plot))
+    # the margin the developer decides on carries the locked price of its sold homes
+    assert margin(m, plot, plot.owner) > margin(fallen, twin, twin.owner)
+    # the completion pays the signed price for the sold homes (money from the buyers, none created)
+    plot.status, plot.presold = Status.PERMITTED, m.presale_target(plot)
+    plot.sold = plot.presold
+    plot.sold_value = plot.sold * sale_price(m, plot) / 0.8
+    expected = revenue(m, plot)
+    m.start_construction(plot, investment(m, plot))
+    plot.construction_remaining = 0
+    m.progress_construction()
+    assert plot.status == Status.COMPLETED
+    paid = [e for e in m.events if e.kind == "completion" and e.plot == plot.plot_id]
+    assert paid[-1].amount == pytest.approx(expected)
+    # dissolved sales take their price with them
+    m.annul_sales(plot, "test")
+    assert plot.sold_value == 0.0
+
+
+def test_the_buyers_contracts_dissolve_at_the_long_stop_date_and_the_plot_re_markets():
+    # the developer's conditions (permit, presales, financing) carry a termijn: a plot not started
+    # behaviour.presale_longstop_quarters after its first sale loses its buyers, and sells anew from zero
+    m = make("market.absorption_per_quarter=10", "behaviour.presale_longstop_quarters=3")
+    plot = ready_plot(m, Status.PERMIT_PROCEDURE)  # its permit is slow to come
+    plot.marketing = True
+    m.steps = 5
+    m.sell_homes()
+    assert plot.sold == 10 and plot.step_first_sale == 5
+    for q in (6, 7):
+        m.steps = q
+        m.sell_homes()
+    assert plot.sold == 30 and plot.sold_value > 0  # within the long-stop date the sales stand
+    m.steps = 8
+    m.sell_homes()
+    dissolved = [e for e in m.events if e.kind == "presale" and "long-stop" in e.text]
+    assert dissolved and dissolved[-1].plot == plot.plot_id
+    assert plot.sold == plot.presold == 0 and plot.sold_value == 0 and plot.step_first_sale is None
+    assert not plot.marketing  # off the market this quarter; its owner's next decision re-markets it
+    plot.status = Status.PERMITTED
+    plot.owner.decide(plot)
+    assert plot.marketing
+    m.steps = 9
+    m.sell_homes()
+    assert plot.sold == 10 and plot.step_first_sale == 9 and plot.step_sales_start == 9
+    # a started plot keeps its buyers, however long ago they signed
+    plot.status = Status.CONSTRUCTION
+    m.steps = 20
+    m.sell_homes()
+    assert plot.sold == 20
+
+
+def test_an_owner_that_gives_up_dissolves_its_sales():
+    # the buyers do not pass with the land without their consent
+    m = make()
+    plot = ready_plot(m)
+    presell(m, plot, 10)
+    m.put_up_for_sale(plot, "test")
+    assert plot.for_sale and plot.sold == plot.presold == 0 and plot.sold_value == 0 and not plot.marketing
+
+
+def test_only_an_owner_with_the_right_and_the_money_for_its_start_markets():
+    m = make()
+    plot = ready_plot(m, Status.AGREED)
+    owner = plot.owner
+    plot.owner.decide(plot)
+    assert plot.marketing
+    # without the money for the contributions due at permit and the equity of its start, it does not sell
+    due = m.contributions.due_at_permit(plot, owner)
+    need = due + owner.equity_needed(plot, investment(m, plot))
+    set_money(m, owner, owner.balance - owner.free_cash + need - 0.5)
+    plot.owner.decide(plot)
+    assert not plot.marketing and plot.status == Status.AGREED
+    if due > 0:  # the contributions count: the equity alone would have been enough
+        assert owner.free_cash >= owner.equity_needed(plot, investment(m, plot))
+    set_money(m, owner, owner.balance + 1.0)
+    plot.owner.decide(plot)
+    assert plot.marketing
+    # and a plot without a development right (held, or its initiative pending) sells nothing
+    for status in (Status.HELD, Status.INITIATIVE):
+        plot.status, plot.marketing = status, True
+        m.sell_homes()
+        assert plot.sold == 0
 
 
 def test_outputs_homes_presold_step_presale_reached_and_permit_to_start_months():
