@@ -135,7 +135,8 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
             plot.waiting_since = None  # it has the money now (a dip in its case does not restart the clock)
         # it asks for its permit when it expects its presales to be in by the time the permit is (a plot
         # without buyers waits before its permit, not after it); a bound plot's deadline runs from its award
-        if plot.build_obligation or (plot.marketing and presales_expected(model, plot)):
+        # and no later than its buyers' long-stop date allows the permit to come in time
+        if plot.build_obligation or (plot.marketing and (presales_expected(model, plot) or longstop_near(model, plot))):
             model.apply_for_permit(plot)
     elif plot.status in (Status.PERMITTED, Status.STALLED):
         inv = investment(model, plot)
@@ -187,6 +188,15 @@ def presales_expected(model: "AreaDevelopmentModel", plot: Plot) -> bool:
     permit's procedure time (``municipality.permit_min_quarters``) at last quarter's pace of its sales."""
     expected = plot.presold + plot.sales_last * model.scenario.municipality.permit_min_quarters
     return expected >= model.presale_target(plot)
+
+
+def longstop_near(model: "AreaDevelopmentModel", plot: Plot) -> bool:
+    """Whether the permit, asked now, would come (in ``municipality.permit_min_quarters``) only just before
+    the buyers' long-stop date (``behaviour.presale_longstop_quarters`` after the plot's first sale)."""
+    if plot.step_first_sale is None:
+        return False
+    waited = model.steps - plot.step_first_sale + model.scenario.municipality.permit_min_quarters
+    return waited >= model.scenario.behaviour.presale_longstop_quarters
 
 
 def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, inv: float,

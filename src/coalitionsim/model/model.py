@@ -473,7 +473,10 @@ class AreaDevelopmentModel(mesa.Model):
             if not started and plot.step_first_sale is not None and self.steps - plot.step_first_sale >= longstop:
                 # the long-stop date: the developer's conditions (permit, presales, financing) were not met in
                 # time, and the buyers' contracts dissolve; the plot re-markets from zero when its case allows
+                place = plot.step_sales_start
                 self.annul_sales(plot, f"no start {longstop} quarters after its first sale (long-stop date)")
+                # the same project goes back on sale: it keeps its place in the buyers' queue
+                plot.step_sales_start = place
             # only an owner that holds the development right (a plan or agreement in force) sells in advance
             right = plot.status in (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)
             if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and right)):
