@@ -376,6 +376,9 @@ class Behaviour(_Section):
     # voorverkoop: share of a plot's market homes sold before its start (the financier's condition);
     # assumption, range 0.5-0.8 (docs/ODD.md §4.2)
     presale_share: float = Field(0.7, ge=0, le=1)
+    # long-stop date of the buyers' contracts: quarters after a plot's first sale by which its start must
+    # come, else the sales dissolve (the termijn of the opschortende voorwaarden); assumption, range 2-8
+    presale_longstop_quarters: int = Field(4, ge=1, le=40)
     gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
     willing_threshold: float = Field(0.5, ge=0, le=1)
     seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value

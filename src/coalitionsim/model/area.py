@@ -91,8 +91,10 @@ class Plot:
     # voorverkoop (presales) of its market homes through the area's absorption (model.sell_homes)
     marketing: bool = False  # its owner offers its market homes for sale now
     step_sales_start: int | None = None  # first quarter on sale (its place in the buyers' queue)
+    step_first_sale: int | None = None  # quarter of its first sale: the buyers' long-stop date runs from it
     sold: int = 0  # market homes sold so far (before and after the start)
     presold: int = 0  # of which sold before the construction start
+    sold_value: float = 0.0  # M€ its buyers signed for, at the price of the quarter of each sale (fixed)
     sales_last: int = 0  # market homes sold in the last quarter of sales
     step_presale_reached: int | None = None  # quarter its presales reached behaviour.presale_share
 

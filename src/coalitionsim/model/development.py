@@ -20,10 +20,22 @@ if TYPE_CHECKING:
     from .model import AreaDevelopmentModel
 
 def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """What the plot's homes and floor space bring at completion. A market home sold (koopaanneming / VON)
+    brings the price its buyer signed for (``Plot.sold_value``): the buyer carries a fall in value, the
+    developer the cost risk; the homes not yet sold bring today's price."""
     market = model.market
-    homes = sum(n * market.home_value(seg) for seg, n in plot.segment_homes.items())
+    seg = plot.segment_homes
+    locked, unsold = plot.sold_value, max(0, seg["market"] - plot.sold)
+    homes = (seg["social"] * market.home_value("social") + seg["mid"] * market.home_value("mid")
+             + unsold * market.home_value("market"))
     nonres = plot.nonres_m2 * market.spec.nonres_value_per_m2 * market.price_index
-    return (homes + nonres) * (1 + model.area.uplift(plot))
+    return (homes + nonres) * (1 + model.area.uplift(plot)) + locked
+
+
+def sale_price(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """The fixed price (M€) a buyer signs for one of the plot's market homes this quarter: today's value,
+    with the uplift of the tasks delivered so far."""
+    return model.market.home_value("market") * (1 + model.area.uplift(plot))
 
 
 def construction_quarters(scenario, plot: Plot) -> int:
@@ -107,15 +119,28 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
         if model.frame_in_force and not plot.in_plan and not plot.in_agreement and m >= threshold - 0.03:
             model.apply_for_initiative(plot)
     elif plot.status == Status.AGREED:
-        # an owner markets its homes when its case is near, and a bound plot must go anyway
-        plot.marketing = m >= threshold - 0.03 or plot.build_obligation
+        plot.marketing = markets(model, owner, plot, m, threshold, investment(model, plot))
+        if not plot.marketing and (m >= threshold - 0.03 or plot.build_obligation):
+            # its case is there but not its money: it waits before its sales, and sells the plot with its
+            # right when that lasts (draagkracht), as a permit that cannot be paid for does
+            if plot.waiting_since is None:
+                plot.waiting_since = model.steps
+                model.log("presale", f"plot {plot.plot_id} waits before its sales: {owner.name} cannot pay the "
+                          "contributions due at permit and the equity of the start", actor=owner.account,
+                          plot=plot.plot_id)
+            elif model.steps - plot.waiting_since >= 4 * b.dropout_quarters:
+                model.put_up_for_sale(plot, "cannot pay for its permit and its start (draagkracht)")
+                return
+        elif plot.marketing:
+            plot.waiting_since = None  # it has the money now (a dip in its case does not restart the clock)
         # it asks for its permit when it expects its presales to be in by the time the permit is (a plot
         # without buyers waits before its permit, not after it); a bound plot's deadline runs from its award
-        if plot.build_obligation or (plot.marketing and presales_expected(model, plot)):
+        # and no later than its buyers' long-stop date allows the permit to come in time
+        if plot.build_obligation or (plot.marketing and (presales_expected(model, plot) or longstop_near(model, plot))):
             model.apply_for_permit(plot)
     elif plot.status in (Status.PERMITTED, Status.STALLED):
-        plot.marketing = m >= threshold - 0.03 or plot.build_obligation
         inv = investment(model, plot)
+        plot.marketing = markets(model, owner, plot, m, threshold, inv)
         # nobody starts in a sub-area whose access (gate) is not yet funded: the homes could not be delivered
         go = m >= threshold and model.area.gate_secured(plot.subarea)
         # the financier's condition: enough of the market homes sold in advance (voorverkoop)
@@ -140,11 +165,38 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
             model.put_up_for_sale(plot, "cannot finance the start (draagkracht)")
 
 
+def markets(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, threshold: float,
+            inv: float) -> bool:
+    """Whether the owner offers the plot's market homes for sale (voorverkoop) this quarter. It holds the
+    development right (the caller decides only agreed, permitted and stalled plots); its case is near its
+    threshold, or a bouwplicht binds it; and it can pay what the plot still asks of it before the start
+    (the contributions due at permit and the equity of the start): an owner does not sign buyers for
+    homes it could not build."""
+    near = m >= threshold - 0.03 or plot.build_obligation
+    return near and can_carry_start(model, owner, plot, inv)
+
+
+def can_carry_start(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, inv: float) -> bool:
+    """Whether the owner's free cash covers the contributions still due at the plot's permit and the part
+    of its start that lenders do not finance."""
+    due = model.contributions.due_at_permit(plot, owner)
+    return owner.free_cash >= due + owner.equity_needed(plot, inv) - 1e-9
+
+
 def presales_expected(model: "AreaDevelopmentModel", plot: Plot) -> bool:
     """Whether the owner expects the plot's presales to reach ``behaviour.presale_share`` within the
     permit's procedure time (``municipality.permit_min_quarters``) at last quarter's pace of its sales."""
     expected = plot.presold + plot.sales_last * model.scenario.municipality.permit_min_quarters
     return expected >= model.presale_target(plot)
+
+
+def longstop_near(model: "AreaDevelopmentModel", plot: Plot) -> bool:
+    """Whether the permit, asked now, would come (in ``municipality.permit_min_quarters``) only just before
+    the buyers' long-stop date (``behaviour.presale_longstop_quarters`` after the plot's first sale)."""
+    if plot.step_first_sale is None:
+        return False
+    waited = model.steps - plot.step_first_sale + model.scenario.municipality.permit_min_quarters
+    return waited >= model.scenario.behaviour.presale_longstop_quarters
 
 
 def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, inv: float,

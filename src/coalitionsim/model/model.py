@@ -17,7 +17,7 @@ from .agents.resident import Resident
 from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .contributions import Contributions
-from .development import construction_quarters, investment, revenue
+from .development import construction_quarters, investment, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
 from .ledger import AREA_FUND, OUTSIDE, Ledger
@@ -465,11 +465,21 @@ class AreaDevelopmentModel(mesa.Model):
         (``Plot.marketing``, set in its decision) until its last market home is sold, also after its start."""
         self.absorbed_step = 0
         room = int(self.absorption_capacity() + 1e-9)
+        longstop = self.scenario.behaviour.presale_longstop_quarters
         on_sale = []
         for plot in self.area.plots:
             plot.sales_last = 0
             started = plot.status in (Status.CONSTRUCTION, Status.COMPLETED)
-            if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and plot.is_open)):
+            if not started and plot.step_first_sale is not None and self.steps - plot.step_first_sale >= longstop:
+                # the long-stop date: the developer's conditions (permit, presales, financing) were not met in
+                # time, and the buyers' contracts dissolve; the plot re-markets from zero when its case allows
+                place = plot.step_sales_start
+                self.annul_sales(plot, f"no start {longstop} quarters after its first sale (long-stop date)")
+                # the same project goes back on sale: it keeps its place in the buyers' queue
+                plot.step_sales_start = place
+            # only an owner that holds the development right (a plan or agreement in force) sells in advance
+            right = plot.status in (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)
+            if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and right)):
                 on_sale.append(plot)
                 if plot.step_sales_start is None:
                     plot.step_sales_start = self.steps
@@ -481,6 +491,9 @@ class AreaDevelopmentModel(mesa.Model):
             room -= n
             self.absorbed_step += n
             plot.sold += n
+            if plot.step_first_sale is None:
+                plot.step_first_sale = self.steps
+            plot.sold_value += n * sale_price(self, plot)  # koopaanneming: the buyer signs at a fixed price
             plot.sales_last = n
             if plot.status not in (Status.CONSTRUCTION, Status.COMPLETED):
                 plot.presold += n
@@ -497,8 +510,9 @@ class AreaDevelopmentModel(mesa.Model):
             self.log("presale", f"plot {plot.plot_id}: {plot.sold} sales dissolved ({why})",
                      actor=plot.owner.account, plot=plot.plot_id)
         plot.sold = plot.presold = plot.sales_last = 0
+        plot.sold_value = 0.0
         plot.marketing = False
-        plot.step_sales_start = plot.step_presale_reached = None
+        plot.step_sales_start = plot.step_presale_reached = plot.step_first_sale = None
 
     def construction_quarters(self, plot: Plot) -> int:
         """The plot's construction time in quarters (by its size and building type; fixed for the run)."""
@@ -527,8 +541,10 @@ class AreaDevelopmentModel(mesa.Model):
     def put_up_for_sale(self, plot: Plot, reason: str) -> None:
         """An owner whose money ran out offers the plot on the land market at cost; its development right
         stays with the plot (a permit procedure that could not be paid for lapses)."""
+        # its buyers do not pass with the land without their consent: their contracts dissolve, as with a
+        # withdrawal, and its next owner markets the homes anew
+        self.annul_sales(plot, "put up for sale")
         plot.for_sale = True
-        plot.marketing = False  # its presales stay with the plot; its next owner markets the rest
         plot.waiting_since = None
         plot.stalled_quarters = 0
         if plot.step_permit is not None:

@@ -281,7 +281,7 @@ class Owner(Actor):
 
     def ready_needs(self) -> float:
         """What the plan asks of the owner now: the equity to start the plots it could start and the
-        contributions due on the permits it has applied for."""
+        contributions due on the permits it has applied for, or that wait before their sales for both."""
         from ..area import Status
 
         m = self.model
@@ -291,6 +291,9 @@ class Owner(Actor):
                 needed += self.equity_needed(p, m.investment(p))
             elif p.status == Status.PERMIT_PROCEDURE:
                 needed += m.contributions.due_at_permit(p, self)
+            elif p.status == Status.AGREED and p.waiting_since is not None:
+                # a plot whose sales wait for the money of its permit and its start
+                needed += m.contributions.due_at_permit(p, self) + self.equity_needed(p, m.investment(p))
         return needed
 
     def update_capacity(self) -> None:
