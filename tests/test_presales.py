@@ -208,7 +208,7 @@ def test_the_buyers_contracts_dissolve_at_the_long_stop_date_and_the_plot_re_mar
     # the developer's conditions (permit, presales, financing) carry a termijn: a plot not started
     # behaviour.presale_longstop_quarters after its first sale loses its buyers, and sells anew from zero
     m = make("market.absorption_per_quarter=10", "behaviour.presale_longstop_quarters=3")
-    plot = ready_plot(m, Status.PERMIT_PROCEDURE)  # its permit is slow to come
+    plot = ready_plot(m, Status.STALLED)  # permitted, its start held up (the owner's own conditions)
     plot.marketing = True
     m.steps = 5
     m.sell_homes()
@@ -242,10 +242,10 @@ def test_the_permit_is_asked_in_time_for_the_long_stop_date():
     plot = ready_plot(m, Status.AGREED)
     plot.step_first_sale, plot.sales_last = 0, 1
     presell(m, plot, 1)
-    m.steps = 1
+    m.steps, plot.longstop_clock = 1, 1
     plot.owner.decide(plot)
     assert plot.marketing and plot.status == Status.AGREED  # 1 + 2 quarters: within the long-stop date
-    m.steps = 2
+    m.steps, plot.longstop_clock = 2, 2
     plot.owner.decide(plot)
     assert plot.status == Status.PERMIT_PROCEDURE  # 2 + 2 quarters: it asks now
 
@@ -319,14 +319,15 @@ def arm(form: str, sets: tuple[str, ...]) -> pd.DataFrame:
 @pytest.mark.parametrize("form", ["framework_organic", "sok"])
 def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     runs = arm(form, ())
-    # measured (seeds 1-6, reference area): the median is 6 months in every sok run and 3-9 (five of six
-    # at 6) under the organic frame; 3 months everywhere before the long-stop date (issue 23b): a permit
-    # whose procedure outlasts the buyers' long-stop date loses its presales and sells again after it.
-    # Before issue 23 it was 3-7.5 under sok and up to 15 under gem on seed 1
+    # measured (seeds 1-6, reference area): the median is 3 months (one quarter) in all 12 runs, with the
+    # buyers' long-stop date paused while the permit is decided. While it ran on in the permit queue it
+    # was 6 (sales dissolved in the queue and sold again after the permit); before issue 23 it was 3-7.5
+    # under sok and up to 15 under gem on seed 1. Bound: halfway to the next quarter, in every run
     per_run = runs.groupby("seed")["permit_to_start_months"].first()
-    assert (per_run <= 9).all() and per_run.median() <= 6, per_run.tolist()
+    assert (per_run <= 4.5).all(), per_run.tolist()
     # without the long-stop date the buyers are there before the permit for nearly every plot (measured:
-    # all of them); with it 70% (organic) and 83% (sok) of the plots sell their presale share again after it
+    # all of them); with it 28% (organic) and 23% (sok) of the plots sell their presale share again after
+    # it, when a start held up after the permit outlasted the termijn
     lasting = arm(form, ("behaviour.presale_longstop_quarters=40",))
     market = lasting[(lasting["homes_market"] > 0) & lasting["step_construction_start"].notna()]
     late = (market["step_presale_reached"] > market["step_permit"]).mean()
@@ -363,3 +364,23 @@ def test_a_higher_presale_share_delays_the_starts():
     # seed 1 (equal), by 1.5 quarters on average (per seed 0-3.4; 0.56 before the long-stop date, which
     # dissolves more sales when more must be in); with the share's rule gone the two would be equal
     assert (diff >= 0).all() and diff.mean() > 0.2, diff.tolist()
+
+
+def test_the_long_stop_date_waits_while_the_municipality_decides_on_the_permit():
+    # the permit is one of the buyers' conditions, and its procedure is neither party's to speed up: the
+    # buyers' termijn stands still while the application is in, so a queue at the municipality does not
+    # dissolve sales (knocking the pause out dissolves them here in quarter 8)
+    m = make("market.absorption_per_quarter=10", "behaviour.presale_longstop_quarters=3")
+    plot = ready_plot(m, Status.PERMIT_PROCEDURE)  # its permit is slow to come
+    plot.marketing = True
+    for q in range(5, 12):
+        m.steps = q
+        m.sell_homes()
+    assert plot.longstop_clock == 0 and plot.step_first_sale == 5
+    assert plot.sold == min(70, plot.segment_homes["market"]) and plot.sold_value > 0
+    assert not [e for e in m.events if e.kind == "presale" and "long-stop" in e.text]
+    plot.status = Status.PERMITTED  # the permit comes; the termijn runs on from here
+    for q in range(12, 15):
+        m.steps = q
+        m.sell_homes()
+    assert [e for e in m.events if e.kind == "presale" and "long-stop" in e.text]

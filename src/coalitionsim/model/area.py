@@ -92,6 +92,8 @@ class Plot:
     marketing: bool = False  # its owner offers its market homes for sale now
     step_sales_start: int | None = None  # first quarter on sale (its place in the buyers' queue)
     step_first_sale: int | None = None  # quarter of its first sale: the buyers' long-stop date runs from it
+    # quarters since its first sale, its permit procedure not counted: the buyers' long-stop date runs on it
+    longstop_clock: int = 0
     sold: int = 0  # market homes sold so far (before and after the start)
     presold: int = 0  # of which sold before the construction start
     sold_value: float = 0.0  # M€ its buyers signed for, at the price of the quarter of each sale (fixed)

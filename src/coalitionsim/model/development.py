@@ -192,10 +192,11 @@ def presales_expected(model: "AreaDevelopmentModel", plot: Plot) -> bool:
 
 def longstop_near(model: "AreaDevelopmentModel", plot: Plot) -> bool:
     """Whether the permit, asked now, would come (in ``municipality.permit_min_quarters``) only just before
-    the buyers' long-stop date (``behaviour.presale_longstop_quarters`` after the plot's first sale)."""
+    the buyers' long-stop date (``behaviour.presale_longstop_quarters`` of ``Plot.longstop_clock``): the
+    owner applies in time, and its buyers then wait out the procedure."""
     if plot.step_first_sale is None:
         return False
-    waited = model.steps - plot.step_first_sale + model.scenario.municipality.permit_min_quarters
+    waited = plot.longstop_clock + model.scenario.municipality.permit_min_quarters
     return waited >= model.scenario.behaviour.presale_longstop_quarters
 
 

@@ -470,9 +470,15 @@ class AreaDevelopmentModel(mesa.Model):
         for plot in self.area.plots:
             plot.sales_last = 0
             started = plot.status in (Status.CONSTRUCTION, Status.COMPLETED)
-            if not started and plot.step_first_sale is not None and self.steps - plot.step_first_sale >= longstop:
-                # the long-stop date: the developer's conditions (permit, presales, financing) were not met in
-                # time, and the buyers' contracts dissolve; the plot re-markets from zero when its case allows
+            if not started and plot.step_first_sale is not None and plot.step_first_sale < self.steps \
+                    and plot.status != Status.PERMIT_PROCEDURE:
+                # the buyers' termijn runs, except while the municipality decides on the permit: a procedure
+                # neither party can speed up, for which buyers extend (the permit is one of the conditions)
+                plot.longstop_clock += 1
+            if not started and plot.step_first_sale is not None and plot.longstop_clock >= longstop:
+                # the long-stop date: the developer's conditions (presales, financing, a start after the
+                # permit) were not met in time, and the buyers' contracts dissolve; the plot re-markets from
+                # zero when its case allows
                 place = plot.step_sales_start
                 self.annul_sales(plot, f"no start {longstop} quarters after its first sale (long-stop date)")
                 # the same project goes back on sale: it keeps its place in the buyers' queue
@@ -513,6 +519,7 @@ class AreaDevelopmentModel(mesa.Model):
         plot.sold_value = 0.0
         plot.marketing = False
         plot.step_sales_start = plot.step_presale_reached = plot.step_first_sale = None
+        plot.longstop_clock = 0
 
     def construction_quarters(self, plot: Plot) -> int:
         """The plot's construction time in quarters (by its size and building type; fixed for the run)."""
