@@ -217,6 +217,11 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("gem_winds_up_on_this_quarter", "a stalled GEM winds up on this quarter's prices, not those it expects",
              MODEL + "governance/gem.py", "and self.expected_remaining() < 0:", "and self.forecast_remaining() < 0:",
              (COMPANY + "test_a_stalled_company_holds_its_land_through_a_downturn_it_expects_to_pass",)),
+    Knockout("gem_shares_at_the_deal", "GEM land shares come from the land held at the deal, not the plots pooled at founding",
+             MODEL + "governance/gem.py",
+             "        company.land_in = {o.unique_id: 0.0 for o in company.partners}\n        for plot in plots:\n"
+             "            company.land_in[plot.owner.unique_id] += plot.existing_use_value\n        company.reshare()\n", "",
+             (COMPANY + "test_gem_shares_come_from_the_plots_actually_pooled_at_founding",)),
     Knockout("claim_clock_while_building", "a bouwclaim lapses while its claimant builds an earlier plot",
              MODEL + "governance/gem.py", "        if any(p.status in BUILDING for p in holder.plots()):\n            return\n", "",
              (COMPANY + "test_a_claim_waits_its_turn_while_its_claimant_builds",)),

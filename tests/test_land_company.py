@@ -440,3 +440,40 @@ def test_a_corporation_with_less_room_builds_its_social_homes_later_not_fewer():
         assert tp >= tr - 1e-9  # never sooner
         delays.append(tp - tr)
     assert np.mean(delays) > 1.0, delays  # later
+
+
+def test_gem_shares_come_from_the_plots_actually_pooled_at_founding():
+    """A partner that sells a plot between the deal and the founding gets no share for it; the buyer (a
+    partner) brings it in with its share; no plot enters without a share credited."""
+    m = model("gem", seed=1, horizon=200)
+    gem = m.governance
+    until(m, lambda m: gem.stage == "founding" or gem.company is not None)
+    assert gem.company is None
+    company = next(o for o in m.owners if type(o).__name__ == "JointCompany")
+    seller = next(o for o in company.partners if o is not m.municipality and list(gem.scope_plots_of(o)))
+    buyer = next(o for o in company.partners if o is not seller)
+    sold = list(gem.scope_plots_of(seller))[0]
+    land_at_deal = company.land_in[seller.unique_id]
+    m.area.set_owner(sold, buyer)  # sold between the deal and the founding
+    until(m, lambda m: gem.company is not None)
+    pooled = [p for p in m.area.plots if p.plot_id in company.book]
+    assert sold in pooled
+    assert sum(company.land_in.values()) == pytest.approx(sum(company.book[p.plot_id] for p in pooled))
+    assert company.land_in[seller.unique_id] == pytest.approx(land_at_deal - sold.existing_use_value)
+    total = sum(company.cash_in.values()) + sum(company.land_in.values())
+    assert company.shares[seller.unique_id] == pytest.approx(
+        (company.cash_in[seller.unique_id] + company.land_in[seller.unique_id]) / total)
+
+
+def test_a_social_plot_whose_corporation_dropped_out_goes_to_another_corporation_at_the_social_price():
+    m, company = running_company()
+    plot = next(p for p in company.plots() if p.original_owner_type == "corporation" and p.in_plan)
+    gone = company.claims[plot.plot_id]
+    other = next(c for c in m.owners if isinstance(c, Corporation) and c is not gone)
+    gone.dropped_out = True
+    set_money(m, gone, 500.0)
+    set_money(m, other, 500.0)
+    company.issue_round()
+    assert plot.owner is other
+    price = m.scenario.municipality.social_land_price * plot.homes
+    assert plot.land_price == pytest.approx(price)

@@ -165,6 +165,10 @@ class JointCompany(Owner):
             else:
                 paid = m.ledger.pay_up_to(owner.account, self.account, call, "gem_capital")
             self.cash_in[owner.unique_id] = self.cash_in.get(owner.unique_id, 0.0) + paid
+        self.reshare()
+
+    def reshare(self) -> None:
+        """Each partner's share: the cash it paid in plus the land value it brought in, over the total."""
         for owner in self.partners:
             self.land_in.setdefault(owner.unique_id, 0.0)
             self.cash_in.setdefault(owner.unique_id, 0.0)
@@ -277,6 +281,8 @@ class JointCompany(Owner):
             if holder is not None and holder.dropped_out:
                 holder = None
             if social:
+                if holder is None:
+                    holder = self._other_corporation(plot, price)
                 if holder is not None and holder.can_buy(price):
                     self._issue(plot, holder, price, "to its corporation at the social land price")
             elif holder is not None:
@@ -286,6 +292,18 @@ class JointCompany(Owner):
                     self._claim_waits(plot, holder)
             else:
                 self._tender(plot, price)
+
+    def _other_corporation(self, plot: Plot, price: float) -> Owner | None:
+        """A social plot whose corporation dropped out goes, at the social land price, to the corporation
+        with the most free cash among those that can pay for it (as a corporation short of room hands its
+        plot over, ``social.hand_over``); it becomes that corporation's plot."""
+        others = [c for c in self.model.owners if c.group == "corporations" and c.developing
+                  and not c.dropped_out and c.can_buy(price)]
+        if not others:
+            return None
+        taker = max(others, key=lambda c: (c.free_cash, -c.unique_id))
+        self.claims[plot.plot_id] = taker
+        return taker
 
     def _claim_waits(self, plot: Plot, holder: Owner) -> None:
         """A claimant that cannot finance its plot keeps its claim as long as a developer keeps a plot it
@@ -452,6 +470,12 @@ class GEM(GovernanceForm):
     def _found(self, company: JointCompany) -> None:
         m = self.model
         plots = [p for p in self.scope if p.owner in company.partners]
+        # the land each partner actually brings in at founding counts in its share, not the land it held at
+        # the deal: a plot sold in between enters with its buyer's share (if a partner) or stays out
+        company.land_in = {o.unique_id: 0.0 for o in company.partners}
+        for plot in plots:
+            company.land_in[plot.owner.unique_id] += plot.existing_use_value
+        company.reshare()
         for plot in plots:
             owner = plot.owner
             if owner.developing and owner.group in ("developers", "corporations"):
