@@ -222,6 +222,9 @@ KNOCKOUTS: list[Knockout] = [
              "        company.land_in = {o.unique_id: 0.0 for o in company.partners}\n        for plot in plots:\n"
              "            company.land_in[plot.owner.unique_id] += plot.existing_use_value\n        company.reshare()\n", "",
              (COMPANY + "test_gem_shares_come_from_the_plots_actually_pooled_at_founding",)),
+    Knockout("gem_social_plot_stranded", "a social plot whose corporation dropped out is never issued", MODEL + "governance/gem.py",
+             "                    holder = self._other_corporation(plot, price)\n", "                    pass\n",
+             (COMPANY + "test_a_social_plot_whose_corporation_dropped_out_goes_to_another_corporation_at_the_social_price",)),
     Knockout("claim_clock_while_building", "a bouwclaim lapses while its claimant builds an earlier plot",
              MODEL + "governance/gem.py", "        if any(p.status in BUILDING for p in holder.plots()):\n            return\n", "",
              (COMPANY + "test_a_claim_waits_its_turn_while_its_claimant_builds",)),
