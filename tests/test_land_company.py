@@ -15,7 +15,7 @@ from coalitionsim.model.agents.corporation import Corporation
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import investment, market_value, profit, revenue, servicing
-from coalitionsim.model.governance.gem import pre_investment
+from coalitionsim.model.governance.gem import expected_prices, pre_investment
 from coalitionsim.model.land import transfer
 from coalitionsim.model.metrics import summary
 from coalitionsim.model.social import programme_allows
@@ -244,26 +244,56 @@ def test_a_claim_waits_its_turn_while_its_claimant_builds(monkeypatch):
     assert pid in company.claims  # it is building an earlier plot: its claim waits its turn
 
 
-def test_a_stalled_company_whose_land_forecasts_a_loss_winds_up(monkeypatch):
+def stalled_company(monkeypatch):
+    """A running company that can issue nothing (nobody has money) and phases."""
     m, company = running_company()
-    mun = m.municipality
     monkeypatch.setattr(type(company), "forecast_result", lambda self: -50.0)
-    monkeypatch.setattr(type(company), "forecast_remaining", lambda self: -50.0)
     for d in m.owners:
         if isinstance(d, (Developer, Corporation)):
             set_money(m, d, 0.0)  # nobody can take a plot: nothing is issued
+    return m, company
+
+
+def test_a_stalled_company_whose_land_cannot_close_winds_up_and_its_partners_bear_the_write_down(monkeypatch):
+    m, company = stalled_company(monkeypatch)
+    mun = m.municipality
+    monkeypatch.setattr(type(company), "expected_remaining", lambda self: -50.0)
     held = company.plots()
-    value = sum(market_value(m, p) for p in held)
-    for _ in range(4 * m.scenario.behaviour.dropout_quarters):
-        assert not company.settled
+    for p in held:  # land brought in above what it will fetch: taking it over is a loss
+        company.book[p.plot_id] = 2.0 * company.take_over_value(p) + 1.0
+    quarters = 4 * m.scenario.behaviour.dropout_quarters
+    for _ in range(quarters - 1):
         m.governance.step()
+    # the take-over price: the forecast value of the land, unserviced and net of the servicing still to do,
+    # at the prices expected over the issue horizon (not this quarter's value floored at the book value)
+    with expected_prices(m):
+        value = sum(max(0.0, company.issue_price(p) - servicing(m, p)) for p in held)
+    book = sum(company.book[p.plot_id] for p in held)
+    assert value < book
+    balance = company.balance + value
+    m.governance.step()
     assert company.settled and not company.plots()
     assert all(p.owner is mun for p in held)
     assert set(m.governance.pool.pool) == set(held)  # the municipality issues it by its own tender
     assert not any(p.serviced for p in held)  # nobody paid their servicing yet
     assert flows(m, "land_sale", mun.account, company.account) == pytest.approx(value)
-    assert any(e.kind == "writedown" and "winds up" in e.text for e in m.events)
+    event = next(e for e in m.events if e.kind == "writedown" and "winds up" in e.text)
+    assert event.amount == pytest.approx(book - value)  # a real write-down
+    settled = next(e for e in m.events if e.kind == "agreement" and "GEM settles" in e.text)
+    assert settled.amount == pytest.approx(balance)  # the partners share the loss by their shares
     assert m.governance.works_payer() is mun  # the public works are public again
+
+
+def test_a_stalled_company_holds_its_land_through_a_downturn_it_expects_to_pass(monkeypatch):
+    m, company = stalled_company(monkeypatch)
+    market = m.market
+    # a downturn now running: this quarter's prices forecast a loss, the prices it expects close
+    monkeypatch.setattr(type(market), "underlying", lambda self: (self.price_index * 3.0, self.cost_index))
+    assert company.expected_remaining() > 0 > company.forecast_remaining()
+    for _ in range(6 * m.scenario.behaviour.dropout_quarters):
+        m.governance.step()
+    assert not company.settled and company.plots()
+    assert not any(e.kind == "writedown" for e in m.events)
 
 
 # =================================================================== the GEM: behaviour
@@ -410,3 +440,40 @@ def test_a_corporation_with_less_room_builds_its_social_homes_later_not_fewer():
         assert tp >= tr - 1e-9  # never sooner
         delays.append(tp - tr)
     assert np.mean(delays) > 1.0, delays  # later
+
+
+def test_gem_shares_come_from_the_plots_actually_pooled_at_founding():
+    """A partner that sells a plot between the deal and the founding gets no share for it; the buyer (a
+    partner) brings it in with its share; no plot enters without a share credited."""
+    m = model("gem", seed=1, horizon=200)
+    gem = m.governance
+    until(m, lambda m: gem.stage == "founding" or gem.company is not None)
+    assert gem.company is None
+    company = next(o for o in m.owners if type(o).__name__ == "JointCompany")
+    seller = next(o for o in company.partners if o is not m.municipality and list(gem.scope_plots_of(o)))
+    buyer = next(o for o in company.partners if o is not seller)
+    sold = list(gem.scope_plots_of(seller))[0]
+    land_at_deal = company.land_in[seller.unique_id]
+    m.area.set_owner(sold, buyer)  # sold between the deal and the founding
+    until(m, lambda m: gem.company is not None)
+    pooled = [p for p in m.area.plots if p.plot_id in company.book]
+    assert sold in pooled
+    assert sum(company.land_in.values()) == pytest.approx(sum(company.book[p.plot_id] for p in pooled))
+    assert company.land_in[seller.unique_id] == pytest.approx(land_at_deal - sold.existing_use_value)
+    total = sum(company.cash_in.values()) + sum(company.land_in.values())
+    assert company.shares[seller.unique_id] == pytest.approx(
+        (company.cash_in[seller.unique_id] + company.land_in[seller.unique_id]) / total)
+
+
+def test_a_social_plot_whose_corporation_dropped_out_goes_to_another_corporation_at_the_social_price():
+    m, company = running_company()
+    plot = next(p for p in company.plots() if p.original_owner_type == "corporation" and p.in_plan)
+    gone = company.claims[plot.plot_id]
+    other = next(c for c in m.owners if isinstance(c, Corporation) and c is not gone)
+    gone.dropped_out = True
+    set_money(m, gone, 500.0)
+    set_money(m, other, 500.0)
+    company.issue_round()
+    assert plot.owner is other
+    price = m.scenario.municipality.social_land_price * plot.homes
+    assert plot.land_price == pytest.approx(price)

@@ -43,6 +43,11 @@ class Market:
         self.price_index = self._price_trend * price_shock
         self.cost_index = self._cost_trend * cost_shock
 
+    def underlying(self) -> tuple[float, float]:
+        """The price and cost indices without the scripted shocks now running: the level the market returns
+        to when a downturn or cost spike ends (what a land company expects over its issue horizon)."""
+        return self._price_trend, self._cost_trend
+
     def home_value(self, segment: str) -> float:
         base = {"social": self.spec.value_social, "mid": self.spec.value_mid, "market": self.spec.value_market}[segment]
         # regulated social rents do not follow the market

@@ -25,17 +25,21 @@ it issues only the plots whose price covers their land and servicing (each lower
 rest for a better market. Corporations take their social plots whatever the forecast.
 
 Exit: a company that has issued nothing for 4 × ``behaviour.dropout_quarters`` quarters while plots were ready
-and whose remaining land forecasts a loss (no builder will pay for it what it still costs) winds up: the
-municipality takes its remaining land over at market value (a buy-out of the private partners' stake in
-it, as Dutch municipalities did with stalled GEMs), the company settles, and the municipality issues that
-land by its own tender (as under the tender form).
+(its review) and whose remaining land cannot close at the prices it expects over its issue horizon (the
+market without the scripted shocks now running: it holds its land through a downturn) winds up: the
+municipality takes that land over at the company's forecast value of it (unserviced, net of the servicing
+still to do), a buy-out of the private partners' stake as Dutch municipalities did with stalled GEMs; land
+taken over below its book value is written down and the partners bear that loss by their shares when the
+company settles; the municipality issues the land by its own tender (as under the tender form).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
-from ..development import investment, land_bids, market_value, profit, revenue, servicing
+from ..development import investment, land_bids, profit, revenue, servicing
 from ..land import TenderPool, land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
@@ -51,6 +55,47 @@ def mean_required_margin(model) -> float:
     """The margin the market's builders ask, on average (the scenario's developers)."""
     specs = model.scenario.ownership.developers
     return sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
+
+
+@contextmanager
+def expected_prices(model):
+    """Within: the market at the prices and costs a land company expects over its issue horizon, the level
+    without the scripted shocks now running (a downturn is expected to pass: the company holds its land
+    through it, "geld met geduld", NOVEX 003 L1305–1314); the realised random walk is kept."""
+    market = model.market
+    now = market.price_index, market.cost_index
+    market.price_index, market.cost_index = market.underlying()
+    try:
+        yield
+    finally:
+        market.price_index, market.cost_index = now
+
+
+def plot_price(model, plot: Plot, holder: Owner | None, owner: Owner) -> float:
+    """The price a land company forecasts for a plot, serviced: the social land price for a corporation's
+    plot; otherwise the residual land value of the serviced plot at its claimant's own required margin, or
+    at the market's (the scenario developers' mean) for a plot it tenders. ``owner`` is who pays the
+    contributions still due at permit."""
+    if plot.original_owner_type == "corporation":
+        return social_land_price(model) * plot.homes
+    required = getattr(holder, "required_margin", None)
+    if required is None:
+        required = mean_required_margin(model)
+    serviced, plot.serviced = plot.serviced, True
+    try:
+        return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+    finally:
+        plot.serviced = serviced
+
+
+def net_value(model, plot: Plot, holder: Owner | None, owner: Owner) -> float:
+    """What a plot brings a land company: its price (nobody pays less than nothing) less its servicing."""
+    return max(0.0, plot_price(model, plot, holder, owner)) - servicing(model, plot)
+
+
+def social_land_price(model) -> float:
+    """M€ per home a corporation pays for a serviced social plot (``municipality.social_land_price``)."""
+    return model.scenario.municipality.social_land_price
 
 
 def works_to_pay(model, plots: list[Plot]) -> float:
@@ -120,6 +165,10 @@ class JointCompany(Owner):
             else:
                 paid = m.ledger.pay_up_to(owner.account, self.account, call, "gem_capital")
             self.cash_in[owner.unique_id] = self.cash_in.get(owner.unique_id, 0.0) + paid
+        self.reshare()
+
+    def reshare(self) -> None:
+        """Each partner's share: the cash it paid in plus the land value it brought in, over the total."""
         for owner in self.partners:
             self.land_in.setdefault(owner.unique_id, 0.0)
             self.cash_in.setdefault(owner.unique_id, 0.0)
@@ -148,20 +197,27 @@ class JointCompany(Owner):
         """A plot's forecast: its price (nobody pays less than nothing) less its servicing."""
         if not plot.is_open:
             return (0.0,)
-        return (max(0.0, self.issue_price(plot)) - servicing(self.model, plot),)
+        return (net_value(self.model, plot, self.claims.get(plot.plot_id), self),)
 
     def issue_price(self, plot: Plot) -> float:
-        """The price it forecasts for a plot now: the social land price for a corporation's plot; otherwise
-        the residual land value of the serviced plot at its claimant's own required margin, or at the
-        market's (the scenario developers' mean) for a plot it tenders."""
+        """The price it forecasts for a plot now (:func:`plot_price`)."""
+        return plot_price(self.model, plot, self.claims.get(plot.plot_id), self)
+
+    def take_over_value(self, plot: Plot) -> float:
+        """What one of its plots is worth, unserviced, at the prices it expects over its issue horizon: its
+        forecast price less the servicing still to do, never below nothing."""
+        with expected_prices(self.model):
+            return max(0.0, net_value(self.model, plot, self.claims.get(plot.plot_id), self))
+
+    def expected_remaining(self) -> float:
+        """The forecast of the land it holds at the prices it expects over its issue horizon
+        (:func:`expected_prices`): net values less book value, less the public works still to pay."""
         m = self.model
-        if plot.original_owner_type == "corporation":
-            return m.scenario.municipality.social_land_price * plot.homes
-        holder = self.claims.get(plot.plot_id)
-        required = getattr(holder, "required_margin", None)
-        if required is None:
-            required = mean_required_margin(m)
-        return profit(m, plot, self, land_cost=0.0) - required * revenue(m, plot)
+        held = [p for p in self.plots() if p.is_open]
+        with expected_prices(m):
+            value = sum(net_value(m, p, self.claims.get(p.plot_id), self) for p in held)
+            works = works_to_pay(m, held) if self.carries_works else 0.0
+        return value - sum(self.book.get(p.plot_id, 0.0) for p in held) - works
 
     def land_result(self) -> float:
         """Its realised land result: everything it received and paid except its partners' capital and
@@ -201,7 +257,9 @@ class JointCompany(Owner):
         self._issue_ready(ready)
         issued -= sum(1 for p in ready if p.owner is self)
         self.idle_quarters = 0 if issued else self.idle_quarters + 1
-        if self.idle_quarters >= 4 * m.scenario.behaviour.dropout_quarters and self.forecast_remaining() < 0:
+        # reviewed after a stall as long as a developer's (4 × dropout_quarters): it winds up only when its remaining
+        # land cannot close at the prices it expects, not because this quarter's market is down
+        if self.idle_quarters >= 4 * m.scenario.behaviour.dropout_quarters and self.expected_remaining() < 0:
             self.wind_up()
 
     def _issue_ready(self, ready: list[Plot]) -> None:
@@ -223,6 +281,8 @@ class JointCompany(Owner):
             if holder is not None and holder.dropped_out:
                 holder = None
             if social:
+                if holder is None:
+                    holder = self._other_corporation(plot, price)
                 if holder is not None and holder.can_buy(price):
                     self._issue(plot, holder, price, "to its corporation at the social land price")
             elif holder is not None:
@@ -232,6 +292,18 @@ class JointCompany(Owner):
                     self._claim_waits(plot, holder)
             else:
                 self._tender(plot, price)
+
+    def _other_corporation(self, plot: Plot, price: float) -> Owner | None:
+        """A social plot whose corporation dropped out goes, at the social land price, to the corporation
+        with the most free cash among those that can pay for it (as a corporation short of room hands its
+        plot over, ``social.hand_over``); it becomes that corporation's plot."""
+        others = [c for c in self.model.owners if c.group == "corporations" and c.developing
+                  and not c.dropped_out and c.can_buy(price)]
+        if not others:
+            return None
+        taker = max(others, key=lambda c: (c.free_cash, -c.unique_id))
+        self.claims[plot.plot_id] = taker
+        return taker
 
     def _claim_waits(self, plot: Plot, holder: Owner) -> None:
         """A claimant that cannot finance its plot keeps its claim as long as a developer keeps a plot it
@@ -274,27 +346,29 @@ class JointCompany(Owner):
         return True
 
     def wind_up(self) -> None:
-        """The exit of a stalled company whose remaining land forecasts a loss: the municipality takes that
-        land over at market value (never below its inbrengwaarde, so the land itself needs no write-down
-        below its book value; the loss is what the company spent and its plot revenue did not recover),
-        and the company settles by its shares."""
+        """The exit of a stalled company whose remaining land cannot close at the prices it expects: the
+        municipality takes that land over at the company's forecast value of it (:meth:`take_over_value`:
+        unserviced, net of the servicing still to do), a buy-out of the private partners' stake in it as
+        Dutch municipalities did with stalled GEMs; land taken over below its book value is written down,
+        and the company settles by its shares, so the partners bear that loss by their shares."""
         m = self.model
         held = self.plots()
         book = sum(self.book.get(p.plot_id, 0.0) for p in held)
-        forecast = self.forecast_remaining()
+        forecast = self.expected_remaining()
         value = 0.0
         for plot in held:
-            price = market_value(m, plot)
+            price = self.take_over_value(plot)
             # the municipality is bound by the wind-up it agreed to: it pays, borrowing beyond its budget if it must
             transfer(m, plot, m.municipality, price, kind="land_sale", force=True)
             self.issued_land += self.book.get(plot.plot_id, 0.0)
             plot.serviced = False  # the company services a plot only when it issues it
             value += price
         self.handed_over = held
+        writedown = max(0.0, book - value)
         m.log("writedown", f"GEM winds up: nothing issued for {self.idle_quarters} quarters and its remaining "
-              f"land forecasts €{forecast:.1f} m; the municipality takes its {len(held)} plots over "
-              f"at market value €{value:.1f} m (brought in at €{book:.1f} m: a write-down of "
-              f"€{max(0.0, book - value):.1f} m)", actor=self.account, amount=max(0.0, book - value))
+              f"land forecasts €{forecast:.1f} m at the prices it expects; the municipality takes its {len(held)} "
+              f"plots over at their forecast value €{value:.1f} m (brought in at €{book:.1f} m: a write-down of "
+              f"€{writedown:.1f} m, borne by the partners by their shares)", actor=self.account, amount=writedown)
         self.settle()
 
     def settle(self) -> None:
@@ -396,6 +470,12 @@ class GEM(GovernanceForm):
     def _found(self, company: JointCompany) -> None:
         m = self.model
         plots = [p for p in self.scope if p.owner in company.partners]
+        # the land each partner actually brings in at founding counts in its share, not the land it held at
+        # the deal: a plot sold in between enters with its buyer's share (if a partner) or stays out
+        company.land_in = {o.unique_id: 0.0 for o in company.partners}
+        for plot in plots:
+            company.land_in[plot.owner.unique_id] += plot.existing_use_value
+        company.reshare()
         for plot in plots:
             owner = plot.owner
             if owner.developing and owner.group in ("developers", "corporations"):
