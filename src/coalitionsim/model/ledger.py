@@ -72,6 +72,7 @@ class Ledger:
         self.balance: dict[str, float] = {OUTSIDE: 0.0}
         self.flows: defaultdict[tuple[int, str, str, str], float] = defaultdict(float)
         self.totals: defaultdict[tuple[str, str, str], float] = defaultdict(float)  # over the whole run
+        self.paid_of_kind: defaultdict[tuple[str, str], float] = defaultdict(float)  # (payer, kind) -> run total
         self._floor: dict[str, Callable[[], float]] = {OUTSIDE: lambda: -math.inf}
         self.may_borrow: set[str] = {OUTSIDE}
         self.holder: dict[str, object] = {}
@@ -119,6 +120,7 @@ class Ledger:
         self.balance[payee] += amount
         self.flows[(self.model.steps, payer, payee, kind)] += amount
         self.totals[(payer, payee, kind)] += amount
+        self.paid_of_kind[(payer, kind)] += amount
         return True
 
     def pay_up_to(self, payer: str, payee: str, amount: float, kind: str) -> float:

@@ -136,6 +136,9 @@ class JointCompany(Owner):
         self.handed_over: list[Plot] = []  # the plots the municipality took over when it wound up
         self.settled = False
         self._forecast = PlotSums(self, self._forecast_terms, 1)
+        self._servicing = PlotSums(self, lambda p: (servicing(self.model, p) if p.is_open else 0.0,), 1)
+        self._works_key: tuple | None = None
+        self._works = 0.0
         self.open_account("GEM")
 
     # ------------------------------------------------------------ money
@@ -143,10 +146,25 @@ class JointCompany(Owner):
         """Lenders finance all but the equity share (``behaviour.gem_equity_share``) of its pre-investment, the
         part it made and the part still to make: its partners' capital carries the rest."""
         m = self.model
-        made = sum(v for (a, _, k), v in m.ledger.totals.items()
-                   if a == self.account and k in ("servicing_cost", "public_works"))
-        planned = made + pre_investment(m, self.plots(), self.carries_works)
-        return -(1.0 - m.scenario.behaviour.gem_equity_share) * planned
+        paid = m.ledger.paid_of_kind
+        made = paid[(self.account, "servicing_cost")] + paid[(self.account, "public_works")]
+        return -(1.0 - m.scenario.behaviour.gem_equity_share) * (made + self._pre_investment())
+
+    def _pre_investment(self) -> float:
+        """:func:`pre_investment` of its plots, kept up to date rather than summed afresh: the floor is read at
+        every payment, and summing over every plot (and every public work) each time made a run quadratic in
+        the plots. The servicing is summed per plot as its plots change; the works it still has to pay change
+        only when its plots or the works started change."""
+        m = self.model
+        if not self.carries_works:
+            works = 0.0
+        else:
+            key = (m.steps, self.plots_acquired, len(self.plot_changes),
+                   sum(t.delivery_started is not None for t in m.area.tasks))
+            if key != self._works_key:
+                self._works_key, self._works = key, works_to_pay(m, self.plots())
+            works = self._works
+        return self._servicing.sums()[0] + works
 
     @property
     def payers(self) -> list[Owner]:
