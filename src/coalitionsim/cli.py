@@ -323,6 +323,54 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
 # --------------------------------------------------------------------------- the app and the advisor
 
 
+@cli.command("robust")
+@scenario_argument
+@click.option("--worlds", type=click.IntRange(min=2, max=100000), default=100, show_default=True,
+              help="Worlds sampled (Latin hypercube) from the assumptions' plausible ranges.")
+@click.option("--seeds", type=click.IntRange(min=1, max=1000), default=4, show_default=True,
+              help="Common seeds per form in every world.")
+@click.option("--forms", default=",".join(FORMS), show_default=True, metavar="FORM,...", help="The forms to run.")
+@workers_option
+@click.option("--scheduler", default=None, metavar="ADDRESS|local",
+              help="Run on Dask: a scheduler address or 'local' (a LocalCluster on 127.0.0.1).")
+@root_seed_option
+@out_option("Output folder (default: results/robust-<scenario>).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted study in --out: completed runs are kept.")
+@overwrite_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="The answer as text, or CSV (per criterion and form) / JSON on stdout for scripts.")
+@set_option
+def robust_command(scenario: str | None, worlds: int, seeds: int, forms: str, workers: int | None,
+                   scheduler: str | None, seed: int, out: Path | None, resume: bool, overwrite: bool, fmt: str,
+                   overrides: tuple[str, ...]) -> None:
+    """Every form across worlds sampled from the assumptions' ranges: who stays ahead, regret, what flips it."""
+    import json
+
+    from .batch.robust import RobustError, robust
+    from .reporting.robust import FIGURE, robust_figure
+
+    try:
+        with one_line_errors(RobustError):
+            result = robust(scenario, worlds=worlds, seeds=seeds, forms=[f.strip() for f in forms.split(",") if f.strip()],
+                            root_seed=seed, overrides=list(overrides), workers=workers, scheduler=scheduler, out=out,
+                            resume=resume, overwrite=overwrite, echo=lambda msg: click.echo(msg, err=True))
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
+        raise click.exceptions.Abort() from None
+    data = result.answer.to_dict()
+    robust_figure(data, result.out / "figures" / f"{FIGURE}.png")
+    if fmt == "csv":
+        click.echo(result.answer.forms_table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"scenario": result.experiment.scenario_label, "out": str(result.out), **data},
+                              indent=2, default=float))
+    else:
+        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="      ", break_on_hyphens=False)
+        click.echo("\n".join(wrap.fill(line) for line in result.answer.lines()))
+    click.echo(f"results in {result.out} ({result.seconds:.1f} s, {result.executor}); "
+               f"next: coalitionsim report {result.out}", err=fmt != "table")
+
+
 @cli.command("app")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
               help="Port to serve on (0: any free port).")
