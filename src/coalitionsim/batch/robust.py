@@ -44,7 +44,7 @@ from ..runner.store import results_folder
 from ..runner.tradeoff import CRITERIA, Criterion, tradeoff
 from ..scenario import FORMS, ScenarioError, apply_overrides, read_scenario_dict, scenario_from_dict
 from .experiment import Experiment, ExperimentSpec, Factor, _expand, _toml_literal
-from .sweep import SweepError, load_runs, sweep
+from .sweep import DEFAULT_SHARD_SIZE, SweepError, load_runs, sweep
 
 WORLDS = 100
 SEEDS = 4
@@ -53,6 +53,8 @@ SRRC_MARGIN = 10
 #: |rank correlation| that independent noise exceeds in about 1 in 20 cases is about this over sqrt(worlds)
 NOISE = 1.96
 ANSWER = "robust.json"
+#: a PRIM box's restriction of an assumption is reported when it cuts away at least this share of its range
+PRIM_MIN_CUT = 0.1
 
 
 class RobustError(ValueError):
@@ -304,8 +306,10 @@ def prim_boxes(answer: RobustAnswer, per_world: dict, u: np.ndarray, assumptions
             warnings.simplefilter("ignore")
             box = prim.Prim(x, y, threshold=0.5).find_box()
         lim = box.box_lim[box._cur_box] if isinstance(box.box_lim, list) else box.box_lim
+        span = x.max() - x.min()
         limits = {name: (float(lim[name].iloc[0]), float(lim[name].iloc[1])) for name in assumptions
-                  if lim[name].iloc[0] > x[name].min() + 1e-12 or lim[name].iloc[1] < x[name].max() - 1e-12}
+                  if (lim[name].iloc[0] - x[name].min()) + (x[name].max() - lim[name].iloc[1])
+                  >= PRIM_MIN_CUT * span[name]}
         if limits:
             boxes.append({"criterion": metric, "form": form, "limits": limits, "coverage": float(box.coverage),
                           "density": float(box.density), "worlds_behind": int(y.sum())})
@@ -344,7 +348,8 @@ def robust(scenario: str | Path | None = None, worlds: int = WORLDS, seeds: int 
            forms: list[str] | None = None, root_seed: int = ROOT_SEED, overrides: list[str] | None = None,
            workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
            resume: bool = False, overwrite: bool = False, progress: bool | None = None,
-           command: str | None = None, echo=lambda msg: print(msg, file=sys.stderr)) -> RobustResult:
+           command: str | None = None, echo=lambda msg: print(msg, file=sys.stderr),
+           shard_size: int = DEFAULT_SHARD_SIZE) -> RobustResult:
     """Every form in ``worlds`` worlds sampled from the assumptions' ranges, on ``seeds`` common seeds.
 
     Args are those of :func:`coalitionsim.batch.sweep.sweep` plus the study's: ``scenario`` (file, bundled
@@ -363,7 +368,7 @@ def robust(scenario: str | Path | None = None, worlds: int = WORLDS, seeds: int 
     try:
         res = sweep(exp, workers=workers, scheduler=scheduler, out=out, resume=resume, progress=progress,
                     command=command or f"python API: robust({str(scenario)!r}, worlds={worlds})", echo=echo,
-                    overwrite=overwrite)
+                    overwrite=overwrite, shard_size=shard_size)
     except SweepError as err:
         raise RobustError(str(err)) from None
     runs = load_runs(out)
