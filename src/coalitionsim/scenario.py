@@ -129,8 +129,10 @@ class DeveloperSpec(_Section):
     strategy: Literal["cooperative", "holdout"] = Field("cooperative", json_schema_extra=AREA)
     timing: Literal["pioneer", "waiter"] = Field("pioneer", json_schema_extra=AREA)
     equity: float = Field(40.0, ge=0, json_schema_extra=AREA)  # M€ available for equity
-    required_margin: float = Field(0.08, ge=0, le=0.5, json_schema_extra=assumed_factor(0.625, 1.5, 'assumption, 0.05-0.12 around 0.08'))
-    weight: float = Field(1.0, gt=0, json_schema_extra={"screen_value": 0.1, **AREA})  # relative share of the developer land
+    required_margin: float = Field(0.08, ge=0, le=0.5,
+                                   json_schema_extra=assumed_factor(0.625, 1.5, 'assumption, 0.05-0.12 around 0.08'))
+    # relative share of the developer land
+    weight: float = Field(1.0, gt=0, json_schema_extra={"screen_value": 0.1, **AREA})
 
 
 class CorporationSpec(_Section):
@@ -185,15 +187,18 @@ class Ownership(_Section):
 class Shock(_Section):
     kind: Literal["downturn", "cost_spike", "permit_freeze"] = Field(json_schema_extra=SETTING)
     quarter: int = Field(ge=0, json_schema_extra=SETTING)
-    magnitude: float = Field(0.15, ge=0, le=1, json_schema_extra=assumed_factor(0.33, 2.0, 'assumption, 0.05-0.3 around 0.15'))
-    duration: int = Field(4, ge=1, le=100, json_schema_extra=assumed_factor(0.5, 3.0, 'assumption, 2-12 quarters around 4'))
+    magnitude: float = Field(0.15, ge=0, le=1,
+                             json_schema_extra=assumed_factor(0.33, 2.0, 'assumption, 0.05-0.3 around 0.15'))
+    duration: int = Field(4, ge=1, le=100,
+                          json_schema_extra=assumed_factor(0.5, 3.0, 'assumption, 2-12 quarters around 4'))
 
 
 class ExistingUseValues(_Section):
     """Existing-use value (inbrengwaarde) of a plot per home it can hold, M€, by its current use."""
 
     offices: float = Field(0.05, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "offices"}, "why": "acts only on plots in offices use (here: subareas.0)"}, **assumed(0.03, 0.08, 'assumption (inbrengwaarde, 003 L1281)')})  # (partly vacant) offices; assumption (range 0.03-0.08)
-    business: float = Field(0.04, ge=0, json_schema_extra=assumed(0.025, 0.06, 'assumption'))  # business premises, workshops; assumption (range 0.025-0.06)
+    # business premises, workshops; assumption (range 0.025-0.06)
+    business: float = Field(0.04, ge=0, json_schema_extra=assumed(0.025, 0.06, 'assumption'))
     housing: float = Field(0.09, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "housing"}, "why": "acts only on plots in housing use (here: subareas.0)"}, **assumed(0.06, 0.15, 'assumption')})  # existing homes to be replaced; assumption (range 0.06-0.15)
     other: float = Field(0.015, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "other"}, "why": "acts only on plots in other use (here: subareas.0)"}, **assumed(0.005, 0.03, 'assumption')})  # parking, vacant or temporary use; assumption (range 0.005-0.03)
 
@@ -202,17 +207,24 @@ class Market(_Section):
     value_social: float = Field(0.20, gt=0, json_schema_extra=assumed(0.15, 0.25, 'assumption'))  # M€ per home
     value_mid: float = Field(0.32, gt=0, json_schema_extra=assumed(0.25, 0.38, 'assumption'))
     value_market: float = Field(0.45, gt=0, json_schema_extra=assumed(0.35, 0.6, 'assumption'))
-    build_cost: float = Field(0.25, gt=0, json_schema_extra=assumed(0.2, 0.32, 'assumption'))  # M€ per home, all-in excluding land
-    price_drift: float = Field(0.009, ge=-0.1, le=0.1, json_schema_extra=assumed(-0.01, 0.015, 'assumption'))  # per quarter, log
+    # M€ per home, all-in excluding land
+    build_cost: float = Field(0.25, gt=0, json_schema_extra=assumed(0.2, 0.32, 'assumption'))
+    # per quarter, log
+    price_drift: float = Field(0.009, ge=-0.1, le=0.1, json_schema_extra=assumed(-0.01, 0.015, 'assumption'))
     price_volatility: float = Field(0.02, ge=0, le=0.5, json_schema_extra=assumed(0.01, 0.04, 'assumption'))
     cost_drift: float = Field(0.0075, ge=-0.1, le=0.1, json_schema_extra=assumed(0.0, 0.015, 'assumption'))
-    cost_volatility: float = Field(0.01, ge=0, le=0.5, json_schema_extra={"screen_value": 0.2, **assumed(0.005, 0.03, 'assumption')})
+    cost_volatility: float = Field(0.01, ge=0, le=0.5,
+                                   json_schema_extra={"screen_value": 0.2, **assumed(0.005, 0.03, 'assumption')})
     interest_rate: float = Field(0.045, ge=0, le=0.3, json_schema_extra=assumed(0.02, 0.07, 'assumption'))  # per year
-    absorption_per_quarter: int = Field(110, ge=1, json_schema_extra=assumed(60, 200, 'assumption'))  # homes that can start selling per quarter
+    # homes that can start selling per quarter
+    absorption_per_quarter: int = Field(110, ge=1, json_schema_extra=assumed(60, 200, 'assumption'))
     existing_use_values: ExistingUseValues = ExistingUseValues()  # inbrengwaarde per home of capacity, by use
-    existing_use_value_spread: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.0, 0.5, 'assumption'))  # ± relative spread across plots
-    nonres_value_per_m2: float = Field(0.0025, ge=0, json_schema_extra=assumed(0.0015, 0.004, 'assumption'))  # M€ per m2 (€2,500)
-    nonres_build_cost_per_m2: float = Field(0.0018, ge=0, json_schema_extra=assumed(0.0012, 0.0025, 'assumption'))  # M€ per m2 (€1,800)
+    # ± relative spread across plots
+    existing_use_value_spread: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.0, 0.5, 'assumption'))
+    # M€ per m2 (€2,500)
+    nonres_value_per_m2: float = Field(0.0025, ge=0, json_schema_extra=assumed(0.0015, 0.004, 'assumption'))
+    # M€ per m2 (€1,800)
+    nonres_build_cost_per_m2: float = Field(0.0018, ge=0, json_schema_extra=assumed(0.0012, 0.0025, 'assumption'))
     shocks: list[Shock] = Field(default_factory=list)
 
 
@@ -225,7 +237,8 @@ class CollectiveTask(_Section):
     uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"screen_value": 0.5, "acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}, **assumed_factor(0.0, 2.0, 'assumption, 0-0.08 around 0.02-0.04 (003 L1294-1297)')})
     # no completion in beneficiary sub-areas before delivery
     gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}, **AREA})
-    recurring: bool = Field(False, json_schema_extra=AREA)  # area organisation: a cost every quarter while the area develops
+    # area organisation: a cost every quarter while the area develops
+    recurring: bool = Field(False, json_schema_extra=AREA)
     absorption_boost: float = Field(0.0, ge=0, le=1, json_schema_extra=assumed_factor(0.0, 2.5, 'assumption, 0-0.5 around 0.2 (003 L401-408, L1494-1499)'))
     delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}, **assumed_factor(0.5, 1.5, 'assumption, 2-12 quarters around 4-8')})
     # M€ asked per household in beneficiary sub-areas
@@ -274,24 +287,37 @@ class Construction(_Section):
 
 class Municipality(_Section):
     budget: float = Field(150.0, ge=0, json_schema_extra=LEVER)  # M€ the council has reserved for the area
-    interest_rate: float = Field(0.03, ge=0, le=0.3, json_schema_extra=assumed(0.02, 0.04, 'assumption'))  # per year on the grondexploitatie's debt (public lending)
+    # per year on the grondexploitatie's debt (public lending)
+    interest_rate: float = Field(0.03, ge=0, le=0.3, json_schema_extra=assumed(0.02, 0.04, 'assumption'))
     staff_capacity: float = Field(6.0, gt=0, le=200, json_schema_extra=assumed(3.0, 15.0, 'assumption (depleted municipal capacity, 003 L270-272, L947-948)'))  # work units per quarter
-    plan_workload: float = Field(24.0, gt=0, json_schema_extra=assumed(12.0, 40.0, 'assumption'))  # units for an area plan/framework
+    # units for an area plan/framework
+    plan_workload: float = Field(24.0, gt=0, json_schema_extra=assumed(12.0, 40.0, 'assumption'))
     subarea_plan_workload: float = Field(8.0, gt=0, json_schema_extra=assumed(4.0, 16.0, 'assumption'))
     tender_workload: float = Field(6.0, gt=0, json_schema_extra=assumed(3.0, 12.0, 'assumption'))
     permit_workload: float = Field(2.0, gt=0, json_schema_extra=assumed(1.0, 4.0, 'assumption'))
-    company_workload: float = Field(12.0, gt=0, json_schema_extra={**ONLY_UNDER_GEM, **assumed(6.0, 24.0, 'assumption')})  # setting up a GEM
-    permit_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra=assumed(1, 3, 'assumption (statutory decision periods)'))
+    # setting up a GEM
+    company_workload: float = Field(12.0, gt=0,
+                                    json_schema_extra={**ONLY_UNDER_GEM, **assumed(6.0, 24.0, 'assumption')})
+    permit_min_quarters: int = Field(2, ge=1, le=20,
+                                     json_schema_extra=assumed(1, 3, 'assumption (statutory decision periods)'))
     plan_min_quarters: int = Field(4, ge=1, le=40, json_schema_extra=assumed(3, 8, 'assumption (a 6-week comment period, 001:2279-2283)'))
-    talks_per_quarter: float = Field(8.0, gt=0, le=1000, json_schema_extra=assumed(4.0, 20.0, 'assumption'))  # bilateral talks the negotiators hold per quarter
-    mandate: float = Field(0.05, ge=0, le=1, json_schema_extra=LEVER)  # premium a negotiator may concede without going back
-    initiative_workload: float = Field(4.0, gt=0, json_schema_extra=assumed(2.0, 8.0, 'assumption (003 L2037-2043)'))  # units to work out one initiative outside a contract
+    # bilateral talks the negotiators hold per quarter
+    talks_per_quarter: float = Field(8.0, gt=0, le=1000, json_schema_extra=assumed(4.0, 20.0, 'assumption'))
+    # premium a negotiator may concede without going back
+    mandate: float = Field(0.05, ge=0, le=1, json_schema_extra=LEVER)
+    # units to work out one initiative outside a contract
+    initiative_workload: float = Field(4.0, gt=0, json_schema_extra=assumed(2.0, 8.0, 'assumption (003 L2037-2043)'))
     initiative_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}, **assumed(2, 4, 'assumption (six-week zienswijze period, 001:2283)')})  # plan amendment with its zienswijze period
     frame_tolerance: float = Field(0.05, ge=0, le=1, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["framework_organic"], "set": {"programme.social_share_target": 0.33}, "why": "only under framework_organic, when initiatives fall short of the frame's target (here target 0.33, initiatives 0.30)"}, **LEVER})  # how far an initiative's social share may fall short
-    backloop_band: float = Field(0.10, ge=0, le=2, json_schema_extra=LEVER)  # demands up to this beyond the mandate go back to the college
-    backloop_quarters: int = Field(2, ge=1, le=20, json_schema_extra=assumed(1, 4, 'assumption (a college meeting cycle)'))  # what going back to the college (or council) costs
+    # demands up to this beyond the mandate go back to the college
+    backloop_band: float = Field(0.10, ge=0, le=2, json_schema_extra=LEVER)
+    # what going back to the college (or council) costs
+    backloop_quarters: int = Field(2, ge=1, le=20,
+                                   json_schema_extra=assumed(1, 4, 'assumption (a college meeting cycle)'))
     tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}, **LEVER})  # plots per tender
-    tender_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))  # preparation plus the Didam publication period
+    # preparation plus the Didam publication period
+    tender_min_quarters: int = Field(2, ge=1, le=20,
+                                     json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))
 
 
 # the lever screen's condition of the bouwplicht fields (runner/levers.py): a developer would not start in time
@@ -305,33 +331,42 @@ class Instruments(_Section):
     kostenverhaal_per_home: float = Field(0.015, ge=0, json_schema_extra=LEVER)  # M€ per home at permit
     kostenverhaal_per_m2: float = Field(0.00015, ge=0, json_schema_extra=LEVER)  # M€ per m2 non-residential
     fonds_bovenwijks_per_home: float = Field(0.002, ge=0, json_schema_extra=LEVER)
-    kettingbeding: bool = Field(False, json_schema_extra=LEVER)  # also stands for erfpacht: contributions follow the property
+    # also stands for erfpacht: contributions follow the property
+    kettingbeding: bool = Field(False, json_schema_extra=LEVER)
     biz: bool = Field(False, json_schema_extra={"acts_when": {"set": {"ownership.passive_owner_willingness": 0.9}, "why": "acts when the owners can adopt it (here passive_owner_willingness 0.9)"}, **LEVER})
     giz: bool = Field(False, json_schema_extra=LEVER)
-    voorkeursrecht_quarter: int | None = Field(None, ge=0, json_schema_extra=LEVER)  # quarter the pre-emption right is set
+    # quarter the pre-emption right is set
+    voorkeursrecht_quarter: int | None = Field(None, ge=0, json_schema_extra=LEVER)
     expropriation: bool = Field(False, json_schema_extra=LEVER)
     expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}, **assumed(8, 20, 'assumption')})
     expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(1.1, 1.5, 'assumption')})  # price as multiple of inbrengwaarde
     biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}, **LEVER})  # a BIZ or GIZ runs at most five years
-    instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)  # an unfunded one-off task is asked for in this many instalments
+    # an unfunded one-off task is asked for in this many instalments
+    instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)
     process_director: bool = Field(False, json_schema_extra=LEVER)
     process_director_quality: float = Field(1.0, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}, **assumed(0.25, 1.5, 'assumption (001:1556-1566, 004:746-779)')})  # extra talks per talk of the negotiators
     process_director_quarters: int = Field(400, ge=0, le=400, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}, **LEVER})  # how long the director stays (continuity)
-    gebiedsregisseur: bool = Field(False, json_schema_extra=LEVER)  # one visible contact point (area administrator) for the residents
+    # one visible contact point (area administrator) for the residents
+    gebiedsregisseur: bool = Field(False, json_schema_extra=LEVER)
     capacity_measurement_error: float = Field(0.3, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.dubbel_toetsen": True}, "why": "acts only with instruments.dubbel_toetsen = true"}, **assumed(0.0, 0.5, 'assumption (harde data, 002:71)')})  # relative error of the municipality's view of capacity
     escalation_rounds: int = Field(6, ge=1, le=100, json_schema_extra=LEVER)
-    steering_group_cut_probability: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.2, 0.9, 'assumption (004:895-929)'))  # the steering group's initial credibility
+    # the steering group's initial credibility
+    steering_group_cut_probability: float = Field(0.5, ge=0, le=1,
+                                                  json_schema_extra=assumed(0.2, 0.9, 'assumption (004:895-929)'))
     escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second binding decision of the steering group on (here: many renegotiations under sok)"}, **assumed(0.1, 0.4, 'assumption (001:2338-2344)')})  # share of its credibility each binding decision spends
     renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}, **LEVER})
     dubbel_toetsen: bool = Field(False, json_schema_extra=LEVER)
     compensation_budget: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # M€ for targeted compensation of residents
-    phasing_quarters: int = Field(1, ge=1, le=40, json_schema_extra=LEVER)  # spread asks of residents over this many quarters
+    # spread asks of residents over this many quarters
+    phasing_quarters: int = Field(1, ge=1, le=40, json_schema_extra=LEVER)
     # None: each plot's construction time follows its size and building type (``construction``); a number
     # gives every plot that many quarters (the rule before issue 13)
     construction_quarters: int | None = Field(None, ge=1, le=40, json_schema_extra=SETTING)
     build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
-    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})  # a tendered plot must start within this after award
-    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})  # penalty for not building, share of the land price
+    # a tendered plot must start within this after award
+    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    # penalty for not building, share of the land price
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
     handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 10.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 10 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 
@@ -340,14 +375,21 @@ class Residents(_Section):
     households_per_group: int = Field(50, ge=1, json_schema_extra=AREA)
     support_mean: float = Field(0.6, ge=0, le=1, json_schema_extra=assumed(0.4, 0.8, 'assumption'))
     support_sd: float = Field(0.15, ge=0, le=1, json_schema_extra=assumed(0.05, 0.25, 'assumption'))
-    capacity_mean: float = Field(0.005, ge=0, json_schema_extra=assumed(0.002, 0.01, 'assumption'))  # M€ a household can put in (savings and time, money-equivalent)
+    # M€ a household can put in (savings and time, money-equivalent)
+    capacity_mean: float = Field(0.005, ge=0, json_schema_extra=assumed(0.002, 0.01, 'assumption'))
     capacity_sd: float = Field(0.002, ge=0, json_schema_extra=assumed(0.001, 0.005, 'assumption'))
-    capacity_growth: float = Field(0.0002, ge=0, json_schema_extra=assumed(0.0, 0.001, 'assumption (002:72)'))  # M€ per quarter a household sets aside once asked
-    vulnerable_share: float = Field(0.25, ge=0, le=1, json_schema_extra=assumed(0.1, 0.4, 'assumption (kwetsbaarheid erkennen, 002:70)'))  # share of groups with little capacity
+    # M€ per quarter a household sets aside once asked
+    capacity_growth: float = Field(0.0002, ge=0, json_schema_extra=assumed(0.0, 0.001, 'assumption (002:72)'))
+    # share of groups with little capacity
+    vulnerable_share: float = Field(0.25, ge=0, le=1,
+                                    json_schema_extra=assumed(0.1, 0.4, 'assumption (kwetsbaarheid erkennen, 002:70)'))
     vulnerable_capacity_factor: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.1, 0.6, 'assumption'))
     objection_propensity: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.1, 0.5, 'assumption'))
-    participation_quality: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.2, 0.8, 'assumption (003 L447-453)'))
-    consultation_effect: float = Field(0.03, ge=0, le=0.5, json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1799-1839)'))  # draagvlak a consultation with influence adds
+    participation_quality: float = Field(0.5, ge=0, le=1,
+                                         json_schema_extra=assumed(0.2, 0.8, 'assumption (003 L447-453)'))
+    # draagvlak a consultation with influence adds
+    consultation_effect: float = Field(0.03, ge=0, le=0.5,
+                                       json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1799-1839)'))
     proximity_effect: float = Field(0.3, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"instruments.gebiedsregisseur": True}, "why": "acts only with instruments.gebiedsregisseur = true"}, **assumed(0.1, 0.5, 'assumption (001:89-95)')})  # how much less a group objects with a gebiedsregisseur
     trust_mean: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (001:2010-2014)'))
 
@@ -356,7 +398,8 @@ class Rijk(_Section):
     gebiedsbudget: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # M€ for this area
     tranches: int = Field(4, ge=1, le=40, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
     tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
-    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})  # share of public deficit spending it co-funds
+    # share of public deficit spending it co-funds
+    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
     expert_capacity: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # extra municipal work units per quarter
     expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}, **LEVER})
 
@@ -366,31 +409,49 @@ class Behaviour(_Section):
     holdout_markup: float = Field(0.15, ge=0, le=2, json_schema_extra=assumed(0.05, 0.5, 'assumption'))
     initial_premium_cooperative: float = Field(0.25, ge=0, le=5, json_schema_extra=assumed(0.1, 0.5, 'assumption'))
     initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}, **assumed(0.4, 1.5, 'assumption')})
-    speculation_rate: float = Field(0.01, ge=0, le=0.2, json_schema_extra=assumed(0.0, 0.03, 'assumption (003 L912)'))  # premium growth per quarter before voorkeursrecht
+    # premium growth per quarter before voorkeursrecht
+    speculation_rate: float = Field(0.01, ge=0, le=0.2, json_schema_extra=assumed(0.0, 0.03, 'assumption (003 L912)'))
     conditional_slope: float = Field(1.0, ge=0, le=1.5, json_schema_extra=assumed(0.5, 1.0, 'Fischbacher & Gächter 2010; range assumption'))
     # contribution types (Fischbacher, Gaechter & Fehr 2001: 30% free riders, 50% conditional co-operators,
     # 14% hump-shaped, 6% other): free riders as a share of the private owners; the two other types as
     # shares of the owners that are not free riders (0.50/0.70, 0.14/0.70), the rest of them are "other"
-    free_rider_share: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.2, 0.4, 'Fischbacher, Gächter & Fehr 2001'))
-    conditional_cooperator_share: float = Field(0.71, ge=0, le=1, json_schema_extra=assumed(0.6, 0.8, 'Fischbacher, Gächter & Fehr 2001'))
+    free_rider_share: float = Field(0.3, ge=0, le=1,
+                                    json_schema_extra=assumed(0.2, 0.4, 'Fischbacher, Gächter & Fehr 2001'))
+    conditional_cooperator_share: float = Field(0.71, ge=0, le=1,
+                                                json_schema_extra=assumed(0.6, 0.8, 'Fischbacher, Gächter & Fehr 2001'))
     hump_shaped_share: float = Field(0.20, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"set": {"behaviour.free_rider_share": 0.0, "behaviour.conditional_cooperator_share": 0.0}, "why": "hump-shaped and conditional contributors differ only once the belief passes one half, and the shares cap it at 1 - conditional_cooperator_share (here no free riders or conditional co-operators: 0.2 -> 1 of the owners, against 'others' with their own rate)"}, **assumed(0.1, 0.2, 'Fischbacher, Gächter & Fehr 2001 (0.1-0.3, capped at 0.2 so that it and conditional_cooperator_share add to at most 1)')})
-    belief_weight: float = Field(0.4, ge=0, le=1, json_schema_extra=assumed(0.2, 0.6, 'Fischbacher & Gächter 2010; range assumption'))  # weight of what the others gave in the updated belief
+    # weight of what the others gave in the updated belief
+    belief_weight: float = Field(0.4, ge=0, le=1,
+                                 json_schema_extra=assumed(0.2, 0.6, 'Fischbacher & Gächter 2010; range assumption'))
     trust_gain: float = Field(0.02, ge=0, le=1, json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1829-1839)'))
     trust_loss: float = Field(0.10, ge=0, le=1, json_schema_extra=assumed(0.05, 0.2, 'assumption (002:63)'))
     withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}, **assumed(0.05, 0.3, 'assumption (003 L1111-1112)')})  # waiters go once this share of homes started
-    pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5, json_schema_extra=assumed(0.0, 0.1, 'assumption (003 L1166)'))  # extra margin a waiter asks to go first
-    equity_share: float = Field(0.25, ge=0, le=1, json_schema_extra=assumed(0.15, 0.35, 'assumption (003 L1309-1311)'))  # equity a start needs, as share of the investment
-    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra={**ONLY_UNDER_GEM, **assumed(0.05, 0.2, 'assumption')})  # capital each GEM partner pays in, share of its land's investment
+    # extra margin a waiter asks to go first
+    pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5,
+                                        json_schema_extra=assumed(0.0, 0.1, 'assumption (003 L1166)'))
+    # equity a start needs, as share of the investment
+    equity_share: float = Field(0.25, ge=0, le=1, json_schema_extra=assumed(0.15, 0.35, 'assumption (003 L1309-1311)'))
+    # capital each GEM partner pays in, share of its land's investment
+    gem_equity_share: float = Field(0.10, ge=0, le=1,
+                                    json_schema_extra={**ONLY_UNDER_GEM, **assumed(0.05, 0.2, 'assumption')})
     willing_threshold: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.4, 0.6, 'assumption'))
-    seller_premium: float = Field(0.2, ge=0, le=5, json_schema_extra=assumed(0.1, 0.4, 'assumption (003 L1281)'))  # what an owner in use asks above its existing-use value
-    seller_bargaining_power: float = Field(0.5, ge=0, le=1, json_schema_extra=BAND)  # seller's share of the gains from a land trade
-    land_market_candidates: int = Field(3, ge=1, le=50, json_schema_extra={"screen_value": 1, **assumed(2, 5, 'assumption')})  # candidate buyers each plot on offer meets
+    # what an owner in use asks above its existing-use value
+    seller_premium: float = Field(0.2, ge=0, le=5, json_schema_extra=assumed(0.1, 0.4, 'assumption (003 L1281)'))
+    # seller's share of the gains from a land trade
+    seller_bargaining_power: float = Field(0.5, ge=0, le=1, json_schema_extra=BAND)
+    # candidate buyers each plot on offer meets
+    land_market_candidates: int = Field(3, ge=1, le=50,
+                                        json_schema_extra={"screen_value": 1, **assumed(2, 5, 'assumption')})
     speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}, **assumed(0.2, 0.5, 'assumption (003 L912)')})  # what a speculator asks above what it paid
-    verevening_share: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (003 L1290-1291)'))  # share of a pooled plot's surplus paid into verevening
-    plot_risk: float = Field(0.05, ge=0, le=0.5, json_schema_extra=assumed(0.03, 0.1, 'assumption'))  # sd of a plot's own margin (cost overruns, sales, delays)
-    risk_aversion: float = Field(0.5, ge=0, le=5, json_schema_extra=assumed(0.25, 1.0, 'assumption'))  # required margin per unit of a plot's own risk
-    dropout_quarters: int = Field(4, ge=1, le=40, json_schema_extra=assumed(2, 8, 'assumption (afhakers, 002:61, 002:78)'))
+    # share of a pooled plot's surplus paid into verevening
+    verevening_share: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (003 L1290-1291)'))
+    # sd of a plot's own margin (cost overruns, sales, delays)
+    plot_risk: float = Field(0.05, ge=0, le=0.5, json_schema_extra=assumed(0.03, 0.1, 'assumption'))
+    # required margin per unit of a plot's own risk
+    risk_aversion: float = Field(0.5, ge=0, le=5, json_schema_extra=assumed(0.25, 1.0, 'assumption'))
+    dropout_quarters: int = Field(4, ge=1, le=40,
+                                  json_schema_extra=assumed(2, 8, 'assumption (afhakers, 002:61, 002:78)'))
     ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}, **assumed(0.2, 0.8, 'assumption')})
     election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}, **SETTING})
 

@@ -233,7 +233,11 @@ def analyse(runs: pd.DataFrame, u: np.ndarray, assumptions: list[str], forms: li
     the worlds' quantiles ``u`` (one row per world, one column per assumption)."""
     worlds = sorted(runs["point"].unique())
     n = len(worlds)
-    per_world = {p: tradeoff(runs[runs["point"] == p], criteria) for p in worlds}
+    # the answer of each world from the columns it reads (a run row has a hundred more)
+    cols = [c for c in ["point", "form", "seed", "param.simulation.horizon_quarters", *(c.metric for c in criteria)]
+            if c in runs]
+    narrow = runs[cols]
+    per_world = {p: tradeoff(frame, criteria) for p, frame in narrow.groupby("point", sort=True)}
     forms = [f for f in forms if f in set(runs["form"])]
     uw = u[worlds] if len(u) else np.zeros((n, 0))
     rows, drivers, flips = [], [], []
