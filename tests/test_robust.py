@@ -4,12 +4,9 @@ across them, and `coalitionsim robust` (reproducible, resumable, identical on pr
 from __future__ import annotations
 
 import json
-import math
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +19,7 @@ from coalitionsim.cli import main
 from coalitionsim.runner import assumptions as A
 from coalitionsim.runner.levers import levers
 from coalitionsim.scenario import Scenario, load_scenario, scenario_from_dict, apply_overrides
+from helpers import kill_after_first_shard
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(worlds=3, seeds=2, forms=["tender", "sok"], overrides=["simulation.horizon_quarters=12"])
@@ -204,17 +202,11 @@ def test_robust_is_identical_on_processes_and_dask(tmp_path):
 def test_sigkilled_robust_resumes_to_the_same_answer(tmp_path):
     out = tmp_path / "k"
     cmd = [sys.executable, "-m", "coalitionsim", "robust", "--worlds", "6", "--seeds", "2", "--forms", "tender,sok",
-           "--set", "simulation.horizon_quarters=16", "--workers", "2", "--out", str(out), "--format", "json"]
+           "--set", "simulation.horizon_quarters=16", "--workers", "2", "--out", str(out), "--format", "json",
+           "--shard-size", "2"]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        deadline = time.monotonic() + 120
-        while not (out / "runs").is_dir() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        os.killpg(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
-    assert not (out / "robust.json").exists()
+    kill_after_first_shard(cmd, out, env, wait=120)
+    assert not (out / "robust.json").exists() and 0 < len(load_runs(out)) < 24
     done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     fresh = robust(None, worlds=6, seeds=2, forms=["tender", "sok"], overrides=["simulation.horizon_quarters=16"],

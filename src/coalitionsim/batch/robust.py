@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -36,10 +37,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
+from ..runner import run_model
 from ..runner.assumptions import Dimension, dimensions, world_values
 from ..runner.defaults import ROOT_SEED
-from ..runner.stats import CENSORED, quantiles
+from ..runner.stats import CENSORED
 from ..runner.store import results_folder
 from ..runner.tradeoff import CRITERIA, Criterion, tradeoff
 from ..scenario import FORMS, ScenarioError, apply_overrides, read_scenario_dict, scenario_from_dict
@@ -121,8 +124,6 @@ def design_size_line(runs: int, seconds_per_run: float, workers: int) -> str:
 
 def _probe_seconds(exp: RobustExperiment) -> float:
     """CPU seconds of one run of the first world under the first form (for the time estimate)."""
-    from ..runner import run_model
-
     sc = scenario_from_dict(apply_overrides(exp.base, exp.overrides(0), exp.scenario_label), exp.scenario_label)
     t0 = time.process_time()
     run_model(sc, exp.forms[0], exp.seeds[0])
@@ -160,8 +161,8 @@ class RobustAnswer:
                "per world; levers and area facts as the scenario sets them."]
         if self.failed:
             out.append(f"  {self.failed} runs failed and are left out.")
-        w = max(len(f) for f in self.forms)
-        out.append(f"  Share of worlds in the Pareto set: " + ", ".join(
+        w = max((len(f) for f in self.forms), default=1)
+        out.append("  Share of worlds in the Pareto set: " + ", ".join(
             f"{f} {self.pareto.get(f, 0):.0%}" for f in self.forms))
         for c in CRITERIA:
             t = self.forms_table[self.forms_table["criterion"] == c.metric]
@@ -214,8 +215,6 @@ def world_medians(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
 def rank_coefficients(u: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
     """Rank coefficient of each column of ``u`` (worlds × assumptions) with ``y`` (one per world): the
     standardised rank regression coefficient with enough worlds, else Spearman's rank correlation."""
-    from scipy.stats import rankdata
-
     n, k = u.shape
     ru = rankdata(u, axis=0)
     ry = rankdata(y)
@@ -292,7 +291,7 @@ def prim_boxes(answer: RobustAnswer, per_world: dict, u: np.ndarray, assumptions
                worlds: list[int]) -> list[dict[str, Any]]:
     """PRIM (EMA Workbench, optional): per criterion, where the form most often not behind falls behind.
     Limits are quantiles (0..1) of the assumptions' ranges. Empty without the extra or without a case."""
-    try:
+    try:  # the optional EMA extra, imported only here: it is slow to import and warns about its own extras
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
@@ -361,8 +360,6 @@ def robust(scenario: str | Path | None = None, worlds: int = WORLDS, seeds: int 
     come from it), ``overrides`` (``PATH=VALUE``, applied before the ranges are read). Writes the sweep's
     files and the answer (``robust.json``, ``robust_forms.csv``, ``robust_assumptions.csv``) in ``out``
     (default ``results/robust-<scenario>``)."""
-    import os
-
     exp = robust_experiment(scenario, worlds, seeds, forms, root_seed, overrides)
     out = Path(out) if out is not None else results_folder(exp.name)
     n_workers = 1 if workers == 1 else (workers or os.cpu_count() or 1)

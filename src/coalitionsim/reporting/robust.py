@@ -39,21 +39,24 @@ def robust_figure(answer: dict[str, Any], path: Path) -> Path:
         t = forms_table[forms_table["form"] == f].set_index("criterion").reindex(criteria)
         ax1.bar(x + i * width - 0.4 + width / 2, t["not_behind"], width, label=form_label(f))
     ax1.set_xticks(x, [CRITERION[c].short if c in CRITERION else c for c in criteria], rotation=20, ha="right")
-    ax1.set_ylim(0, 1.05)
+    ax1.set_ylim(0, 1.4)  # room for the legend above the bars
+    ax1.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax1.set_ylabel("share of worlds behind no other form")
     ax1.set_title(f"{answer['worlds']} worlds sampled from the assumptions' ranges", fontsize=10)
-    ax1.legend(fontsize=7, loc="lower right")
+    ax1.legend(fontsize=7, loc="upper center", ncol=3)
     if len(drivers):
         top = (drivers.sort_values("strength", ascending=False).drop_duplicates("assumption").head(TOP)
                .iloc[::-1])
         ax2.barh(range(len(top)), top["strength"], color="#2a6f97")
         ax2.set_yticks(range(len(top)), [f"{a}\n({c}, {p})" for a, c, p in
                                          zip(top["assumption"], top["criterion"], top["pair"])], fontsize=7)
-        ax2.axvline(answer["noise_level"], color="#a00", ls="--", lw=1, label="noise level")
-        ax2.legend(fontsize=7, loc="lower right")
+        if answer["noise_level"] < 1:
+            ax2.axvline(answer["noise_level"], color="#a00", ls="--", lw=1, label="noise level")
+            ax2.legend(fontsize=7, loc="lower right")
     ax2.set_xlim(0, 1)
     ax2.set_xlabel(f"|{answer['method']}| rank coefficient with a pair's difference")
-    ax2.set_title("what decides the ranking", fontsize=10)
+    ax2.set_title("what decides the ranking" + ("" if answer["noise_level"] < 1 else
+                                                " (too few worlds: all within noise)"), fontsize=10)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -66,10 +66,6 @@ class Dimension:
     targets: tuple[Target, ...]
     source: str
 
-    @property
-    def is_list(self) -> bool:
-        return ".N." in self.name or self.name.endswith(".N")
-
     def value(self, u: float) -> float | int:
         """The dimension's value at ``u`` as one number (of a list: its first item's)."""
         return self.targets[0].value(u)
