@@ -111,7 +111,8 @@ def test_levers_area_facts_and_settings_are_never_sampled():
 def _two_regime_runs(n_worlds: int = 24, k: int = 6, decisive: int = 2, seeds: int = 4):
     """Constructed worlds: form a's t50 is 10 years everywhere; form b's is 7 years where assumption
     ``decisive`` lies in the upper half of its range and 13 where in the lower, with a seed spread of 0.3
-    (far less than the 3-year gap): who is faster flips with that one assumption and no other."""
+    (far less than the 3-year gap): who is faster flips with that one assumption and no other. b realises
+    0.9 of the plan everywhere, a 0.8 (a higher-is-better criterion that no assumption moves)."""
     rng = np.random.default_rng(5)
     u = rng.random((n_worlds, k))
     u[:, decisive] = (np.arange(n_worlds) + 0.5) / n_worlds  # both regimes well filled
@@ -121,8 +122,8 @@ def _two_regime_runs(n_worlds: int = 24, k: int = 6, decisive: int = 2, seeds: i
         for s in range(seeds):
             noise = rng.normal(0, 0.3, 2)
             b = 7.0 if u[w, decisive] > 0.5 else 13.0
-            rows += [{"point": w, "form": "a", "seed": s, "t50_years": 10 + noise[0]},
-                     {"point": w, "form": "b", "seed": s, "t50_years": b + noise[1]}]
+            rows += [{"point": w, "form": "a", "seed": s, "t50_years": 10 + noise[0], "realisation_share": 0.8},
+                     {"point": w, "form": "b", "seed": s, "t50_years": b + noise[1], "realisation_share": 0.9}]
     df = pd.DataFrame(rows)
     df["param.simulation.horizon_quarters"] = 100
     return df, u
@@ -138,10 +139,15 @@ def test_the_ranking_of_assumptions_finds_the_one_that_decides():
     assert rest["strength"].max() < top["strength"] - 0.3
     flips = ans.flips.iloc[0]
     assert flips["a_ahead"] == pytest.approx(0.5) and flips["b_ahead"] == pytest.approx(0.5)
-    t = ans.forms_table.set_index("form")
+    t = ans.forms_table[ans.forms_table["criterion"] == "t50_years"].set_index("form")
     assert t.loc["a", "not_behind"] == pytest.approx(0.5) and t.loc["b", "ahead_of_all"] == pytest.approx(0.5)
     # regret: 3 years behind in half the worlds
     assert t.loc["a", "regret_p90"] == pytest.approx(3, abs=0.5) and t.loc["b", "regret_p90"] == pytest.approx(3, abs=0.5)
+    # a criterion where higher is better: a is 0.1 behind b in every world, b is never behind
+    r = ans.forms_table[ans.forms_table["criterion"] == "realisation_share"].set_index("form")
+    assert r.loc["a", "regret_median"] == pytest.approx(0.1) and r.loc["b", "regret_p90"] == 0
+    assert r.loc["b", "ahead_of_all"] == 1 and r.loc["a", "not_behind"] == 0
+    assert ans.top("realisation_share").empty  # nothing moves it, so no assumption decides it
     if ans.boxes:  # with the EMA extra: PRIM puts the box on x2 alone
         assert set(ans.boxes[0]["limits"]) == {"x2"}
 
