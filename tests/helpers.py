@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
 from coalitionsim.model.ledger import OUTSIDE
 
 
@@ -12,3 +18,19 @@ def set_money(m, actor, amount: float) -> None:
         m.ledger.transfer(OUTSIDE, actor.account, diff, "opening_balance")
     elif diff < 0:
         m.ledger.transfer(actor.account, OUTSIDE, -diff, "opening_balance", force=True)
+
+
+def kill_after_first_shard(cmd: list[str], out: Path, env: dict[str, str] | None = None, wait: float = 60) -> None:
+    """Start a batch command in its own session and SIGKILL it, workers and all, once it has stored a shard
+    of runs in ``out`` (as an out-of-memory kill or a pulled plug would)."""
+    from coalitionsim.batch.sweep import shards
+
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + wait
+        while not shards(out) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert shards(out), "no shard was written"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()

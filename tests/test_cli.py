@@ -303,6 +303,9 @@ def test_shared_options_have_one_name_meaning_and_default():
         ("--seed", "run"): "the seed of the one run (drawn when not given), not a root seed",
         ("--workers", "sweep"): "also sets the number of Dask workers with --scheduler local",
         ("--overwrite", "report"): "also covers --export",
+        ("--seeds", "robust"): "the common seeds of every form in every world (default 4), not the screen's pairs",
+        ("--forms", "robust"): "the forms of the study (default all five), not the two the screen runs under",
+        ("--format", "robust"): "prints the answer across the worlds, not compare's interval table",
     }
     seen: dict[str, tuple] = {}
     for name, command in cli.commands.items():

@@ -19,6 +19,7 @@ from coalitionsim.cli import main
 from coalitionsim.batch.experiment import ExperimentError, load_experiment
 from coalitionsim.runner import replication_seeds
 from coalitionsim.batch.sweep import SweepError, load_runs, load_timeseries, shards, sweep
+from helpers import kill_after_first_shard
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -156,15 +157,7 @@ def test_sigkilled_sweep_resumes_to_exactly_the_planned_runs(tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "coalitionsim", "sweep", str(exp_path), "--out", str(out), "--workers", "2",
            "--shard-size", "4"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not shards(out) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        assert shards(out), "no shard was written"
-        os.killpg(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
+    kill_after_first_shard(cmd, out)
     done_before = len(load_runs(out))
     assert 0 < done_before < exp.n_runs, "the sweep should have been killed part-way"
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"

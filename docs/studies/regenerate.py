@@ -6,7 +6,8 @@ figures and numbers of the findings pages from their results, and stamp every pa
     python docs/studies/regenerate.py --only forms --only cases --workers 2
 
 Pages (``--only`` takes these names): forms, free_riding, draagkracht, rijk (docs/studies/<name>.md),
-cases (docs/cases.md), archetypes (docs/archetypes.md), readme (the compare excerpt in README.md).
+cases (docs/cases.md), archetypes (docs/archetypes.md), readme (the compare excerpt in README.md), robust
+(docs/robust.md: ``coalitionsim robust`` on every bundled scenario, ``--robust-worlds`` worlds each).
 
 What it does, per page:
 
@@ -67,8 +68,10 @@ I = "instruments."
 PAGES = {
     "forms": HERE / "forms.md", "free_riding": HERE / "free_riding.md", "draagkracht": HERE / "draagkracht.md",
     "rijk": HERE / "rijk.md", "cases": ROOT / "docs" / "cases.md", "archetypes": ROOT / "docs" / "archetypes.md",
-    "readme": ROOT / "README.md",
+    "readme": ROOT / "README.md", "robust": ROOT / "docs" / "robust.md",
 }
+ROBUST_WORLDS = 50  # worlds per bundled scenario on docs/robust.md (× 5 forms × ROBUST_SEEDS seeds)
+ROBUST_SEEDS = 4
 
 
 # =========================================================================== running (step 1)
@@ -610,9 +613,52 @@ def readme(ctx: Context) -> None:
     ctx.readme_seconds = time.perf_counter() - start
 
 
+def robust(ctx: Context) -> None:
+    """docs/robust.md: every bundled scenario across its assumptions' ranges (coalitionsim robust), with the
+    beslisboom's form (advise) and how often it is in the Pareto set and behind no form on speed."""
+    from coalitionsim.advise.beslisboom import advise
+    from coalitionsim.batch.robust import load_answer, robust as run_robust
+    from coalitionsim.scenario import bundled_scenarios
+
+    worlds = getattr(ctx, "robust_worlds", ROBUST_WORLDS)
+    rows = []
+    for name in sorted(bundled_scenarios()):
+        def run(out: Path, name=name) -> None:
+            run_robust(name, worlds=worlds, seeds=ROBUST_SEEDS, workers=ctx.workers, out=out, progress=False,
+                       command=f"docs/studies/regenerate.py (robust {name})")
+
+        out = ctx.folder("robust", f"robust-{name}", run, lambda out: (out / "robust.json").is_file())
+        a = load_answer(out)
+        ft = pd.DataFrame(a["forms_table"])
+        drivers = pd.DataFrame(a["drivers"])
+        speed = ft[ft["criterion"] == "t50_years"].set_index("form")
+        tree = advise(name).forms[0]
+        best = speed["not_behind"].idxmax() if len(speed) else ""
+        top = (drivers.sort_values("strength", ascending=False).drop_duplicates("assumption").head(3)
+               if len(drivers) else drivers)
+        rows.append({
+            "scenario": name, "worlds": a["worlds"],
+            "pareto": ", ".join(f"{f} {v:.0%}" for f, v in sorted(a["pareto_share"].items(), key=lambda kv: -kv[1])),
+            "speed_not_behind": f"{best} {speed.loc[best, 'not_behind']:.0%}" if best else "",
+            "speed_regret_p90": ", ".join(f"{f} {r:.1f}" for f, r in speed["regret_p90"].items()),
+            "tree": tree, "tree_pareto": f"{a['pareto_share'].get(tree, float('nan')):.0%}",
+            "tree_speed_not_behind": f"{speed['not_behind'].get(tree, float('nan')):.0%}",
+            "deciding": "; ".join(f"{r.assumption} ({r.criterion}, {r.coefficient:+.2f})" for r in top.itertuples()),
+        })
+    frame = pd.DataFrame(rows)
+    columns = {"scenario": "scenario", "worlds": "worlds", "pareto": "in the Pareto set (share of worlds)",
+               "speed_not_behind": "most often behind no form on speed", "speed_regret_p90":
+               "regret on t50, 90th percentile (years)", "tree": "beslisboom's form", "tree_pareto":
+               "tree's form in the Pareto set", "tree_speed_not_behind": "tree's form behind no form on speed",
+               "deciding": "the assumptions that decide most (criterion, rank coefficient)"}
+    ctx.table("robust", "robust_answers", frame, plain_markdown(frame, columns), "results/robust-<scenario>")
+    ctx.value("robust:worlds", worlds)
+    ctx.value("robust:seeds", ROBUST_SEEDS)
+
+
 STUDIES: dict[str, Callable[[Context], None]] = {
     "forms": forms, "free_riding": free_riding, "draagkracht": draagkracht, "rijk": rijk, "cases": cases,
-    "archetypes": archetypes, "readme": readme,
+    "archetypes": archetypes, "readme": readme, "robust": robust,
 }
 
 
@@ -690,6 +736,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes for the runs (default 2)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a page's <!-- check: --> claim no longer holds (its prose needs rewriting)")
+    parser.add_argument("--robust-worlds", type=int, default=ROBUST_WORLDS,
+                        help=f"worlds per scenario on docs/robust.md (default {ROBUST_WORLDS}; small for a check)")
     parser.add_argument("--results", type=Path, default=ROOT / "results", help="where the runs go (default results/)")
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -701,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
     fingerprint = model_fingerprint()
     print(f"model fingerprint {fingerprint}", flush=True)
     ctx = Context(args.results, args.workers, args.reuse, fingerprint)
+    ctx.robust_worlds = args.robust_worlds
     pages = args.only or list(STUDIES)
     manifest_path = DATA / "manifest.json"
     old = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}

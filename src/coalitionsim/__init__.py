@@ -1,7 +1,7 @@
 """coalitionsim: agent-based simulation of Dutch area-development collaboration (Mesa 3).
 
 Python API (mirrors the command line): :func:`load_scenario`, :class:`AreaDevelopmentModel`,
-:func:`run`, :func:`compare`, and ``from coalitionsim.sweep import sweep`` for batch experiments (the
+:func:`run`, :func:`compare`, :func:`robust` (every form across the assumptions' ranges), and ``from coalitionsim.sweep import sweep`` for batch experiments (the
 function lives in its module of the same name, so it is not re-exported here).
 
 The model (Mesa, scipy) is imported only when one of its names is first used, so that ``import
@@ -14,15 +14,17 @@ from .scenario import FORMS, Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time these come from __getattr__
     from .model import AreaDevelopmentModel
+    from .batch.robust import robust
     from .runner import compare, run
 
 __version__ = "0.1.0"
 
 __all__ = ["FORMS", "AreaDevelopmentModel", "Scenario", "ScenarioError", "__version__", "compare", "load_scenario",
-           "run"]
+           "robust", "run"]
 
 # name -> the module that defines it (imported on first use)
-_LAZY = {"AreaDevelopmentModel": "coalitionsim.model", "run": "coalitionsim.runner", "compare": "coalitionsim.runner"}
+_LAZY = {"AreaDevelopmentModel": "coalitionsim.model", "run": "coalitionsim.runner", "compare": "coalitionsim.runner",
+         "robust": "coalitionsim.batch.robust"}
 
 
 def __getattr__(name: str) -> Any:

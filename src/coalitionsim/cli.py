@@ -98,6 +98,13 @@ workers_option = click.option("--workers", type=click.IntRange(min=1), default=N
 root_seed_option = click.option("--seed", type=click.IntRange(min=0), default=ROOT_SEED, show_default=True,
                                 help="Root seed the replication seeds are spawned from.")
 overwrite_option = click.option("--overwrite", is_flag=True, help=OVERWRITE_HELP)
+scheduler_option = click.option("--scheduler", default=None, metavar="ADDRESS|local",
+                                help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster "
+                                     "on this machine (127.0.0.1).")
+resume_option = click.option("--resume", is_flag=True,
+                             help="Continue an interrupted sweep in --out: completed runs are kept.")
+shard_size_option = click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
+                                 help="Runs per Parquet shard.")
 
 
 yes_option = click.option("--yes", is_flag=True,
@@ -236,14 +243,11 @@ def scenarios() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes (default: all cores; 1 = serial); with --scheduler local, the Dask workers. "
                    "Results do not depend on it.")
-@click.option("--scheduler", default=None, metavar="ADDRESS|local",
-              help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster on this "
-                   "machine (127.0.0.1).")
+@scheduler_option
 @out_option("Output folder (default: results/<experiment name>).")
-@click.option("--resume", is_flag=True, help="Continue an interrupted sweep in --out: completed runs are kept.")
+@resume_option
 @overwrite_option
-@click.option("--shard-size", type=click.IntRange(min=1), default=128, show_default=True,
-              help="Runs per Parquet shard.")
+@shard_size_option
 @click.option("--quick", is_flag=True,
               help="Smoke-sized variant (under a minute on two cores): 1 replication, first/last levels of at most "
                    "4 grid factors, <=4 samples, 2 forms, 20 quarters; default folder results/<name>-quick.")
@@ -386,6 +390,55 @@ def levers_command(fast: bool, seeds: int | None, horizon: int | None, forms: st
 
 
 # --------------------------------------------------------------------------- the app and the advisor
+
+
+@cli.command("robust")
+@scenario_argument
+@click.option("--worlds", type=click.IntRange(min=2, max=100000), default=100, show_default=True,
+              help="Worlds sampled (Latin hypercube) from the assumptions' plausible ranges.")
+@click.option("--seeds", type=click.IntRange(min=1, max=1000), default=4, show_default=True,
+              help="Common seeds per form in every world.")
+@click.option("--forms", default=",".join(FORMS), show_default=True, metavar="FORM,...", help="The forms to run.")
+@workers_option
+@scheduler_option
+@root_seed_option
+@out_option("Output folder (default: results/robust-<scenario>).")
+@resume_option
+@overwrite_option
+@shard_size_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="The answer as text, or CSV (per criterion and form) / JSON on stdout for scripts.")
+@set_option
+def robust_command(scenario: str | None, worlds: int, seeds: int, forms: str, workers: int | None,
+                   scheduler: str | None, seed: int, out: Path | None, resume: bool, overwrite: bool,
+                   shard_size: int, fmt: str, overrides: tuple[str, ...]) -> None:
+    """Every form across worlds sampled from the assumptions' ranges: who stays ahead, regret, what flips it."""
+    import json
+
+    from .batch.robust import RobustError, robust
+    from .reporting.robust import FIGURE, robust_figure
+
+    try:
+        with one_line_errors(RobustError):
+            result = robust(scenario, worlds=worlds, seeds=seeds, forms=[f.strip() for f in forms.split(",") if f.strip()],
+                            root_seed=seed, overrides=list(overrides), workers=workers, scheduler=scheduler, out=out,
+                            resume=resume, overwrite=overwrite, shard_size=shard_size,
+                            echo=lambda msg: click.echo(msg, err=True))
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished runs are stored; continue with --resume", err=True)
+        raise click.exceptions.Abort() from None
+    data = result.answer.to_dict()
+    robust_figure(data, result.out / "figures" / f"{FIGURE}.png")
+    if fmt == "csv":
+        click.echo(result.answer.forms_table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"scenario": result.experiment.scenario_label, "out": str(result.out), **data},
+                              indent=2, default=float))
+    else:
+        wrap = textwrap.TextWrapper(TABLE_WIDTH, subsequent_indent="      ", break_on_hyphens=False)
+        click.echo("\n".join(wrap.fill(line) for line in result.answer.lines()))
+    click.echo(f"results in {result.out} ({result.seconds:.1f} s, {result.executor}); "
+               f"next: coalitionsim report {result.out}", err=fmt != "table")
 
 
 @cli.command("app")

@@ -53,13 +53,42 @@ def check_name(v: str) -> str:
 # "acts_when" (the condition it acts under: set, forms, horizon, why) and "screen_value" (where to move it)
 LABEL = {"label": "names the scenario or one of its parts; no behaviour"}
 
+# What kind of parameter a field is ("kind", read by runner/assumptions.py and ``coalitionsim robust``):
+#   "lever"      a policy choice: the form, instruments, budgets, contract terms, Rijk money;
+#   "area"       a fact of the area: plots, programme, ownership shares, the owners and their equity;
+#   "assumption" behaviour, market, costs and durations that nobody can fix for the area: every assumption
+#                carries its plausible "range" ({"min", "max", "source"} in the field's unit, or {"factor",
+#                "source"}: a multiple of the scenario's own value) and ``robust`` samples it;
+#   "setting"    what the user sets up and no model assumes: names, the horizon, scripted shocks' timing,
+#                the electoral cycle in law.
+# A range applies to the scenario's own value: when a scenario sets a value outside an absolute range, the
+# range moves with it (the same multiples of the value as of the default); a factor range is a multiple
+# of the value, so a zero stays zero. On a list item (developers, tasks) one sample moves every item to the
+# same place in its own range (a common factor). Ranges are clipped to the field's bounds.
+LEVER = {"kind": "lever"}
+AREA = {"kind": "area"}
+SETTING = {"kind": "setting"}
+#: the documented default band of an assumption without a published range: x0.5 to x1.5 of its value
+BAND = {"kind": "assumption", "range": {"factor": [0.5, 1.5], "source": "assumption band"}}
+
+
+def assumed(low: float, high: float, source: str = "assumption") -> dict[str, Any]:
+    """An assumption with its plausible range in the field's unit and where that range comes from."""
+    return {"kind": "assumption", "range": {"min": low, "max": high, "source": source}}
+
+
+def assumed_factor(low: float, high: float, source: str) -> dict[str, Any]:
+    """An assumption whose plausible range is a multiple of the scenario's value (list items, sized values)."""
+    return {"kind": "assumption", "range": {"factor": [low, high], "source": source}}
+
+
 
 class Meta(_Section):
-    name: str = Field("reference", json_schema_extra=LABEL)
+    name: str = Field("reference", json_schema_extra={**LABEL, **SETTING})
     description: str = Field(
         "Reference inner-city transformation: 4,500 homes, three sub-areas, municipality owns a third",
-        json_schema_extra={"label": "describes the scenario; no behaviour"})
-    sources: list[str] = Field(default_factory=list)
+        json_schema_extra={"label": "describes the scenario; no behaviour", **SETTING})
+    sources: list[str] = Field(default_factory=list, json_schema_extra=SETTING)
 
     @field_validator("name")
     @classmethod
@@ -68,33 +97,32 @@ class Meta(_Section):
 
 
 class Simulation(_Section):
-    horizon_quarters: int = Field(100, ge=4, le=400)
-    form: FormName = Field("sok", json_schema_extra={
-        "label": "selects the form of a single run; compare, sweeps and the screen run the forms themselves"})
+    horizon_quarters: int = Field(100, ge=4, le=400, json_schema_extra=SETTING)
+    form: FormName = Field("sok", json_schema_extra={"label": "selects the form of a single run; compare, sweeps and the screen run the forms themselves", **LEVER})
 
 
 class SubArea(_Section):
-    name: str = Field(json_schema_extra=LABEL)
-    plots: int = Field(ge=1, le=500)
-    homes_per_plot: int = Field(ge=1, le=5000)
-    nonres_m2_per_plot: float = Field(0.0, ge=0)
+    name: str = Field(json_schema_extra={**LABEL, **SETTING})
+    plots: int = Field(ge=1, le=500, json_schema_extra=AREA)
+    homes_per_plot: int = Field(ge=1, le=5000, json_schema_extra=AREA)
+    nonres_m2_per_plot: float = Field(0.0, ge=0, json_schema_extra=AREA)
     # the sub-area can be developed on its own (beslisboom: "logische opdeling")
-    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas"], "set": {"subareas.1.separable": False, "subareas.2.separable": False}, "why": "only under framework_subareas (and the advisor), where sub-areas that are not separable form one deelgebied (here 1 and 2)"}})
+    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas"], "set": {"subareas.1.separable": False, "subareas.2.separable": False}, "why": "only under framework_subareas (and the advisor), where sub-areas that are not separable form one deelgebied (here 1 and 2)"}, **AREA})
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
-    existing_use: Literal["offices", "business", "housing", "other"] = "business"
+    existing_use: Literal["offices", "business", "housing", "other"] = Field("business", json_schema_extra=AREA)
     # what is built: sets each plot's construction time with its size (construction.<building_type>)
-    building_type: Literal["groundbound", "apartments", "highrise"] = Field("apartments", json_schema_extra={"screen_value": "highrise"})
+    building_type: Literal["groundbound", "apartments", "highrise"] = Field("apartments", json_schema_extra={"screen_value": "highrise", **AREA})
 
 
 class Programme(_Section):
-    social_share: float = Field(0.30, ge=0, le=1)
-    mid_share: float = Field(0.20, ge=0, le=1)
+    social_share: float = Field(0.30, ge=0, le=1, json_schema_extra=AREA)
+    mid_share: float = Field(0.20, ge=0, le=1, json_schema_extra=AREA)
     # the municipal ambition imposed on developer plots that enter an agreement, tender or plan
-    social_share_target: float = Field(0.30, ge=0, le=1)
-    corporation_social_share: float = Field(0.80, ge=0, le=1)
+    social_share_target: float = Field(0.30, ge=0, le=1, json_schema_extra=LEVER)
+    corporation_social_share: float = Field(0.80, ge=0, le=1, json_schema_extra=AREA)
     # prestatieafspraken: the social homes a year the corporations agree with the municipality to start in
-    # the area (a cumulative programme: a year short may be caught up); assumption (range 50-400)
-    social_homes_per_year: int = Field(200, ge=1, le=100000, json_schema_extra={"screen_value": 20})
+    # the area (a cumulative programme: a year short may be caught up)
+    social_homes_per_year: int = Field(200, ge=1, le=100000, json_schema_extra={"screen_value": 20, **assumed(50, 400, 'assumption (prestatieafspraken, 001 L1477-1484)')})
 
     @model_validator(mode="after")
     def _shares_fit(self) -> "Programme":
@@ -104,30 +132,32 @@ class Programme(_Section):
 
 
 class DeveloperSpec(_Section):
-    name: str = Field(json_schema_extra=LABEL)
-    strategy: Literal["cooperative", "holdout"] = "cooperative"
-    timing: Literal["pioneer", "waiter"] = "pioneer"
-    equity: float = Field(40.0, ge=0)  # M€ available for equity
-    required_margin: float = Field(0.08, ge=0, le=0.5)
-    weight: float = Field(1.0, gt=0, json_schema_extra={"screen_value": 0.1})  # relative share of the developer land
+    name: str = Field(json_schema_extra={**LABEL, **SETTING})
+    strategy: Literal["cooperative", "holdout"] = Field("cooperative", json_schema_extra=AREA)
+    timing: Literal["pioneer", "waiter"] = Field("pioneer", json_schema_extra=AREA)
+    equity: float = Field(40.0, ge=0, json_schema_extra=AREA)  # M€ available for equity
+    required_margin: float = Field(0.08, ge=0, le=0.5,
+                                   json_schema_extra=assumed_factor(0.625, 1.5, 'assumption, 0.05-0.12 around 0.08'))
+    # relative share of the developer land
+    weight: float = Field(1.0, gt=0, json_schema_extra={"screen_value": 0.1, **AREA})
 
 
 class CorporationSpec(_Section):
-    name: str = Field(json_schema_extra=LABEL)
+    name: str = Field(json_schema_extra={**LABEL, **SETTING})
     # M€ borrowing/investment room; the screen moves it down, where it binds
-    headroom: float = Field(60.0, ge=0, json_schema_extra={"screen_value": 0.0, "acts_when": {"set": {"@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the rents do not refill it and its plots have an onrendabele top (here headroom_growth 0, all social, value_social 0.15)"}})
+    headroom: float = Field(60.0, ge=0, json_schema_extra={"screen_value": 0.0, "acts_when": {"set": {"@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the rents do not refill it and its plots have an onrendabele top (here headroom_growth 0, all social, value_social 0.15)"}, **AREA})
     headroom_growth: float = Field(2.0, ge=0, json_schema_extra={"screen_value": 0.0, "acts_when": {  # M€ per quarter
-        "set": {"@.headroom": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the corporation's headroom binds (here: headroom 0, an onrendabele top: all social, value_social 0.15)"}})
+        "set": {"@.headroom": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when the corporation's headroom binds (here: headroom 0, an onrendabele top: all social, value_social 0.15)"}, **assumed_factor(0.25, 2.5, 'assumption, 0.5-5 M€ a quarter around 2')})
     weight: float = Field(1.0, gt=0, json_schema_extra={"acts_when": {
-        "set": {"@.headroom": 0.0, "@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when corporations differ in what they can carry (here: it has no room, and an onrendabele top)"}})
+        "set": {"@.headroom": 0.0, "@.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when corporations differ in what they can carry (here: it has no room, and an onrendabele top)"}, **AREA})
 
 
 class Ownership(_Section):
-    municipal_land_share: float = Field(0.33, ge=0, le=1)
-    corporation_land_share: float = Field(0.14, ge=0, le=1)
-    passive_land_share: float = Field(0.11, ge=0, le=1)
-    passive_owners: int = Field(4, ge=0, le=500)
-    passive_owner_willingness: float = Field(0.5, ge=0, le=1)
+    municipal_land_share: float = Field(0.33, ge=0, le=1, json_schema_extra=AREA)
+    corporation_land_share: float = Field(0.14, ge=0, le=1, json_schema_extra=AREA)
+    passive_land_share: float = Field(0.11, ge=0, le=1, json_schema_extra=AREA)
+    passive_owners: int = Field(4, ge=0, le=500, json_schema_extra=AREA)
+    passive_owner_willingness: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.2, 0.8, 'assumption (gebrek aan welwillendheid, 003 L1616)'))
     developers: list[DeveloperSpec] = Field(
         default_factory=lambda: [
             DeveloperSpec(name="Stadmakers BV", strategy="cooperative", timing="pioneer", equity=45),
@@ -162,39 +192,49 @@ class Ownership(_Section):
 
 
 class Shock(_Section):
-    kind: Literal["downturn", "cost_spike", "permit_freeze"]
-    quarter: int = Field(ge=0)
-    magnitude: float = Field(0.15, ge=0, le=1)
-    duration: int = Field(4, ge=1, le=100)
+    kind: Literal["downturn", "cost_spike", "permit_freeze"] = Field(json_schema_extra=SETTING)
+    quarter: int = Field(ge=0, json_schema_extra=SETTING)
+    magnitude: float = Field(0.15, ge=0, le=1,
+                             json_schema_extra=assumed_factor(0.33, 2.0, 'assumption, 0.05-0.3 around 0.15'))
+    duration: int = Field(4, ge=1, le=100,
+                          json_schema_extra=assumed_factor(0.5, 3.0, 'assumption, 2-12 quarters around 4'))
 
 
 class ExistingUseValues(_Section):
     """Existing-use value (inbrengwaarde) of a plot per home it can hold, M€, by its current use."""
 
-    offices: float = Field(0.05, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "offices"}, "why": "acts only on plots in offices use (here: subareas.0)"}})  # (partly vacant) offices; assumption (range 0.03-0.08)
-    business: float = Field(0.04, ge=0)  # business premises, workshops; assumption (range 0.025-0.06)
-    housing: float = Field(0.09, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "housing"}, "why": "acts only on plots in housing use (here: subareas.0)"}})  # existing homes to be replaced; assumption (range 0.06-0.15)
-    other: float = Field(0.015, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "other"}, "why": "acts only on plots in other use (here: subareas.0)"}})  # parking, vacant or temporary use; assumption (range 0.005-0.03)
+    offices: float = Field(0.05, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "offices"}, "why": "acts only on plots in offices use (here: subareas.0)"}, **assumed(0.03, 0.08, 'assumption (inbrengwaarde, 003 L1281)')})  # (partly vacant) offices; assumption (range 0.03-0.08)
+    # business premises, workshops; assumption (range 0.025-0.06)
+    business: float = Field(0.04, ge=0, json_schema_extra=assumed(0.025, 0.06, 'assumption'))
+    housing: float = Field(0.09, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "housing"}, "why": "acts only on plots in housing use (here: subareas.0)"}, **assumed(0.06, 0.15, 'assumption')})  # existing homes to be replaced; assumption (range 0.06-0.15)
+    other: float = Field(0.015, ge=0, json_schema_extra={"acts_when": {"set": {"subareas.0.existing_use": "other"}, "why": "acts only on plots in other use (here: subareas.0)"}, **assumed(0.005, 0.03, 'assumption')})  # parking, vacant or temporary use; assumption (range 0.005-0.03)
 
 
 class Market(_Section):
-    value_social: float = Field(0.20, gt=0)  # M€ per home
-    value_mid: float = Field(0.32, gt=0)
-    value_market: float = Field(0.45, gt=0)
-    build_cost: float = Field(0.25, gt=0)  # M€ per home, all-in excluding land (servicing the plot included)
+    value_social: float = Field(0.20, gt=0, json_schema_extra=assumed(0.15, 0.25, 'assumption'))  # M€ per home
+    value_mid: float = Field(0.32, gt=0, json_schema_extra=assumed(0.25, 0.38, 'assumption'))
+    value_market: float = Field(0.45, gt=0, json_schema_extra=assumed(0.35, 0.6, 'assumption'))
+    # M€ per home, all-in excluding land (servicing the plot included)
+    build_cost: float = Field(0.25, gt=0, json_schema_extra=assumed(0.2, 0.32, 'assumption'))
     # bouwrijp maken: servicing a plot, per home, the part of build_cost a land company (GEM) pays before it
-    # issues the plot (elsewhere the builder services its own plot); assumption (range 0.01-0.04)
-    servicing_cost: float = Field(0.02, ge=0, json_schema_extra=ONLY_UNDER_GEM)
-    price_drift: float = Field(0.009, ge=-0.1, le=0.1)  # per quarter, log
-    price_volatility: float = Field(0.02, ge=0, le=0.5)
-    cost_drift: float = Field(0.0075, ge=-0.1, le=0.1)
-    cost_volatility: float = Field(0.01, ge=0, le=0.5, json_schema_extra={"screen_value": 0.2})
-    interest_rate: float = Field(0.045, ge=0, le=0.3)  # per year
-    absorption_per_quarter: int = Field(110, ge=1)  # homes that can start selling per quarter
+    # issues the plot (elsewhere the builder services its own plot)
+    servicing_cost: float = Field(0.02, ge=0, json_schema_extra={**ONLY_UNDER_GEM, **assumed(0.01, 0.04, 'assumption (design section 4)')})
+    # per quarter, log
+    price_drift: float = Field(0.009, ge=-0.1, le=0.1, json_schema_extra=assumed(-0.01, 0.015, 'assumption'))
+    price_volatility: float = Field(0.02, ge=0, le=0.5, json_schema_extra=assumed(0.01, 0.04, 'assumption'))
+    cost_drift: float = Field(0.0075, ge=-0.1, le=0.1, json_schema_extra=assumed(0.0, 0.015, 'assumption'))
+    cost_volatility: float = Field(0.01, ge=0, le=0.5,
+                                   json_schema_extra={"screen_value": 0.2, **assumed(0.005, 0.03, 'assumption')})
+    interest_rate: float = Field(0.045, ge=0, le=0.3, json_schema_extra=assumed(0.02, 0.07, 'assumption'))  # per year
+    # market homes the area's buyers take per quarter (voorverkoop, docs/ODD.md §4.1)
+    absorption_per_quarter: int = Field(110, ge=1, json_schema_extra=assumed(60, 200, 'assumption'))
     existing_use_values: ExistingUseValues = ExistingUseValues()  # inbrengwaarde per home of capacity, by use
-    existing_use_value_spread: float = Field(0.3, ge=0, le=1)  # ± relative spread across plots
-    nonres_value_per_m2: float = Field(0.0025, ge=0)  # M€ per m2 (€2,500)
-    nonres_build_cost_per_m2: float = Field(0.0018, ge=0)  # M€ per m2 (€1,800)
+    # ± relative spread across plots
+    existing_use_value_spread: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.0, 0.5, 'assumption'))
+    # M€ per m2 (€2,500)
+    nonres_value_per_m2: float = Field(0.0025, ge=0, json_schema_extra=assumed(0.0015, 0.004, 'assumption'))
+    # M€ per m2 (€1,800)
+    nonres_build_cost_per_m2: float = Field(0.0018, ge=0, json_schema_extra=assumed(0.0012, 0.0025, 'assumption'))
     shocks: list[Shock] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -205,20 +245,21 @@ class Market(_Section):
 
 
 class CollectiveTask(_Section):
-    name: str = Field(json_schema_extra=LABEL)
-    cost: float = Field(ge=0)  # M€ (per quarter when recurring)
-    kind: Literal["public_works", "collective"] = "collective"
-    beneficiaries: list[str] = Field(default_factory=lambda: ["all"])
+    name: str = Field(json_schema_extra={**LABEL, **SETTING})
+    cost: float = Field(ge=0, json_schema_extra=assumed_factor(0.5, 1.5, 'assumption: plausible ±50% of the reference values'))  # M€ (per quarter when recurring)
+    kind: Literal["public_works", "collective"] = Field("collective", json_schema_extra=AREA)
+    beneficiaries: list[str] = Field(default_factory=lambda: ["all"], json_schema_extra=AREA)
     # value uplift for beneficiary plots once delivered
-    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"screen_value": 0.5, "acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    uplift: float = Field(0.0, ge=0, le=0.5, json_schema_extra={"screen_value": 0.5, "acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}, **assumed_factor(0.0, 2.0, 'assumption, 0-0.08 around 0.02-0.04 (003 L1294-1297)')})
     # no completion in beneficiary sub-areas before delivery
-    gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}})
-    recurring: bool = False  # area organisation: a cost every quarter while the area develops
+    gate: bool = Field(False, json_schema_extra={"acts_when": {"set": {"@.recurring": False, "@.delivery_quarters": 30}, "why": "a one-off task whose delivery takes longer than construction (here 30 quarters)"}, **AREA})
+    # area organisation: a cost every quarter while the area develops
+    recurring: bool = Field(False, json_schema_extra=AREA)
     # since issue 23 the absorption counts market homes only and seldom binds at the reference's 110 a quarter
-    absorption_boost: float = Field(0.0, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"market.absorption_per_quarter": 40}, "why": "acts when the area's buyers are the bottleneck (here 40 market homes a quarter)"}})
-    delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}})
+    absorption_boost: float = Field(0.0, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"market.absorption_per_quarter": 40}, "why": "acts when the area's buyers are the bottleneck (here 40 market homes a quarter)"}, **assumed_factor(0.0, 2.5, 'assumption, 0-0.5 around 0.2 (003 L401-408, L1494-1499)')})
+    delivery_quarters: int = Field(4, ge=0, le=40, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (a recurring one is never delivered)"}, **assumed_factor(0.5, 1.5, 'assumption, 2-12 quarters around 4-8')})
     # M€ asked per household in beneficiary sub-areas
-    resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}})
+    resident_ask: float = Field(0.0, ge=0, json_schema_extra={"acts_when": {"set": {"@.recurring": False}, "why": "a one-off task only (residents are not asked for a recurring one)"}, **assumed_factor(0.0, 2.5, 'assumption, 0-0.01 around 0.004 (naar rato van kunnen, 003 L2487)')})
 
 
 def _default_tasks() -> list[CollectiveTask]:
@@ -239,8 +280,8 @@ def _default_tasks() -> list[CollectiveTask]:
 class BuildingType(_Section):
     """Construction time of one building type: ceil(base_quarters + homes / homes_per_quarter) quarters."""
 
-    base_quarters: float = Field(ge=0, le=40)  # preparation, foundations and shell of the first homes
-    homes_per_quarter: float = Field(gt=0, le=10000)  # pace at which further homes add to the build time
+    base_quarters: float = Field(ge=0, le=40, json_schema_extra=assumed_factor(0.6, 1.6, 'assumption, 1-3 / 2-5 / 4-8 quarters by type (CBS 2000)'))  # preparation, foundations and shell of the first homes
+    homes_per_quarter: float = Field(gt=0, le=10000, json_schema_extra=assumed_factor(0.5, 1.6, 'assumption, 25-80 homes a quarter (CBS 2008)'))  # pace at which further homes add to the build time
 
 
 def _only_on(kind: str) -> dict:
@@ -262,28 +303,41 @@ class Construction(_Section):
 
 
 class Municipality(_Section):
-    budget: float = Field(150.0, ge=0)  # M€ the council has reserved for the area
-    interest_rate: float = Field(0.03, ge=0, le=0.3)  # per year on the grondexploitatie's debt (public lending)
-    staff_capacity: float = Field(6.0, gt=0, le=200)  # work units per quarter
-    plan_workload: float = Field(24.0, gt=0)  # units for an area plan/framework
-    subarea_plan_workload: float = Field(8.0, gt=0)
-    tender_workload: float = Field(6.0, gt=0)
-    permit_workload: float = Field(2.0, gt=0)
-    company_workload: float = Field(12.0, gt=0, json_schema_extra=ONLY_UNDER_GEM)  # setting up a GEM
-    permit_min_quarters: int = Field(2, ge=1, le=20)
-    plan_min_quarters: int = Field(4, ge=1, le=40)
-    talks_per_quarter: float = Field(8.0, gt=0, le=1000)  # bilateral talks the negotiators hold per quarter
-    mandate: float = Field(0.05, ge=0, le=1)  # premium a negotiator may concede without going back
-    initiative_workload: float = Field(4.0, gt=0)  # units to work out one initiative outside a contract
-    initiative_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}})  # plan amendment with its zienswijze period
-    frame_tolerance: float = Field(0.05, ge=0, le=1, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["framework_organic"], "set": {"programme.social_share_target": 0.33}, "why": "only under framework_organic, when initiatives fall short of the frame's target (here target 0.33, initiatives 0.30)"}})  # how far an initiative's social share may fall short
-    backloop_band: float = Field(0.10, ge=0, le=2)  # demands up to this beyond the mandate go back to the college
-    backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
-    tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
-    tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
+    budget: float = Field(150.0, ge=0, json_schema_extra=LEVER)  # M€ the council has reserved for the area
+    # per year on the grondexploitatie's debt (public lending)
+    interest_rate: float = Field(0.03, ge=0, le=0.3, json_schema_extra=assumed(0.02, 0.04, 'assumption'))
+    staff_capacity: float = Field(6.0, gt=0, le=200, json_schema_extra=assumed(3.0, 15.0, 'assumption (depleted municipal capacity, 003 L270-272, L947-948)'))  # work units per quarter
+    # units for an area plan/framework
+    plan_workload: float = Field(24.0, gt=0, json_schema_extra=assumed(12.0, 40.0, 'assumption'))
+    subarea_plan_workload: float = Field(8.0, gt=0, json_schema_extra=assumed(4.0, 16.0, 'assumption'))
+    tender_workload: float = Field(6.0, gt=0, json_schema_extra=assumed(3.0, 12.0, 'assumption'))
+    permit_workload: float = Field(2.0, gt=0, json_schema_extra=assumed(1.0, 4.0, 'assumption'))
+    # setting up a GEM
+    company_workload: float = Field(12.0, gt=0,
+                                    json_schema_extra={**ONLY_UNDER_GEM, **assumed(6.0, 24.0, 'assumption')})
+    permit_min_quarters: int = Field(2, ge=1, le=20,
+                                     json_schema_extra=assumed(1, 3, 'assumption (statutory decision periods)'))
+    plan_min_quarters: int = Field(4, ge=1, le=40, json_schema_extra=assumed(3, 8, 'assumption (a 6-week comment period, 001:2279-2283)'))
+    # bilateral talks the negotiators hold per quarter
+    talks_per_quarter: float = Field(8.0, gt=0, le=1000, json_schema_extra=assumed(4.0, 20.0, 'assumption'))
+    # premium a negotiator may concede without going back
+    mandate: float = Field(0.05, ge=0, le=1, json_schema_extra=LEVER)
+    # units to work out one initiative outside a contract
+    initiative_workload: float = Field(4.0, gt=0, json_schema_extra=assumed(2.0, 8.0, 'assumption (003 L2037-2043)'))
+    initiative_min_quarters: int = Field(2, ge=1, le=20, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only under framework_organic"}, **assumed(2, 4, 'assumption (six-week zienswijze period, 001:2283)')})  # plan amendment with its zienswijze period
+    frame_tolerance: float = Field(0.05, ge=0, le=1, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["framework_organic"], "set": {"programme.social_share_target": 0.33}, "why": "only under framework_organic, when initiatives fall short of the frame's target (here target 0.33, initiatives 0.30)"}, **LEVER})  # how far an initiative's social share may fall short
+    # demands up to this beyond the mandate go back to the college
+    backloop_band: float = Field(0.10, ge=0, le=2, json_schema_extra=LEVER)
+    # what going back to the college (or council) costs
+    backloop_quarters: int = Field(2, ge=1, le=20,
+                                   json_schema_extra=assumed(1, 4, 'assumption (a college meeting cycle)'))
+    tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}, **LEVER})  # plots per tender
+    # preparation plus the Didam publication period
+    tender_min_quarters: int = Field(2, ge=1, le=20,
+                                     json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
-    # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption (range 0.015-0.035)
-    social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}})
+    # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption
+    social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}, **assumed(0.015, 0.035, 'assumption (003 L1209-1213: marktconform for the use)')})
 
 
 # the lever screen's condition of the bouwplicht fields (runner/levers.py): a developer would not start in time
@@ -293,107 +347,142 @@ _BOUWPLICHT = {"acts_when": {"forms": ["tender"], "horizon": 80, "set": {
 
 
 class Instruments(_Section):
-    kostenverhaal: bool = True
-    kostenverhaal_per_home: float = Field(0.015, ge=0)  # M€ per home at permit
-    kostenverhaal_per_m2: float = Field(0.00015, ge=0)  # M€ per m2 non-residential
-    fonds_bovenwijks_per_home: float = Field(0.002, ge=0)
-    kettingbeding: bool = False  # also stands for erfpacht: contributions follow the property
-    biz: bool = Field(False, json_schema_extra={"acts_when": {"set": {"ownership.passive_owner_willingness": 0.9}, "why": "acts when the owners can adopt it (here passive_owner_willingness 0.9)"}})
-    giz: bool = False
-    voorkeursrecht_quarter: int | None = Field(None, ge=0)  # quarter the pre-emption right is set
-    expropriation: bool = False
-    expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}})
-    expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}})  # price as multiple of inbrengwaarde
-    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}})  # a BIZ or GIZ runs at most five years
-    instalment_quarters: int = Field(8, ge=1, le=40)  # an unfunded one-off task is asked for in this many instalments
-    process_director: bool = False
-    process_director_quality: float = Field(1.0, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # extra talks per talk of the negotiators
-    process_director_quarters: int = Field(400, ge=0, le=400, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}})  # how long the director stays (continuity)
-    gebiedsregisseur: bool = False  # one visible contact point (area administrator) for the residents
-    capacity_measurement_error: float = Field(0.3, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.dubbel_toetsen": True}, "why": "acts only with instruments.dubbel_toetsen = true"}})  # relative error of the municipality's view of capacity
-    escalation_rounds: int = Field(6, ge=1, le=100)
-    steering_group_cut_probability: float = Field(0.5, ge=0, le=1)  # the steering group's initial credibility
-    escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second binding decision of the steering group on (here: many renegotiations under sok)"}})  # share of its credibility each binding decision spends
-    renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}})
-    dubbel_toetsen: bool = False
-    compensation_budget: float = Field(0.0, ge=0)  # M€ for targeted compensation of residents
-    phasing_quarters: int = Field(1, ge=1, le=40)  # spread asks of residents over this many quarters
+    kostenverhaal: bool = Field(True, json_schema_extra=LEVER)
+    kostenverhaal_per_home: float = Field(0.015, ge=0, json_schema_extra=LEVER)  # M€ per home at permit
+    kostenverhaal_per_m2: float = Field(0.00015, ge=0, json_schema_extra=LEVER)  # M€ per m2 non-residential
+    fonds_bovenwijks_per_home: float = Field(0.002, ge=0, json_schema_extra=LEVER)
+    # also stands for erfpacht: contributions follow the property
+    kettingbeding: bool = Field(False, json_schema_extra=LEVER)
+    biz: bool = Field(False, json_schema_extra={"acts_when": {"set": {"ownership.passive_owner_willingness": 0.9}, "why": "acts when the owners can adopt it (here passive_owner_willingness 0.9)"}, **LEVER})
+    giz: bool = Field(False, json_schema_extra=LEVER)
+    # quarter the pre-emption right is set
+    voorkeursrecht_quarter: int | None = Field(None, ge=0, json_schema_extra=LEVER)
+    expropriation: bool = Field(False, json_schema_extra=LEVER)
+    expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}, **assumed(8, 20, 'assumption')})
+    expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(1.1, 1.5, 'assumption')})  # price as multiple of inbrengwaarde
+    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}, **LEVER})  # a BIZ or GIZ runs at most five years
+    # an unfunded one-off task is asked for in this many instalments
+    instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)
+    process_director: bool = Field(False, json_schema_extra=LEVER)
+    process_director_quality: float = Field(1.0, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}, **assumed(0.25, 1.5, 'assumption (001:1556-1566, 004:746-779)')})  # extra talks per talk of the negotiators
+    process_director_quarters: int = Field(400, ge=0, le=400, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.process_director": True}, "why": "acts only with instruments.process_director = true"}, **LEVER})  # how long the director stays (continuity)
+    # one visible contact point (area administrator) for the residents
+    gebiedsregisseur: bool = Field(False, json_schema_extra=LEVER)
+    capacity_measurement_error: float = Field(0.3, ge=0, le=2, json_schema_extra={"acts_when": {"set": {"instruments.dubbel_toetsen": True}, "why": "acts only with instruments.dubbel_toetsen = true"}, **assumed(0.0, 0.5, 'assumption (harde data, 002:71)')})  # relative error of the municipality's view of capacity
+    escalation_rounds: int = Field(6, ge=1, le=100, json_schema_extra=LEVER)
+    # the steering group's initial credibility
+    steering_group_cut_probability: float = Field(0.5, ge=0, le=1,
+                                                  json_schema_extra=assumed(0.2, 0.9, 'assumption (004:895-929)'))
+    escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second binding decision of the steering group on (here: many renegotiations under sok)"}, **assumed(0.1, 0.4, 'assumption (001:2338-2344)')})  # share of its credibility each binding decision spends
+    renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}, **LEVER})
+    dubbel_toetsen: bool = Field(False, json_schema_extra=LEVER)
+    compensation_budget: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # M€ for targeted compensation of residents
+    # spread asks of residents over this many quarters
+    phasing_quarters: int = Field(1, ge=1, le=40, json_schema_extra=LEVER)
     # None: each plot's construction time follows its size and building type (``construction``); a number
     # gives every plot that many quarters (the rule before issue 13)
-    construction_quarters: int | None = Field(None, ge=1, le=40)
-    build_obligation: bool = Field(True, json_schema_extra=_BOUWPLICHT)  # tender awards carry a bouwplicht
-    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra=_BOUWPLICHT)  # a tendered plot must start within this after award
-    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra=_BOUWPLICHT)  # penalty for not building, share of the land price
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}})  # what a developer loses on handing land back, share
+    construction_quarters: int | None = Field(None, ge=1, le=40, json_schema_extra=SETTING)
+    build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
+    # a tendered plot must start within this after award
+    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    # penalty for not building, share of the land price
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
-    groups: int = Field(40, ge=0, le=5000)
-    households_per_group: int = Field(50, ge=1)
-    support_mean: float = Field(0.6, ge=0, le=1)
-    support_sd: float = Field(0.15, ge=0, le=1)
-    capacity_mean: float = Field(0.005, ge=0)  # M€ a household can put in (savings and time, money-equivalent)
-    capacity_sd: float = Field(0.002, ge=0)
-    capacity_growth: float = Field(0.0002, ge=0)  # M€ per quarter a household sets aside once asked
-    vulnerable_share: float = Field(0.25, ge=0, le=1)  # share of groups with little capacity
-    vulnerable_capacity_factor: float = Field(0.3, ge=0, le=1)
-    objection_propensity: float = Field(0.3, ge=0, le=1)
-    participation_quality: float = Field(0.5, ge=0, le=1)
-    consultation_effect: float = Field(0.03, ge=0, le=0.5)  # draagvlak a consultation with influence adds
-    proximity_effect: float = Field(0.3, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"instruments.gebiedsregisseur": True}, "why": "acts only with instruments.gebiedsregisseur = true"}})  # how much less a group objects with a gebiedsregisseur
-    trust_mean: float = Field(0.5, ge=0, le=1)
+    groups: int = Field(40, ge=0, le=5000, json_schema_extra=AREA)
+    households_per_group: int = Field(50, ge=1, json_schema_extra=AREA)
+    support_mean: float = Field(0.6, ge=0, le=1, json_schema_extra=assumed(0.4, 0.8, 'assumption'))
+    support_sd: float = Field(0.15, ge=0, le=1, json_schema_extra=assumed(0.05, 0.25, 'assumption'))
+    # M€ a household can put in (savings and time, money-equivalent)
+    capacity_mean: float = Field(0.005, ge=0, json_schema_extra=assumed(0.002, 0.01, 'assumption'))
+    capacity_sd: float = Field(0.002, ge=0, json_schema_extra=assumed(0.001, 0.005, 'assumption'))
+    # M€ per quarter a household sets aside once asked
+    capacity_growth: float = Field(0.0002, ge=0, json_schema_extra=assumed(0.0, 0.001, 'assumption (002:72)'))
+    # share of groups with little capacity
+    vulnerable_share: float = Field(0.25, ge=0, le=1,
+                                    json_schema_extra=assumed(0.1, 0.4, 'assumption (kwetsbaarheid erkennen, 002:70)'))
+    vulnerable_capacity_factor: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.1, 0.6, 'assumption'))
+    objection_propensity: float = Field(0.3, ge=0, le=1, json_schema_extra=assumed(0.1, 0.5, 'assumption'))
+    participation_quality: float = Field(0.5, ge=0, le=1,
+                                         json_schema_extra=assumed(0.2, 0.8, 'assumption (003 L447-453)'))
+    # draagvlak a consultation with influence adds
+    consultation_effect: float = Field(0.03, ge=0, le=0.5,
+                                       json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1799-1839)'))
+    proximity_effect: float = Field(0.3, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"instruments.gebiedsregisseur": True}, "why": "acts only with instruments.gebiedsregisseur = true"}, **assumed(0.1, 0.5, 'assumption (001:89-95)')})  # how much less a group objects with a gebiedsregisseur
+    trust_mean: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (001:2010-2014)'))
 
 
 class Rijk(_Section):
-    gebiedsbudget: float = Field(0.0, ge=0)  # M€ for this area
-    tranches: int = Field(4, ge=1, le=40, json_schema_extra=WITH_RIJK_BUDGET)
-    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra=WITH_RIJK_BUDGET)
-    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra=WITH_RIJK_BUDGET)  # share of public deficit spending it co-funds
-    expert_capacity: float = Field(0.0, ge=0)  # extra municipal work units per quarter
-    expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}})
+    gebiedsbudget: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # M€ for this area
+    tranches: int = Field(4, ge=1, le=40, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
+    tranche_interval_quarters: int = Field(4, ge=1, le=40, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
+    # share of public deficit spending it co-funds
+    cofunding_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**WITH_RIJK_BUDGET, **LEVER})
+    expert_capacity: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # extra municipal work units per quarter
+    expert_quarters: int = Field(16, ge=0, le=400, json_schema_extra={"acts_when": {"set": {"rijk.expert_capacity": 4.0}, "why": "acts only with rijk.expert_capacity > 0"}, **LEVER})
 
 
 class Behaviour(_Section):
-    concession_rate: float = Field(0.2, ge=0, le=1)
-    holdout_markup: float = Field(0.15, ge=0, le=2)
-    initial_premium_cooperative: float = Field(0.25, ge=0, le=5)
-    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}})
-    speculation_rate: float = Field(0.01, ge=0, le=0.2)  # premium growth per quarter before voorkeursrecht
-    conditional_slope: float = Field(1.0, ge=0, le=1.5)
+    concession_rate: float = Field(0.2, ge=0, le=1, json_schema_extra=assumed(0.05, 0.4, 'assumption'))
+    holdout_markup: float = Field(0.15, ge=0, le=2, json_schema_extra=assumed(0.05, 0.5, 'assumption'))
+    initial_premium_cooperative: float = Field(0.25, ge=0, le=5, json_schema_extra=assumed(0.1, 0.5, 'assumption'))
+    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}, **assumed(0.4, 1.5, 'assumption')})
+    # premium growth per quarter before voorkeursrecht
+    speculation_rate: float = Field(0.01, ge=0, le=0.2, json_schema_extra=assumed(0.0, 0.03, 'assumption (003 L912)'))
+    conditional_slope: float = Field(1.0, ge=0, le=1.5, json_schema_extra=assumed(0.5, 1.0, 'Fischbacher & Gächter 2010; range assumption'))
     # contribution types (Fischbacher, Gaechter & Fehr 2001: 30% free riders, 50% conditional co-operators,
     # 14% hump-shaped, 6% other): free riders as a share of the private owners; the two other types as
     # shares of the owners that are not free riders (0.50/0.70, 0.14/0.70), the rest of them are "other"
-    free_rider_share: float = Field(0.3, ge=0, le=1)
-    conditional_cooperator_share: float = Field(0.71, ge=0, le=1)
-    hump_shaped_share: float = Field(0.20, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"set": {"behaviour.free_rider_share": 0.0, "behaviour.conditional_cooperator_share": 0.0}, "why": "hump-shaped and conditional contributors differ only once the belief passes one half, and the shares cap it at 1 - conditional_cooperator_share (here no free riders or conditional co-operators: 0.2 -> 1 of the owners, against 'others' with their own rate)"}})
-    belief_weight: float = Field(0.4, ge=0, le=1)  # weight of what the others gave in the updated belief
-    trust_gain: float = Field(0.02, ge=0, le=1)
-    trust_loss: float = Field(0.10, ge=0, le=1)
-    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}})  # below this margin an owner withdraws
-    pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}})  # waiters go once this share of homes started
-    pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5)  # extra margin a waiter asks to go first
-    equity_share: float = Field(0.25, ge=0, le=1)  # equity a start needs, as share of the investment
-    # voorverkoop: share of a plot's market homes sold before its start (the financier's condition);
-    # assumption, range 0.5-0.8 (docs/ODD.md §4.2)
-    presale_share: float = Field(0.7, ge=0, le=1)
-    # long-stop date of the buyers' contracts: quarters after a plot's first sale by which its start must
-    # come, else the sales dissolve (the termijn of the opschortende voorwaarden); assumption, range 2-8
-    presale_longstop_quarters: int = Field(4, ge=1, le=40)
-    gem_equity_share: float = Field(0.10, ge=0, le=1, json_schema_extra=ONLY_UNDER_GEM)  # capital each GEM partner pays in, share of its land's investment
-    willing_threshold: float = Field(0.5, ge=0, le=1)
-    seller_premium: float = Field(0.2, ge=0, le=5)  # what an owner in use asks above its existing-use value
-    seller_bargaining_power: float = Field(0.5, ge=0, le=1)  # seller's share of the gains from a land trade
-    land_market_candidates: int = Field(3, ge=1, le=50, json_schema_extra={"screen_value": 1})  # candidate buyers each plot on offer meets
-    speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}})  # what a speculator asks above what it paid
-    verevening_share: float = Field(0.5, ge=0, le=1)  # share of a pooled plot's surplus paid into verevening
-    plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
-    risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
-    dropout_quarters: int = Field(4, ge=1, le=40)
+    free_rider_share: float = Field(0.3, ge=0, le=1,
+                                    json_schema_extra=assumed(0.2, 0.4, 'Fischbacher, Gächter & Fehr 2001'))
+    conditional_cooperator_share: float = Field(0.71, ge=0, le=1,
+                                                json_schema_extra=assumed(0.6, 0.8, 'Fischbacher, Gächter & Fehr 2001'))
+    hump_shaped_share: float = Field(0.20, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"set": {"behaviour.free_rider_share": 0.0, "behaviour.conditional_cooperator_share": 0.0}, "why": "hump-shaped and conditional contributors differ only once the belief passes one half, and the shares cap it at 1 - conditional_cooperator_share (here no free riders or conditional co-operators: 0.2 -> 1 of the owners, against 'others' with their own rate)"}, **assumed(0.1, 0.2, 'Fischbacher, Gächter & Fehr 2001 (0.1-0.3, capped at 0.2 so that it and conditional_cooperator_share add to at most 1)')})
+    # weight of what the others gave in the updated belief
+    belief_weight: float = Field(0.4, ge=0, le=1,
+                                 json_schema_extra=assumed(0.2, 0.6, 'Fischbacher & Gächter 2010; range assumption'))
+    trust_gain: float = Field(0.02, ge=0, le=1, json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1829-1839)'))
+    trust_loss: float = Field(0.10, ge=0, le=1, json_schema_extra=assumed(0.05, 0.2, 'assumption (002:63)'))
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
+    pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}, **assumed(0.05, 0.3, 'assumption (003 L1111-1112)')})  # waiters go once this share of homes started
+    # extra margin a waiter asks to go first
+    pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5,
+                                        json_schema_extra=assumed(0.0, 0.1, 'assumption (003 L1166)'))
+    # equity a start needs, as share of the investment
+    equity_share: float = Field(0.25, ge=0, le=1, json_schema_extra=assumed(0.15, 0.35, 'assumption (003 L1309-1311)'))
+    # voorverkoop: share of a plot's market homes sold before its start (the financier's condition)
+    presale_share: float = Field(0.7, ge=0, le=1, json_schema_extra=assumed(0.5, 0.8, 'assumption (Dutch practice: banks ask about 70% sold before the start; docs/ODD.md §4.1)'))
+    # long-stop date of the buyers' contracts: quarters after a plot's first sale (its permit procedure not
+    # counted) by which its start must come, else the sales dissolve (the termijn of the opschortende voorwaarden)
+    presale_longstop_quarters: int = Field(4, ge=1, le=40, json_schema_extra=assumed(2, 8, 'assumption (a koopaanneming sets about 6-12 months for its conditions)'))
+    # the GEM partners' equity, as share of the company's own pre-investment (servicing and the public works
+    # it carries), pro rata to the land each brings in; its lenders finance the rest
+    gem_equity_share: float = Field(0.10, ge=0, le=1,
+                                    json_schema_extra={**ONLY_UNDER_GEM, **assumed(0.05, 0.3, 'assumption (003 L1305-1311)')})
+    willing_threshold: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.4, 0.6, 'assumption'))
+    # what an owner in use asks above its existing-use value
+    seller_premium: float = Field(0.2, ge=0, le=5, json_schema_extra=assumed(0.1, 0.4, 'assumption (003 L1281)'))
+    # seller's share of the gains from a land trade
+    seller_bargaining_power: float = Field(0.5, ge=0, le=1, json_schema_extra=BAND)
+    # candidate buyers each plot on offer meets
+    land_market_candidates: int = Field(3, ge=1, le=50,
+                                        json_schema_extra={"screen_value": 1, **assumed(2, 5, 'assumption')})
+    speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}, **assumed(0.2, 0.5, 'assumption (003 L912)')})  # what a speculator asks above what it paid
+    # share of a pooled plot's surplus paid into verevening
+    verevening_share: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (003 L1290-1291)'))
+    # sd of a plot's own margin (cost overruns, sales, delays)
+    plot_risk: float = Field(0.05, ge=0, le=0.5, json_schema_extra=assumed(0.03, 0.1, 'assumption'))
+    # required margin per unit of a plot's own risk
+    risk_aversion: float = Field(0.5, ge=0, le=5, json_schema_extra=assumed(0.25, 1.0, 'assumption'))
+    dropout_quarters: int = Field(4, ge=1, le=40,
+                                  json_schema_extra=assumed(2, 8, 'assumption (afhakers, 002:61, 002:78)'))
     # how long a corporation waits for investment room on a permitted plot before it hands the plot to
-    # another corporation (or back to the municipality); assumption (range 8-24)
-    corporation_handover_quarters: int = Field(16, ge=1, le=200, json_schema_extra={"acts_when": {"set": {"ownership.corporations.0.headroom": 5.0, "ownership.corporations.0.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when a corporation lacks room for its plot (here corporation 0 with 5 M€ of room, no rents, and an onrendabele top)"}})
-    ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}})
-    election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}})
+    # another corporation (or back to the municipality)
+    corporation_handover_quarters: int = Field(16, ge=1, le=200, json_schema_extra={"acts_when": {"set": {"ownership.corporations.0.headroom": 5.0, "ownership.corporations.0.headroom_growth": 0.0, "programme.corporation_social_share": 1.0, "market.value_social": 0.15}, "why": "acts when a corporation lacks room for its plot (here corporation 0 with 5 M€ of room, no rents, and an onrendabele top)"}, **assumed(8, 24, 'assumption')})
+    ambition_change_probability: float = Field(0.5, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.election_interval_quarters": 8}, "why": "what a new council reopens: only agreements (sok, gem), not tender awards (here an election every 8 quarters)"}, **assumed(0.2, 0.8, 'assumption')})
+    election_interval_quarters: int = Field(16, ge=4, le=80, json_schema_extra={"screen_value": 4, "acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "under an agreement form (sok, gem) when new councils change ambitions (here every election)"}, **SETTING})
 
     @model_validator(mode="after")
     def _types_fit(self) -> "Behaviour":
@@ -415,31 +504,31 @@ class Beslisboom(_Section):
     Question codes follow seed_novex.md section 4.2 (NOVEX practice guide L1700-1880)."""
 
     # A1 "Is hierbinnen een grote infrastructurele investering benodigd?" (L1741-1743); None: a gated public-works task
-    infra_investment: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A1"}, "screen_value": False})
+    infra_investment: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A1"}, "screen_value": False, **AREA})
     # A2 "fysiek verbonden met de gebiedsontwikkeling?" (L1745-1749); None: yes when a gate ties completion to it
-    infra_physically_linked: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A2"}, "screen_value": False})
+    infra_physically_linked: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A2"}, "screen_value": False, **AREA})
     # A3 "Zijn de betrokken partijen bij beide opgaven hetzelfde?" (L1768-1771); no when e.g. ProRail/NS/RWS lead (L984-986)
-    infra_same_parties: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A3"}})
+    infra_same_parties: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question A3"}, **AREA})
     # B1 "Vragen ambities of noodzaak een collectieve, (deel)gebiedsbrede aanpak?" (L1874); None: there are collective tasks
-    collective_approach: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B1"}, "screen_value": False})
+    collective_approach: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B1"}, "screen_value": False, **AREA})
     # B3 tasks better handled at city or regional level (L1855-1861, L421-427), by task name
-    city_level_tasks: list[str] = Field(default_factory=list)
+    city_level_tasks: list[str] = Field(default_factory=list, json_schema_extra=AREA)
     # B4 "Wil iedereen afnemen/meedoen?" (L1831-1832); None: derived from free riders, hold-outs, passive owners
-    everyone_participates: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B4"}, "screen_value": True})
+    everyone_participates: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B4"}, "screen_value": True, **AREA})
     # B5 "Zijn er free-riders?" (L1834); None: derived from behaviour.free_rider_share and passive owners
-    free_riders: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B5"}, "screen_value": False})
+    free_riders: bool | None = Field(None, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question B5"}, "screen_value": False, **AREA})
     # C1 "Zijn er zakelijk-financieel substantiele risico's en kansen?" (L1876)
-    substantial_risk: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question C1"}})
+    substantial_risk: bool = Field(True, json_schema_extra={"acts_when": {"advisor": True, "why": "only in the advisor (coalitionsim advise): question C1"}, **AREA})
     # C5 "behoefte aan een eigenstandige rechtspersoonlijkheid" (L1608-1613): GEM rather than SOK
-    needs_legal_entity: bool = Field(False, json_schema_extra=SUBAREA_CHOICE)
+    needs_legal_entity: bool = Field(False, json_schema_extra={**SUBAREA_CHOICE, **AREA})
     # C3 "Gemeente = eigenaar?" / "dominant publiek grondeigendom" (L1590-1591); assumption, range 0.5-0.7
-    public_dominant_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.125})
+    public_dominant_share: float = Field(0.5, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.125, **assumed(0.5, 0.7, 'assumption (003 L1590-1591)')})
     # C4 "Een overzichtelijk aantal eigenaren?" (L1809-1812); assumption, range 6-15 owners with land
-    max_manageable_owners: int = Field(12, ge=1, le=1000, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 3})
+    max_manageable_owners: int = Field(12, ge=1, le=1000, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 3, **assumed(6, 15, 'assumption (003 L1809-1812)')})
     # C4 "redelijk coherent (lees: ontwikkelingsgericht)" (L1601-1602): development-oriented share of private land; assumption 0.6-0.9
-    min_coherent_share: float = Field(0.75, ge=0, le=1, json_schema_extra={"acts_when": {**SUBAREA_CHOICE["acts_when"], "set": {"behaviour.seller_premium": 2.0}, "why": SUBAREA_CHOICE["acts_when"]["why"] + ", when owners in use still hold land at the choice (here seller_premium 2: they do not sell early)"}, "screen_value": 1.0})
+    min_coherent_share: float = Field(0.75, ge=0, le=1, json_schema_extra={"acts_when": {**SUBAREA_CHOICE["acts_when"], "set": {"behaviour.seller_premium": 2.0}, "why": SUBAREA_CHOICE["acts_when"]["why"] + ", when owners in use still hold land at the choice (here seller_premium 2: they do not sell early)"}, "screen_value": 1.0, **assumed(0.6, 0.9, 'assumption (003 L1601-1602)')})
     # "gebrek aan welwillendheid van een selectere groep eigenaren" (L1616): unwilling share of private land; assumption 0.25-0.5
-    max_unwilling_share: float = Field(0.4, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.1})
+    max_unwilling_share: float = Field(0.4, ge=0, le=1, json_schema_extra={**SUBAREA_CHOICE, "screen_value": 0.1, **assumed(0.25, 0.5, 'assumption (003 L1616)')})
 
 
 class Scenario(_Section):

@@ -874,7 +874,57 @@ def build(folder: str | Path, echo: Callable[[str], None] = lambda _m: None,
     """The report of ``folder``; ``tick`` is called after each figure is drawn (the command's progress)."""
     folder = Path(folder)
     kind, info = detect(folder)
+    if kind == "sweep" and (folder / ROBUST_ANSWER).is_file():
+        return _robust_report(folder, info)
     return _compare_report(folder, info, tick) if kind == "compare" else _sweep_report(folder, info, echo, tick)
+
+
+# --------------------------------------------------------------------------- robust
+
+
+ROBUST_ANSWER = "robust.json"  # batch/robust.py's answer file
+
+
+def _robust_report(folder: Path, info: dict[str, Any]) -> Report:
+    """A robust study's report: the answer across the worlds, its tables and its figure (no per-factor
+    analysis of the sweep: one table per sampled assumption would bury the answer)."""
+    from . import robust as R
+
+    try:
+        data = json.loads((folder / ROBUST_ANSWER).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReportError(f"{folder}/{ROBUST_ANSWER}: cannot read: {err}") from None
+    name = str(data.get("scenario", folder.name))
+    rep = Report("robust", folder, f"coalitionsim: robust '{name}'", name,
+                 f"{data['worlds']} worlds sampled from the ranges of {len(data['assumptions'])} assumptions, "
+                 f"{len(data['forms'])} forms, {data['seeds_per_world']} common seeds per world")
+    rep.facts = {"worlds": data["worlds"], "assumptions": len(data["assumptions"]), "forms": len(data["forms"]),
+                 "seeds": data["seeds_per_world"], "failed": data.get("failed_runs", 0), "method": data["method"],
+                 "noise": f"{data['noise_level']:.2f}", "boxes": data.get("prim_boxes", [])}
+    captions = {
+        "robust_forms": "Per criterion and form: the share of worlds in which the form is ahead of every other "
+                        "form, ahead of at least one, and behind none (each beyond the run-to-run spread), and its "
+                        "regret: how far its median lies behind the best form's median in that world (median and "
+                        "90th percentile over the worlds, in the criterion's unit).",
+        "robust_pareto": "The share of worlds in which each form is in the Pareto set.",
+        "robust_assumptions": f"The five assumptions per criterion that move the ranking most: the largest "
+                              f"{data['method']} rank coefficient over the pairs of forms between the assumption "
+                              f"and the pair's paired median difference (|coefficient| below "
+                              f"{data['noise_level']:.2f} is within what noise gives).",
+    }
+    for key, frame in R.robust_tables(data).items():
+        rep.tables.append(Table(key, captions[key], frame, plain_view(frame, f"{key}.csv"), f"{key}.csv"))
+    draw = (lambda p, d=data: R.robust_figure(d, p))
+    rep.figures.append(Figure(R.FIGURE, "Left: per criterion, the share of worlds in which each form is behind no "
+                              "other form beyond the run-to-run spread. Right: the assumptions that decide the "
+                              "ranking most, with the noise level.", _draw(draw), "", draw))
+    resolved = info.get("experiment_resolved") if isinstance(info.get("experiment_resolved"), dict) else {}
+    rep.parameters = parameters(resolved.get("base_scenario") or {})
+    rep.parameters.details.append(("The sampled ranges (assumption: path, low, high per value it moves)",
+                                   json.dumps(data.get("ranges", []), indent=1)))
+    rep.provenance = provenance(info, [("root seed", data.get("root_seed", "")),
+                                       ("experiment hash", info.get("experiment_hash", ""))])
+    return rep
 
 
 GENERATOR = '<meta name="generator" content="coalitionsim report">'  # marks a report --overwrite may replace

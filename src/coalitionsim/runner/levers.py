@@ -102,6 +102,8 @@ class Lever:
     acts_when: dict[str, Any] | None = None
     screen_value: Any = None
     screen_form: str | None = None
+    kind: str | None = None  # lever | area | assumption | setting (scenario.py; runner/assumptions.py)
+    range: dict[str, Any] | None = None  # an assumption's plausible range (scenario.assumed)
 
 
 def lever_info(field_info) -> dict[str, Any]:
@@ -145,7 +147,8 @@ def levers(scenario: Scenario | None = None) -> list[Lever]:
             else:
                 extra = lever_info(info)
                 out.append(Lever(path, value, info.annotation, _bounds(info), extra.get("label"),
-                                 own or inherited, extra.get("screen_value"), extra.get("screen_form")))
+                                 own or inherited, extra.get("screen_value"), extra.get("screen_form"),
+                                 extra.get("kind"), extra.get("range")))
 
     walk(scenario, "", None)
     return out

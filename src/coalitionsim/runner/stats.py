@@ -111,34 +111,51 @@ class Paired:
         return self.n > 0 and (self.p5 > 0 or self.p95 < 0)
 
 
+@dataclass(frozen=True)
+class SeedValues:
+    """One group's values of one metric by seed: as they are where a time not reached counts as beyond the
+    horizon (``beyond``: inf), and where it counts as the horizon (``at_horizon``)."""
+
+    seeds: np.ndarray
+    beyond: np.ndarray
+    at_horizon: np.ndarray
+
+
+def seed_values(frame: pd.DataFrame, metric: str, on: str = "seed") -> SeedValues:
+    """The values of ``metric`` in ``frame`` (one group's rows; the first row of a seed counts)."""
+    frame = frame.drop_duplicates(on)
+    v = frame[metric].to_numpy(float)
+    beyond = at_horizon = v
+    if metric in CENSORED:
+        beyond = np.where(np.isnan(v), np.inf, v)
+        h = frame.get("param.simulation.horizon_quarters")
+        at_horizon = np.where(np.isnan(v), h.to_numpy(float) / 4 if h is not None else np.inf, v)
+    return SeedValues(frame[on].to_numpy(), beyond, at_horizon)
+
+
+def paired_values(metric: str, a: str, b: str, va: SeedValues, vb: SeedValues,
+                  lower_is_better: bool = True) -> Paired | None:
+    """:func:`paired` from the two groups' :class:`SeedValues` (the answer computes them once per form)."""
+    _, ia, ib = np.intersect1d(va.seeds, vb.seeds, assume_unique=True, return_indices=True)
+    x, y = va.beyond[ia], vb.beyond[ib]
+    keep = ~np.isnan(x) & ~np.isnan(y)
+    if not keep.any():
+        return None
+    x, y = x[keep], y[keep]
+    better = int(((x < y) if lower_is_better else (x > y)).sum())
+    worse = int(((x > y) if lower_is_better else (x < y)).sum())
+    diff = va.at_horizon[ia][keep] - vb.at_horizon[ib][keep]
+    diff = diff[np.isfinite(diff)]
+    lo, med, hi = quantiles(diff) if len(diff) else (math.nan,) * 3
+    return Paired(metric, a, b, int(len(x)), better, int(len(x) - better - worse), worse, float(med), float(lo),
+                  float(hi), lower_is_better)
+
+
 def paired(summary: pd.DataFrame, a: str, b: str, metric: str, lower_is_better: bool = True, by: str = "form",
            on: str = "seed") -> Paired | None:
     """Paired comparison of ``metric`` between groups ``a`` and ``b`` over their common ``on`` values; None when
     the metric is missing or there is no common seed."""
     if metric not in summary or on not in summary:
         return None
-
-    def values(group: str, at_horizon: bool) -> pd.Series:
-        """The group's values by seed; a time not reached is beyond the horizon (inf) or the horizon."""
-        frame = summary[summary[by] == group].drop_duplicates(on).set_index(on)
-        v = frame[metric].astype(float)
-        if metric in CENSORED:
-            h = frame.get("param.simulation.horizon_quarters")
-            fill = h.astype(float) / 4 if at_horizon and h is not None else np.inf
-            v = v.where(v.notna(), fill)
-        return v
-
-    va, vb = values(a, False), values(b, False)
-    common = va.index.intersection(vb.index)
-    va, vb = va[common], vb[common]
-    keep = va.notna() & vb.notna()
-    va, vb = va[keep], vb[keep]
-    if not len(va):
-        return None
-    better = (va < vb) if lower_is_better else (va > vb)
-    worse = (va > vb) if lower_is_better else (va < vb)
-    diff = (values(a, True)[va.index] - values(b, True)[va.index]).to_numpy(float)
-    diff = diff[np.isfinite(diff)]
-    lo, med, hi = quantiles(diff) if len(diff) else (math.nan,) * 3
-    return Paired(metric, a, b, int(len(va)), int(better.sum()), int(len(va) - better.sum() - worse.sum()),
-                  int(worse.sum()), float(med), float(lo), float(hi), lower_is_better)
+    return paired_values(metric, a, b, seed_values(summary[summary[by] == a], metric, on),
+                         seed_values(summary[summary[by] == b], metric, on), lower_is_better)

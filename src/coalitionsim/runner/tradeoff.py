@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .stats import CENSORED, MIN_RUNS_FOR_INTERVAL, Paired, paired, quantiles
+from .stats import CENSORED, MIN_RUNS_FOR_INTERVAL, Paired, paired, paired_values, quantiles, seed_values
 
 
 @dataclass(frozen=True)
@@ -230,17 +230,19 @@ def tradeoff(summary: pd.DataFrame, criteria: tuple[Criterion, ...] = CRITERIA, 
     results, missing = [], []
     seeds = min((len(set(summary.loc[summary[by] == a, on]) & set(summary.loc[summary[by] == b, on]))
                  for i, a in enumerate(forms) for b in forms[i + 1:]), default=0) if on in summary else 0
+    groups = {f: summary[summary[by] == f] for f in forms}  # split once: the pairs below read them again and again
     for c in criteria:
         if c.metric not in summary or summary[c.metric].isna().all() and c.metric not in CENSORED:
             missing.append(c.metric)
             continue
         pairs: dict[tuple[str, str], Paired] = {}
         ahead: dict[str, list[str]] = {f: [] for f in forms}
+        values = {f: seed_values(groups[f], c.metric, on) for f in forms} if on in summary else {}
         for a in forms:
             for b in forms:
-                if a == b:
+                if a == b or not values:
                     continue
-                p = paired(summary, a, b, c.metric, lower_is_better=c.lower_is_better, by=by, on=on)
+                p = paired_values(c.metric, a, b, values[a], values[b], c.lower_is_better)
                 if p is None:
                     continue
                 pairs[(a, b)] = p
