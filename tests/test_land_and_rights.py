@@ -51,7 +51,11 @@ def test_talks_and_staff_never_exceed_the_one_capacity(form):
         for quarter, used in work.items():
             expert = 2 if quarter < 12 else 0
             assert used <= sc.municipality.staff_capacity + expert + 1e-9, (quarter, used)
-        assert len(work) > 10  # the desk is really used
+        # the desk is really used, up to its capacity in several quarters (where the cap is what decides);
+        # with presales the permits come later in the horizon, so fewer quarters have work at all (8-10 of
+        # 40 under sok and gem, was more than 10)
+        full = [q for q, used in work.items() if used >= sc.municipality.staff_capacity - 1e-9]
+        assert len(full) >= 3, work.to_dict()
 
 
 def test_more_negotiations_at_once_get_less_done_in_each():
