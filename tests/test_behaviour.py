@@ -288,8 +288,13 @@ def test_rijk_gebiedsbudget_lowers_the_public_deficit(form):
 
 
 def test_objections_delay_permits():
+    # the municipal desk gets ample staff in both arms, so that a permit's wait is its procedure's own and
+    # not the queue's (with the default staff, objections that delay one permit shorten the queue for the
+    # next: per plot 30% of the permits then came sooner in the angry arm, and the per-seed means ranged
+    # from -1.3 to +2.9 quarters on the presale model)
     def permit_wait(propensity):
-        s, _, projects = arm("framework_organic", (f"residents.objection_propensity={propensity}",), HORIZON)
+        sets = (f"residents.objection_propensity={propensity}", "municipality.staff_capacity=200")
+        s, _, projects = arm("framework_organic", sets, HORIZON)
         waited = projects["step_permit"] - projects["step_permit_application"]
         return s, waited.groupby(projects["seed"]).mean()  # mean quarters from application to permit, per seed
 
@@ -297,14 +302,14 @@ def test_objections_delay_permits():
     angry, waited_angry = permit_wait(1.0)
     assert calm["objections"].eq(0).all() and calm["delay_quarters_objections"].eq(0).all()
     assert (angry["delay_quarters_objections"] > 0).all()
-    # bezwaar adds a quarter, beroep two more, on top of the wait in the municipal queue. Paired by seed
-    # (same market, same owners), the mean permit wait rises by 0.78 quarters, sd 0.52 over the 8 seeds
-    # (0.17 to 1.67, positive in every seed; measured on the issue-13 model). The bound is the one-sided 95%
-    # lower confidence bound of the paired mean (t(0.95, 7) = 1.895; measured 0.44): it holds as long as the
-    # delay acts, and without the objection delay the two arms would wait equally long.
+    # bezwaar adds a quarter, beroep two more. Paired by seed (same market, same owners) the mean permit
+    # wait rises by 1.89 quarters, sd 0.47 over the 8 seeds (1.47 to 2.78; measured on the presale model).
+    # The bound: the one-sided 95% lower confidence bound of the paired mean (t(0.95, 7) = 1.895; measured
+    # 1.57) exceeds the one quarter that every objected permit waits at least; without the objection
+    # delay the two arms would wait equally long
     diff = (waited_angry - waited_calm).to_numpy()
     lower = diff.mean() - 1.895 * diff.std(ddof=1) / math.sqrt(len(diff))
-    assert lower > 0, (diff, lower)
+    assert lower > 1.0, (diff, lower)
     assert angry["years_to_first_home"].mean() > calm["years_to_first_home"].mean()
 
 
