@@ -348,8 +348,11 @@ def test_a_slower_market_moves_the_wait_before_the_permit():
     # 0-10.6; seed 1 starts only 6 plots and moves neither), the wait after it by 1.6 (-0.5-3.9: some
     # permits still come before their buyers, and a slower market delays starts for other reasons too).
     # Most of it comes before the permit in 5 of 6 seeds and on average (ratio 3.4; 2.25 before the price
-    # lock and long-stop date); with the permit asked regardless of buyers it would all come after
-    assert (grew["before"] > grew["after"]).sum() >= 5, grew
+    # lock and long-stop date); with the permit asked regardless of buyers it would all come after.
+    # Since issue 25 a bound developer may defer its start at interest (exits.py) instead of building
+    # anyway: re-measured, most of it comes before the permit in 4 of 6 seeds (seed 4: 2.1 before, 2.4
+    # after), ratio 3.2 on average
+    assert (grew["before"] > grew["after"]).sum() >= 4, grew
     assert grew["before"].mean() > 1.5 * grew["after"].mean(), grew.mean()
 
 
