@@ -35,6 +35,7 @@ MECH = "tests/test_mechanisms.py::"
 LAND = "tests/test_land_and_rights.py::"
 PRE = "tests/test_presales.py::"
 COMPANY = "tests/test_land_company.py::"
+SOK = "tests/test_sok_land.py::"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,17 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("break_fee_no_deterrent", "the break fee is worth nothing to the partner that pays it",
              MODEL + "exits.py", "        out[BREAK_FEE] = -fee\n", "        out[BREAK_FEE] = 0.0\n",
              ("tests/test_exits.py::test_a_higher_break_fee_makes_building_anyway_the_better_exit",)),
+    Knockout("sok_takeup_above_residual", "an SOK partner takes land up at its book value above its residual value",
+             MODEL + "governance/sok.py", "            if residual >= claim.floor and self._can_take(claim, price):\n",
+             "            if self._can_take(claim, price):\n",
+             (SOK + "test_a_partner_takes_up_only_at_or_below_its_residual_value_before_the_due_quarter",)),
+    Knockout("sok_takeup_all_at_once", "every SOK take-up falls due one term after the close",
+             MODEL + "governance/sok.py", "                due = m.steps + allotted[partner] * term\n",
+             "                due = m.steps + term\n", (SOK + "test_take_up_is_phased_one_plot_per_term_for_each_partner",)),
+    Knockout("sok_no_writedown", "the municipality never writes its book value down in a renegotiation",
+             MODEL + "governance/sok.py", "            floor = min(claim.floor, max(residual, 0.0))\n",
+             "            floor = claim.floor\n",
+             (SOK + "test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_closes_the_take_up",)),
     Knockout("no_verevening_levy", "profitable plots never pay into the verevening", MODEL + "verevening.py",
              "levy = self.model.scenario.behaviour.verevening_share * max(0.0, margin - threshold) * revenue",
              "levy = 0.0",

@@ -327,11 +327,13 @@ def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     assert (per_run <= 4.5).all(), per_run.tolist()
     # without the long-stop date the buyers are there before the permit for nearly every plot (measured:
     # all of them); with it 28% (organic) and 23% (sok) of the plots sell their presale share again after
-    # it, when a start held up after the permit outlasted the termijn
+    # it, when a start held up after the permit outlasted the termijn. Since issue 25 the land an SOK
+    # partner takes up carries the start obligation, and a bound plot applies for its permit at once:
+    # re-measured, 14.5% of the SOK's plots have their buyers after the permit (organic unchanged)
     lasting = arm(form, ("behaviour.presale_longstop_quarters=40",))
     market = lasting[(lasting["homes_market"] > 0) & lasting["step_construction_start"].notna()]
     late = (market["step_presale_reached"] > market["step_permit"]).mean()
-    assert late <= 0.1, late
+    assert late <= 0.2, late
 
 
 def test_a_slower_market_moves_the_wait_before_the_permit():
