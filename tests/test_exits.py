@@ -60,3 +60,20 @@ def test_a_higher_break_fee_makes_building_anyway_the_better_exit(monkeypatch):
         chosen[fee] = (started, plot.status)
     assert chosen[0.0] == (False, chosen[0.0][1]) and chosen[0.0][1] != Status.CONSTRUCTION
     assert chosen[2.0][0] and chosen[2.0][1] == Status.CONSTRUCTION
+
+
+def test_only_land_the_municipality_sold_can_be_handed_back_to_it(monkeypatch):
+    handed = {}
+    for seller in ("municipality", "passive signatory"):
+        m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0",
+                              "instruments.build_obligation_penalty=2.0")
+        assert plot.seller == m.municipality.account
+        if seller != "municipality":
+            plot.seller = "a passive owner"  # bought from a passive SOK signatory: no terugkooprecht
+        set_money(m, m.municipality, max(m.municipality.balance, 10 * plot.land_price))
+        # a fee of twice the price is more than the partner's cash, the buy-back makes it payable
+        fee, back = 2.0 * plot.land_price, (1 - m.scenario.instruments.handback_discount) * plot.land_price
+        set_money(m, owner, owner.balance + (fee - back / 2) - owner.free_cash)
+        honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
+        handed[seller] = plot.owner is m.municipality
+    assert handed == {"municipality": True, "passive signatory": False}

@@ -261,8 +261,10 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         go=(m * rev, build) if owner.can_finance(plot, inv) else None,
         renegotiate=(concession[2], renegotiate) if concession is not None else None,
         # the municipality takes the land back below the price paid, and the break fee is due
+        # (only land it sold itself: a plot an SOK partner took up from a passive signatory has no buy-back)
         hand_back=((back - plot.land_price - fee, hand_back)
-                   if mun.can_spend(back) and owner.free_cash + back >= fee else None),
+                   if plot.seller == mun.account and mun.can_spend(back) and owner.free_cash + back >= fee
+                   else None),
         postpone=postpone, release=release)
     choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
     return choice in (exits.GO, exits.HAND_BACK)
