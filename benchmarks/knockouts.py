@@ -35,6 +35,7 @@ MECH = "tests/test_mechanisms.py::"
 LAND = "tests/test_land_and_rights.py::"
 PRE = "tests/test_presales.py::"
 COMPANY = "tests/test_land_company.py::"
+SOK = "tests/test_sok_land.py::"
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,33 @@ KNOCKOUTS: list[Knockout] = [
              "        m = self.model\n        table = self.at_table()\n",
              "        return\n        m = self.model\n        table = self.at_table()\n",
              (MECH + "test_private_land_market_trades",)),
-    Knockout("no_bouwplicht_penalty", "the bouwplicht penalty is never charged", MODEL + "development.py",
-             '    if choice == "pays the penalty":\n'
-             '        model.ledger.transfer(owner.account, mun.account, penalty, "penalty")\n',
-             '    if choice == "pays the penalty":\n',
+    Knockout("no_bouwplicht_penalty", "the agreed break fee is never charged", MODEL + "exits.py",
+             '        model.ledger.transfer(owner.account, ob.seller, break_fee(model, ob.price), "break_fee")\n',
+             '        pass\n',
              (MECH + "test_bouwplicht_penalty_is_paid_to_the_municipality",)),
+    Knockout("no_deferral", "a bound partner never defers its obligation", MODEL + "exits.py",
+             "    if plot.deferrals < ins.max_deferral_quarters and owner.free_cash >= interest:\n",
+             "    if False:\n",
+             ("tests/test_exits.py::test_a_partner_that_cannot_start_defers_at_interest_until_its_deferrals_run_out",)),
+    Knockout("break_fee_no_deterrent", "the break fee is worth nothing to the partner that pays it",
+             MODEL + "exits.py", "        out[BREAK_FEE] = -fee\n", "        out[BREAK_FEE] = 0.0\n",
+             ("tests/test_exits.py::test_a_higher_break_fee_makes_building_anyway_the_better_exit",)),
+    Knockout("sok_takeup_above_residual", "an SOK partner takes land up at its book value above its residual value",
+             MODEL + "governance/sok.py", "            if residual >= claim.floor and self._can_take(claim, price):\n",
+             "            if self._can_take(claim, price):\n",
+             (SOK + "test_a_partner_takes_up_only_at_or_below_its_residual_value_before_the_due_quarter",)),
+    Knockout("sok_takeup_all_at_once", "every SOK take-up falls due one term after the close",
+             MODEL + "governance/sok.py", "                due = m.steps + allotted[partner] * term\n",
+             "                due = m.steps + term\n", (SOK + "test_take_up_is_phased_one_plot_per_term_for_each_partner",)),
+    Knockout("sok_no_writedown", "the municipality never writes its book value down in a renegotiation",
+             MODEL + "governance/sok.py", "            floor = min(claim.floor, max(residual, 0.0))\n",
+             "            floor = claim.floor\n",
+             (SOK + "test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_closes_the_take_up",)),
+    Knockout("handback_of_land_it_never_sold", "the municipality buys back land it never sold",
+             MODEL + "development.py",
+             "                   if plot.seller == mun.account and mun.can_spend(back) and owner.free_cash + back >= fee\n",
+             "                   if mun.can_spend(back) and owner.free_cash + back >= fee\n",
+             ("tests/test_exits.py::test_only_land_the_municipality_sold_can_be_handed_back_to_it",)),
     Knockout("no_verevening_levy", "profitable plots never pay into the verevening", MODEL + "verevening.py",
              "levy = self.model.scenario.behaviour.verevening_share * max(0.0, margin - threshold) * revenue",
              "levy = 0.0",

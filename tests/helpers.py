@@ -8,6 +8,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+from coalitionsim.model.area import Status
 from coalitionsim.model.ledger import OUTSIDE
 
 
@@ -34,3 +37,13 @@ def kill_after_first_shard(cmd: list[str], out: Path, env: dict[str, str] | None
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
+
+
+def bound_plot(m):
+    """Step a tender run until a developer holds a permitted plot under a bouwplicht."""
+    while m.steps < m.scenario.simulation.horizon_quarters:
+        m.step()
+        for p in m.area.plots:
+            if p.build_obligation and p.status in (Status.PERMITTED, Status.STALLED) and p.step_permit is not None:
+                return p
+    pytest.fail("no tendered plot reached its permit under a bouwplicht")

@@ -14,20 +14,10 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import honour_obligation, investment, margin
 
-from helpers import set_money
+from helpers import bound_plot, set_money
 
 SETS = ["simulation.horizon_quarters=48", "instruments.build_obligation_penalty=1.0",
         "instruments.construction_quarters=2", "residents.objection_propensity=0.0"]
-
-
-def bound_plot(m):
-    """Step the tender until a developer holds a permitted plot under a bouwplicht."""
-    while m.steps < m.scenario.simulation.horizon_quarters:
-        m.step()
-        for p in m.area.plots:
-            if p.build_obligation and p.status in (Status.PERMITTED, Status.STALLED) and p.step_permit is not None:
-                return p
-    pytest.fail("no tendered plot reached its permit under a bouwplicht")
 
 
 def test_a_handed_back_plot_applies_for_a_new_permit(monkeypatch):
@@ -42,6 +32,7 @@ def test_a_handed_back_plot_applies_for_a_new_permit(monkeypatch):
     assert owner.free_cash < penalty <= owner.free_cash + back
     set_money(m, m.municipality, max(m.municipality.balance, 10 * back))
     plot.renegotiated = True  # the one concession per plot is spent
+    plot.deferrals = m.scenario.instruments.max_deferral_quarters  # and its deferrals
     assert honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), case_works=False)
     assert plot.owner is m.municipality and plot.status == Status.HELD
     assert plot.step_permit is None and plot.step_permit_application is None and not plot.build_obligation

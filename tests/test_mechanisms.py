@@ -282,9 +282,9 @@ def test_bouwplicht_penalty_is_paid_to_the_municipality():
     crash = ("market.shocks=[{kind='downturn', quarter=10, duration=40, magnitude=0.4}]",)
     paid_events = penalties = 0.0
     for m in runs("tender", crash):
-        chosen = [e for e in m.events if e.kind == "bouwplicht" and ": pays the penalty" in e.text]
+        chosen = [e for e in m.events if e.kind == "break_fee"]
         paid_events += sum(-e.amount for e in chosen)
-        penalties += flows(m, "penalty", payee=m.municipality.account)
+        penalties += flows(m, "break_fee", payee=m.municipality.account)
     # bound developers facing a loss after the fall pay the agreed penalty rather than build at a loss
     assert paid_events > 0
     assert penalties >= paid_events - 1e-6
@@ -295,7 +295,11 @@ def test_bouwplicht_penalty_is_paid_to_the_municipality():
 
 def test_verevening_collects_from_profitable_plots_and_pays_weak_ones():
     into = out = 0.0
-    for m in runs("sok"):
+    # since issue 25 an SOK partner takes land up at no more than its residual value, so on the reference
+    # no pooled plot starts short of its threshold (measured, seeds 1-6: 0 drawn; before, 2.6 M€ on seed 1,
+    # drawn by land taken up above its residual value). A volatile market makes weak plots: measured with
+    # price volatility 0.1, 4,000 M€ paid in, 8.5 M€ drawn (seed 4)
+    for m in runs("sok", ("market.price_volatility=0.1",)):
         for (_, payer, payee, kind), v in m.ledger.flows.items():
             if kind == "verevening":
                 if payee.startswith("verevening"):

@@ -327,11 +327,13 @@ def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     assert (per_run <= 4.5).all(), per_run.tolist()
     # without the long-stop date the buyers are there before the permit for nearly every plot (measured:
     # all of them); with it 28% (organic) and 23% (sok) of the plots sell their presale share again after
-    # it, when a start held up after the permit outlasted the termijn
+    # it, when a start held up after the permit outlasted the termijn. Since issue 25 the land an SOK
+    # partner takes up carries the start obligation, and a bound plot applies for its permit at once:
+    # re-measured, 14.5% of the SOK's plots have their buyers after the permit (organic unchanged)
     lasting = arm(form, ("behaviour.presale_longstop_quarters=40",))
     market = lasting[(lasting["homes_market"] > 0) & lasting["step_construction_start"].notna()]
     late = (market["step_presale_reached"] > market["step_permit"]).mean()
-    assert late <= 0.1, late
+    assert late <= 0.2, late
 
 
 def test_a_slower_market_moves_the_wait_before_the_permit():
@@ -348,8 +350,11 @@ def test_a_slower_market_moves_the_wait_before_the_permit():
     # 0-10.6; seed 1 starts only 6 plots and moves neither), the wait after it by 1.6 (-0.5-3.9: some
     # permits still come before their buyers, and a slower market delays starts for other reasons too).
     # Most of it comes before the permit in 5 of 6 seeds and on average (ratio 3.4; 2.25 before the price
-    # lock and long-stop date); with the permit asked regardless of buyers it would all come after
-    assert (grew["before"] > grew["after"]).sum() >= 5, grew
+    # lock and long-stop date); with the permit asked regardless of buyers it would all come after.
+    # Since issue 25 a bound developer may defer its start at interest (exits.py) instead of building
+    # anyway: re-measured, most of it comes before the permit in 4 of 6 seeds (seed 4: 2.1 before, 2.4
+    # after), ratio 3.2 on average
+    assert (grew["before"] > grew["after"]).sum() >= 4, grew
     assert grew["before"].mean() > 1.5 * grew["after"].mean(), grew.mean()
 
 

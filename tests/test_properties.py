@@ -272,6 +272,14 @@ def test_homes_started_series_matches_the_projects(form):
 def test_homes_permitted_series_matches_the_projects(form):
     model = AreaDevelopmentModel(load_scenario(None, ["simulation.horizon_quarters=60"]), form=form, seed=8).run()
     ts = model.datacollector.get_model_vars_dataframe()
+    total = 0
     for step in range(1, len(ts)):
         expected = sum(p.homes for p in model.area.plots if p.step_permit == step)
-        assert ts["homes_permitted"].iloc[step] == expected, step
+        total += expected
+        assert ts["homes_permitted"].iloc[step] >= expected, step
+    # a plot handed back under its start obligation loses its permit (its next owner applies anew): the
+    # series keeps the permit granted, the projects only the plot's latest one (since issue 25 an SOK
+    # partner's taken-up land carries the bouwplicht's exits)
+    lapsed = sum(p.homes for p in model.area.plots if any(e.kind == "handback" and e.plot == p.plot_id
+                                                          for e in model.events))
+    assert ts["homes_permitted"].iloc[1:].sum() <= total + lapsed

@@ -80,6 +80,8 @@ class Plot:
     refusals: int = 0  # initiatives refused because they did not fit the frame
     obligation_deadline: int | None = None  # bouwplicht: the quarter by which it must have started
     renegotiated: bool = False  # its bouwplicht was renegotiated once
+    seller: str | None = None  # the ledger account of the plot's last seller (None: never sold)
+    deferrals: int = 0  # quarters its current land obligation (take-up or start) was deferred (exits.py)
     for_sale: bool = False  # its owner could not carry it and offers it on the land market
     margin_at_start: float | None = None  # the margin its owner decided on when construction started
     pool: object = None  # the verevening pool of its deal, if any (model/verevening.py)

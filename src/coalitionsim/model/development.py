@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from . import exits
 from .area import Plot, Status
 
 if TYPE_CHECKING:
@@ -202,66 +203,71 @@ def longstop_near(model: "AreaDevelopmentModel", plot: Plot) -> bool:
 
 def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot, m: float, inv: float,
                       case_works: bool) -> bool:
-    """Bouwplicht with a price: past its deadline a developer that would not start chooses by its business
-    case among building anyway, renegotiating the programme and price with the municipality, paying the
-    agreed penalty, or handing the land back. Returns whether the plot left the developer's decision this
-    quarter (started, or handed back)."""
+    """Bouwplicht with a price: past its deadline a developer that would not start takes one of the exits of
+    its contract (``exits.resolve``): building anyway, deferring the deadline a quarter at interest,
+    renegotiating the programme and price with the municipality, paying the agreed break fee, or handing the
+    land back (the municipality's terugkooprecht). Returns whether the plot left the developer's decision
+    this quarter (started, or handed back)."""
     ins = model.scenario.instruments
     mun = model.municipality
     rev = revenue(model, plot)
-    options: dict[str, float] = {}
-    if owner.can_finance(plot, inv):
-        # without its presales it builds at its own sales risk: the rest of its homes sell while it builds
-        options["builds anyway"] = m * rev
-    penalty = ins.build_obligation_penalty * plot.land_price
-    if owner.free_cash >= penalty:
-        options["pays the penalty"] = -penalty
+    fee = exits.break_fee(model, plot.land_price)
     back = (1 - ins.handback_discount) * plot.land_price
-    if mun.can_spend(back) and owner.free_cash + back >= penalty:
-        # the municipality's terugkooprecht: it takes the land back below the price paid, and the penalty is due
-        options["hands the land back"] = back - plot.land_price - penalty
-    concession = None if case_works else renegotiation(model, owner, plot, rev)
-    if concession is not None:
-        options["renegotiates"] = concession[2]
-    if not options:
-        return False
-    choice = max(options, key=lambda k: (options[k], k == "builds anyway"))
-    values = ", ".join(f"{k} {v:+.1f}" for k, v in options.items())
-    model.log("bouwplicht", f"{owner.name}, plot {plot.plot_id} (margin {m:.1%}): {choice} ({values}; M€)",
-              actor=owner.account, plot=plot.plot_id, amount=options[choice])
-    if choice == "builds anyway":
+
+    def build() -> bool:
         model.start_construction(plot, inv)
         return True
-    if choice == "pays the penalty":
-        model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
+
+    def postpone() -> None:
+        plot.obligation_deadline = model.steps + 1
+
+    def release() -> None:
         plot.build_obligation = False
         plot.obligation_deadline = None
-        return False
-    if choice == "hands the land back":
+
+    def hand_back() -> bool:
         from .land import transfer
 
-        if transfer(model, plot, mun, back):
-            model.ledger.transfer(owner.account, mun.account, penalty, "penalty")
-            model.annul_sales(plot, "land handed back")
-            plot.status = Status.HELD
-            # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
-            # stay in order)
-            plot.step_permit = plot.step_permit_application = None
-            plot.build_obligation = False
-            plot.obligation_deadline = None
-            pool = getattr(model.governance, "pool", None)
-            if pool is not None:
-                pool.add([plot])
-            return True
-        return False
-    social, refund, _ = concession
-    plot.social_share = social
-    if refund > 0 and mun.spend(refund, "price_adjustment", payee=owner.account, cofunded=False):
-        plot.land_price -= refund
-    plot.renegotiated = True
-    plot.obligation_deadline = model.steps + max(1, ins.build_obligation_quarters // 2)
-    mun.talks_left -= 1
-    return False
+        if not transfer(model, plot, mun, back):
+            return False
+        model.ledger.transfer(owner.account, mun.account, fee, "break_fee")
+        model.annul_sales(plot, "land handed back")
+        plot.status = Status.HELD
+        # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
+        # stay in order)
+        plot.step_permit = plot.step_permit_application = None
+        release()
+        plot.deferrals = 0
+        pool = getattr(model.governance, "pool", None)
+        if pool is not None:
+            pool.add([plot])
+        return True
+
+    concession = None if case_works else renegotiation(model, owner, plot, rev)
+
+    def renegotiate() -> bool:
+        social, refund, _ = concession
+        plot.social_share = social
+        if refund > 0 and mun.spend(refund, "price_adjustment", payee=owner.account, cofunded=False):
+            plot.land_price -= refund
+        plot.renegotiated = True
+        plot.obligation_deadline = model.steps + max(1, ins.build_obligation_quarters // 2)
+        mun.talks_left -= 1
+        return True
+
+    ob = exits.Obligation(
+        "bouwplicht", plot.land_price, mun.account,
+        # without its presales it builds at its own sales risk: the rest of its homes sell while it builds
+        go=(m * rev, build) if owner.can_finance(plot, inv) else None,
+        renegotiate=(concession[2], renegotiate) if concession is not None else None,
+        # the municipality takes the land back below the price paid, and the break fee is due
+        # (only land it sold itself: a plot an SOK partner took up from a passive signatory has no buy-back)
+        hand_back=((back - plot.land_price - fee, hand_back)
+                   if plot.seller == mun.account and mun.can_spend(back) and owner.free_cash + back >= fee
+                   else None),
+        postpone=postpone, release=release)
+    choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
+    return choice in (exits.GO, exits.HAND_BACK)
 
 
 def renegotiation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,

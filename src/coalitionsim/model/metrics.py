@@ -147,6 +147,7 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "resident_funding_gap": sum(t.resident_asked - t.resident_paid for t in area.tasks),
         "willing_unable_share": float(ts["willing_unable_share"].mean()),
         "dropouts": model.dropouts,
+        "deferrals": model.deferrals,  # quarters a land obligation was deferred (take-up or start)
         "households_dropped": model.households_dropped,
         # net public spending by the municipality after Rijk money, with what it still owns at market value
         "public_deficit": -model.public_balance - assets + 0.0,  # (+ 0.0: no "-0.0")

@@ -74,6 +74,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.negotiations_opened = 0
         self.backloops = 0
         self.dropouts = 0
+        self.deferrals = 0  # quarters a land obligation was deferred (exits.py), summary `deferrals`
         self.households_dropped = 0
         self._build_time: dict[int, int] = {}  # plot id -> construction quarters
 
