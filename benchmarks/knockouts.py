@@ -48,6 +48,30 @@ class Knockout:
 
 
 KNOCKOUTS: list[Knockout] = [
+    # ------------------------------------------------------------- issue 25: land prices with exits
+    Knockout("signing_discount", "a developer's hurdle is lowered inside a verevening pool",
+             MODEL + "agents/developer.py",
+             "return self.required_margin + premium",
+             "return self.required_margin + premium - (0.02 if plot.pool is not None else 0.0)",
+             ("tests/test_collaboration.py::test_a_developers_hurdle_is_the_same_inside_and_outside_a_deal",)),
+    Knockout("grex_no_phasing", "the municipality tenders plots whose forecast is below their book value",
+             MODEL + "land.py", "if value < self.book[p.plot_id] - 1e-9:", "if False:",
+             (LAND + "test_the_grondexploitatie_phases_waits_and_then_writes_down",)),
+    Knockout("grex_no_writedown", "the municipality never writes its land down: held-back plots wait for ever",
+             MODEL + "land.py", "                self._write_down(p, value)\n", "",
+             (LAND + "test_the_grondexploitatie_phases_waits_and_then_writes_down",)),
+    Knockout("tender_reserve_is_the_book", "the tender's reserve is the book value, not the forecast price",
+             MODEL + "land.py", "reserve = max(forecast, self.book[plot.plot_id])",
+             "reserve = self.book[plot.plot_id]",
+             (LAND + "test_the_tender_reserve_is_the_forecast_price_never_below_the_book_value",)),
+    Knockout("tender_no_wait_after_a_failed_round", "a plot without a bidder is tendered again at once",
+             MODEL + "land.py", "if failed is not None and m.steps - failed[0] < wait and value <= failed[1] + 1e-9:",
+             "if False:",
+             (LAND + "test_a_plot_without_a_bidder_waits_for_the_market_before_its_next_round",
+              LAND + "test_in_a_deep_downturn_the_municipality_phases_waits_or_writes_down_and_tenders_a_bounded_number_of_rounds")),
+    Knockout("grex_no_interest", "the book value of held municipal land carries no interest",
+             MODEL + "land.py", "self.book[p.plot_id] *= 1 + rate", "pass",
+             (LAND + "test_the_book_value_of_held_land_carries_the_municipal_interest",)),
     # ------------------------------------------------------------- the issue's list (issue 13, item 5)
     Knockout("gem_capital_not_paid", "the GEM partners' capital never reaches the company",
              MODEL + "governance/gem.py",

@@ -281,6 +281,11 @@ class Municipality(_Section):
     backloop_quarters: int = Field(2, ge=1, le=20)  # what going back to the college (or council) costs
     tender_batch: int = Field(6, ge=1, le=500, json_schema_extra={"screen_value": 1, "acts_when": {"forms": ["tender"], "why": "only under tender (municipal land is tendered)"}})  # plots per tender
     tender_min_quarters: int = Field(2, ge=1, le=20)  # preparation plus the Didam publication period
+    # grondexploitatie: quarters a municipal plot whose forecast price fell below its book value waits for the
+    # market (and a plot without a bidder before its next round) before the municipality writes it down
+    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {
+        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
+        "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"}})
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
     # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption (range 0.015-0.035)
     social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}})
@@ -386,8 +391,6 @@ class Behaviour(_Section):
     land_market_candidates: int = Field(3, ge=1, le=50, json_schema_extra={"screen_value": 1})  # candidate buyers each plot on offer meets
     speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}})  # what a speculator asks above what it paid
     verevening_share: float = Field(0.5, ge=0, le=1)  # share of a pooled plot's surplus paid into verevening
-    plot_risk: float = Field(0.05, ge=0, le=0.5)  # sd of a plot's own margin (cost overruns, sales, delays)
-    risk_aversion: float = Field(0.5, ge=0, le=5)  # required margin per unit of a plot's own risk
     dropout_quarters: int = Field(4, ge=1, le=40)
     # how long a corporation waits for investment room on a permitted plot before it hands the plot to
     # another corporation (or back to the municipality); assumption (range 8-24)

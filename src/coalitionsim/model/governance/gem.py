@@ -39,7 +39,7 @@ from contextlib import contextmanager
 
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
-from ..development import investment, land_bids, profit, revenue, servicing
+from ..development import investment, land_bids, residual_value, servicing
 from ..land import TenderPool, land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
@@ -49,12 +49,6 @@ BUILDING = (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.CON
 
 #: what a land company earns or pays that is not its result: what its partners put in and take out
 CAPITAL_KINDS = ("gem_capital", "gem_settlement", "opening_balance")
-
-
-def mean_required_margin(model) -> float:
-    """The margin the market's builders ask, on average (the scenario's developers)."""
-    specs = model.scenario.ownership.developers
-    return sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
 
 
 @contextmanager
@@ -78,12 +72,9 @@ def plot_price(model, plot: Plot, holder: Owner | None, owner: Owner) -> float:
     contributions still due at permit."""
     if plot.original_owner_type == "corporation":
         return social_land_price(model) * plot.homes
-    required = getattr(holder, "required_margin", None)
-    if required is None:
-        required = mean_required_margin(model)
     serviced, plot.serviced = plot.serviced, True
     try:
-        return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+        return residual_value(model, plot, owner, getattr(holder, "required_margin", None))
     finally:
         plot.serviced = serviced
 
