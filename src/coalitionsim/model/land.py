@@ -128,8 +128,8 @@ class TenderPool:
 
     def _write_down(self, plot: Plot, value: float) -> None:
         """Write a plot's book value down to ``value`` (not below 0): a book entry, no money moves; the loss
-        reaches ``public_deficit`` once, when the plot sells for less than it cost (or is valued at the
-        horizon for less), never through the write-down itself."""
+        reaches ``public_deficit`` once, through the ledger when the plot sells for less than it cost, never
+        through the write-down itself."""
         loss = self.book[plot.plot_id] - max(0.0, value)
         if loss <= 1e-9:
             return

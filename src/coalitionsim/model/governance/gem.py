@@ -125,6 +125,7 @@ class JointCompany(Owner):
         self.phasing = False
         self.idle_quarters = 0  # consecutive quarters with plots ready and none issued
         self.handed_over: list[Plot] = []  # the plots the municipality took over when it wound up
+        self.take_over_prices: dict[int, float] = {}  # plot_id -> what the municipality paid for it
         self.settled = False
         self._forecast = PlotSums(self, self._forecast_terms, 1)
         self._servicing = PlotSums(self, lambda p: (servicing(self.model, p) if p.is_open else 0.0,), 1)
@@ -369,6 +370,7 @@ class JointCompany(Owner):
             price = self.take_over_value(plot)
             # the municipality is bound by the wind-up it agreed to: it pays, borrowing beyond its budget if it must
             transfer(m, plot, m.municipality, price, kind="land_sale", force=True)
+            self.take_over_prices[plot.plot_id] = price  # the municipality's book value of it
             self.issued_land += self.book.get(plot.plot_id, 0.0)
             plot.serviced = False  # the company services a plot only when it issues it
             value += price
@@ -424,7 +426,8 @@ class GEM(GovernanceForm):
             if self.company.handed_over:
                 # wound up: the municipality issues the land it took over by its own tender (Didam)
                 self.pool = TenderPool(self)
-                self.pool.add(self.company.handed_over)
+                for plot in self.company.handed_over:  # booked in its grondexploitatie at what it paid
+                    self.pool.add([plot], book=self.company.take_over_prices[plot.plot_id])
             elif self.company.finished():
                 self.company.settle()
         if self.pool is not None:
