@@ -12,9 +12,11 @@ price it expects at issue, the plot's residual land value at this quarter's pric
 makes of its plots, :func:`~.development.residual_value`). The reserve price of a tender is that forecast.
 A plot whose forecast no longer covers its book value is not tendered (the municipality phases: it issues
 the plots that cover theirs) and waits for the market; after ``municipality.grex_wait_quarters`` of waiting
+(at once for a plot whose forecast is short when it is first looked at: a loss known from the start)
 the municipality writes the plot's book value down to the forecast (event ``writedown``, a book entry, no
 money moves) and tenders it at that reserve. A plot that found no bidder waits the same quarters, or until
-its forecast has risen, before its next round: no reserve is ever cut by a fixed fraction.
+its forecast has risen or a developer could now buy it at its reserve (the municipality sounds out the
+market), before its next round: no reserve is ever cut by a fixed fraction.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class TenderPool:
         self.pool: list[Plot] = []
         self.book: dict[int, float] = {}  # plot_id -> book value (M€): what the land cost, carried at interest
         self.short_since: dict[int, int] = {}  # plot_id -> quarter its forecast fell below its book value
+        self.seen: set[int] = set()  # plots whose forecast it has looked at (issued or held)
         self.failed: dict[int, tuple[int, float]] = {}  # plot_id -> (quarter, forecast) of its last failed round
         self.written_down = 0.0  # M€ of book value written down so far
         self.running = False
@@ -138,17 +141,30 @@ class TenderPool:
         self.model.log("writedown", f"plot {plot.plot_id}: book value written down by €{loss:.1f} m to "
                        f"€{self.book[plot.plot_id]:.1f} m (its forecast issue price)", plot=plot.plot_id, amount=loss)
 
+    def has_buyer(self, plot: Plot, reserve: float) -> bool:
+        """Whether a developer could now bid at least ``reserve`` for the plot and finance it (what the
+        municipality learns by sounding out the market, marktconsultatie, before it tenders a plot again)."""
+        m = self.model
+        bidders = land_buyers(m, m.owners)
+        outlay = investment(m, plot)
+        return any(bid >= reserve - 1e-9 and b.can_take_on(plot, outlay + bid)
+                   for b, bid in zip(bidders, land_bids(m, plot, bidders)))
+
     def issuable(self) -> list[Plot]:
         """The plots the grondexploitatie issues now, in pool order: those whose forecast covers their book
         value (phasing: the rest are held back and wait for the market), unless a failed round told it to
-        wait. A plot that has waited ``municipality.grex_wait_quarters`` is written down to its forecast."""
+        wait. A plot that has waited ``municipality.grex_wait_quarters`` is written down to its forecast, and
+        so, at once, is a plot whose forecast is short at its first look (a loss known when it is booked)."""
         m = self.model
         wait = m.scenario.municipality.grex_wait_quarters
         ready, held = [], []
         for p in self.pool:
             value = self.forecast(p)
             if value < self.book[p.plot_id] - 1e-9:
-                since = self.short_since.setdefault(p.plot_id, m.steps)
+                # a plot short at its first look opens the grondexploitatie with a loss known from the start:
+                # written down at once; one whose forecast turns short later waits for the market first
+                since = self.short_since.setdefault(p.plot_id, m.steps if p.plot_id in self.seen else m.steps - wait)
+                self.seen.add(p.plot_id)
                 if m.steps - since < wait:
                     held.append(p)
                     continue
@@ -157,9 +173,11 @@ class TenderPool:
                     held.append(p)
                     continue
             self.short_since.pop(p.plot_id, None)
+            self.seen.add(p.plot_id)
             failed = self.failed.get(p.plot_id)
-            if failed is not None and m.steps - failed[0] < wait and value <= failed[1] + 1e-9:
-                held.append(p)  # no bidder last time, and the market has not improved since: wait
+            if (failed is not None and m.steps - failed[0] < wait and value <= failed[1] + 1e-9
+                    and not self.has_buyer(p, max(value, self.book[p.plot_id]))):
+                held.append(p)  # no bidder last time, and neither its price nor its buyers have improved: wait
                 continue
             ready.append(p)
         held_ids = frozenset(p.plot_id for p in held)
