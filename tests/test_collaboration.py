@@ -66,19 +66,42 @@ def test_verevening_lets_a_loss_making_subarea_start_earlier_under_an_sok():
     # Under the SOK the profitable plots pay half their surplus into the verevening when they complete and
     # Zuid's plots draw on it to start; alone, under the organic framework, they wait for the market
     assert any((r.events.kind == "verevening").any() for r in sok)
-    assert _loss_plots_started(sok, 70).mean() > _loss_plots_started(organic, 70).mean() + 0.2
+    # measured by quarter 70 over the 8 seeds: 0.62 of Zuid's developer homes started under the SOK against
+    # 0.49 alone (paired: higher in 3 seeds, equal in 4, lower in 1). Before issue 25 the gap was +0.27 and
+    # bound +0.2, but part of it was the discount that signing gave on the hurdle (gone: only the money the
+    # verevening moves shares risk now). Bound: higher on average, and at least as high in 6 of 8 seeds
+    started_sok, started_alone = _loss_plots_started(sok, 70), _loss_plots_started(organic, 70)
+    assert started_sok.mean() > started_alone.mean(), (started_sok, started_alone)
+    assert (started_sok >= started_alone - 1e-9).sum() >= 6, (started_sok, started_alone)
     assert not any((r.events.kind == "verevening").any() for r in organic)
 
 
-def test_shared_risk_lowers_what_a_partner_requires_and_not_per_form():
-    from coalitionsim.model.verevening import diversification
+def test_a_developers_hurdle_is_the_same_inside_and_outside_a_deal():
+    from coalitionsim.model.agents.developer import Developer
 
+    # run an SOK until its deal has closed and pooled its partners' plots, then ask each pooled plot's
+    # developer its threshold with the plot in the pool and with it taken out: signing gives no discount,
+    # the deal shares risk only by the money its verevening moves (issue 25)
     m = AreaDevelopmentModel(load_scenario(None), form="sok", seed=1)
-    b = m.scenario.behaviour
-    assert diversification(m, 1) == 0.0
-    # shared over 16 plots, a plot's own risk falls by 1 - 1/4: the required margin by 0.5 x 0.05 x 0.75
-    assert diversification(m, 16) == pytest.approx(b.risk_aversion * b.plot_risk * 0.75)
-    assert diversification(m, 64) > diversification(m, 16)  # more to share, more shared away
+    while getattr(m.governance, "verevening", None) is None and m.steps < 40:
+        m.step()
+    pool = getattr(m.governance, "verevening", None)
+    assert pool is not None and len(pool.plots) > 1
+    checked = 0
+    for plot in pool.plots:
+        owner = plot.owner
+        if not isinstance(owner, Developer):
+            continue
+        inside = owner.start_threshold(plot)
+        plot.pool = None
+        try:
+            outside = owner.start_threshold(plot)
+        finally:
+            plot.pool = pool
+        assert inside == pytest.approx(outside)
+        assert inside >= owner.required_margin
+        checked += 1
+    assert checked > 0
 
 
 # =================================================================== a new choice per deelgebied

@@ -275,6 +275,13 @@ def test_a_stalled_company_whose_land_cannot_close_winds_up_and_its_partners_bea
     assert company.settled and not company.plots()
     assert all(p.owner is mun for p in held)
     assert set(m.governance.pool.pool) == set(held)  # the municipality issues it by its own tender
+    # booked in the municipality's grondexploitatie at what it paid, with this quarter's interest on it (less
+    # what it wrote down at once where this quarter's prices forecast less: the company took it over at the
+    # prices it expects)
+    carried = 1 + m.scenario.municipality.interest_rate / 4
+    ids = {p.plot_id for p in held}
+    written = sum(e.amount for e in m.events if e.kind == "writedown" and e.plot in ids)
+    assert sum(m.governance.pool.book[p.plot_id] for p in held) + written == pytest.approx(value * carried)
     assert not any(p.serviced for p in held)  # nobody paid their servicing yet
     assert flows(m, "land_sale", mun.account, company.account) == pytest.approx(value)
     event = next(e for e in m.events if e.kind == "writedown" and "winds up" in e.text)

@@ -595,3 +595,20 @@ def test_the_land_company_outputs_are_declared():
     assert {"plot_issue", "phasing"} <= {e.kind for e in gem.events}
     assert {"servicing_cost", "plot_issue"} <= set(gem.ledger.table()["kind"])
     assert math.isnan(summary(AreaDevelopmentModel(sc, "sok", 1).run())["gem_land_result"])
+
+
+def test_the_municipal_write_down_is_declared():
+    """Issue 25: per-run ``writedown`` (M€, summed ``writedown`` events; a book entry beside, never in,
+    ``public_deficit``), with its reporting label (docs/ODD.md §2.10, §4.5)."""
+    from coalitionsim import AreaDevelopmentModel, load_scenario
+    from coalitionsim.model.metrics import summary
+    from coalitionsim.reporting.vocabulary import VOCABULARY
+
+    assert "writedown" in VOCABULARY
+    m = AreaDevelopmentModel(load_scenario(None, ["simulation.horizon_quarters=8"]), "tender", 1)
+    m.run()
+    before = summary(m)["writedown"]  # its own (a loss known when the land was booked is written down at once)
+    m.log("writedown", "a test write-down", amount=3.0)
+    row = summary(m)
+    assert row["writedown"] == pytest.approx(before + 3.0)
+    assert row["public_deficit"] == pytest.approx(-m.public_balance - row["public_assets"])  # not in it

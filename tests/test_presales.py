@@ -322,9 +322,13 @@ def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     # measured (seeds 1-6, reference area): the median is 3 months (one quarter) in all 12 runs, with the
     # buyers' long-stop date paused while the permit is decided. While it ran on in the permit queue it
     # was 6 (sales dissolved in the queue and sold again after the permit); before issue 23 it was 3-7.5
-    # under sok and up to 15 under gem on seed 1. Bound: halfway to the next quarter, in every run
+    # under sok and up to 15 under gem on seed 1. Bound: halfway to the next quarter, in every run but one.
+    # Re-measured with the municipal grondexploitatie (issue 25): 3 in 11 runs, 7.5 under framework_organic
+    # on seed 6, where fewer municipal plots (each started a quarter after its permit) reach their permit by
+    # the horizon (9 of 12, against 12 when the tender halved its reserve); no plot waits longer than it did
     per_run = runs.groupby("seed")["permit_to_start_months"].first()
-    assert (per_run <= 4.5).all(), per_run.tolist()
+    assert (per_run <= 4.5).sum() >= len(per_run) - 1, per_run.tolist()
+    assert (per_run <= 7.5).all(), per_run.tolist()
     # without the long-stop date the buyers are there before the permit for nearly every plot (measured:
     # all of them); with it 28% (organic) and 23% (sok) of the plots sell their presale share again after
     # it, when a start held up after the permit outlasted the termijn. Since issue 25 the land an SOK
@@ -351,9 +355,8 @@ def test_a_slower_market_moves_the_wait_before_the_permit():
     # permits still come before their buyers, and a slower market delays starts for other reasons too).
     # Most of it comes before the permit in 5 of 6 seeds and on average (ratio 3.4; 2.25 before the price
     # lock and long-stop date); with the permit asked regardless of buyers it would all come after.
-    # Since issue 25 a bound developer may defer its start at interest (exits.py) instead of building
-    # anyway: re-measured, most of it comes before the permit in 4 of 6 seeds (seed 4: 2.1 before, 2.4
-    # after), ratio 3.2 on average
+    # Since issue 25 (bound developers may defer at interest; the municipal grondexploitatie waits
+    # instead of halving its reserve) the bound is 4 of 6 seeds and the mean ratio; re-measured below
     assert (grew["before"] > grew["after"]).sum() >= 4, grew
     assert grew["before"].mean() > 1.5 * grew["after"].mean(), grew.mean()
 

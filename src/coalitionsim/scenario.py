@@ -335,6 +335,12 @@ class Municipality(_Section):
     # preparation plus the Didam publication period
     tender_min_quarters: int = Field(2, ge=1, le=20,
                                      json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))
+    # grondexploitatie: quarters a municipal plot whose forecast price fell below its book value waits for the
+    # market (and a plot without a bidder before its next round) before the municipality writes it down
+    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {
+        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
+        "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"},
+        **assumed(4, 16, 'assumption (a robust grondexploitatie does not drop plans in a downturn, 003 L1146-1149, L1300-1303)')})
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
     # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption
     social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}, **assumed(0.015, 0.035, 'assumption (003 L1209-1213: marktconform for the use)')})
@@ -474,10 +480,6 @@ class Behaviour(_Section):
     speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}, **assumed(0.2, 0.5, 'assumption (003 L912)')})  # what a speculator asks above what it paid
     # share of a pooled plot's surplus paid into verevening
     verevening_share: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (003 L1290-1291)'))
-    # sd of a plot's own margin (cost overruns, sales, delays)
-    plot_risk: float = Field(0.05, ge=0, le=0.5, json_schema_extra=assumed(0.03, 0.1, 'assumption'))
-    # required margin per unit of a plot's own risk
-    risk_aversion: float = Field(0.5, ge=0, le=5, json_schema_extra=assumed(0.25, 1.0, 'assumption'))
     dropout_quarters: int = Field(4, ge=1, le=40,
                                   json_schema_extra=assumed(2, 8, 'assumption (afhakers, 002:61, 002:78)'))
     # how long a corporation waits for investment room on a permitted plot before it hands the plot to

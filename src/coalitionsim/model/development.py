@@ -97,11 +97,26 @@ def land_bids(model: "AreaDevelopmentModel", plot: Plot, bidders: list["Owner"])
     return bids
 
 
+def mean_required_margin(model: "AreaDevelopmentModel") -> float:
+    """The margin the market's builders ask, on average (the scenario's developers)."""
+    specs = model.scenario.ownership.developers
+    return sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
+
+
+def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", required: float | None = None) -> float:
+    """A land seller's forecast of a plot's price (M€) at this quarter's prices: its residual land value, as
+    the plot stands, to a builder asking ``required`` (default: the market's mean required margin) who pays
+    the contributions ``owner`` would owe at permit. The GEM's issue prices and the municipality's tender
+    reserve are both this forecast; it can be negative (nobody would pay anything for the plot)."""
+    if required is None:
+        required = mean_required_margin(model)
+    return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+
+
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
     """What an undeveloped plot is worth now: its residual land value to a developer asking the
     scenario developers' mean required margin, and never less than its existing-use value."""
-    specs = model.scenario.ownership.developers
-    required = sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
+    required = mean_required_margin(model)
     rev = revenue(model, plot)
     inv = investment(model, plot)
     cost = inv + model.market.financing_cost(inv, model.construction_quarters(plot))

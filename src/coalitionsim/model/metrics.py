@@ -153,6 +153,9 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "public_deficit": -model.public_balance - assets + 0.0,  # (+ 0.0: no "-0.0")
         "public_assets": assets,
         "gem_land_result": gem_land_result(model),
+        # the municipality's write-downs of its land's book value: a book entry, already in public_deficit
+        # through the price it got (or the value it holds), so reported beside it and never added to it
+        "writedown": sum(e.amount for e in model.events if e.kind == "writedown"),
         "rijk_subsidy": model.rijk.paid,
         "social_share_realised": social_done / completed if completed else float("nan"),
         "social_share_target": model.scenario.programme.social_share_target,

@@ -1,34 +1,24 @@
 """Verevening: the cross-subsidy of loss-making plots by profitable ones inside a deal (NOVEX L1290–1291,
-L1364–1365, L1384–1385), and what a shared deal does to the risk each partner faces.
+L1364–1365, L1384–1385).
 
 An SOK (also a deelgebied's own SOK) pools its developer partners' plots. When a pooled plot completes with
 a margin above its developer's threshold it pays ``behaviour.verevening_share`` of that surplus into the
 deal's verevening account; a pooled plot whose margin falls short may draw on the account for the
 shortfall when it starts, so it starts once profitable plots have paid in. Every euro moves on the ledger.
 
-Sharing a deal also lowers the variance of the business case a partner faces: the plot-specific part of
-its risk (``behaviour.plot_risk``, the standard deviation of a plot's margin) is shared over the n plots of
-the pool, so the margin a partner requires falls by ``behaviour.risk_aversion`` × plot risk × (1 − 1/√n)
-(:func:`diversification`). The market's risk is common to all plots and is not shared away.
+Signing a deal does not lower a partner's hurdle: its start threshold is the same inside and outside the
+pool. What a deal shares of the risk is the money it moves: the verevening here, the GEM's result and
+settlement, guarantees.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .agents.base import Owner
     from .area import Plot
     from .model import AreaDevelopmentModel
-
-
-def diversification(model: "AreaDevelopmentModel", n_plots: int) -> float:
-    """How much less margin a partner requires when its plot's own risk is shared over ``n_plots``."""
-    if n_plots <= 1:
-        return 0.0
-    b = model.scenario.behaviour
-    return b.risk_aversion * b.plot_risk * (1 - 1 / math.sqrt(n_plots))
 
 
 class VereveningPool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..verevening import diversification
 from .base import Owner
 
 if TYPE_CHECKING:
@@ -30,11 +29,13 @@ class Developer(Owner):
         self.open_account(f"developer {spec.name}", opening=spec.equity)
 
     def start_threshold(self, plot: "Plot") -> float:
+        """The margin this developer requires to start ``plot``: its own, plus the pioneer premium while few
+        have gone. The same inside a deal and outside it: a deal shares risk by the money it moves
+        (verevening, the GEM's result, guarantees), not by a discount on the hurdle (issue 25)."""
         b = self.model.scenario.behaviour
         others_went = self.model.started_share() >= b.pioneer_follow_share
         premium = 0.0 if self.timing == "pioneer" or others_went else b.pioneer_risk_premium
-        shared = diversification(self.model, len(plot.pool.plots)) if plot.pool is not None else 0.0
-        return self.required_margin + premium - shared
+        return self.required_margin + premium
 
     def can_take_on(self, plot: "Plot", outlay: float) -> bool:
         """Whether the developer can finance this plot (land and start) on top of the plots it has not

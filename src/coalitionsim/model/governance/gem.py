@@ -39,7 +39,7 @@ from contextlib import contextmanager
 
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
-from ..development import investment, land_bids, profit, revenue, servicing
+from ..development import investment, land_bids, residual_value, servicing
 from ..land import TenderPool, land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
@@ -49,12 +49,6 @@ BUILDING = (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.CON
 
 #: what a land company earns or pays that is not its result: what its partners put in and take out
 CAPITAL_KINDS = ("gem_capital", "gem_settlement", "opening_balance")
-
-
-def mean_required_margin(model) -> float:
-    """The margin the market's builders ask, on average (the scenario's developers)."""
-    specs = model.scenario.ownership.developers
-    return sum(d.required_margin for d in specs) / len(specs) if specs else 0.08
 
 
 @contextmanager
@@ -78,12 +72,9 @@ def plot_price(model, plot: Plot, holder: Owner | None, owner: Owner) -> float:
     contributions still due at permit."""
     if plot.original_owner_type == "corporation":
         return social_land_price(model) * plot.homes
-    required = getattr(holder, "required_margin", None)
-    if required is None:
-        required = mean_required_margin(model)
     serviced, plot.serviced = plot.serviced, True
     try:
-        return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+        return residual_value(model, plot, owner, getattr(holder, "required_margin", None))
     finally:
         plot.serviced = serviced
 
@@ -134,6 +125,7 @@ class JointCompany(Owner):
         self.phasing = False
         self.idle_quarters = 0  # consecutive quarters with plots ready and none issued
         self.handed_over: list[Plot] = []  # the plots the municipality took over when it wound up
+        self.take_over_prices: dict[int, float] = {}  # plot_id -> what the municipality paid for it
         self.settled = False
         self._forecast = PlotSums(self, self._forecast_terms, 1)
         self._servicing = PlotSums(self, lambda p: (servicing(self.model, p) if p.is_open else 0.0,), 1)
@@ -378,6 +370,7 @@ class JointCompany(Owner):
             price = self.take_over_value(plot)
             # the municipality is bound by the wind-up it agreed to: it pays, borrowing beyond its budget if it must
             transfer(m, plot, m.municipality, price, kind="land_sale", force=True)
+            self.take_over_prices[plot.plot_id] = price  # the municipality's book value of it
             self.issued_land += self.book.get(plot.plot_id, 0.0)
             plot.serviced = False  # the company services a plot only when it issues it
             value += price
@@ -433,7 +426,8 @@ class GEM(GovernanceForm):
             if self.company.handed_over:
                 # wound up: the municipality issues the land it took over by its own tender (Didam)
                 self.pool = TenderPool(self)
-                self.pool.add(self.company.handed_over)
+                for plot in self.company.handed_over:  # booked in its grondexploitatie at what it paid
+                    self.pool.add([plot], book=self.company.take_over_prices[plot.plot_id])
             elif self.company.finished():
                 self.company.settle()
         if self.pool is not None:
