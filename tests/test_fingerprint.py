@@ -19,7 +19,7 @@ from coalitionsim.runner import fingerprint as fp
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["docs/studies/forms.md", "docs/studies/free_riding.md", "docs/studies/draagkracht.md",
-         "docs/studies/rijk.md", "docs/cases.md", "docs/archetypes.md", "README.md"]
+         "docs/studies/rijk.md", "docs/cases.md", "docs/archetypes.md", "docs/robust.md", "README.md"]
 STAMP = re.compile(r"Model fingerprint: `([0-9a-f]+)`")
 SMALL = dict(areas=("reference",), seeds=1)  # 5 runs: enough to see a change, cheap to repeat
 
