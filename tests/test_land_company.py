@@ -306,6 +306,7 @@ def test_a_stalled_company_holds_its_land_through_a_downturn_it_expects_to_pass(
 # =================================================================== the GEM: behaviour
 
 
+@pytest.mark.slow
 def test_under_the_gem_no_home_sale_reaches_the_company_and_its_result_is_its_land_result():
     """Over six seeds: the company never builds (no construction cost, no sales or rents reach it), and
     its result is plot revenue (with the cost recovery it received) minus land, servicing, public works,
@@ -348,6 +349,7 @@ def corporation_social_homes(m) -> tuple[int, float]:
     return homes, mean
 
 
+@pytest.mark.slow
 def test_under_the_gem_the_corporations_build_their_social_homes_as_fully_as_under_the_sok():
     # measured (6 seeds, 100 quarters): every seed completes all 492-512 social homes of the corporations'
     # plots under both forms
@@ -424,6 +426,7 @@ def test_a_corporation_whose_rents_will_make_the_room_keeps_its_plot_and_waits()
 # =================================================================== corporations: behaviour
 
 
+@pytest.mark.slow
 def test_no_corporation_withdraws_a_social_plot_under_any_form():
     # a weak market for social homes (value 0.15 M€ against 0.25 build cost): a developer's rule would
     # withdraw every stalled corporation plot after 8 quarters
@@ -434,6 +437,7 @@ def test_no_corporation_withdraws_a_social_plot_under_any_form():
             assert not withdrawn, (form, m.seed, [p.plot_id for p in withdrawn])
 
 
+@pytest.mark.slow
 def test_a_corporation_with_less_room_builds_its_social_homes_later_not_fewer():
     # measured (6 seeds, 160 quarters, room 70/50 M€ vs 5/5 M€ with 1 M€ a quarter of rents): all 492-512
     # social homes built in every seed either way; the mean completion 0-7 quarters later (mean 2.2)

@@ -316,6 +316,7 @@ def arm(form: str, sets: tuple[str, ...]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["framework_organic", "sok"])
 def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     runs = arm(form, ())
@@ -340,6 +341,7 @@ def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     assert late <= 0.2, late
 
 
+@pytest.mark.slow
 def test_a_slower_market_moves_the_wait_before_the_permit():
     def waits(absorption: int) -> pd.DataFrame:
         rows = arm("framework_organic", (f"market.absorption_per_quarter={absorption}",))
@@ -361,6 +363,7 @@ def test_a_slower_market_moves_the_wait_before_the_permit():
     assert grew["before"].mean() > 1.5 * grew["after"].mean(), grew.mean()
 
 
+@pytest.mark.slow
 def test_a_higher_presale_share_delays_the_starts():
     def start_quarters(share: float) -> pd.Series:
         rows = arm("framework_organic", ("market.absorption_per_quarter=40", f"behaviour.presale_share={share}"))

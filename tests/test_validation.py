@@ -24,6 +24,16 @@ FACTS = {f.key: f for f in validation.FACTS}
 SEEDS = {"types": 3, "decay": 6, "enforcement": 6, "size": 4, "doorlooptijd": 4, "owners": 8, "unwilling": 6,
          "tender": 6}
 SLOW = {"enforcement", "doorlooptijd", "owners", "unwilling", "tender"}
+# facts the current model no longer shows, each with what was measured; strict: the test fails as soon as
+# the fact holds again, so that this list is kept true (docs/validation.md says the same)
+LOST = {
+    "tender": "model v3 parts 1-3 (2026-12-05): the tender's lead over the SOK no longer grows with public land "
+              "(seeds 1-6: 0.0, 0.0, 4.25, -0.5, -2.25, -1.75 years). The tender still gains with public land "
+              "(seed 5: t50 9.0 at 70% against 10.75 at 20%), but the SOK now gains more: at 20% its partners "
+              "defer their take-up (seed 5: 9 deferrals, t50 15.25), at 70% they take municipal land up at "
+              "residual value (t50 11.25). Open for the next session: the SOK's exits against the tender's "
+              "grondexploitatie (issue 26 reviews a deal whose partners keep deferring)",
+}
 
 
 def test_every_fact_has_a_test():
@@ -33,7 +43,14 @@ def test_every_fact_has_a_test():
         assert f.use in ("calibration", "validation") and f.source and f.reported
 
 
-@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in SLOW else k for k in SEEDS])
+def _marks(key: str) -> list:
+    marks = [pytest.mark.slow] if key in SLOW else []
+    if key in LOST:
+        marks.append(pytest.mark.xfail(strict=True, reason=LOST[key]))
+    return marks
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=_marks(k)) for k in SEEDS])
 def test_fact_holds(key):
     fact = FACTS[key]
     values = [fact.measure(seed) for seed in range(1, SEEDS[key] + 1)]
