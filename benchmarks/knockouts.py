@@ -224,7 +224,7 @@ KNOCKOUTS: list[Knockout] = [
              (PRE + "test_a_start_waits_for_its_presales",)),
     Knockout("permit_regardless_of_buyers", "the permit is asked before the buyers are in sight",
              MODEL + "development.py",
-             "if plot.build_obligation or (plot.marketing and presales_expected(model, plot)):",
+             "if plot.build_obligation or (plot.marketing and (presales_expected(model, plot) or longstop_near(model, plot))):",
              "if plot.build_obligation or plot.marketing:",
              (PRE + "test_permit_is_asked_when_the_presales_will_be_in_by_the_time_it_comes",
               PRE + "test_a_slower_market_moves_the_wait_before_the_permit")),
