@@ -272,7 +272,8 @@ KNOCKOUTS: list[Knockout] = [
              (PRE + "test_only_an_owner_with_the_right_and_the_money_for_its_start_markets",)),
     # ------------------------------------------------------------- issue 24: the GEM as a land company, corporations' rules
     Knockout("gem_claim_at_market_margin", "a bouwclaim is priced at the market's margin, not its builder's own",
-             MODEL + "governance/gem.py", 'required = getattr(holder, "required_margin", None)', "required = None",
+             MODEL + "governance/gem.py", 'residual_value(model, plot, owner, getattr(holder, "required_margin", None))',
+             "residual_value(model, plot, owner, None)",
              (COMPANY + "test_gem_prices_a_building_claim_at_its_builders_own_margin_and_a_social_plot_at_the_social_price",)),
     Knockout("gem_no_phasing", "the GEM issues a plot that deepens a loss while its grondexploitatie does not close",
              MODEL + "governance/gem.py",

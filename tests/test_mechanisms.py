@@ -201,16 +201,19 @@ def test_area_programming_raises_what_the_market_absorbs():
 
 
 def test_tender_awards_to_the_highest_bid():
-    m = model("tender", "ownership.developers=[{name='Laag', required_margin=0.04, equity=500}, "
-                        "{name='Hoog', required_margin=0.14, equity=500}]")
-    low, high = sorted((o for o in m.owners if isinstance(o, Developer)), key=lambda d: d.required_margin)
+    # three bidders; the reserve is the forecast at the developers' mean margin (0.06), so two bids clear it
+    # and the award must choose between them (with one valid bid, highest and lowest would be the same)
+    m = model("tender", "ownership.developers=[{name='Laag', required_margin=0.02, equity=500}, "
+                        "{name='Midden', required_margin=0.04, equity=500}, "
+                        "{name='Hoog', required_margin=0.12, equity=500}]")
+    low, middle, high = sorted((o for o in m.owners if isinstance(o, Developer)), key=lambda d: d.required_margin)
     pool = m.governance.pool
     plot = next(p for p in m.area.plots if p.owner is m.municipality)
     plot.in_plan = True
     pool.pool = [plot]
-    pool.book[plot.plot_id] = 0.0  # the reserve is then the forecast (at the market margin, 0.09 here)
+    pool.book[plot.plot_id] = 0.0  # the reserve is then the forecast
     pool._award([plot])
-    # the developer asking the lower margin can pay more for the land, and the highest bid wins
+    # the developer asking the lowest margin can pay most for the land, and the highest bid wins
     assert plot.owner is low
     assert plot.land_price > 0
 
