@@ -137,7 +137,7 @@ def test_each_subarea_gets_the_form_the_beslisboom_gives_its_own_owners():
                 m.area.set_owner(p, dev)  # one development-oriented, willing owner in Noord
 
     def fragmented_noord(m):
-        passive = [o for o in m.owners if o.group == "developers" and not o.developing]
+        passive = [o for o in m.owners if o.group == "owners"]
         for i, p in enumerate(x for x in m.area.plots if x.subarea == "Noord" and x.owner is not m.municipality):
             m.area.set_owner(p, passive[i % len(passive)])  # only owners in existing use, some unwilling
             p.owner.strategy = "holdout"

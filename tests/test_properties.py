@@ -18,6 +18,7 @@ from coalitionsim.model.area import Status
 from coalitionsim.model.development import market_value
 from coalitionsim.model.governance import load_all
 from coalitionsim.model.ledger import AREA_FUND, KINDS
+from coalitionsim.model.asks import DROPOUT_GROUPS
 from coalitionsim.model.metrics import GROUPS, summary, timeseries
 
 TOL = 1e-6
@@ -139,11 +140,12 @@ def test_shares_stay_between_0_and_1(case):
         assert in_unit(value), (key, value)
     columns = ["free_riding_index", "willing_unable_share", "trust_mean", "voluntary_contribution_rate"]
     columns += [f"{k}_{g}" for k in ("draagvlak", "draagkracht") for g in GROUPS]
+    columns += [f"willing_unable_share_{g}" for g in DROPOUT_GROUPS]
     for col in columns:
         values = ts[col].dropna()
         if col != "voluntary_contribution_rate":
             # only the voluntary rate (nothing asked) and empty groups may be missing
-            assert ts[col].notna().all() or col.endswith(("_corporations", "_residents", "_developers")), col
+            assert ts[col].notna().all() or col.endswith(("_corporations", "_residents", "_developers", "_owners")), col
         assert values.between(-TOL, 1 + TOL).all(), (col, values.min(), values.max())
     for g in GROUPS:
         gap = row[f"gap_{g}"]

@@ -93,6 +93,7 @@ GROUP_STYLE: dict[str, tuple[str, str]] = {  # group -> (colour, Dutch label)
     "municipality": ("#7b3294", "gemeente"),
     "developers": ("#e66101", "ontwikkelaars"),
     "corporations": ("#0571b0", "corporaties"),
+    "owners": ("#4d4d4d", "ondernemers / eigenaren"),
     "residents": ("#1b7837", "bewoners"),
     "rijk": ("#b2182b", "Rijk"),
 }

@@ -108,17 +108,20 @@ class Contributions:
         amount = self.due_at_permit(plot, owner)
         if amount <= 1e-12:
             return True
-        if owner is not self.model.municipality and owner.free_cash < amount - 1e-9:
+        kind = "contract_contribution" if plot.contract_contributions else "kostenverhaal"
+        private = owner is not self.model.municipality
+        if private and owner.free_cash < amount - 1e-9:
+            self.model.asks.record(owner, kind, amount, 0.0, plot=plot.plot_id)
             return False
         tasks = [t for t in self.model.area.tasks if not t.spec.recurring]
         if plot.contract_contributions:
             weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks
                        if not (plot.works_in_price and t.spec.kind == "public_works")}
-            kind = "contract_contribution"
         else:  # kostenverhaal recovers public works only
             weights = {id(t): t.spec.cost for t in tasks if t.spec.kind == "public_works"}
-            kind = "kostenverhaal"
         paid = self._pay(owner, plot, amount, tasks, weights, kind)
+        if private:
+            self.model.asks.record(owner, kind, amount, paid, plot=plot.plot_id)
         self.one_off_paid[plot.plot_id] += paid
         return True
 
@@ -200,7 +203,8 @@ class Contributions:
             elif t.spec.kind == "collective" and t.delivery_started is None:
                 instalments = m.scenario.instruments.instalment_quarters
                 # what residents still pay is not asked of the owners (unless they drop out)
-                open_need = max(0.0, t.spec.cost - t.funds - t.resident_pending)
+                # nor what owners still owe of their enforced asks (their arrears)
+                open_need = max(0.0, t.spec.cost - t.funds - t.resident_pending - m.asks.owed_on(t))
                 needs.append((t, min(t.spec.cost / instalments, open_need)))
         self.voluntary_asked = self.voluntary_paid = 0.0
         asked_total = paid_total = 0.0
@@ -212,13 +216,19 @@ class Contributions:
             if plot.status == Status.WITHDRAWN:
                 continue
             weights = {id(t): need * self.share(plot, t) for t, need in needs}
+            owner = plot.owner
+            kind = self.ask_kind(plot)
+            owed = m.asks.owed_by(plot)
+            if owed and (kind is None or owner is m.municipality):
+                m.asks.release([plot])  # the claim lapsed with its enforcement
+                owed = {}
+            for t, _ in needs:  # an enforced ask not paid is still owed
+                weights[id(t)] += owed.get(t.index, 0.0)
             ask = sum(weights.values())
             if ask <= 1e-12:
                 continue
-            owner = plot.owner
             if hasattr(owner, "asked"):
                 owner.asked += ask
-            kind = self.ask_kind(plot)
             if owner is m.municipality:
                 want = min(ask, max(0.0, m.municipality.budget_left))  # the council's budget is the limit
             elif kind is not None:
@@ -232,6 +242,13 @@ class Contributions:
             paid = self._pay(owner, plot, want, [t for t, _ in needs], weights, kind)
             if kind == "voluntary_contribution":
                 self.voluntary_paid += paid
+                # as far as it means to give: what it would give but cannot is willing but unable
+                m.asks.record(owner, "voluntary", ask * owner.voluntary_rate(), paid, enforced=False,
+                              plot=plot.plot_id)
+            elif owner is not m.municipality:
+                m.asks.record(owner, kind, ask, paid, plot=plot.plot_id)
+                m.asks.carry_over(plot, {t.index: weights[id(t)] for t, _ in needs if not t.spec.recurring},
+                                  paid / ask)
             asked_total += ask
             paid_total += paid
             one_off = sum(weights[id(t)] for t, _ in needs if not t.spec.recurring)

@@ -101,12 +101,16 @@ def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     if choice == GO:
         ob.go[1]()
     elif choice == DEFER:
-        model.ledger.transfer(owner.account, ob.seller, deferral_interest(model, ob.price), "deferred_land_payment")
+        interest = deferral_interest(model, ob.price)
+        paid = model.ledger.transfer(owner.account, ob.seller, interest, "deferred_land_payment")
+        model.asks.record(owner, "bouwplicht", interest, interest if paid else 0.0, plot=plot.plot_id)
         plot.deferrals += 1
         model.deferrals += 1
         ob.postpone()
     elif choice == BREAK_FEE:
-        model.ledger.transfer(owner.account, ob.seller, break_fee(model, ob.price), "break_fee")
+        fee = break_fee(model, ob.price)
+        paid = model.ledger.transfer(owner.account, ob.seller, fee, "break_fee")
+        model.asks.record(owner, "bouwplicht", fee, fee if paid else 0.0, plot=plot.plot_id)
         ob.release()
     elif choice == HAND_BACK:
         if not ob.hand_back[1]():

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .area import Plot, Status
+from .asks import CANNOT_FINANCE
 from .development import investment, land_bid, land_bids, residual_value
 
 if TYPE_CHECKING:
@@ -34,11 +35,12 @@ if TYPE_CHECKING:
     from .negotiation import Negotiation
 
 def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float,
-             kind: str = "land_sale", force: bool = False) -> bool:
+             kind: str = "land_sale", force: bool = False, ask: bool = False) -> bool:
     """Sell a plot: the price leaves the buyer's account and reaches the seller's, and becomes sunk for the
     buyer. False (nothing happens) when the buyer cannot pay it (a private buyer: its equity share of the
     price, its lenders financing the rest), unless ``force`` (the municipality pays what a court orders,
-    borrowing if it must)."""
+    borrowing if it must). ``ask``: a form asks the price (a tender award, an SOK take-up, a GEM plot issue),
+    recorded against the buyer's draagkracht (:mod:`coalitionsim.model.asks`)."""
     seller = plot.owner
     m = model.municipality
     if buyer is m:
@@ -47,6 +49,9 @@ def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: f
         # lenders finance the loan share of the land it buys (its floor counts that loan once it holds the
         # plot): the purchase needs the equity share from its own money, not the whole price in cash
         paid = buyer.can_buy(price) and model.ledger.transfer(buyer.account, seller.account, price, kind, force=True)
+        if ask:
+            model.asks.record(buyer, "land_price", price, price if paid else 0.0, plot=plot.plot_id,
+                              reason=CANNOT_FINANCE)
     if not paid:
         model.log("land", f"{buyer.name} cannot pay €{price:.1f} m for plot {plot.plot_id}", actor=buyer.account,
                   plot=plot.plot_id, amount=price)
@@ -222,7 +227,7 @@ class TenderPool:
                       plot=plot.plot_id, amount=reserve)
                 continue
             bid, _, winner = max(bids, key=lambda x: (x[0], -x[1]))
-            if not transfer(m, plot, winner, bid):
+            if not transfer(m, plot, winner, bid, ask=True):
                 continue
             self.pool.remove(plot)
             self.failed.pop(plot.plot_id, None)

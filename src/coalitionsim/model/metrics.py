@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from .area import Status
+from .asks import DROPOUT_GROUPS
 
 if TYPE_CHECKING:
     from .model import AreaDevelopmentModel
 
-GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
+GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "rijk")
 
 
 def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
@@ -26,6 +27,13 @@ def willing_unable_share(model: "AreaDevelopmentModel") -> float:
     """Share of actors (household groups count once each) that are willing but unable now."""
     actors = model.actors()
     return sum(a.willing_unable for a in actors) / len(actors) if actors else 0.0
+
+
+def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> float:
+    """Share of the group's actors (drop-outs included, as in ``willing_unable_share``) willing but unable now;
+    0 for a group without actors."""
+    members = model.group_members(group)
+    return sum(a.willing_unable for a in members) / len(members) if members else 0.0
 
 
 def trust_mean(model: "AreaDevelopmentModel") -> float:
@@ -46,6 +54,7 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     **{f"draagvlak_{g}": (lambda m, g=g: _group_mean(m, g, "draagvlak")) for g in GROUPS},
     **{f"draagkracht_{g}": (lambda m, g=g: _group_mean(m, g, "draagkracht")) for g in GROUPS},
     "willing_unable_share": willing_unable_share,
+    **{f"willing_unable_share_{g}": (lambda m, g=g: group_willing_unable_share(m, g)) for g in DROPOUT_GROUPS},
     "trust_mean": trust_mean,
     "objections": lambda m: m.objections,
     "public_balance": lambda m: m.public_balance,
@@ -170,6 +179,10 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "subarea_forms": ";".join(f"{k}={v}" for k, v in getattr(model.governance, "subarea_forms", {}).items()),
         "voluntary_contribution_rate": _mean(model.contributions.voluntary_rates),
     }
+    for g in DROPOUT_GROUPS:
+        # per group: the mean share over the run, and the actors that dropped out (reasons in the event log)
+        row[f"willing_unable_share_{g}"] = float(ts[f"willing_unable_share_{g}"].mean())
+        row[f"dropouts_{g}"] = model.asks.dropouts.get(g, 0)
     for g in GROUPS:
         row[f"gap_{g}"] = float((ts[f"draagvlak_{g}"] - ts[f"draagkracht_{g}"]).mean())
     row.update({f"param.{k}": v for k, v in flatten(model.scenario.to_dict()).items()})

@@ -16,6 +16,7 @@ from .agents.municipality import Municipality
 from .agents.resident import Resident
 from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
+from .asks import Asks, reason_of
 from .contributions import Contributions
 from .development import construction_quarters, investment, revenue, sale_price
 from ..scenario import Scenario
@@ -26,7 +27,7 @@ from .market import Market
 from .metrics import STEP_REPORTERS
 from .streams import Streams
 
-GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
+GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "rijk")
 
 
 class Event(NamedTuple):
@@ -79,6 +80,7 @@ class AreaDevelopmentModel(mesa.Model):
         self._build_time: dict[int, int] = {}  # plot id -> construction quarters
 
         self.ledger = Ledger(self)
+        self.asks = Asks(self)  # what each form asks of whom and when, and the drop-outs it causes
         self.ledger.open(AREA_FUND)  # the gebiedsfonds: collected contributions for the collective tasks
         self.market = Market(self.scenario.market, self.streams["market"])
         self.municipality = Municipality(self)
@@ -296,20 +298,24 @@ class AreaDevelopmentModel(mesa.Model):
 
     def compensate(self) -> None:
         """Targeted compensation (with dubbel toetsen the municipality knows who cannot carry the ask);
-        without it the budget is spread over everyone who is asked."""
+        without it the budget is spread over everyone who is asked: resident groups by their instalment, and
+        owners of existing businesses by what fell due on them last quarter (their asks recur)."""
         ins = self.scenario.instruments
         left = ins.compensation_budget - self.compensation_paid
         if left <= 0:
             return
         asked = [r for r in self.residents if r.ask_remaining > 1e-12 and not r.dropped_out]
-        if not asked:
-            return
+        owners = [o for o in self.owners if isinstance(o, Landowner) and not o.dropped_out
+                  and o.ask_step == self.steps - 1 and o.due_now > 1e-12]
+        gaps: dict[Actor, float] = {}  # M€ per actor
         if ins.dubbel_toetsen:
-            gaps = {r: r.instalment - r.resources for r in asked if r.resources < r.instalment}
+            gaps.update({r: (r.instalment - r.resources) * r.households for r in asked if r.resources < r.instalment})
+            gaps.update({o: o.unpaid_now for o in owners if o.unpaid_now > 1e-12})
         else:
-            gaps = {r: r.instalment / 2 for r in asked}
+            gaps.update({r: r.instalment / 2 * r.households for r in asked})
+            gaps.update({o: o.due_now / 2 for o in owners})
         for r, gap in gaps.items():
-            amount = min(left, gap * r.households)
+            amount = min(left, gap)
             if amount <= 0:
                 break
             if not self.municipality.spend(amount, "compensation", payee=r.account, cofunded=False):
@@ -561,6 +567,8 @@ class AreaDevelopmentModel(mesa.Model):
             plot.status = Status.AGREED if plot.in_plan else Status.HELD
         self.log("sale", f"{plot.owner.name} puts plot {plot.plot_id} up for sale: {reason}",
                  actor=plot.owner.account, plot=plot.plot_id)
+        # its money ran out: it leaves this plot, a drop-out of its group
+        self.asks.drop_out(plot.owner, reason_of(reason), f"sells plot {plot.plot_id}, {reason}")
 
     def withdraw(self, plot: Plot, reason: str) -> None:
         self.annul_sales(plot, "withdrawn")
@@ -622,21 +630,32 @@ class AreaDevelopmentModel(mesa.Model):
             if owner is not self.municipality:
                 # support follows experience: kept agreements build it, broken ones erode it
                 owner.draagvlak = clip01(owner.draagvlak + 0.02 * (owner.trust - 0.5))
+                # draagkracht is at most the share of this quarter's asks it carried
+                owner.draagkracht = min(owner.draagkracht, owner.carried_share())
         for actor in self.actors():
             if not isinstance(actor, (Resident, Landowner)) or actor.dropped_out:
                 continue
             actor.unable_quarters = actor.unable_quarters + 1 if actor.failing else 0
             if actor.unable_quarters >= b.dropout_quarters:
                 actor.dropped_out = True
-                self.dropouts += 1
                 if isinstance(actor, Resident):
                     self.households_dropped += actor.households
                     actor.drop_asks()
                     for other in self.residents:
                         if other.subarea == actor.subarea:
                             other.lose_trust(0.5)  # a drop-out is "fatal for trust" (002:63)
-                self.log("dropout", f"{actor.name} drops out: willing but unable for {actor.unable_quarters} quarters",
-                         actor=actor.account)
+                    what = "leaves its asks unpaid"
+                else:
+                    what = "sells its plots"
+                reason = actor.ask_reason or "cannot pay"
+                self.asks.drop_out(actor, reason, f"willing but unable for {actor.unable_quarters} quarters, {what}")
+                if isinstance(actor, Landowner):
+                    # an owner of an existing business that cannot carry the asks sells (at cost, 002:61); what
+                    # it owed is asked of the others again, as a resident group's open asks are
+                    self.asks.release(actor.plots())
+                    for plot in actor.plots():
+                        if plot.status in (Status.HELD, Status.AGREED, Status.PERMITTED, Status.STALLED):
+                            self.put_up_for_sale(plot, f"{reason}: the asks on its business")
 
     # ================================================================ helpers
     def actors(self) -> list[Actor]:

@@ -37,6 +37,7 @@ GROUP_NAMES: dict[str, tuple[str, str]] = {
     "municipality": ("gemeente", "municipality"),
     "developers": ("ontwikkelaars", "project developers"),
     "corporations": ("corporaties", "housing corporations"),
+    "owners": ("eigenaren van bestaande bedrijven", "owners of existing businesses"),
     "residents": ("bewoners", "residents"),
     "rijk": ("Rijk", "central government"),
 }
@@ -45,6 +46,10 @@ for _g, (_nl, _en) in GROUP_NAMES.items():
     VOCABULARY.setdefault(f"gap_{_g}", (f"kloof draagvlak–draagkracht {_nl}",
                                         f"{_en}: mean draagvlak (willing) minus draagkracht (able); > 0: willing "
                                         "beyond what they can carry"))
+    VOCABULARY.setdefault(f"willing_unable_share_{_g}", (f"willen maar niet kunnen, {_nl}",
+                                                         f"{_en}: share with draagvlak but no draagkracht"))
+    VOCABULARY.setdefault(f"dropouts_{_g}", (f"afhakers, {_nl}",
+                                             f"{_en} that dropped out after asks they could not carry"))
 
 FORM_NAMES: dict[str, str] = {
     "tender": "publieke tender (municipal land issued by public tender)",

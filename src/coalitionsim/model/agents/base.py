@@ -34,6 +34,13 @@ class Actor(mesa.Agent):
         self.unable_quarters = 0  # consecutive quarters willing but unable
         self.dropped_out = False
         self.account = ""
+        # what fell due on it this quarter (recorded by :class:`coalitionsim.model.asks.Asks`)
+        self.ask_step = -1  # the quarter of the asks below
+        self.due_now = 0.0  # M€ asked (voluntary asks: as far as it means to pay them)
+        self.unpaid_now = 0.0  # M€ of that it could not pay
+        self.ask_failed = False  # part of it unpaid, not postponed (dubbel toetsen postpones an owner's)
+        self.ask_reason: str | None = None  # why not: cannot pay, cannot finance
+        self.left_because: str | None = None  # the reason it dropped out (once per actor)
 
     def open_account(self, label: str, opening: float = 0.0, may_borrow: bool = False) -> None:
         ledger = self.model.ledger
@@ -67,6 +74,17 @@ class Actor(mesa.Agent):
     def failing(self) -> bool:
         """Willing, but failing what is asked of it this quarter (what drives drop-out)."""
         return self.willing_unable
+
+    @property
+    def failed_ask_now(self) -> bool:
+        """Whether it could not pay part of what fell due on it this quarter."""
+        return self.ask_step == self.model.steps and self.ask_failed
+
+    def carried_share(self) -> float:
+        """The share of this quarter's asks it carried (1 when nothing fell due)."""
+        if self.ask_step != self.model.steps or self.due_now <= 1e-12:
+            return 1.0
+        return clip01(1.0 - self.unpaid_now / self.due_now)
 
     def gain_trust(self, times: float = 1.0) -> None:
         self.trust = clip01(self.trust + self.model.scenario.behaviour.trust_gain * times)

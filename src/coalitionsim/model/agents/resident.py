@@ -96,6 +96,8 @@ class Resident(Actor):
                 self.ask_quarters_left = max(0, self.ask_quarters_left - 1)
             else:
                 self.failed_ask = True
+            paid = 0.0 if self.failed_ask else self.asked_now
+            self.model.asks.record(self, "resident_ask", self.asked_now * self.households, paid * self.households)
             self.ask_quarters_left = max(1, self.ask_quarters_left)
         self.update_capacity()
 

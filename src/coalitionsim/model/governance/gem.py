@@ -174,6 +174,7 @@ class JointCompany(Owner):
                 paid = paid if owner.spend(paid, "gem_capital", payee=self.account, cofunded=False) else 0.0
             else:
                 paid = m.ledger.pay_up_to(owner.account, self.account, call, "gem_capital")
+                m.asks.record(owner, "gem_capital", call, paid)  # who cannot pay all is diluted
             self.cash_in[owner.unique_id] = self.cash_in.get(owner.unique_id, 0.0) + paid
         self.reshare()
 
@@ -347,7 +348,7 @@ class JointCompany(Owner):
         cost = servicing(m, plot)
         if not self.ensure_cash(cost):
             return False  # neither its lenders nor its partners finance the servicing now: the plot waits
-        if not transfer(m, plot, taker, price, kind="plot_issue"):
+        if not transfer(m, plot, taker, price, kind="plot_issue", ask=True):
             return False
         m.ledger.transfer(self.account, OUTSIDE, cost, "servicing_cost", force=True)
         self.issued_land += self.book.get(plot.plot_id, 0.0)
@@ -393,8 +394,10 @@ class JointCompany(Owner):
             if part > 0:
                 ledger.transfer(self.account, partner.account, part, "gem_settlement")
             elif part < 0:
-                ledger.transfer(partner.account, self.account, -part, "gem_settlement",
-                                force=partner is m.municipality)
+                paid = ledger.transfer(partner.account, self.account, -part, "gem_settlement",
+                                       force=partner is m.municipality)
+                if partner is not m.municipality:
+                    m.asks.record(partner, "gem_loss", -part, -part if paid else 0.0)
         self.settled = True
         m.log("agreement", f"GEM settles: €{result:.1f} m to share with its partners (land result "
               f"€{self.land_result():.1f} m)", actor=self.account, amount=result)
@@ -457,6 +460,9 @@ class GEM(GovernanceForm):
                 owner.unable_quarters += 1
                 m.log("agreement", f"{owner.name} is willing but cannot pay in its GEM capital; it stays out",
                       actor=owner.account, amount=call)
+                m.asks.record(owner, "gem_capital", call, 0.0)
+                m.asks.drop_out(owner, "cannot pay", f"cannot pay in its GEM capital of €{call:.1f} m, it stays "
+                                "out of the company")
         self.stage = "founding"
         if not partners:
             self.stage = "failed"

@@ -131,7 +131,7 @@ class SOK(GovernanceForm):
     def _transfer(self, claim: Claim, price: float, residual: float, chosen: bool) -> bool:
         m = self.model
         plot = claim.plot
-        if not transfer(m, plot, claim.partner, price):
+        if not transfer(m, plot, claim.partner, price, ask=True):
             return False
         del self.claims[plot.plot_id]
         self.takeups.append((plot.plot_id, m.steps, price, residual, chosen))
