@@ -413,6 +413,8 @@ def test_a_corporation_short_of_room_hands_its_plot_to_one_with_room_after_its_w
     price = m.scenario.municipality.social_land_price * plot.homes
     assert flows(m, "land_sale", b.account, a.account) == pytest.approx(price)
     assert any(e.kind == "handover" for e in m.events)
+    # it leaves the plot for want of investment room: a drop-out of its group, with its reason (issue 27)
+    assert a.left_because == "cannot finance" and m.asks.dropouts == {"corporations": 1}
 
 
 def test_a_corporation_whose_rents_will_make_the_room_keeps_its_plot_and_waits():

@@ -32,7 +32,8 @@ A drop-out (:meth:`Asks.drop_out`) is an actor that leaves because it could not 
 resident group or an owner of an existing business after ``behaviour.dropout_quarters`` quarters of failed
 asks (``AreaDevelopmentModel.trust_and_dropouts``; an owner sells its plots), a GEM partner that cannot pay in
 its capital (it stays out of the company), a developer or corporation that sells a plot because it cannot
-pay its permit's contributions or finance its start. Each actor counts once, in ``dropouts_<group>``; the
+pay its permit's contributions or finance its start, a corporation that hands its social plot over for want
+of investment room. Each actor counts once, in ``dropouts_<group>``; the
 event log (kind ``dropout``) has every one with its reason. The summary's ``dropouts`` keeps its definition:
 the resident groups and owners of existing businesses that dropped out (``dropouts_residents`` +
 ``dropouts_owners``).

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from .agents.corporation import Corporation
 from .area import Plot, Status
+from .asks import CANNOT_FINANCE
 from .land import transfer
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def hand_over(model: "AreaDevelopmentModel", corp: Corporation, plot: Plot) -> N
             m.log("handover", f"{corp.name} hands plot {plot.plot_id} to {taker.name} at the social land price "
                   f"after {wait} quarters without investment room", actor=corp.account, plot=plot.plot_id,
                   amount=price)
+            m.asks.drop_out(corp, CANNOT_FINANCE, f"hands plot {plot.plot_id} over: no investment room for it")
         return
     mun = m.municipality
     if corp.free_cash + corp.headroom_growth * wait >= corp.unprofitable_top(plot) or not mun.can_spend(price):
@@ -88,6 +90,7 @@ def hand_over(model: "AreaDevelopmentModel", corp: Corporation, plot: Plot) -> N
         plot.step_permit = plot.step_permit_application = None
         m.log("handover", f"{corp.name} hands plot {plot.plot_id} back to the municipality at the social land "
               "price: its room will not carry it", actor=corp.account, plot=plot.plot_id, amount=price)
+        m.asks.drop_out(corp, CANNOT_FINANCE, f"hands plot {plot.plot_id} back: its room will not carry it")
         pool = getattr(m.governance, "pool", None)
         if pool is not None:
             pool.add([plot])
