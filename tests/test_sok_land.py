@@ -82,6 +82,55 @@ def test_a_take_up_due_in_a_bad_market_is_deferred_at_interest_to_the_seller():
         claim.floor * m.market.interest_rate / 4)
 
 
+def _bad_take_up(monkeypatch, can_take_on: bool):
+    """A claim at its due quarter whose grondprijs is its floor, just above the residual value: going ahead
+    earns the partner more than any exit, if it can finance the plot and its start on top of its pipeline."""
+    m, g, claim = _closed()
+    monkeypatch.setattr(claim.partner, "can_take_on", lambda plot, outlay: can_take_on)
+    claim.floor = land_bid(m, claim.plot, claim.partner) + 0.5
+    claim.plot.renegotiated = True  # no concession left
+    claim.due = m.steps
+    return m, g, claim
+
+
+def test_a_partner_takes_up_at_its_due_quarter_only_if_it_can_finance_the_plot_and_its_start(monkeypatch):
+    for finance in (True, False):
+        m, g, claim = _bad_take_up(monkeypatch, finance)
+        claim.agreed = claim.floor
+        assert claim.partner.can_buy(claim.floor) and profit(m, claim.plot, claim.partner, claim.floor) > 0
+        g._take_up()
+        if finance:
+            assert claim.plot.owner is claim.partner
+        else:  # it could pay the land but not go ahead with it: it defers, it does not take it up
+            assert claim.plot.owner is not claim.partner and claim.plot.deferrals == 1
+
+
+def test_take_up_and_start_are_one_obligation(monkeypatch):
+    m, g, claim = _bad_take_up(monkeypatch, True)
+    claim.plot.deferrals = 2  # deferrals spent on the take-up count against the start
+    g._take_up()
+    plot = claim.plot
+    assert plot.owner is claim.partner and plot.build_obligation and plot.deferrals == 2
+    # the start is due once its permit can be in, not a whole new bouwplicht term after the take-up
+    assert plot.obligation_deadline == m.steps + m.scenario.municipality.permit_min_quarters
+    assert plot.obligation_deadline < m.steps + m.scenario.instruments.build_obligation_quarters
+
+
+def test_walking_away_from_a_take_up_costs_the_fee_on_the_agreed_price_not_on_todays(monkeypatch):
+    m, g, claim = _closed()
+    partner, plot = claim.partner, claim.plot
+    monkeypatch.setattr(partner, "can_take_on", lambda plot, outlay: False)
+    claim.agreed = 10.0  # the grondprijs the SOK named at its close
+    m.market.price_index *= 0.5  # the market has halved since: today's grondprijs is not the agreed one
+    assert grondprijs(m, claim)[0] != pytest.approx(10.0)
+    plot.renegotiated = True
+    plot.deferrals = m.scenario.instruments.max_deferral_quarters
+    claim.due = m.steps
+    g._take_up()
+    fee = m.scenario.instruments.build_obligation_penalty * 10.0
+    assert plot.plot_id not in g.claims and _flow(m, "break_fee", plot.owner.account) == pytest.approx(fee)
+
+
 def test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_closes_the_take_up():
     m, g, claim = _closed()
     plot = claim.plot
