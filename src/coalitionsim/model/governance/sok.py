@@ -32,7 +32,7 @@ class Claim:
     partner: "Owner"
     floor: float  # the seller's book value (inbrengwaarde), lowered only by a renegotiation
     due: int  # the quarter by which the partner must take it up (or take an exit)
-    agreed: float = 0.0  # the grondprijs the SOK fixed at its close (or its renegotiation): the break fee's base
+    agreed: float = 0.0  # the grondprijs the SOK named at its close: the break fee's base
 
 
 def grondprijs(model: "AreaDevelopmentModel", claim: Claim) -> tuple[float, float]:
@@ -186,10 +186,10 @@ class SOK(GovernanceForm):
             plot.renegotiated = True
             mun.talks_left -= 1
             claim.due = m.steps + 1
-            # the renegotiated take-up closes at once at the new grondprijs, if the partner can carry it now;
-            # that grondprijs is the price the contract now names
+            # the renegotiated take-up closes at once at the new grondprijs, if the partner can carry it now
+            # (if not, the break fee stays a share of the price agreed at the close: a concession on the
+            # price does not also cheapen walking away)
             price_now, residual = grondprijs(m, claim)
-            claim.agreed = price_now
             if self._can_take(claim, price_now):
                 self._transfer(claim, price_now, residual, chosen=False)
             return True
