@@ -391,11 +391,11 @@ class Instruments(_Section):
     build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
     # a tendered plot must start within this after award
     build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
-    # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of the land price
+    # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of its agreed land price (paid
+    # or contracted); on a break the municipality levies it or buys its land back at the price paid minus it
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
     max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={**_BOUWPLICHT, **LEVER})
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):

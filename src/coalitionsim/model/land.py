@@ -89,12 +89,15 @@ class TenderPool:
         self._plan: "tuple[WorkItem, list[Plot]] | None" = None  # the plan for bought plots, and its plots
 
     def add(self, plots: list[Plot], book: float | None = None) -> None:
-        """Municipal plots to issue, booked at ``book`` each (what the municipality paid), or at their
-        inbrengwaarde (its own land). A plot no plan covers yet (bought later, or under a frame that gives
+        """Municipal plots to issue, booked at ``book`` each (what the municipality paid, also for land it buys
+        back), or at their inbrengwaarde (its own land). A plot no plan covers yet (bought later, or under a frame that gives
         no rights) is first worked out in a plan for the land it issues, its own procedure; then it waits
         in the pool for a tender."""
         for p in plots:
-            self.book.setdefault(p.plot_id, p.existing_use_value if book is None else book)
+            if book is None:
+                self.book.setdefault(p.plot_id, p.existing_use_value)
+            else:  # land it bought (or bought back) is booked at what it paid, whatever it was booked at before
+                self.book[p.plot_id] = book
         uncovered = [p for p in plots if not p.in_plan and p not in self.pool]
         for p in plots:
             if p.in_plan and p not in self.pool:

@@ -17,7 +17,7 @@ from .agents.resident import Resident
 from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .contributions import Contributions
-from .development import construction_quarters, investment, revenue, sale_price
+from .development import construction_quarters, investment, margin_at_cost, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
 from .ledger import AREA_FUND, OUTSIDE, Ledger
@@ -374,11 +374,9 @@ class AreaDevelopmentModel(mesa.Model):
                 value = revenue(self, plot)
                 plot.owner.release(plot, value)
                 if plot.pool is not None:
-                    from .development import margin
-
                     owner = plot.owner
-                    plot.pool.settle_completion(plot, owner, margin(self, plot, owner), owner.start_threshold(plot),
-                                                value)
+                    plot.pool.settle_completion(plot, owner, margin_at_cost(self, plot, owner),
+                                                owner.start_threshold(plot), value)
                 self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}",
                          actor=plot.owner.account, plot=plot.plot_id, amount=value)
 
