@@ -425,7 +425,8 @@ class GEM(GovernanceForm):
             self.company.issue_round()
             if self.company.handed_over:
                 # wound up: the municipality issues the land it took over by its own tender (Didam)
-                self.pool = TenderPool(self)
+                if self.pool is None:  # (it may hold expropriated land already: acquisition.py)
+                    self.pool = TenderPool(self)
                 for plot in self.company.handed_over:  # booked in its grondexploitatie at what it paid
                     self.pool.add([plot], book=self.company.take_over_prices[plot.plot_id])
             elif self.company.finished():
