@@ -255,3 +255,21 @@ def test_compare_and_the_report_name_a_form_whose_plan_stands_mostly_on_bought_l
     notes = bought_land_notes(summary)
     assert len(notes) == 1 and notes[0].startswith("tender: a median 70%")
     assert bought_land_notes(summary.assign(bought_land_share=0.5)) == []  # half is not most
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_an_owner_who_refuses_to_sell_does_not_hand_its_land_to_a_gem(share):
+    m = model("gem", f"behaviour.refusal_share={share}", "ownership.passive_owner_willingness=0.9",
+              scenario="rijnhuizen")  # (30% of its land with owners in use, who join at this willingness)
+    passive = {p.plot_id: p.owner for p in m.area.plots if p.owner.group == "developers" and not p.owner.developing}
+    for _ in range(60):
+        m.step()
+        if m.governance.company is not None:
+            break
+    company = m.governance.company
+    assert company is not None
+    handed = [pid for pid, owner in passive.items() if m.area.plots[pid].owner is company]
+    if share == 0.0:
+        assert handed  # (the owners in use do bring their land in when they do not refuse)
+    else:
+        assert not handed and all(not m.acquisition.refuses(p) or p not in company.partners for p in passive.values())

@@ -452,7 +452,12 @@ class GEM(GovernanceForm):
         partners = []
         for owner in members:
             call = calls[owner.unique_id]
-            if owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
+            if m.acquisition.refuses(owner):
+                # bringing land in is handing it over (for a share): an owner who refuses to sell at any price
+                # keeps its land and its current use (model/acquisition.py)
+                m.log("agreement", f"{owner.name} refuses to hand its land over; it stays out of the GEM",
+                      actor=owner.account)
+            elif owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
                 partners.append(owner)
             else:
                 owner.unable_quarters += 1
