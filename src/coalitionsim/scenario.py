@@ -341,6 +341,9 @@ class Municipality(_Section):
         "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
         "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"},
         **assumed(4, 16, 'assumption (a robust grondexploitatie does not drop plans in a downturn, 003 L1146-1149, L1300-1303)')})
+    # quarters a purchase signed under the condition of the council's credit (opschortende voorwaarde) waits
+    # for that credit before it lapses and the owner is free again (acquisition.py): one budget year
+    credit_wait_quarters: int = Field(4, ge=1, le=40, json_schema_extra={"screen_value": 40, "acts_when": {"forms": ["tender"], "set": {"municipality.budget": 10.0}, "why": "only when a signed purchase waits for a council credit (here a budget of 10 M€)"}, **assumed(2, 8, 'assumption (the council votes credits with its annual budget and its spring review: Gemeentewet art. 189-191)')})
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
     # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption
     social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}, **assumed(0.015, 0.035, 'assumption (003 L1209-1213: marktconform for the use)')})

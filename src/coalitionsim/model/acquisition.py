@@ -9,9 +9,10 @@ goes through this module:
   risk of what it buys, so the purchase needs "eenduidige en professionele sturing en risicobeheersing").
   A credit reserves its amount (:attr:`Acquisition.committed`, subtracted from
   ``Municipality.budget_left``) until the price is paid, so a procedure that runs for years cannot be
-  overtaken by other spending. A purchase the budget cannot carry waits (a seller that signed keeps its
-  deal, an expropriation is started later) until land sales refill the budget: a smaller budget slows
-  acquisition, it does not make land appear. What it bought enters the grondexploitatie
+  overtaken by other spending. A purchase the budget cannot carry waits until land sales refill the
+  budget: a seller that signed is bound under the condition of the credit (opschortende voorwaarde) for
+  at most ``municipality.credit_wait_quarters``, then the sale lapses; an expropriation is started later.
+  A smaller budget slows acquisition, it does not make land appear. What it bought enters the grondexploitatie
   (:class:`~.land.TenderPool`) at the price paid, carried at interest and written down there.
 - **Three price rules.**
   1. *Voluntary purchase* (minnelijke aankoop): bargained at the purchase table (``negotiation.py``:
@@ -95,6 +96,7 @@ class Pending:
     kind: str  # "purchase" | "expropriation"
     price: float  # the agreed price (purchase) or the compensation expected when it was decided
     pool: TenderPool
+    since: int  # the quarter it was agreed or decided
 
 
 class Acquisition:
@@ -146,19 +148,33 @@ class Acquisition:
             self.bought.add(plot.plot_id)
 
     # ------------------------------------------------------------------ purchases
-    def buy(self, plot: Plot, price: float, pool: TenderPool) -> bool:
+    def buy(self, plot: Plot, price: float, pool: TenderPool, since: int | None = None) -> bool:
         """A voluntary purchase the seller signed: paid under a council credit and booked in the
-        grondexploitatie at its price; it waits for the credit when the budget cannot carry it now."""
+        grondexploitatie at its price. When the budget cannot carry it now, the sale is signed under the
+        condition of the council's credit (opschortende voorwaarde): the plot is bound to it (in agreement:
+        its owner neither offers it nor develops it) until the credit comes, at most
+        ``municipality.credit_wait_quarters`` after it was signed (``since``, for a retry); then it lapses
+        and the owner is free again (it may realise the plot itself)."""
         m = self.model
+        waited = since is not None
         if not self.credit(price, f"the purchase of plot {plot.plot_id}"):
-            if not any(w.plot is plot for w in self.pending):
-                self.pending.append(Pending(plot, "purchase", price, pool))
+            if not waited:
+                plot.in_agreement = True
                 m.log("land", f"plot {plot.plot_id}: purchase agreed, waits for a council credit of €{price:.1f} m",
                       plot=plot.plot_id, amount=price)
+                since = m.steps
+            if m.steps - since >= m.scenario.municipality.credit_wait_quarters:
+                plot.in_agreement = False
+                m.log("land", f"plot {plot.plot_id}: no council credit within its term; the conditional purchase "
+                      "lapses and the owner keeps its land", plot=plot.plot_id, amount=price)
+            else:
+                self.pending.append(Pending(plot, "purchase", price, pool, since))
             return False
         self.release(price)
         if not transfer(m, plot, m.municipality, price):
             return False
+        if waited:
+            plot.in_agreement = False  # the conditional sale is done: the plot is the municipality's to issue
         pool.add([plot], book=price)
         return True
 
@@ -171,8 +187,7 @@ class Acquisition:
             return True
         expected = expropriation_compensation(m, plot)
         if not self.credit(expected, f"the expropriation of plot {plot.plot_id}"):
-            if not any(w.plot is plot for w in self.pending):
-                self.pending.append(Pending(plot, "expropriation", expected, pool))
+            self.pending.append(Pending(plot, "expropriation", expected, pool, m.steps))
             return False
         self.in_procedure[plot.plot_id] = expected
         m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts", plot=plot.plot_id)
@@ -211,7 +226,7 @@ class Acquisition:
             if w.plot.owner is m.municipality:
                 continue
             if w.kind == "purchase":
-                self.buy(w.plot, w.price, w.pool)
+                self.buy(w.plot, w.price, w.pool, since=w.since)
             else:
                 self.expropriate(w.plot, w.pool)
         if not m.scenario.instruments.expropriation or not m.frame_in_force:
