@@ -8,6 +8,7 @@ from typing import NamedTuple
 import mesa
 import numpy as np
 
+from .acquisition import Acquisition
 from .agents.base import Actor, Owner, clip01
 from .agents.corporation import Corporation
 from .agents.developer import Developer
@@ -80,6 +81,7 @@ class AreaDevelopmentModel(mesa.Model):
 
         self.ledger = Ledger(self)
         self.ledger.open(AREA_FUND)  # the gebiedsfonds: collected contributions for the collective tasks
+        self.acquisition = Acquisition(self)  # the municipality's purchases, credits and expropriations
         self.market = Market(self.scenario.market, self.streams["market"])
         self.municipality = Municipality(self)
         self.rijk = Rijk(self)
@@ -105,7 +107,8 @@ class AreaDevelopmentModel(mesa.Model):
         self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
         self.governance.step()  #    the form's own procedure,
         self.governance.step_reopened()
-        self.land_market.step()  #    and the private land market
+        self.land_market.step()  #    and the private land market,
+        self.acquisition.step()  #    and purchases waiting for a credit, expropriation of refusing owners
         self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
         self.owners_decide()  # 4. start, continue, pause or withdraw
         self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions

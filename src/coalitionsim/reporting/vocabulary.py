@@ -21,6 +21,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "rijk_subsidy": ("Rijksbijdrage (M€)", "what the Rijk's gebiedsbudget paid, million euro"),
     "gem_land_result": ("grondexploitatieresultaat GEM (M€)", "the GEM's realised land result: plot revenue less land, servicing, public works and interest, million euro"),
     "writedown": ("afwaardering grondexploitatie (M€)", "book value of its land the municipality wrote down when its forecast fell below it, a book entry already counted in the public deficit, million euro"),
+    "bought_land_share": ("aandeel op aangekochte grond", "share of the planned homes on land the municipality did not own at the start and bought, pre-empted or expropriated"),
     "social_share_realised": ("aandeel sociale huur", "social-rent share of the homes realised"),
     "willing_unable_share": ("willen maar niet kunnen", "share of actors with draagvlak but no draagkracht"),
     "dropouts": ("afhakers", "actors that dropped out after asks they could not carry"),
