@@ -9,7 +9,7 @@ import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.development import land_bid, profit
-from coalitionsim.model.exits import EXIT_EVENTS
+from coalitionsim.model.exits import EXIT_EVENTS, rephased_due
 from coalitionsim.model.governance.sok import grondprijs
 
 from helpers import set_money
@@ -132,6 +132,32 @@ def test_walking_away_from_a_take_up_costs_the_fee_on_the_agreed_price_not_on_to
     assert plot.plot_id not in g.claims and _flow(m, "break_fee", plot.owner.account) == pytest.approx(fee)
 
 
+@pytest.mark.parametrize("clears", [True, False])
+def test_a_partner_whose_case_clears_but_who_cannot_finance_its_take_up_re_phases_it(monkeypatch, clears):
+    # its deferrals spent and no financing room for the plot and its start: with a grondprijs that leaves it
+    # its hurdle the take-up is re-phased (no fee, no deferral, the claim kept); with a grondprijs above the
+    # whole profit of the plot (hardship) it walks away for the fee
+    m, g, claim = _closed()
+    partner, plot, seller = claim.partner, claim.plot, claim.plot.owner
+    monkeypatch.setattr(partner, "can_take_on", lambda plot, outlay: False)
+    residual = land_bid(m, plot, partner)
+    claim.floor = residual - 0.5 if clears else profit(m, plot, partner, land_cost=0.0) + 1.0
+    claim.agreed = max(claim.floor, 1.0)
+    plot.renegotiated = True
+    plot.deferrals = m.scenario.instruments.max_deferral_quarters
+    claim.due = m.steps
+    g._take_up()
+    assert plot.owner is seller and _flow(m, "deferred_land_payment") == 0 and m.deferrals == 0
+    if clears:
+        assert plot.plot_id in g.claims and claim.due == rephased_due(m, partner) > m.steps
+        assert _flow(m, "break_fee") == 0 and plot.deferrals == m.scenario.instruments.max_deferral_quarters
+        assert [e.kind for e in m.events if e.plot == plot.plot_id][-1] == "rephasing"
+    else:
+        assert plot.plot_id not in g.claims
+        assert _flow(m, "break_fee", seller.account) == pytest.approx(
+            m.scenario.instruments.build_obligation_penalty * claim.agreed)
+
+
 def test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_closes_the_take_up():
     m, g, claim = _closed()
     plot = claim.plot
@@ -152,12 +178,12 @@ def test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_clo
 
 
 def _final_choices(m) -> Counter:
-    """The take-up exits chosen (a deferral only postpones one)."""
+    """The take-up exits chosen (a deferral or a re-phasing only postpones one)."""
     out = Counter()
     for e in m.events:
         if (e.kind == "takeup" or e.kind in EXIT_EVENTS.values()) and " takeup (" in e.text:
             choice = e.text.split(": ")[1].split(" (")[0].split(",")[0]
-            if choice != "defers":
+            if choice not in ("defers", "re-phases"):
                 out[choice] += 1
     return out
 
@@ -179,9 +205,11 @@ def test_no_partner_takes_up_above_its_residual_value_unless_it_chose_to(sets):
 def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_claims_alive():
     # measured (seeds 1-4, reference with a 35% downturn from quarter 12 for 24 quarters): no partner can
     # finance a plot and its start at its due quarter in the downturn, so going ahead is never open there
-    # (0 of the final choices at either fee: the fee cannot buy a start nobody can finance). With no break
-    # fee the partners walk at once: 0 deferrals, 46 breaks, 2 renegotiations, 3 take-ups; with a fee of
-    # twice the agreed price they hold on: 187 deferrals, 38 breaks, 8 renegotiations, 5 take-ups.
+    # (0 of the final choices at either fee: the fee cannot buy a start nobody can finance; a partner whose
+    # case clears re-phases its take-up instead, exits.rephased_due). With no break fee the partners whose
+    # case is negative walk at once: 0 deferrals, 32 breaks, 2 renegotiations; with a fee of twice the agreed
+    # price they hold on: 113 deferrals, 19 breaks, 8 renegotiations (before the re-phasing, which ends the
+    # breaks of partners whose case clears: 46 and 38 breaks, 187 deferrals at the higher fee).
     # Bounds: at least 50 more deferrals, and fewer breaks, with the higher fee
     choices, deferrals, exits_taken = {}, {}, Counter()
     for fee in (0.0, 2.0):
