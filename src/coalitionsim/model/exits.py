@@ -8,7 +8,8 @@ of the exits the contract leaves open (values in M€, from the partner's side):
 - *re-phasing* (:func:`rephased_due`), open only when the business case clears the partner's hurdle but it
   cannot finance going ahead now (its financing room is tied up in the plots it is building): the due date
   moves, without a fee and without using a deferral, to when its running projects free room (the next
-  quarter one of its own constructions completes, at most one term of the contract later). Worth what
+  quarter one of its own constructions completes, at most one term of the contract later, and that term
+  when it builds nothing). Worth what
   going ahead will earn then: a partner whose obstacle is its capacity, not the market, does not walk away
   from a claim that pays; the programme is phased to what the partners can carry (NOVEX 003 L143, L1162,
   L1186: prioritering en fasering, behapbare brokken; 002 L72: temporiseren of faseren om draagkracht op
@@ -107,9 +108,10 @@ def break_fee(model: "AreaDevelopmentModel", agreed: float) -> float:
 
 def rephased_due(model: "AreaDevelopmentModel", owner: "Owner") -> int:
     """The quarter a re-phased obligation falls due: when the partner's running projects free financing room,
-    the next quarter in which one of its own constructions completes (its equity and the loan come back with
-    the sales), and at most one term of the contract (``instruments.build_obligation_quarters``, the SOK's
-    phasing step and the bouwplicht's term) from now when it builds nothing."""
+    the next quarter in which one of its own constructions completes (its equity comes back with the sales
+    and its loan is repaid), never more than one term of the contract (``instruments.build_obligation_quarters``,
+    the SOK's phasing step and the bouwplicht's term) from now; that term when it builds nothing (its room is
+    tied up in plots it has yet to start: the obligation moves to the programme's next phase)."""
     running = [p.construction_remaining for p in model.area.plots_of(owner) if p.status == Status.CONSTRUCTION]
     term = model.scenario.instruments.build_obligation_quarters
     return model.steps + max(1, min([term, *running]))
