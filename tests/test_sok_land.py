@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
+from coalitionsim.model.area import Status
 from coalitionsim.model.development import land_bid, profit
 from coalitionsim.model.exits import EXIT_EVENTS, rephased_due
 from coalitionsim.model.governance.sok import grondprijs
@@ -225,3 +226,16 @@ def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_cl
     assert exits_taken["deferral"] > 0 and exits_taken["break_fee"] > 0 and exits_taken["renegotiation"] > 0
     assert deferrals[2.0] > deferrals[0.0] + 50, deferrals
     assert choices[2.0]["breaks the contract"] < choices[0.0]["breaks the contract"], choices
+
+
+@pytest.mark.slow
+def test_partners_whose_case_clears_re_phase_their_take_up_and_do_not_walk_away():
+    # measured (reference, default market, seeds 0, 2, 3): before the re-phasing the partners that could
+    # not finance a take-up at its due quarter deferred and then broke 6, 9 and 6 take-ups, though their
+    # business case cleared; with it 0, 0 and 0 breaks (16, 16 and 14 re-phasings), and every home built.
+    # Bounds: no break, some re-phasing, and realisation of at least 0.99 on each seed
+    for seed in (0, 2, 3):
+        m = AreaDevelopmentModel(load_scenario(None, []), form="sok", seed=seed).run()
+        kinds = Counter(e.kind for e in m.events)
+        assert kinds["break_fee"] == 0 and kinds["rephasing"] > 0, (seed, kinds)
+        assert m.area.homes_with(Status.COMPLETED) >= 0.99 * sum(p.homes for p in m.area.plots), seed
