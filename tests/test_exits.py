@@ -1,16 +1,21 @@
 """Rule tests of the one exit mechanism of every land contract (model/exits.py), on a tendered plot whose
 bouwplicht falls due: deferring at interest, breaking the contract (the municipality levies the agreed fee
 on the price paid, or buys the land back at the price paid minus the fee, by its own business case), and a
-higher fee making building anyway the better exit."""
+higher fee making building anyway the better exit, and re-phasing an obligation whose business case clears
+but cannot be financed now."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import honour_obligation, investment, margin, revenue
-from coalitionsim.model.exits import break_fee, deferral_interest
+from coalitionsim.model.exits import break_fee, deferral_interest, rephased_due
 
-from helpers import bound_plot, set_money
+from helpers import bound_plot, building, set_money
 
 SETS = ["simulation.horizon_quarters=48", "instruments.construction_quarters=2",
         "residents.objection_propensity=0.0"]
@@ -120,3 +125,36 @@ def test_only_land_the_municipality_sold_can_be_bought_back_by_it(monkeypatch):
         honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
         handed[seller] = plot.owner is m.municipality
     assert handed == {"municipality": True, "passive signatory": False}
+
+
+@pytest.mark.parametrize("case_works", [True, False])
+def test_a_developer_whose_case_clears_but_who_cannot_finance_its_start_re_phases_instead_of_breaking(
+        monkeypatch, case_works):
+    # its deferrals spent and no money for the start: with a clearing business case the start is re-phased
+    # (no fee, no deferral, the obligation kept); with a negative one (hardship) it breaks the contract
+    m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
+    monkeypatch.setattr(m.governance.pool, "forecast", lambda p: 0.5 * p.land_price)  # the seller levies
+    building(m, owner, plot)  # one of its own constructions completes in 3 quarters and frees room
+    m_case = 0.2 if case_works else -0.5 * plot.land_price / revenue(m, plot)
+    before = owner.balance
+    started = honour_obligation(m, owner, plot, m_case, investment(m, plot), case_works)
+    assert not started and plot.owner is owner and m.deferrals == 0 and _flow(m, "deferred_land_payment") == 0
+    if case_works:
+        assert plot.build_obligation and plot.obligation_deadline == rephased_due(m, owner) == m.steps + 3
+        assert _flow(m, "break_fee") == 0 and owner.balance == pytest.approx(before)
+        assert [e.kind for e in m.events if e.plot == plot.plot_id][-1] == "rephasing"
+    else:
+        assert not plot.build_obligation and _flow(m, "break_fee") == pytest.approx(break_fee(m, plot.land_price))
+
+
+def test_a_re_phased_obligation_falls_due_when_one_of_its_partners_constructions_completes(monkeypatch):
+    m, plot, owner = _due(monkeypatch)
+    term = m.scenario.instruments.build_obligation_quarters
+    monkeypatch.setattr(m.area, "plots_of", lambda o: [])
+    assert rephased_due(m, owner) == m.steps + term  # nothing under construction: the programme's next phase
+    building = [SimpleNamespace(status=Status.CONSTRUCTION, construction_remaining=r) for r in (5, 3)]
+    building.append(SimpleNamespace(status=Status.STALLED, construction_remaining=0))
+    monkeypatch.setattr(m.area, "plots_of", lambda o: building)
+    assert rephased_due(m, owner) == m.steps + 3  # the first of its constructions to complete
+    building[:2] = [SimpleNamespace(status=Status.CONSTRUCTION, construction_remaining=term + 5)]
+    assert rephased_due(m, owner) == m.steps + term  # never more than one term of the contract on

@@ -62,6 +62,8 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "start": ("#4292c6", "bouwstart", "construction starts"),
     "bouwplicht": ("#8c2d04", "bouwplicht", "building obligation: the bound developer builds anyway"),
     "takeup": ("#a6611a", "grondafname", "an SOK partner takes up its land at the grondprijs"),
+    "rephasing": ("#f6e8c3", "herfasering", "a partner whose business case clears but who cannot finance it now "
+                  "moves its take-up or start to when its running projects free room, without a fee"),
     "deferral": ("#dfc27d", "uitstel", "a partner defers its take-up or start a quarter, at interest"),
     "renegotiation": ("#80cdc1", "heronderhandeling", "programme or land price renegotiated"),
     "break_fee": ("#bf812d", "boete", "a partner breaks its land contract; the seller levies the agreed break fee"),

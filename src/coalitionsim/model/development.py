@@ -240,8 +240,8 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         model.start_construction(plot, inv)
         return True
 
-    def postpone() -> None:
-        plot.obligation_deadline = model.steps + 1
+    def postpone(until: int) -> None:
+        plot.obligation_deadline = until
 
     def release() -> None:
         plot.build_obligation = False
@@ -288,7 +288,9 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         # without its presales it builds at its own sales risk: the rest of its homes sell while it builds
         go=(m * rev, build) if owner.can_finance(plot, inv) else None,
         renegotiate=(concession[2], renegotiate) if concession is not None else None,
-        buy_back=terugkoop, postpone=postpone, release=release)
+        buy_back=terugkoop, postpone=postpone, release=release,
+        # a case that clears but cannot be financed now is re-phased, not broken (exits.rephased_due)
+        later=m * rev if case_works else None)
     choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
     return choice in (exits.GO, exits.BUY_BACK)
 

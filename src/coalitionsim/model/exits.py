@@ -5,6 +5,15 @@ When the obligation falls due and the partner would not go ahead by its business
 of the exits the contract leaves open (values in M€, from the partner's side):
 
 - *going ahead* (building anyway, or taking up and building): what the contract's business case earns now;
+- *re-phasing* (:func:`rephased_due`), open only when the business case clears the partner's hurdle but it
+  cannot finance going ahead now (its financing room is tied up in the plots it is building): the due date
+  moves, without a fee and without using a deferral, to when its running projects free room (the next
+  quarter one of its own constructions completes, at most one term of the contract later, and that term
+  when it builds nothing). Worth what
+  going ahead will earn then: a partner whose obstacle is its capacity, not the market, does not walk away
+  from a claim that pays; the programme is phased to what the partners can carry (NOVEX 003 L143, L1162,
+  L1186: prioritering en fasering, behapbare brokken; 002 L72: temporiseren of faseren om draagkracht op
+  te bouwen). A break is therefore chosen only by the business case (hardship);
 - *deferring* one quarter, at most ``instruments.max_deferral_quarters`` times per obligation: the seller
   carries the land a quarter longer and is paid interest on the contract's land price for it
   (``market.interest_rate``, ledger kind ``deferred_land_payment``);
@@ -27,12 +36,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from .area import Status
+
 if TYPE_CHECKING:
     from .agents.base import Owner
     from .area import Plot
     from .model import AreaDevelopmentModel
 
 GO = "builds anyway"
+REPHASE = "re-phases"
 DEFER = "defers"
 RENEGOTIATE = "renegotiates"
 BREAK_FEE = "breaks the contract"
@@ -42,7 +54,7 @@ BUY_BACK = "buys the land back"
 
 # the event kind each exit is logged under; going ahead is logged under the contract's own kind, a break
 # under the seller's choice
-EXIT_EVENTS = {DEFER: "deferral", RENEGOTIATE: "renegotiation", LEVY: "break_fee", BUY_BACK: "handback"}
+EXIT_EVENTS = {REPHASE: "rephasing", DEFER: "deferral", RENEGOTIATE: "renegotiation", LEVY: "break_fee", BUY_BACK: "handback"}
 
 Option = tuple[float, Callable[[], bool]]  # what the exit is worth to the partner, and what doing it does
 
@@ -66,7 +78,10 @@ class Obligation:
     fixed (the break fee is a share of it), ``seller`` the account that carries the land and receives the
     interest and the fee. ``go`` and ``renegotiate`` are None where that exit is not open, ``buy_back`` where
     the seller holds no terugkooprecht (it did not sell the land, or nothing was taken up yet).
-    ``postpone`` moves the due date by a quarter; ``release`` ends the obligation once the fee is levied."""
+    ``later`` is what going ahead earns by the business case once the partner can finance it, when that
+    case clears the partner's hurdle (None when it does not: hardship); with ``go`` None it opens the
+    re-phasing. ``postpone`` moves the due date to the quarter given; ``release`` ends the obligation once
+    the fee is levied."""
 
     kind: str
     price: float
@@ -75,8 +90,9 @@ class Obligation:
     go: Option | None
     renegotiate: Option | None
     buy_back: BuyBack | None
-    postpone: Callable[[], None]
+    postpone: Callable[[int], None]
     release: Callable[[], None]
+    later: float | None = None
 
 
 def deferral_interest(model: "AreaDevelopmentModel", price: float) -> float:
@@ -88,6 +104,22 @@ def break_fee(model: "AreaDevelopmentModel", agreed: float) -> float:
     """The agreed break fee (M€): ``instruments.build_obligation_penalty`` × the contract's agreed land price
     (what was paid or contracted, not what the land fetches today)."""
     return model.scenario.instruments.build_obligation_penalty * max(0.0, agreed)
+
+
+def rephased_due(model: "AreaDevelopmentModel", owner: "Owner") -> int:
+    """The quarter a re-phased obligation falls due: when the partner's running projects free financing room,
+    the next quarter in which one of its own constructions completes (its equity comes back with the sales
+    and its loan is repaid), never more than one term of the contract (``instruments.build_obligation_quarters``,
+    the SOK's phasing step and the bouwplicht's term) from now; that term when it builds nothing (its room is
+    tied up in plots it has yet to start: the obligation moves to the programme's next phase)."""
+    running = [p.construction_remaining for p in model.area.plots_of(owner) if p.status == Status.CONSTRUCTION]
+    term = model.scenario.instruments.build_obligation_quarters
+    return model.steps + max(1, min([term, *running]))
+
+
+def rephasing_open(ob: Obligation) -> bool:
+    """Whether the obligation may be re-phased: the business case clears, only the financing is missing."""
+    return ob.go is None and ob.later is not None
 
 
 def break_terms(model: "AreaDevelopmentModel", owner: "Owner", ob: Obligation) -> tuple[str, float] | None:
@@ -111,6 +143,8 @@ def options(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     out: dict[str, float] = {}
     if ob.go is not None:
         out[GO] = ob.go[0]
+    if rephasing_open(ob):
+        out[REPHASE] = ob.later
     interest = deferral_interest(model, ob.price)
     if plot.deferrals < ins.max_deferral_quarters and owner.free_cash >= interest:
         out[DEFER] = -interest
@@ -134,16 +168,22 @@ def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     values = ", ".join(f"{k} {v:+.1f}" for k, v in opts.items())
     terms = break_terms(model, owner, ob) if choice == BREAK_FEE else None
     how = f", the seller {terms[0]} (€{terms[1]:.1f} m)" if terms else ""
+    due = rephased_due(model, owner) if choice == REPHASE else None
+    if due is not None:
+        how = f", due at quarter {due}: its business case clears but it cannot finance it now"
     model.log(EXIT_EVENTS.get(terms[0] if terms else choice, ob.kind),
               f"{owner.name}, plot {plot.plot_id} {ob.kind}{note}: {choice}{how} ({values}; M€)",
               actor=owner.account, plot=plot.plot_id, amount=opts[choice])
     if choice == GO:
         ob.go[1]()
+    elif choice == REPHASE:
+        # no fee, no deferral used: the contract's own phasing moves to what the partner can carry
+        ob.postpone(due)
     elif choice == DEFER:
         model.ledger.transfer(owner.account, ob.seller, deferral_interest(model, ob.price), "deferred_land_payment")
         plot.deferrals += 1
         model.deferrals += 1
-        ob.postpone()
+        ob.postpone(model.steps + 1)
     elif choice == BREAK_FEE and terms[0] == LEVY:
         model.ledger.transfer(owner.account, ob.seller, terms[1], "break_fee")
         ob.release()

@@ -176,8 +176,8 @@ class SOK(GovernanceForm):
             price_now, residual = grondprijs(m, claim)
             return self._transfer(claim, price_now, residual, chosen=True)
 
-        def postpone() -> None:
-            claim.due = m.steps + 1
+        def postpone(until: int) -> None:
+            claim.due = until
 
         concession = self._concession(claim)
 
@@ -201,7 +201,10 @@ class SOK(GovernanceForm):
             go=(profit(m, plot, partner, land_cost=price), go) if self._can_take(claim, price) else None,
             renegotiate=(concession[0], renegotiate) if concession is not None else None,
             buy_back=None,  # nothing taken up yet: walking away costs the break fee on the agreed price
-            postpone=postpone, release=lambda: self._release(claim, "break fee paid"))
+            postpone=postpone, release=lambda: self._release(claim, "break fee paid"),
+            # its business case clears (the grondprijs leaves it its hurdle): only the financing is missing,
+            # and the take-up is re-phased to when its running projects free room (exits.rephased_due)
+            later=profit(m, plot, partner, land_cost=price) if grondprijs(m, claim)[1] >= claim.floor else None)
         note = f" (grondprijs €{price:.1f} m" + (f", floor to €{concession[2]:.1f} m" if concession else "") + ")"
         exits.resolve(m, partner, plot, ob, note=note)
 
