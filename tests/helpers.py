@@ -39,6 +39,16 @@ def kill_after_first_shard(cmd: list[str], out: Path, env: dict[str, str] | None
         proc.wait()
 
 
+def building(m, owner, plot, remaining: int = 3):
+    """Puts a plot other than ``plot`` under construction for ``owner``, completing in ``remaining`` quarters
+    (a running project that frees financing room: model/exits.py ``rephased_due``)."""
+    other = next(p for p in m.area.plots if p is not plot and p.status != Status.CONSTRUCTION)
+    if other.owner is not owner:
+        m.area.set_owner(other, owner)
+    other.status, other.construction_remaining = Status.CONSTRUCTION, remaining
+    return other
+
+
 def bound_plot(m):
     """Step a tender run until a developer holds a permitted plot under a bouwplicht."""
     while m.steps < m.scenario.simulation.horizon_quarters:

@@ -1,15 +1,21 @@
 """Rule tests of the one exit mechanism of every land contract (model/exits.py), on a tendered plot whose
-bouwplicht falls due: deferring at interest, paying the agreed break fee, and a higher fee making building
-anyway the better exit."""
+bouwplicht falls due: deferring at interest, breaking the contract (the municipality levies the agreed fee
+on the price paid, or buys the land back at the price paid minus the fee, by its own business case), and a
+higher fee making building anyway the better exit, and re-phasing an obligation whose business case clears
+but cannot be financed now."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import honour_obligation, investment, margin, revenue
-from coalitionsim.model.exits import deferral_interest
+from coalitionsim.model.exits import break_fee, deferral_interest, rephased_due
 
-from helpers import bound_plot, set_money
+from helpers import bound_plot, building, set_money
 
 SETS = ["simulation.horizon_quarters=48", "instruments.construction_quarters=2",
         "residents.objection_propensity=0.0"]
@@ -40,13 +46,56 @@ def test_a_partner_that_cannot_start_defers_at_interest_until_its_deferrals_run_
         assert not honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
         assert plot.deferrals == n and m.deferrals == n and plot.obligation_deadline == m.steps + 1
         assert abs(_flow(m, "deferred_land_payment") - n * interest) < 1e-9
-    # its deferrals spent, it pays the break fee (cheaper than handing back at a discount plus the fee)
+    # its deferrals spent, it breaks the contract; the land is worth less to the municipality than the price
+    # paid, so it levies the fee and the developer keeps its land
+    monkeypatch.setattr(m.governance.pool, "forecast", lambda p: 0.5 * p.land_price)
     fee = m.scenario.instruments.build_obligation_penalty * plot.land_price
     before = m.municipality.balance
     honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
     assert plot.deferrals == cap and not plot.build_obligation and plot.obligation_deadline is None
+    assert plot.owner is owner
     assert abs(_flow(m, "break_fee") - fee) < 1e-9 and m.municipality.balance >= before + fee - 1e-9
     assert [e.kind for e in m.events if e.plot == plot.plot_id][-cap - 1:] == ["deferral"] * cap + ["break_fee"]
+
+
+def test_the_break_fee_is_a_share_of_the_price_paid_not_of_what_the_land_fetches_now(monkeypatch):
+    m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
+    paid = plot.land_price
+    assert paid > 0
+    m.market.price_index *= 0.3  # the market collapses: the land fetches far less than was paid
+    monkeypatch.setattr(m.governance.pool, "forecast", lambda p: 0.0)
+    honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
+    fee = m.scenario.instruments.build_obligation_penalty * paid
+    assert fee == break_fee(m, paid) and abs(_flow(m, "break_fee") - fee) < 1e-9
+
+
+def _break(monkeypatch, forecast_share: float):
+    """A bound plot past its deadline and deferrals, whose developer breaks the contract; the municipality's
+    forecast of the land is ``forecast_share`` × the price paid."""
+    m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
+    set_money(m, m.municipality, max(m.municipality.balance, 10 * plot.land_price))
+    monkeypatch.setattr(m.governance.pool, "forecast", lambda p: forecast_share * plot.land_price)
+    paid = plot.land_price
+    honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
+    return m, plot, owner, paid
+
+
+def test_on_a_break_the_municipality_buys_back_land_worth_more_than_the_price_paid(monkeypatch):
+    m, plot, owner, paid = _break(monkeypatch, 1.2)
+    fee = break_fee(m, paid)
+    # terugkoop at the price paid minus the fee: the land returns to its grondexploitatie at that book value
+    assert plot.owner is m.municipality and not plot.build_obligation
+    assert plot in m.governance.pool.pool and abs(m.governance.pool.book[plot.plot_id] - (paid - fee)) < 1e-9
+    bought_back = sum(v for (q, a, b, k), v in m.ledger.flows.items()
+                      if k == "land_sale" and (a, b, q) == (m.municipality.account, owner.account, m.steps))
+    assert abs(bought_back - (paid - fee)) < 1e-9
+    assert _flow(m, "break_fee") == 0 and any(e.kind == "handback" and e.plot == plot.plot_id for e in m.events)
+
+
+def test_on_a_break_the_municipality_levies_the_fee_on_land_worth_less_than_the_price_paid(monkeypatch):
+    m, plot, owner, paid = _break(monkeypatch, 0.8)
+    assert plot.owner is owner and not plot.build_obligation
+    assert abs(_flow(m, "break_fee") - break_fee(m, paid)) < 1e-9
 
 
 def test_a_higher_break_fee_makes_building_anyway_the_better_exit(monkeypatch):
@@ -62,18 +111,50 @@ def test_a_higher_break_fee_makes_building_anyway_the_better_exit(monkeypatch):
     assert chosen[2.0][0] and chosen[2.0][1] == Status.CONSTRUCTION
 
 
-def test_only_land_the_municipality_sold_can_be_handed_back_to_it(monkeypatch):
+def test_only_land_the_municipality_sold_can_be_bought_back_by_it(monkeypatch):
     handed = {}
     for seller in ("municipality", "passive signatory"):
-        m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0",
-                              "instruments.build_obligation_penalty=2.0")
+        m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
         assert plot.seller == m.municipality.account
         if seller != "municipality":
             plot.seller = "a passive owner"  # bought from a passive SOK signatory: no terugkooprecht
         set_money(m, m.municipality, max(m.municipality.balance, 10 * plot.land_price))
-        # a fee of twice the price is more than the partner's cash, the buy-back makes it payable
-        fee, back = 2.0 * plot.land_price, (1 - m.scenario.instruments.handback_discount) * plot.land_price
-        set_money(m, owner, owner.balance + (fee - back / 2) - owner.free_cash)
+        # the developer cannot pay the fee in cash: the municipality nets it from the buy-back price
+        fee = break_fee(m, plot.land_price)
+        set_money(m, owner, owner.balance + fee / 2 - owner.free_cash)
         honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), False)
         handed[seller] = plot.owner is m.municipality
     assert handed == {"municipality": True, "passive signatory": False}
+
+
+@pytest.mark.parametrize("case_works", [True, False])
+def test_a_developer_whose_case_clears_but_who_cannot_finance_its_start_re_phases_instead_of_breaking(
+        monkeypatch, case_works):
+    # its deferrals spent and no money for the start: with a clearing business case the start is re-phased
+    # (no fee, no deferral, the obligation kept); with a negative one (hardship) it breaks the contract
+    m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
+    monkeypatch.setattr(m.governance.pool, "forecast", lambda p: 0.5 * p.land_price)  # the seller levies
+    building(m, owner, plot)  # one of its own constructions completes in 3 quarters and frees room
+    m_case = 0.2 if case_works else -0.5 * plot.land_price / revenue(m, plot)
+    before = owner.balance
+    started = honour_obligation(m, owner, plot, m_case, investment(m, plot), case_works)
+    assert not started and plot.owner is owner and m.deferrals == 0 and _flow(m, "deferred_land_payment") == 0
+    if case_works:
+        assert plot.build_obligation and plot.obligation_deadline == rephased_due(m, owner) == m.steps + 3
+        assert _flow(m, "break_fee") == 0 and owner.balance == pytest.approx(before)
+        assert [e.kind for e in m.events if e.plot == plot.plot_id][-1] == "rephasing"
+    else:
+        assert not plot.build_obligation and _flow(m, "break_fee") == pytest.approx(break_fee(m, plot.land_price))
+
+
+def test_a_re_phased_obligation_falls_due_when_one_of_its_partners_constructions_completes(monkeypatch):
+    m, plot, owner = _due(monkeypatch)
+    term = m.scenario.instruments.build_obligation_quarters
+    monkeypatch.setattr(m.area, "plots_of", lambda o: [])
+    assert rephased_due(m, owner) == m.steps + term  # nothing under construction: the programme's next phase
+    building = [SimpleNamespace(status=Status.CONSTRUCTION, construction_remaining=r) for r in (5, 3)]
+    building.append(SimpleNamespace(status=Status.STALLED, construction_remaining=0))
+    monkeypatch.setattr(m.area, "plots_of", lambda o: building)
+    assert rephased_due(m, owner) == m.steps + 3  # the first of its constructions to complete
+    building[:2] = [SimpleNamespace(status=Status.CONSTRUCTION, construction_remaining=term + 5)]
+    assert rephased_due(m, owner) == m.steps + term  # never more than one term of the contract on

@@ -25,12 +25,12 @@ def test_a_handed_back_plot_applies_for_a_new_permit(monkeypatch):
     plot = bound_plot(m)
     owner, price = plot.owner, plot.land_price
     penalty = m.scenario.instruments.build_obligation_penalty * price
-    back = (1 - m.scenario.instruments.handback_discount) * price
-    # the developer cannot finance the start, nor pay the penalty from its cash; with the buy-back it can
+    # the developer cannot finance the start, nor pay the penalty from its cash: the municipality buys the
+    # land back (terugkooprecht) with the penalty netted from the price paid
     monkeypatch.setattr(owner, "can_finance", lambda plot, inv: False)
-    set_money(m, owner, owner.balance + (penalty - back / 2) - owner.free_cash)
-    assert owner.free_cash < penalty <= owner.free_cash + back
-    set_money(m, m.municipality, max(m.municipality.balance, 10 * back))
+    set_money(m, owner, owner.balance + penalty / 2 - owner.free_cash)
+    assert owner.free_cash < penalty
+    set_money(m, m.municipality, max(m.municipality.balance, 10 * price))
     plot.renegotiated = True  # the one concession per plot is spent
     plot.deferrals = m.scenario.instruments.max_deferral_quarters  # and its deferrals
     assert honour_obligation(m, owner, plot, margin(m, plot, owner), investment(m, plot), case_works=False)

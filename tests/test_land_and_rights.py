@@ -231,7 +231,8 @@ def test_bouwplicht_in_a_downturn_is_a_choice_and_a_higher_penalty_makes_buildin
     def shares(runs):
         texts = [t for r in runs for t in r.events[r.events.kind.isin(BOUWPLICHT_EVENTS)].text]
         # the final choices: a deferral only postpones one (exits.py)
-        kinds = [k for k in (t.split(": ")[1].split(" (")[0] for t in texts) if k != "defers"]
+        # (a break is logged with the seller's choice after a comma: levy or buy back)
+        kinds = [k for k in (t.split(": ")[1].split(" (")[0].split(",")[0] for t in texts) if k != "defers"]
         return {k: kinds.count(k) for k in set(kinds)}, len(kinds)
 
     low_kinds, low_n = shares(low)
@@ -239,7 +240,7 @@ def test_bouwplicht_in_a_downturn_is_a_choice_and_a_higher_penalty_makes_buildin
     assert low_n > 0 and high_n > 0
     # without a penalty the bound developers pay nothing to walk away; a penalty of twice the land price
     # makes building anyway the better of the bad options more often
-    assert low_kinds.get("pays the break fee", 0) + low_kinds.get("hands the land back", 0) > 0
+    assert low_kinds.get("breaks the contract", 0) > 0
     assert high_kinds.get("builds anyway", 0) / high_n > low_kinds.get("builds anyway", 0) / low_n + 0.1
 
 
@@ -279,7 +280,7 @@ def _run_queue(m, until, quarters: int = 40) -> int | None:
 
 
 def test_the_courts_procedure_follows_the_councils_decision_and_its_compensation_is_paid_beyond_the_budget():
-    from coalitionsim.model.land import buy_after
+    from coalitionsim.model.acquisition import buy_after
 
     from helpers import set_money
 
@@ -294,14 +295,15 @@ def test_the_courts_procedure_follows_the_councils_decision_and_its_compensation
     assert buy_after(m, neg, [plot], m.governance.pool) == []  # not kept: its expropriation starts
     decided = _run_queue(m, lambda: any(i.decided is not None for i in mun.queue if i.kind == "acquisition"))
     assert decided is not None and decided >= 4  # after the earlier work and its own
-    set_money(m, mun, mun.balance - mun.budget_left)  # nothing left of the area budget
+    # nothing left of the area budget, not even its reserved credit (forced payments such as interest took it)
+    set_money(m, mun, mun.floor())
     ruled = _run_queue(m, lambda: plot.owner is mun)
     # the court's quarters count from the decision (before, they ran while the decision waited for staff,
     # and the ruling then waited for budget: the procedure's length changed nothing)
     assert ruled == decided + court
     assert mun.budget_left < 0  # the court-ordered compensation is paid: the municipality borrows
     assert m.ledger.totals[(mun.account, owner.account, "expropriation")] == pytest.approx(
-        plot.existing_use_value * m.scenario.instruments.expropriation_compensation)
+        plot.existing_use_value * (1 + m.scenario.instruments.expropriation_incidental_damage))
 
 
 def test_plots_bought_while_the_plan_for_bought_land_waits_join_that_plan():

@@ -189,6 +189,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .runner import compare as run_compare
     from .runner.stats import interval_table
     from .runner.store import check_out, claim, manifest, overrides_tag, results_folder, write_outputs
+    from .runner.text import bought_land_notes
     from .runner.tradeoff import tradeoff
 
     sc = _scenario(scenario, overrides)
@@ -222,6 +223,8 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
                                  tradeoff=answer.to_dict()))
     if fmt != "json":
         click.echo("\n" + fit(answer.lines()), err=note)
+    for line in bought_land_notes(result.summary):
+        click.echo("\n" + fit([line]), err=note)
     for form, reason in result.not_applicable.items():
         click.echo(f"\n{form}: not run — {reason}", err=note)
     click.echo(f"\nresults and figures written to {out}", err=note)

@@ -341,6 +341,9 @@ class Municipality(_Section):
         "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
         "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"},
         **assumed(4, 16, 'assumption (a robust grondexploitatie does not drop plans in a downturn, 003 L1146-1149, L1300-1303)')})
+    # quarters a purchase signed under the condition of the council's credit (opschortende voorwaarde) waits
+    # for that credit before it lapses and the owner is free again (acquisition.py): one budget year
+    credit_wait_quarters: int = Field(4, ge=1, le=40, json_schema_extra={"screen_value": 40, "acts_when": {"forms": ["tender"], "set": {"municipality.budget": 10.0}, "why": "only when a signed purchase waits for a council credit (here a budget of 10 M€)"}, **assumed(2, 8, 'assumption (the council votes credits with its annual budget and its spring review: Gemeentewet art. 189-191)')})
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
     # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption
     social_land_price: float = Field(0.025, ge=0, json_schema_extra={"acts_when": {"forms": ["gem"], "why": "under gem (the company issues social plots at it) and when a corporation hands a plot back"}, **assumed(0.015, 0.035, 'assumption (003 L1209-1213: marktconform for the use)')})
@@ -365,7 +368,10 @@ class Instruments(_Section):
     voorkeursrecht_quarter: int | None = Field(None, ge=0, json_schema_extra=LEVER)
     expropriation: bool = Field(False, json_schema_extra=LEVER)
     expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}, **assumed(8, 20, 'assumption')})
-    expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(1.1, 1.5, 'assumption')})  # price as multiple of inbrengwaarde
+    # expropriation's bijkomende schade (moving costs, a going concern's income loss, the owner's costs of legal
+    # and expert help: Onteigeningswet art. 40 and 50, now Omgevingswet art. 15.19) as a share of the
+    # werkelijke waarde (the existing-use value, the plan's value eliminated, art. 40e): acquisition.py
+    expropriation_incidental_damage: float = Field(0.15, ge=0, le=2, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(0.05, 0.35, 'assumption (bijkomende schade in Dutch expropriation practice: a few per cent for a vacant plot, up to about a third for a going concern with income loss; Onteigeningswet art. 40, 50)')})
     biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}, **LEVER})  # a BIZ or GIZ runs at most five years
     # an unfunded one-off task is asked for in this many instalments
     instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)
@@ -391,11 +397,11 @@ class Instruments(_Section):
     build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
     # a tendered plot must start within this after award
     build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
-    # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of the land price
+    # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of its agreed land price (paid
+    # or contracted); on a break the municipality levies it or buys its land back at the price paid minus it
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
     max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={**_BOUWPLICHT, **LEVER})
-    handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 
 class Residents(_Section):
@@ -478,6 +484,10 @@ class Behaviour(_Section):
     land_market_candidates: int = Field(3, ge=1, le=50,
                                         json_schema_extra={"screen_value": 1, **assumed(2, 5, 'assumption')})
     speculator_markup: float = Field(0.3, ge=0, le=5, json_schema_extra={"acts_when": {"forms": ["framework_organic"], "why": "only where plots stay outside agreements for long (framework_organic)"}, **assumed(0.2, 0.5, 'assumption (003 L912)')})  # what a speculator asks above what it paid
+    # share of the owners in existing use who refuse to sell at any price (a going concern, 003 L1305-1307;
+    # an owner-occupier; a long lease): drawn per owner (acquisition.py); past a refusal only expropriation
+    # or waiting (003 L941-942)
+    refusal_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "why": "under tender, where the municipality buys the owners' land (here every owner in use refuses)"}, **assumed(0.0, 0.25, 'assumption (Dutch acquisition practice: most land is bought amicably, a minority of owners goes to expropriation; 003 L941-942)')})
     # share of a pooled plot's surplus paid into verevening
     verevening_share: float = Field(0.5, ge=0, le=1, json_schema_extra=assumed(0.3, 0.7, 'assumption (003 L1290-1291)'))
     dropout_quarters: int = Field(4, ge=1, le=40,

@@ -78,6 +78,14 @@ def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
     return profit(model, plot, owner, land_cost) / rev if rev > 0 else -1.0
 
 
+def margin_at_cost(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
+    """The plot's margin with its land at what it cost its owner: the price it paid for land it bought, the
+    inbrengwaarde of its own land (what a verevening levies on: the land is a cost once, not free)."""
+    rev = revenue(model, plot)
+    land_cost = plot.land_price if plot.land_paid else None
+    return profit(model, plot, owner, land_cost) / rev if rev > 0 else -1.0
+
+
 def land_bid(model: "AreaDevelopmentModel", plot: Plot, bidder: "Owner") -> float:
     """The most a developer can pay for a plot and still make its required margin (residual land value)."""
     return land_bids(model, plot, [bidder])[0]
@@ -220,42 +228,41 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
                       case_works: bool) -> bool:
     """Bouwplicht with a price: past its deadline a developer that would not start takes one of the exits of
     its contract (``exits.resolve``): building anyway, deferring the deadline a quarter at interest,
-    renegotiating the programme and price with the municipality, paying the agreed break fee, or handing the
-    land back (the municipality's terugkooprecht). Returns whether the plot left the developer's decision
-    this quarter (started, or handed back)."""
+    renegotiating the programme and price with the municipality, or breaking the contract; on a break the
+    municipality levies the agreed break fee (the plot becomes an ordinary plot) or, on land it sold, buys it
+    back under its terugkooprecht at the price paid minus the fee (``exits.break_terms``). Returns whether
+    the plot left the developer's decision this quarter (started, or bought back)."""
     ins = model.scenario.instruments
     mun = model.municipality
     rev = revenue(model, plot)
-    fee = exits.break_fee(model, plot.land_price)
-    back = (1 - ins.handback_discount) * plot.land_price
 
     def build() -> bool:
         model.start_construction(plot, inv)
         return True
 
-    def postpone() -> None:
-        plot.obligation_deadline = model.steps + 1
+    def postpone(until: int) -> None:
+        plot.obligation_deadline = until
 
     def release() -> None:
         plot.build_obligation = False
         plot.obligation_deadline = None
 
-    def hand_back() -> bool:
+    def buy_back(price: float) -> bool:
         from .land import transfer
 
-        if not transfer(model, plot, mun, back):
+        if not transfer(model, plot, mun, price):
             return False
-        model.ledger.transfer(owner.account, mun.account, fee, "break_fee")
-        model.annul_sales(plot, "land handed back")
+        model.annul_sales(plot, "land bought back")
         plot.status = Status.HELD
-        # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
+        # the permit lapses with the land bought back: its next owner applies anew (the pipeline dates
         # stay in order)
         plot.step_permit = plot.step_permit_application = None
         release()
         plot.deferrals = 0
+        # the land returns to the municipality's grondexploitatie at what it paid for it
         pool = getattr(model.governance, "pool", None)
         if pool is not None:
-            pool.add([plot])
+            pool.add([plot], book=price)
         return True
 
     concession = None if case_works else renegotiation(model, owner, plot, rev)
@@ -270,19 +277,22 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         mun.talks_left -= 1
         return True
 
+    pool = getattr(model.governance, "pool", None)
+    # only land the municipality sold itself carries its terugkooprecht (a plot an SOK partner took up from a
+    # passive signatory has none); its value to the municipality is its grondexploitatie's forecast
+    terugkoop = (exits.BuyBack(pool.forecast(plot) if pool is not None else market_value(model, plot),
+                               mun.can_spend, buy_back)
+                 if plot.seller == mun.account else None)
     ob = exits.Obligation(
-        "bouwplicht", plot.land_price, mun.account,
+        "bouwplicht", plot.land_price, plot.land_price, mun.account,
         # without its presales it builds at its own sales risk: the rest of its homes sell while it builds
         go=(m * rev, build) if owner.can_finance(plot, inv) else None,
         renegotiate=(concession[2], renegotiate) if concession is not None else None,
-        # the municipality takes the land back below the price paid, and the break fee is due
-        # (only land it sold itself: a plot an SOK partner took up from a passive signatory has no buy-back)
-        hand_back=((back - plot.land_price - fee, hand_back)
-                   if plot.seller == mun.account and mun.can_spend(back) and owner.free_cash + back >= fee
-                   else None),
-        postpone=postpone, release=release)
+        buy_back=terugkoop, postpone=postpone, release=release,
+        # a case that clears but cannot be financed now is re-phased, not broken (exits.rephased_due)
+        later=m * rev if case_works else None)
     choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
-    return choice in (exits.GO, exits.HAND_BACK)
+    return choice in (exits.GO, exits.BUY_BACK)
 
 
 def renegotiation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,

@@ -5,13 +5,27 @@ When the obligation falls due and the partner would not go ahead by its business
 of the exits the contract leaves open (values in M€, from the partner's side):
 
 - *going ahead* (building anyway, or taking up and building): what the contract's business case earns now;
+- *re-phasing* (:func:`rephased_due`), open only when the business case clears the partner's hurdle but it
+  cannot finance going ahead now (its financing room is tied up in the plots it is building): the due date
+  moves, without a fee and without using a deferral, to when its running projects free room (the next
+  quarter one of its own constructions completes, at most one term of the contract later, and that term
+  when it builds nothing). Worth what
+  going ahead will earn then: a partner whose obstacle is its capacity, not the market, does not walk away
+  from a claim that pays; the programme is phased to what the partners can carry (NOVEX 003 L143, L1162,
+  L1186: prioritering en fasering, behapbare brokken; 002 L72: temporiseren of faseren om draagkracht op
+  te bouwen). A break is therefore chosen only by the business case (hardship);
 - *deferring* one quarter, at most ``instruments.max_deferral_quarters`` times per obligation: the seller
   carries the land a quarter longer and is paid interest on the contract's land price for it
   (``market.interest_rate``, ledger kind ``deferred_land_payment``);
 - *renegotiating* the programme or the price once per plot (what the contract concedes);
-- *paying the agreed break fee*, ``instruments.build_obligation_penalty`` × the contract's land price to the
-  seller (ledger kind ``break_fee``), which ends the obligation;
-- *handing the land back* where the contract gives the seller a buy-back (terugkooprecht).
+- *breaking the contract*: the agreed break fee is ``instruments.build_obligation_penalty`` × the contract's
+  *agreed* land price (the price paid at the award or the take-up, or the book value the SOK fixed as the
+  floor of its grondprijs), never today's price, so the fee does not shrink with the market. On a break the
+  seller chooses by its own business case (:func:`break_terms`): it levies the fee (ledger kind
+  ``break_fee``; the partner keeps the land and its obligation lapses), or, on land it sold itself, it buys
+  the land back under its terugkooprecht at the price paid minus the fee (the land returns to its
+  grondexploitatie at that book value). Assumption: standard Dutch gronduitgifte conditions (bouwplicht
+  with a boete and a terugkooprecht); the sources give no terms (docs/ODD.md §4.14).
 
 The contract supplies what each of its exits is worth and does; this module weighs them the same way for
 every contract, pays the interest and the fee, and logs the choice (event kinds in ``EXIT_EVENTS``).
@@ -22,40 +36,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from .area import Status
+
 if TYPE_CHECKING:
     from .agents.base import Owner
     from .area import Plot
     from .model import AreaDevelopmentModel
 
 GO = "builds anyway"
+REPHASE = "re-phases"
 DEFER = "defers"
 RENEGOTIATE = "renegotiates"
-BREAK_FEE = "pays the break fee"
-HAND_BACK = "hands the land back"
+BREAK_FEE = "breaks the contract"
+# how the seller ends a break: it levies the fee, or it buys the land back (terugkooprecht)
+LEVY = "levies the break fee"
+BUY_BACK = "buys the land back"
 
-# the event kind each exit is logged under; going ahead is logged under the contract's own kind
-EXIT_EVENTS = {DEFER: "deferral", RENEGOTIATE: "renegotiation", BREAK_FEE: "break_fee", HAND_BACK: "handback"}
+# the event kind each exit is logged under; going ahead is logged under the contract's own kind, a break
+# under the seller's choice
+EXIT_EVENTS = {REPHASE: "rephasing", DEFER: "deferral", RENEGOTIATE: "renegotiation", LEVY: "break_fee", BUY_BACK: "handback"}
 
 Option = tuple[float, Callable[[], bool]]  # what the exit is worth to the partner, and what doing it does
+
+
+@dataclass
+class BuyBack:
+    """The seller's terugkooprecht on land it sold: what the land is worth to it now (its forecast issue
+    price), whether it can pay ``price`` for it, and taking it back at ``price`` (False when it fails)."""
+
+    value: float
+    can_pay: Callable[[float], bool]
+    take: Callable[[float], bool]
 
 
 @dataclass
 class Obligation:
     """What falls due on one plot under one contract, and what each of its exits would do.
 
-    ``kind`` names the contract ("bouwplicht", "takeup"), ``price`` the land price it names (paid at the
-    award, or due at the take-up), ``seller`` the account that carries the land and receives the interest
-    and the fee. ``go``, ``renegotiate`` and ``hand_back`` are None where that exit is not open. ``postpone``
-    moves the due date by a quarter; ``release`` ends the obligation once the fee is paid."""
+    ``kind`` names the contract ("bouwplicht", "takeup"), ``price`` the land price it names now (paid at the
+    award, or due at the take-up: the interest on a deferral runs on it), ``agreed`` the price the contract
+    fixed (the break fee is a share of it), ``seller`` the account that carries the land and receives the
+    interest and the fee. ``go`` and ``renegotiate`` are None where that exit is not open, ``buy_back`` where
+    the seller holds no terugkooprecht (it did not sell the land, or nothing was taken up yet).
+    ``later`` is what going ahead earns by the business case once the partner can finance it, when that
+    case clears the partner's hurdle (None when it does not: hardship); with ``go`` None it opens the
+    re-phasing. ``postpone`` moves the due date to the quarter given; ``release`` ends the obligation once
+    the fee is levied."""
 
     kind: str
     price: float
+    agreed: float
     seller: str
     go: Option | None
     renegotiate: Option | None
-    hand_back: Option | None
-    postpone: Callable[[], None]
+    buy_back: BuyBack | None
+    postpone: Callable[[int], None]
     release: Callable[[], None]
+    later: float | None = None
 
 
 def deferral_interest(model: "AreaDevelopmentModel", price: float) -> float:
@@ -63,9 +100,41 @@ def deferral_interest(model: "AreaDevelopmentModel", price: float) -> float:
     return max(0.0, price) * model.market.interest_rate / 4.0
 
 
-def break_fee(model: "AreaDevelopmentModel", price: float) -> float:
-    """The agreed break fee (M€): ``instruments.build_obligation_penalty`` × the contract's land price."""
-    return model.scenario.instruments.build_obligation_penalty * max(0.0, price)
+def break_fee(model: "AreaDevelopmentModel", agreed: float) -> float:
+    """The agreed break fee (M€): ``instruments.build_obligation_penalty`` × the contract's agreed land price
+    (what was paid or contracted, not what the land fetches today)."""
+    return model.scenario.instruments.build_obligation_penalty * max(0.0, agreed)
+
+
+def rephased_due(model: "AreaDevelopmentModel", owner: "Owner") -> int:
+    """The quarter a re-phased obligation falls due: when the partner's running projects free financing room,
+    the next quarter in which one of its own constructions completes (its equity comes back with the sales
+    and its loan is repaid), never more than one term of the contract (``instruments.build_obligation_quarters``,
+    the SOK's phasing step and the bouwplicht's term) from now; that term when it builds nothing (its room is
+    tied up in plots it has yet to start: the obligation moves to the programme's next phase)."""
+    running = [p.construction_remaining for p in model.area.plots_of(owner) if p.status == Status.CONSTRUCTION]
+    term = model.scenario.instruments.build_obligation_quarters
+    return model.steps + max(1, min([term, *running]))
+
+
+def rephasing_open(ob: Obligation) -> bool:
+    """Whether the obligation may be re-phased: the business case clears, only the financing is missing."""
+    return ob.go is None and ob.later is not None
+
+
+def break_terms(model: "AreaDevelopmentModel", owner: "Owner", ob: Obligation) -> tuple[str, float] | None:
+    """How the seller ends a break, by its own business case: (``LEVY``, the fee) or (``BUY_BACK``, the
+    buy-back price: the agreed price minus the fee). Levying earns it the fee; buying back costs it the
+    buy-back price for land worth its forecast, so it buys back when the land is worth more to it than the
+    price paid (forecast − (price − fee) > fee), and, on land it sold, when the partner cannot pay the fee
+    (the contract's security: the fee is netted from the price). None when neither is possible."""
+    fee = break_fee(model, ob.agreed)
+    levy = owner.free_cash >= fee - 1e-9
+    back_price = max(0.0, ob.agreed - fee)
+    back = ob.buy_back is not None and ob.buy_back.can_pay(back_price)
+    if back and (not levy or ob.buy_back.value - back_price > fee):
+        return BUY_BACK, back_price
+    return (LEVY, fee) if levy else None
 
 
 def options(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obligation) -> dict[str, float]:
@@ -74,14 +143,15 @@ def options(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     out: dict[str, float] = {}
     if ob.go is not None:
         out[GO] = ob.go[0]
+    if rephasing_open(ob):
+        out[REPHASE] = ob.later
     interest = deferral_interest(model, ob.price)
     if plot.deferrals < ins.max_deferral_quarters and owner.free_cash >= interest:
         out[DEFER] = -interest
-    fee = break_fee(model, ob.price)
-    if owner.free_cash >= fee:
-        out[BREAK_FEE] = -fee
-    if ob.hand_back is not None:
-        out[HAND_BACK] = ob.hand_back[0]
+    # a break costs the partner the fee either way: levied in cash with the land kept, or netted from the
+    # price the seller pays it back
+    if break_terms(model, owner, ob) is not None:
+        out[BREAK_FEE] = -break_fee(model, ob.agreed)
     if ob.renegotiate is not None:
         out[RENEGOTIATE] = ob.renegotiate[0]
     return out
@@ -96,25 +166,34 @@ def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
         return None
     choice = max(opts, key=lambda k: (opts[k], k == GO))
     values = ", ".join(f"{k} {v:+.1f}" for k, v in opts.items())
-    model.log(EXIT_EVENTS.get(choice, ob.kind), f"{owner.name}, plot {plot.plot_id} {ob.kind}{note}: {choice} "
-              f"({values}; M€)", actor=owner.account, plot=plot.plot_id, amount=opts[choice])
+    terms = break_terms(model, owner, ob) if choice == BREAK_FEE else None
+    how = f", the seller {terms[0]} (€{terms[1]:.1f} m)" if terms else ""
+    due = rephased_due(model, owner) if choice == REPHASE else None
+    if due is not None:
+        how = f", due at quarter {due}: its business case clears but it cannot finance it now"
+    model.log(EXIT_EVENTS.get(terms[0] if terms else choice, ob.kind),
+              f"{owner.name}, plot {plot.plot_id} {ob.kind}{note}: {choice}{how} ({values}; M€)",
+              actor=owner.account, plot=plot.plot_id, amount=opts[choice])
     if choice == GO:
         ob.go[1]()
+    elif choice == REPHASE:
+        # no fee, no deferral used: the contract's own phasing moves to what the partner can carry
+        ob.postpone(due)
     elif choice == DEFER:
         interest = deferral_interest(model, ob.price)
         paid = model.ledger.transfer(owner.account, ob.seller, interest, "deferred_land_payment")
         model.asks.record(owner, "bouwplicht", interest, interest if paid else 0.0, plot=plot.plot_id)
         plot.deferrals += 1
         model.deferrals += 1
-        ob.postpone()
-    elif choice == BREAK_FEE:
-        fee = break_fee(model, ob.price)
-        paid = model.ledger.transfer(owner.account, ob.seller, fee, "break_fee")
-        model.asks.record(owner, "bouwplicht", fee, fee if paid else 0.0, plot=plot.plot_id)
+        ob.postpone(model.steps + 1)
+    elif choice == BREAK_FEE and terms[0] == LEVY:
+        paid = model.ledger.transfer(owner.account, ob.seller, terms[1], "break_fee")
+        model.asks.record(owner, "bouwplicht", terms[1], terms[1] if paid else 0.0, plot=plot.plot_id)
         ob.release()
-    elif choice == HAND_BACK:
-        if not ob.hand_back[1]():
+    elif choice == BREAK_FEE:
+        if not ob.buy_back.take(terms[1]):
             return None
+        return BUY_BACK
     else:
         ob.renegotiate[1]()
     return choice

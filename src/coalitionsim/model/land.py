@@ -1,4 +1,5 @@
-"""Municipal land policy: issuing land by tender (Didam), buying land, expropriation.
+"""Municipal land policy: issuing land by tender (Didam); buying land and expropriation go through
+``acquisition.py`` (credits, price rules, refusals).
 
 A tender is prepared within municipal staff capacity and published (Didam: always published, NOVEX
 L1205–1225); developers that can finance the plot on top of their pipeline bid their residual land value
@@ -25,14 +26,13 @@ from typing import TYPE_CHECKING
 
 from .area import Plot, Status
 from .asks import CANNOT_FINANCE
-from .development import investment, land_bid, land_bids, residual_value
+from .development import investment, land_bids, residual_value
 
 if TYPE_CHECKING:
     from .agents.base import Owner
     from .agents.municipality import WorkItem
     from .governance.base import GovernanceForm
     from .model import AreaDevelopmentModel
-    from .negotiation import Negotiation
 
 def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: float,
              kind: str = "land_sale", force: bool = False, ask: bool = False) -> bool:
@@ -57,6 +57,8 @@ def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: f
                   plot=plot.plot_id, amount=price)
         return False
     model.area.set_owner(plot, buyer)
+    if buyer is m:
+        model.acquisition.record(plot)  # (for bought_land_share)
     plot.land_paid = buyer is not m
     plot.land_price = price if buyer is not m else 0.0
     plot.deferrals = 0  # a new owner's obligations start afresh
@@ -94,12 +96,15 @@ class TenderPool:
         self._plan: "tuple[WorkItem, list[Plot]] | None" = None  # the plan for bought plots, and its plots
 
     def add(self, plots: list[Plot], book: float | None = None) -> None:
-        """Municipal plots to issue, booked at ``book`` each (what the municipality paid), or at their
-        inbrengwaarde (its own land). A plot no plan covers yet (bought later, or under a frame that gives
+        """Municipal plots to issue, booked at ``book`` each (what the municipality paid, also for land it buys
+        back), or at their inbrengwaarde (its own land). A plot no plan covers yet (bought later, or under a frame that gives
         no rights) is first worked out in a plan for the land it issues, its own procedure; then it waits
         in the pool for a tender."""
         for p in plots:
-            self.book.setdefault(p.plot_id, p.existing_use_value if book is None else book)
+            if book is None:
+                self.book.setdefault(p.plot_id, p.existing_use_value)
+            else:  # land it bought (or bought back) is booked at what it paid, whatever it was booked at before
+                self.book[p.plot_id] = book
         uncovered = [p for p in plots if not p.in_plan and p not in self.pool]
         for p in plots:
             if p.in_plan and p not in self.pool:
@@ -246,46 +251,3 @@ class TenderPool:
         # plots that found no bidder wait at the back of the pool
         in_batch, still_open = set(batch), set(self.pool)
         self.pool = [p for p in self.pool if p not in in_batch] + [p for p in batch if p in still_open]
-
-
-def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:
-    """Close a purchase negotiation: a seller that signed sells at its inbrengwaarde (raised by the area's
-    speculation) plus the premium it signed for (within the negotiator's mandate), unless, as a developer, it earns more by developing the
-    plot itself; the rest keep their land and may realise it themselves (or face expropriation when the
-    scenario allows it)."""
-    m = model
-    ins = m.scenario.instruments
-    kept = []
-    for plot in plots:
-        party = next(p for p in neg.parties if p.owner is plot.owner)
-        # the speculation in the area until the voorkeursrecht raises the value owners count from (NOVEX L912)
-        price = plot.existing_use_value * (1 + m.speculation) * (1 + min(party.premium, m.scenario.municipality.mandate))
-        # a developer values its land at what developing it would earn (zelfrealisatie), not at its
-        # existing use; below that it keeps the plot unless it is expropriated
-        keeps_for_itself = plot.owner.developing and land_bid(m, plot, plot.owner) > price
-        if party.signed and not keeps_for_itself and m.municipality.can_spend(price):
-            if transfer(m, plot, m.municipality, price):
-                pool.add([plot], book=price)
-        elif ins.expropriation and m.municipality.can_spend(price):
-            m.log("land", f"plot {plot.plot_id}: expropriation (onteigening) procedure starts", plot=plot.plot_id)
-            # the council's decision needs staff work; the court's procedure (bekrachtiging, compensation)
-            # follows the decision, it does not run while the decision waits in the queue
-            m.municipality.enqueue(f"onteigening plot {plot.plot_id}", "acquisition", 2.0, 1,
-                                   lambda plot=plot: _expropriated(m, plot, pool),
-                                   extra_delay=ins.expropriation_quarters, plot=plot.plot_id)
-        else:
-            kept.append(plot)
-    return kept
-
-
-def _expropriated(model: "AreaDevelopmentModel", plot: Plot, pool: TenderPool) -> None:
-    """The court's ruling: the owner is compensated and the plot passes to the municipality. The
-    compensation is ordered, so the municipality pays it even beyond its area budget (it borrows); it
-    started the procedure only when its budget could carry the price."""
-    owner = plot.owner
-    price = plot.existing_use_value * model.scenario.instruments.expropriation_compensation
-    transfer(model, plot, model.municipality, price, kind="expropriation", force=True)
-    owner.lose_trust()
-    pool.add([plot], book=price)
-    model.log("land", f"plot {plot.plot_id} expropriated", plot=plot.plot_id, amount=price)
-    return True

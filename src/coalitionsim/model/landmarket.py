@@ -24,7 +24,8 @@ seller's ask, at a price that splits the gains from trade by the seller's bargai
   negotiator's mandate when its form buys land and its budget and talks allow; sales to others are then
   stopped. A form whose land stays with the parties (SOK, GEM)
   waives its right.
-- **Expropriation** is not a market trade: it stays the slow, costly last resort of the tender (``land.py``).
+- **Refusal.** An owner who refuses to sell at any price (``acquisition.py``) offers nothing.
+- **Expropriation** is not a market trade: it is the slow, costly last resort (``acquisition.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from .area import Plot, Status
 from .development import land_bid, market_value
+from .acquisition import municipal_pool
 from .land import land_buyers, transfer
 
 if TYPE_CHECKING:
@@ -65,8 +67,8 @@ class LandMarket:
         owner = plot.owner
         if plot.for_sale and owner is not m.municipality:  # an owner whose money ran out sells at cost
             return max(plot.existing_use_value, plot.land_price)
-        if owner is m.municipality or plot.in_agreement or owner.dropped_out:
-            return None
+        if owner is m.municipality or plot.in_agreement or owner.dropped_out or m.acquisition.refuses(owner):
+            return None  # (an owner who refuses to sell at any price offers nothing: acquisition.py)
         b = m.scenario.behaviour
         if owner.holdout and owner.developing and plot.land_price > 0 and plot.status in SPECULATOR_OFFERS:
             # a speculator's plot: it bought to sell at a profit (NOVEX L912), so it sells whenever someone
@@ -136,7 +138,8 @@ class LandMarket:
         """Voorkeursrecht: the owner who would sell must offer the plot to the municipality, which pays what it
         offers in its purchase negotiations, the inbrengwaarde with the speculation stopped at its level and
         its negotiator's mandate; an owner cannot ask more, because the value its plan creates is not its
-        to sell (Wvg, NOVEX L941–944)."""
+        to sell (Wvg, NOVEX L941–944). The purchase needs a council credit and enters the grondexploitatie
+        at its price (``acquisition.py``)."""
         m = self.model
         mun = m.municipality
         ask = plot.existing_use_value * (1 + m.speculation) * (1 + m.scenario.municipality.mandate)
@@ -144,11 +147,8 @@ class LandMarket:
             return
         mun.talks_left -= 1
         m.log("talks", f"voorkeursrecht purchase of plot {plot.plot_id}: 1 talk", plot=plot.plot_id, amount=1.0)
-        if transfer(m, plot, mun, ask):
+        if m.acquisition.buy(plot, ask, municipal_pool(m)):
             plot.for_sale = False
             self.municipal_purchases += 1
             m.log("land_market", f"voorkeursrecht: the municipality buys plot {plot.plot_id} for €{ask:.1f} m",
                   actor=mun.account, plot=plot.plot_id, amount=ask)
-            pool = getattr(m.governance, "pool", None)
-            if pool is not None:
-                pool.add([plot])

@@ -60,7 +60,8 @@ KINDS: dict[str, str] = {
     "deferred_land_payment": "interest on the land price a partner pays the seller for a quarter's deferral",
     "price_adjustment": "land price the municipality gives back when it renegotiates a bouwplicht",
     "gem_capital": "capital a partner pays into the GEM company",
-    "verevening": "a deal's cross-subsidy: a profitable plot pays in at its start, a weak one draws on it",
+    "verevening": "a deal's cross-subsidy: a profitable plot pays in at its completion, a weak one draws on it at its start",
+    "verevening_distribution": "a deal's verevening balance paid back at its close-out to those who paid in, pro rata",
     "gem_settlement": "the GEM's result shared out to (or a loss called from) its partners by their shares",
 }
 

@@ -165,6 +165,7 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         # the municipality's write-downs of its land's book value: a book entry, already in public_deficit
         # through the price it got (or the value it holds), so reported beside it and never added to it
         "writedown": sum(e.amount for e in model.events if e.kind == "writedown"),
+        "bought_land_share": bought_land_share(model),
         "rijk_subsidy": model.rijk.paid,
         "social_share_realised": social_done / completed if completed else float("nan"),
         "social_share_target": model.scenario.programme.social_share_target,
@@ -187,6 +188,14 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         row[f"gap_{g}"] = float((ts[f"draagvlak_{g}"] - ts[f"draagkracht_{g}"]).mean())
     row.update({f"param.{k}": v for k, v in flatten(model.scenario.to_dict()).items()})
     return row
+
+
+def bought_land_share(model: "AreaDevelopmentModel") -> float:
+    """The share of the planned homes on land the municipality acquired during the run and did not own at
+    the start (bought, pre-empted, expropriated or taken over from a land company), under every form."""
+    planned = model.area.homes_planned
+    bought = model.acquisition.bought
+    return sum(p.homes for p in model.area.plots if p.plot_id in bought) / planned if planned else 0.0
 
 
 def permit_to_start_months(model: "AreaDevelopmentModel") -> float:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import mesa
 import numpy as np
 
+from .acquisition import Acquisition
 from .agents.base import Actor, Owner, clip01
 from .agents.corporation import Corporation
 from .agents.developer import Developer
@@ -18,7 +19,7 @@ from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .asks import Asks, reason_of
 from .contributions import Contributions
-from .development import construction_quarters, investment, revenue, sale_price
+from .development import construction_quarters, investment, margin_at_cost, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
 from .ledger import AREA_FUND, OUTSIDE, Ledger
@@ -82,6 +83,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.ledger = Ledger(self)
         self.asks = Asks(self)  # what each form asks of whom and when, and the drop-outs it causes
         self.ledger.open(AREA_FUND)  # the gebiedsfonds: collected contributions for the collective tasks
+        self.acquisition = Acquisition(self)  # the municipality's purchases, credits and expropriations
         self.market = Market(self.scenario.market, self.streams["market"])
         self.municipality = Municipality(self)
         self.rijk = Rijk(self)
@@ -107,7 +109,8 @@ class AreaDevelopmentModel(mesa.Model):
         self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
         self.governance.step()  #    the form's own procedure,
         self.governance.step_reopened()
-        self.land_market.step()  #    and the private land market
+        self.land_market.step()  #    and the private land market,
+        self.acquisition.step()  #    and purchases waiting for a credit, expropriation of refusing owners
         self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
         self.owners_decide()  # 4. start, continue, pause or withdraw
         self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions
@@ -380,11 +383,9 @@ class AreaDevelopmentModel(mesa.Model):
                 value = revenue(self, plot)
                 plot.owner.release(plot, value)
                 if plot.pool is not None:
-                    from .development import margin
-
                     owner = plot.owner
-                    plot.pool.settle_completion(plot, owner, margin(self, plot, owner), owner.start_threshold(plot),
-                                                value)
+                    plot.pool.settle_completion(plot, owner, margin_at_cost(self, plot, owner),
+                                                owner.start_threshold(plot), value)
                 self.log("completion", f"plot {plot.plot_id} ({plot.homes} homes) completed by {plot.owner.name}",
                          actor=plot.owner.account, plot=plot.plot_id, amount=value)
 

@@ -29,6 +29,7 @@ PROCESSES: tuple[str, ...] = (
     "votes",         # BIZ/GIZ turnout, keyed per vote and voter
     "land_market",   # bids, asks and the choice of candidate buyers
     "behaviour",     # contribution types and other behavioural draws made during a run
+    "acquisition",   # which owners refuse to sell at any price, keyed per owner
 )
 
 

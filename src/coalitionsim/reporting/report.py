@@ -47,6 +47,7 @@ from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, i
 from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
 from ..runner.progress import progress_bar
+from ..runner.text import bought_land_notes
 from ..runner.store import check_out, check_out_file, claim, output_folder, write_file
 from .tables import _fmt
 from .vocabulary import (FACTOR_NAMES, FORM_NAMES, GLOSSARY, GROUP_NAMES, VOCABULARY, form_label, group_label,
@@ -57,7 +58,7 @@ MAX_POINT_TABLE = 256  # design points up to which the report lists every cell
 #: the metrics of a compare report, in the order of its tables (those a folder lacks are left out)
 COMPARE_METRICS = [m for m, _ in KEY_METRICS] + [
     "t90_years", "homes_per_year", "free_rider_share", "rijk_subsidy", "social_share_realised", "dropouts",
-    "objections", "negotiation_rounds", "escalations"] + [f"gap_{g}" for g in GROUP_NAMES]
+    "objections", "negotiation_rounds", "escalations", "bought_land_share"] + [f"gap_{g}" for g in GROUP_NAMES]
 #: the first screen's table
 ANSWER_METRICS = ["t50_years", "realisation_share", "free_riding_index", "public_deficit", "rijk_subsidy",
                   "willing_unable_share"]
@@ -550,6 +551,7 @@ def _compare_report(folder: Path, info: dict[str, Any], tick: Callable[[], None]
     rep.metrics = metrics
     table = interval_table(summary, [(m, m) for m in metrics], by="form")
     rep.answer = answer(summary, table, not_applicable)
+    rep.notes.extend(bought_land_notes(summary))  # a form whose plan stands mostly on bought land is named
     range_note = (f" With {rep.answer.min_runs} runs per form this interval is the range of the runs."
                   if rep.answer.few_runs else "")
     rep.tables.append(Table("summary_by_form", f"Every outcome per governance form: {INTERVAL_LABEL}.{range_note}",

@@ -113,8 +113,9 @@ class Municipality(Owner):
 
     @property
     def budget_left(self) -> float:
-        """What is left of the council's area budget (its account above its floor)."""
-        return self.available
+        """What is left of the council's area budget (its account above its floor), less the council credits
+        reserved for purchases not yet paid (``acquisition.py``)."""
+        return self.available - self.model.acquisition.committed
 
     def can_spend(self, amount: float) -> bool:
         return self.budget_left + self.model.rijk.cofunding_available(amount) >= amount - 1e-9

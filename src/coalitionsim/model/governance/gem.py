@@ -428,7 +428,8 @@ class GEM(GovernanceForm):
             self.company.issue_round()
             if self.company.handed_over:
                 # wound up: the municipality issues the land it took over by its own tender (Didam)
-                self.pool = TenderPool(self)
+                if self.pool is None:  # (it may hold expropriated land already: acquisition.py)
+                    self.pool = TenderPool(self)
                 for plot in self.company.handed_over:  # booked in its grondexploitatie at what it paid
                     self.pool.add([plot], book=self.company.take_over_prices[plot.plot_id])
             elif self.company.finished():
@@ -454,7 +455,12 @@ class GEM(GovernanceForm):
         partners = []
         for owner in members:
             call = calls[owner.unique_id]
-            if owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
+            if m.acquisition.refuses(owner):
+                # bringing land in is handing it over (for a share): an owner who refuses to sell at any price
+                # keeps its land and its current use (model/acquisition.py)
+                m.log("agreement", f"{owner.name} refuses to hand its land over; it stays out of the GEM",
+                      actor=owner.account)
+            elif owner is m.municipality or not owner.developing or owner.free_cash >= call - 1e-9:
                 partners.append(owner)
             else:
                 owner.unable_quarters += 1

@@ -32,6 +32,7 @@ class Claim:
     partner: "Owner"
     floor: float  # the seller's book value (inbrengwaarde), lowered only by a renegotiation
     due: int  # the quarter by which the partner must take it up (or take an exit)
+    agreed: float = 0.0  # the grondprijs the SOK named at its close: the break fee's base
 
 
 def grondprijs(model: "AreaDevelopmentModel", claim: Claim) -> tuple[float, float]:
@@ -92,7 +93,10 @@ class SOK(GovernanceForm):
                 # (one plot per term each, as it develops), not all at once (NOVEX 003 L1305-1307:
                 # behapbare voorinvesteringen en verplichtingen instead of badkuipfinanciering)
                 due = m.steps + allotted[partner] * term
-                self.claims[plot.plot_id] = Claim(plot, partner, plot.existing_use_value, due)
+                claim = self.claims[plot.plot_id] = Claim(plot, partner, plot.existing_use_value, due)
+                # the contract names a price at signing (the grondprijs of the agreed programme then); the
+                # break fee is a share of it, whatever the plot fetches when the take-up falls due
+                claim.agreed = grondprijs(m, claim)[0]
         covered = [p for p in signed_plots if p not in self.pool.pool]
         self.sign(covered, contract=True)
         # the deal's verevening pools its developers' plots (NOVEX L1364-1365: onderlinge uitruil /
@@ -100,6 +104,7 @@ class SOK(GovernanceForm):
         pooled = [p for p in covered if p.owner.group == "developers" and p.owner.developing]
         if len(pooled) + len(self.claims) > 1:
             self.verevening = VereveningPool(m, self.deal.label, pooled)
+            self.verevening.still_to_join = lambda: len(self.claims)
         # the area plan works out the SOK's plots; an owner outside it needs its own procedure
         self.adopt_plan(self.named("bestemmingsplan (area plan)"), covered, m.scenario.municipality.plan_workload)
 
@@ -131,18 +136,24 @@ class SOK(GovernanceForm):
     def _transfer(self, claim: Claim, price: float, residual: float, chosen: bool) -> bool:
         m = self.model
         plot = claim.plot
+        deferred = plot.deferrals  # the deferrals of the take-up count against the start: one obligation
         if not transfer(m, plot, claim.partner, price, ask=True):
             return False
+        plot.deferrals = deferred
         del self.claims[plot.plot_id]
         self.takeups.append((plot.plot_id, m.steps, price, residual, chosen))
         if not chosen:
             m.log("takeup", f"{claim.partner.name} takes up plot {plot.plot_id} at the grondprijs €{price:.1f} m "
                   f"(residual value €{residual:.1f} m, floor €{claim.floor:.1f} m)", actor=claim.partner.account,
                   plot=plot.plot_id, amount=price)
-        # the land taken up carries the agreed start obligation, with the same exits (model/exits.py)
+        # take-up and start are one obligation (afname bij de start): the partner takes the plot up when it
+        # can go ahead with it, and must start by the claim's due quarter, or, taken up at or after it, once
+        # its permit can be in (``municipality.permit_min_quarters``); not a second bouwplicht term. Its
+        # exits are the same (model/exits.py)
         ins = m.scenario.instruments
         plot.build_obligation = ins.build_obligation
-        plot.obligation_deadline = m.steps + ins.build_obligation_quarters if ins.build_obligation else None
+        start_by = max(claim.due, m.steps + m.scenario.municipality.permit_min_quarters)
+        plot.obligation_deadline = start_by if ins.build_obligation else None
         if self.verevening is not None:
             plot.pool = self.verevening
             self.verevening.plots.append(plot)
@@ -165,8 +176,8 @@ class SOK(GovernanceForm):
             price_now, residual = grondprijs(m, claim)
             return self._transfer(claim, price_now, residual, chosen=True)
 
-        def postpone() -> None:
-            claim.due = m.steps + 1
+        def postpone(until: int) -> None:
+            claim.due = until
 
         concession = self._concession(claim)
 
@@ -176,18 +187,24 @@ class SOK(GovernanceForm):
             mun.talks_left -= 1
             claim.due = m.steps + 1
             # the renegotiated take-up closes at once at the new grondprijs, if the partner can carry it now
+            # (if not, the break fee stays a share of the price agreed at the close: a concession on the
+            # price does not also cheapen walking away)
             price_now, residual = grondprijs(m, claim)
-            if claim.partner.can_buy(price_now):
+            if self._can_take(claim, price_now):
                 self._transfer(claim, price_now, residual, chosen=False)
             return True
 
         ob = exits.Obligation(
-            "takeup", price, plot.owner.account,
-            # at its due quarter the partner may take the plot up whenever it can pay, whatever its pipeline
-            go=(profit(m, plot, partner, land_cost=price), go) if partner.can_buy(price) else None,
+            "takeup", price, claim.agreed, plot.owner.account,
+            # at its due quarter the partner takes the plot up only if it can go ahead with it: pay the land
+            # and finance its start on top of its pipeline (the take-up is the start's obligation too)
+            go=(profit(m, plot, partner, land_cost=price), go) if self._can_take(claim, price) else None,
             renegotiate=(concession[0], renegotiate) if concession is not None else None,
-            hand_back=None,  # nothing taken up yet: walking away is the break fee
-            postpone=postpone, release=lambda: self._release(claim, "break fee paid"))
+            buy_back=None,  # nothing taken up yet: walking away costs the break fee on the agreed price
+            postpone=postpone, release=lambda: self._release(claim, "break fee paid"),
+            # its business case clears (the grondprijs leaves it its hurdle): only the financing is missing,
+            # and the take-up is re-phased to when its running projects free room (exits.rephased_due)
+            later=profit(m, plot, partner, land_cost=price) if grondprijs(m, claim)[1] >= claim.floor else None)
         note = f" (grondprijs €{price:.1f} m" + (f", floor to €{concession[2]:.1f} m" if concession else "") + ")"
         exits.resolve(m, partner, plot, ob, note=note)
 

@@ -3,7 +3,8 @@ payments and a bouwplicht; nobody can block after award (NOVEX L1590–1598)."""
 
 from __future__ import annotations
 
-from ..land import TenderPool, buy_after
+from ..acquisition import buy_after
+from ..land import TenderPool
 from .base import GovernanceForm, register
 
 
