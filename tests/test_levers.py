@@ -164,9 +164,6 @@ OPEN: dict[str, str] = {
     "instruments.handback_discount": "its condition rarely produces a hand-back (2 of 8 seeds)",
     # model v3 part 3 (issue 25, 2026-12-05), found by the heavy tier after the merges; each mechanism is in
     # the code with its rule test, but the screen's declared condition no longer makes it bind:
-    # the tender's grondexploitatie now writes a loss known at booking down at once and waits only for a
-    # forecast that turns short later, which the declared downturn seldom produces on the screen's seeds
-    "municipality.grex_wait_quarters": "its downturn condition seldom leaves a plot waiting on a later loss",
     # a bound developer now defers at interest (model/exits.py) before the deadline's other choices, so moving
     # the deadline from 12 to 48 quarters changes no output on the screen's seeds
     "instruments.build_obligation_quarters": "deferral at interest absorbs the deadline on the screen's seeds",

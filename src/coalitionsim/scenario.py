@@ -335,11 +335,12 @@ class Municipality(_Section):
     # preparation plus the Didam publication period
     tender_min_quarters: int = Field(2, ge=1, le=20,
                                      json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))
-    # grondexploitatie: quarters a municipal plot whose forecast price fell below its book value waits for the
-    # market (and a plot without a bidder before its next round) before the municipality writes it down
-    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {
-        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
-        "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"},
+    # grondexploitatie: the most quarters a municipal plot whose forecast price fell below its book value waits
+    # for the market while waiting pays (and a plot without a bidder before its next round) before the
+    # municipality writes it down (land.TenderPool.settle, tender and SOK alike)
+    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender", "sok"], "set": {
+        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.15, "duration": 24}]},
+        "why": "only when a municipal plot's forecast price falls below its book value in a downturn expected to pass, and stays above nothing so that a written-down plot finds a buyer (here a downturn of 15% from quarter 12)"},
         **assumed(4, 16, 'assumption (a robust grondexploitatie does not drop plans in a downturn, 003 L1146-1149, L1300-1303)')})
     # sociale grondprijs: M€ per home on a corporation's plot when it takes (back) its social land from a
     # land company or hands it back; marktconform for its use (003 L1209-1213), figure an assumption

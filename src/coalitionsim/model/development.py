@@ -11,6 +11,7 @@ and withdraws when it falls far (NOVEX L1140–1150) or when it stays unable to 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from . import exits
@@ -111,6 +112,21 @@ def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", re
     if required is None:
         required = mean_required_margin(model)
     return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+
+
+@contextmanager
+def expected_prices(model):
+    """Within: the market at the prices and costs a land holder (a GEM company, the municipal
+    grondexploitatie) expects over its issue horizon, the level without the scripted shocks now running (a
+    downturn is expected to pass: a land holder may hold its land through it, "geld met geduld", NOVEX 003
+    L1305–1314); the realised random walk is kept."""
+    market = model.market
+    now = market.price_index, market.cost_index
+    market.price_index, market.cost_index = market.underlying()
+    try:
+        yield
+    finally:
+        market.price_index, market.cost_index = now
 
 
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
