@@ -391,7 +391,7 @@ class Instruments(_Section):
     construction_quarters: int | None = Field(None, ge=1, le=40, json_schema_extra=SETTING)
     build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
     # a tendered plot must start within this after award
-    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "why": "acts under sok, where it is also the phasing term of the take-up (a partner's k-th plot falls due k terms after the close); under tender only when a bound developer has used its deferrals (the screen's seeds: deferral at interest absorbs the deadline)"}, **LEVER})
     # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of the land price
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
@@ -454,7 +454,7 @@ class Behaviour(_Section):
                                  json_schema_extra=assumed(0.2, 0.6, 'Fischbacher & Gächter 2010; range assumption'))
     trust_gain: float = Field(0.02, ge=0, le=1, json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1829-1839)'))
     trust_loss: float = Field(0.10, ge=0, le=1, json_schema_extra=assumed(0.05, 0.2, 'assumption (002:63)'))
-    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0, "instruments.build_obligation": False}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat and no start obligation on the land taken up under sok, which would exclude withdrawal)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}, **assumed(0.05, 0.3, 'assumption (003 L1111-1112)')})  # waiters go once this share of homes started
     # extra margin a waiter asks to go first
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5,
