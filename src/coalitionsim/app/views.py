@@ -66,6 +66,7 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "renegotiation": ("#80cdc1", "heronderhandeling", "programme or land price renegotiated"),
     "break_fee": ("#bf812d", "afkoopsom", "a partner pays the agreed break fee to end its obligation"),
     "handback": ("#543005", "teruglevering", "land handed back to the seller"),
+    "buyback": ("#8e0152", "terugkoop", "after a break fee the municipality buys its land back at the price paid"),
     "completion": ("#31a354", "oplevering", "homes completed"),
     "withdrawal": ("#525252", "terugtrekking", "an owner withdraws a plot"),
     "sale": ("#a6761d", "te koop", "an owner puts its plot up for sale"),
@@ -84,9 +85,9 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "vote": ("#8c6d31", "BIZ/GIZ-stemming", "vote on a business or area investment zone"),
     "task": ("#006d2c", "gebiedsopgave", "area-wide collective task funded or delivered"),
     "plot_issue": ("#8c510a", "gronduitgifte", "the GEM issues a serviced plot (bouwclaim, social land price, tender)"),
-    "phasing": ("#bf812d", "fasering", "the GEM phases: its grondexploitatie does not close"),
+    "phasing": ("#bf812d", "fasering", "the GEM or the municipality phases: land held back while its grondexploitatie waits"),
     "handover": ("#35978f", "overdracht", "a corporation short of room hands its social plot over"),
-    "writedown": ("#67001f", "afwaardering / opheffing", "a stalled GEM winds up: the municipality takes its land over at market value"),
+    "writedown": ("#67001f", "afwaardering / opheffing", "the municipality writes its land down to its forecast, or a stalled GEM winds up"),
 }
 
 GROUP_STYLE: dict[str, tuple[str, str]] = {  # group -> (colour, Dutch label)

@@ -256,23 +256,20 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         plot.build_obligation = False
         plot.obligation_deadline = None
 
-    def hand_back() -> bool:
-        from .land import transfer
+    # the municipality's grondexploitatie (land.TenderPool) takes its land back, handed back or bought back
+    pool = getattr(model.governance, "pool", None)
+    sold_by_municipality = plot.seller == mun.account and pool is not None
 
-        if not transfer(model, plot, mun, back):
+    def hand_back() -> bool:
+        if not pool.take_back(plot, back, "land handed back"):
             return False
         model.ledger.transfer(owner.account, mun.account, fee, "break_fee")
-        model.annul_sales(plot, "land handed back")
-        plot.status = Status.HELD
-        # the permit lapses with the land handed back: its next owner applies anew (the pipeline dates
-        # stay in order)
-        plot.step_permit = plot.step_permit_application = None
-        release()
-        plot.deferrals = 0
-        pool = getattr(model.governance, "pool", None)
-        if pool is not None:
-            pool.add([plot])
         return True
+
+    def fee_paid() -> None:
+        release()
+        if sold_by_municipality:  # its terugkooprecht
+            pool.buy_back(plot)
 
     concession = None if case_works else renegotiation(model, owner, plot, rev)
 
@@ -294,9 +291,9 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         # the municipality takes the land back below the price paid, and the break fee is due
         # (only land it sold itself: a plot an SOK partner took up from a passive signatory has no buy-back)
         hand_back=((back - plot.land_price - fee, hand_back)
-                   if plot.seller == mun.account and mun.can_spend(back) and owner.free_cash + back >= fee
+                   if sold_by_municipality and mun.can_spend(back) and owner.free_cash + back >= fee
                    else None),
-        postpone=postpone, release=release)
+        postpone=postpone, release=fee_paid)
     choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
     return choice in (exits.GO, exits.HAND_BACK)
 

@@ -228,6 +228,41 @@ class TenderPool:
                       f"value and waiting pays, or no bidder since the last round), {len(ready)} issued")
         return ready
 
+    def take_back(self, plot: Plot, price: float, why: str) -> bool:
+        """The municipality takes a plot it sold back at ``price`` (M€): the price goes to its holder, the
+        homes it had sold are annulled, the permit lapses with the land (its next owner applies anew) and the
+        plot returns to the pool, booked at that price. False (nothing happens) when it cannot pay."""
+        m = self.model
+        if not transfer(m, plot, m.municipality, price):
+            return False
+        m.annul_sales(plot, why)
+        plot.status = Status.HELD
+        plot.step_permit = plot.step_permit_application = None
+        plot.build_obligation = False
+        plot.obligation_deadline = None
+        self.book.pop(plot.plot_id, None)
+        self.add([plot], book=price)
+        return True
+
+    def buy_back(self, plot: Plot) -> bool:
+        """Terugkooprecht after a break fee: land the municipality sold under a bouwplicht, whose developer
+        paid the fee instead of building, may be bought back at the price paid (the developer is left with
+        that price less the fee). The municipality uses its right when it can pay and its forecast of the plot
+        at the prices it expects (:func:`~.development.expected_prices`) covers that price: it takes on no loss
+        it can foresee (its grondexploitatie's rule), and it gets the land to build again rather than
+        leaving it with a developer that no longer must build (anti-speculatie). Returns whether it did."""
+        m = self.model
+        price = plot.land_price
+        with expected_prices(m):
+            expected = self.forecast(plot)
+        if expected < price - 1e-9 or not m.municipality.can_spend(price):
+            return False
+        if not self.take_back(plot, price, "land bought back after the break fee (terugkooprecht)"):
+            return False
+        m.log("buyback", f"plot {plot.plot_id}: the municipality buys the land back at the price paid "
+              f"€{price:.1f} m after the break fee (terugkooprecht)", plot=plot.plot_id, amount=price)
+        return True
+
     def step(self) -> None:
         self._carry()
         if self.running or not self.pool:
