@@ -197,9 +197,10 @@ class TenderPool:
         self.short_since.setdefault(plot.plot_id, m.steps)
         if self.waiting_pays(plot, value):
             return False
-        # written down; its wait stays used up until its forecast covers its book value again (a plot that
-        # falls short again meanwhile, or a renegotiation of its take-up, is written down at once)
+        # written down to its forecast: a later fall below the new book value is a new shortfall, with its
+        # own wait (the loss known when the land was booked does not use up the wait of a later downturn)
         self.write_down(plot, now)
+        self.short_since.pop(plot.plot_id, None)
         return now > 0
 
     def issuable(self) -> list[Plot]:
