@@ -29,7 +29,7 @@ SLOW = {"enforcement", "doorlooptijd", "owners", "unwilling", "tender"}
 LOST = {
     "tender": "model v3 part 3 with one grondexploitatie rule for tender and SOK (issue 25, 2026-12-05), measured "
               "after it: the tender's lead over the SOK still does not grow with public land (seeds 1-6: 0.0, 0.0, "
-              "4.25, -0.5, -0.25 and -2.25 at seed 5; 20 seeds: median -0.25 years [-6.50, 4.25], 40% positive). "
+              "4.25, -0.5, -2.25, -0.25; 20 seeds: median -0.25 years [-6.50, 4.25], 40% positive). "
               "Both forms gain from public land, the SOK more: with 20% municipal land its unanimous agreement "
               "among the many private owners takes 4.25-5 years (seeds 5, 6; 2.75-3 with 70%), and with 70% the "
               "municipality's land, written down at once to its forecast where short (no shock running, so "
