@@ -367,7 +367,7 @@ class Instruments(_Section):
     expropriation: bool = Field(False, json_schema_extra=LEVER)
     expropriation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"screen_value": 2, "acts_when": {"set": {"instruments.expropriation": True}, "horizon": 64, "why": "acts only with instruments.expropriation = true"}, **assumed(8, 20, 'assumption')})
     expropriation_compensation: float = Field(1.25, ge=1, le=3, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(1.1, 1.5, 'assumption')})  # price as multiple of inbrengwaarde
-    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}, **LEVER})  # a BIZ or GIZ runs at most five years
+    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.9}, "why": "acts only with instruments.biz = true, once the owners adopt it (here passive_owner_willingness 0.9)"}, **LEVER})  # a BIZ or GIZ runs at most five years
     # an unfunded one-off task is asked for in this many instalments
     instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)
     process_director: bool = Field(False, json_schema_extra=LEVER)
@@ -393,9 +393,9 @@ class Instruments(_Section):
     # a tendered plot must start within this after award
     build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "why": "acts under sok, where it is also the phasing term of the take-up (a partner's k-th plot falls due k terms after the close); under tender only when a bound developer has used its deferrals (the screen's seeds: deferral at interest absorbs the deadline)"}, **LEVER})
     # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of the land price
-    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={"acts_when": {**_BOUWPLICHT["acts_when"], "forms": ["sok", "tender"], "why": "only when a land obligation falls due in a bad market: an SOK partner's take-up, a tendered plot's start (here a downturn of 35% from quarter 12)"}, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
-    max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "horizon": 80, "set": {**_BOUWPLICHT["acts_when"]["set"], "instruments.build_obligation_penalty": 1.0}, "why": "only when a land obligation falls due in a bad market and the break fee costs more than deferring (here a downturn of 35% from quarter 12 and a break fee of the whole land price; the fee is a share of a price the municipality may have written down)"}, **LEVER})
     handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 
