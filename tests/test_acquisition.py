@@ -30,7 +30,7 @@ def model(form: str = "tender", *sets: str, scenario: str | None = None) -> Area
 def passive_plot(m):
     """A plot of an owner in existing use (the owners who may refuse to sell)."""
     return next(p for p in m.area.plots if p.owner is not m.municipality and not p.owner.developing
-                and p.owner.group == "developers")
+                and p.owner.group == "owners")
 
 
 def signed_sale(m, plot):
@@ -264,7 +264,7 @@ def test_compare_and_the_report_name_a_form_whose_plan_stands_mostly_on_bought_l
 def test_an_owner_who_refuses_to_sell_does_not_hand_its_land_to_a_gem(share):
     m = model("gem", f"behaviour.refusal_share={share}", "ownership.passive_owner_willingness=0.9",
               scenario="rijnhuizen")  # (30% of its land with owners in use, who join at this willingness)
-    passive = {p.plot_id: p.owner for p in m.area.plots if p.owner.group == "developers" and not p.owner.developing}
+    passive = {p.plot_id: p.owner for p in m.area.plots if p.owner.group == "owners" and not p.owner.developing}
     for _ in range(60):
         m.step()
         if m.governance.company is not None:

@@ -352,6 +352,7 @@ def _tender_with(plots: int = 2, sets: tuple[str, ...] = ()):
     for p in chosen:
         p.in_plan = True
     pool.pool = list(chosen)
+    pool.hold(chosen)
     for p in chosen:
         pool.book[p.plot_id] = 0.0
     return m, pool, chosen
@@ -378,13 +379,23 @@ def test_the_tender_reserve_is_the_forecast_price_never_below_the_book_value():
     assert plot2.owner is m2.municipality
 
 
-def test_the_grondexploitatie_phases_waits_and_then_writes_down():
+def _depressed(m, factor: float = 0.85) -> None:
+    """A downturn running now: prices at ``factor`` of the level the market returns to when it passes."""
+    m.market.price_index = factor * m.market.underlying()[0]
+
+
+def test_the_grondexploitatie_phases_and_waits_while_waiting_pays_then_writes_down():
+    from coalitionsim.model.development import expected_prices
+
     m, pool, (covered, short) = _tender_with(2)
     wait = m.scenario.municipality.grex_wait_quarters
-    value = pool.forecast(short)
-    assert value > 0
     assert pool.issuable() == [covered, short]  # both cover their book value (0) at the first look
-    pool.book[short.plot_id] = value + 10.0  # then its forecast price turns 10 M€ short of its book value
+    with expected_prices(m):
+        expected = pool.forecast(short)
+    _depressed(m)  # a downturn: its forecast falls well below what the market is expected to return to
+    value = pool.forecast(short)
+    assert 0 < value < expected - 2.0
+    pool.book[short.plot_id] = expected  # its book value: what it expects once the downturn passes
     # phasing: only the plot that covers its book value is issued; the other waits, with a phasing event
     assert pool.issuable() == [covered]
     assert any(e.kind == "phasing" for e in m.events)
@@ -397,17 +408,43 @@ def test_the_grondexploitatie_phases_waits_and_then_writes_down():
     assert pool.issuable() == [covered, short]
     assert pool.book[short.plot_id] == pytest.approx(value)
     down = [e for e in m.events if e.kind == "writedown"]
-    assert len(down) == 1 and down[0].amount == pytest.approx(10.0) and pool.written_down == pytest.approx(10.0)
+    assert len(down) == 1 and down[0].amount == pytest.approx(expected - value)
+    assert pool.written_down == pytest.approx(expected - value)
     assert m.municipality.balance == balance
 
 
-def test_a_loss_known_when_the_land_is_booked_is_written_down_at_once():
+def test_without_a_running_shock_a_loss_is_written_down_at_once():
+    # the forecast at the expected prices is the forecast now: waiting does not pay (a loss known when the
+    # land is booked, or one the market's walk brings, is written down at once)
     m, pool, (covered, short) = _tender_with(2)
     value = pool.forecast(short)
-    pool.book[short.plot_id] = value + 4.0  # short of its book value at the first look
+    pool.book[short.plot_id] = value + 4.0
+    assert not pool.waiting_pays(short, lambda: pool.forecast(short))
     assert pool.issuable() == [covered, short]
     assert pool.book[short.plot_id] == pytest.approx(value)
     assert [e.amount for e in m.events if e.kind == "writedown"] == [pytest.approx(4.0)]
+
+
+def test_waiting_does_not_pay_when_the_interest_on_the_book_value_exceeds_the_expected_recovery():
+    from coalitionsim.model.development import expected_prices
+
+    m, pool, (covered, short) = _tender_with(2)
+    spec = m.scenario.municipality
+    _depressed(m, 0.97)  # a shallow dip: the recovery it expects is small
+    value = pool.forecast(short)
+    with expected_prices(m):
+        gain = pool.forecast(short) - value
+    # a book value whose interest over the wait is worth more than the recovery: it writes down at once
+    book = 2 * gain / ((1 + spec.interest_rate / 4) ** spec.grex_wait_quarters - 1)
+    assert book > value
+    pool.book[short.plot_id] = book
+    assert pool.issuable() == [covered, short]
+    assert pool.book[short.plot_id] == pytest.approx(value)
+    # the same dip with a book value whose interest is worth less than the recovery: it waits
+    m2, pool2, (covered2, short2) = _tender_with(2)
+    _depressed(m2, 0.97)
+    pool2.book[short2.plot_id] = value + gain / 2
+    assert pool2.issuable() == [covered2]
 
 
 def test_a_plot_without_a_bidder_waits_for_the_market_before_its_next_round():

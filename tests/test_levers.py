@@ -157,16 +157,6 @@ def test_cli_levers_prints_the_table(tmp_path, capsys):
 # The test fails on any parameter without effect that is not here, and when one here starts acting (then
 # take it off): same seed, same numbers, so the list is the same on every machine.
 OPEN: dict[str, str] = {
-    # model v3 part 3 (issue 25, 2026-12-05), found by the heavy tier after the merges; each mechanism is in
-    # the code with its rule test, but the screen's declared condition no longer makes it bind:
-    # the tender's grondexploitatie now writes a loss known at booking down at once and waits only for a
-    # forecast that turns short later, which the declared downturn seldom produces on the screen's seeds
-    "municipality.grex_wait_quarters": "its downturn condition seldom leaves a plot waiting on a later loss",
-    # a bound developer now defers at interest (model/exits.py) before the deadline's other choices, so moving
-    # the deadline from 12 to 48 quarters changes no output on the screen's seeds
-    "instruments.build_obligation_quarters": "deferral at interest absorbs the deadline on the screen's seeds",
-    # with presales and the SOK's phased take-up a plot stalls less often for 8 quarters at a falling margin
-    "behaviour.withdraw_margin": "its flat-price condition no longer stalls an SOK plot for 8 quarters",
 }
 
 

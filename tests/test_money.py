@@ -353,3 +353,20 @@ def test_a_gem_without_partners_fails_its_negotiation_instead_of_crashing():
     m = AreaDevelopmentModel(sc, form="gem", seed=1).run()
     assert any(e.kind == "agreement" and "GEM fails" in e.text for e in m.events)
     assert summary(m)["homes_completed"] == 0
+
+
+def test_the_grondexploitatie_interest_runs_both_ways_and_only_there():
+    # a deficit costs the municipality municipality.interest_rate; a surplus (land sold above what it cost and
+    # carried) earns it; a developer's cash earns nothing in the area's ledger
+    m = model("tender")
+    mun, rate = m.municipality, m.scenario.municipality.interest_rate
+    dev = next(o for o in m.owners if isinstance(o, Developer))
+    m.ledger.transfer(OUTSIDE, mun.account, 100.0 - mun.balance, "land_sale", force=True)  # a surplus of 100
+    before, cash = mun.balance, dev.balance
+    assert cash > 0
+    m.exogenous()
+    assert mun.balance - before == pytest.approx(100.0 * rate / 4)
+    assert dev.balance == pytest.approx(cash)
+    m.ledger.transfer(mun.account, OUTSIDE, mun.balance + 100.0, "land_sale", force=True)  # a deficit of 100
+    m.exogenous()
+    assert mun.balance == pytest.approx(-100.0 * (1 + rate / 4))

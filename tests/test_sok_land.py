@@ -9,7 +9,7 @@ import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.area import Status
-from coalitionsim.model.development import land_bid, profit
+from coalitionsim.model.development import expected_prices, land_bid, profit
 from coalitionsim.model.exits import EXIT_EVENTS, rephased_due
 from coalitionsim.model.governance.sok import grondprijs
 
@@ -59,22 +59,25 @@ def test_a_partner_takes_up_only_at_or_below_its_residual_value_before_the_due_q
     m, g, claim = _closed()
     plot, seller = claim.plot, claim.plot.owner
     monkeypatch.setattr(claim.partner, "can_take_on", lambda plot, outlay: True)
+    # the municipality's forecast covers its book value: no write-down, the floor is the book value
+    monkeypatch.setattr(g.pool, "forecast", lambda p: g.pool.book[p.plot_id])
     claim.due = m.steps + 10
     residual = land_bid(m, plot, claim.partner)
-    claim.floor = residual + 1.0  # the seller's book value above what the plot is worth to the partner
+    g.pool.book[plot.plot_id] = residual + 1.0  # the seller's book value above what the plot is worth to the partner
     g._take_up()
-    assert plot.owner is seller and plot.plot_id in g.claims
-    claim.floor = residual - 1.0
+    assert plot.owner is seller and plot.plot_id in g.claims and claim.floor == residual + 1.0
+    g.pool.book[plot.plot_id] = residual - 1.0
     g._take_up()
     assert plot.owner is claim.partner and plot.land_price == pytest.approx(residual)
     assert g.takeups[-1][2] <= g.takeups[-1][3] + 1e-9 and plot.build_obligation
 
 
-def test_a_take_up_due_in_a_bad_market_is_deferred_at_interest_to_the_seller():
+def test_a_take_up_due_in_a_bad_market_is_deferred_at_interest_to_the_seller(monkeypatch):
     m, g, claim = _closed()
     plot, seller = claim.plot, claim.plot.owner
+    monkeypatch.setattr(g.pool, "forecast", lambda p: g.pool.book[p.plot_id])  # no write-down
     # a book value above the whole profit of the plot: going ahead would lose money
-    claim.floor = profit(m, plot, claim.partner, land_cost=0.0) + 1.0
+    g.pool.book[plot.plot_id] = profit(m, plot, claim.partner, land_cost=0.0) + 1.0
     plot.renegotiated = True  # no concession left: the partner defers before it pays the fee
     claim.due = m.steps
     g._take_up()
@@ -143,6 +146,8 @@ def test_a_partner_whose_case_clears_but_who_cannot_finance_its_take_up_re_phase
     monkeypatch.setattr(partner, "can_take_on", lambda plot, outlay: False)
     residual = land_bid(m, plot, partner)
     claim.floor = residual - 0.5 if clears else profit(m, plot, partner, land_cost=0.0) + 1.0
+    if plot.plot_id in g.pool.book:  # municipal land: the floor is its book value in the grondexploitatie
+        g.pool.book[plot.plot_id] = claim.floor
     claim.agreed = max(claim.floor, 1.0)
     plot.renegotiated = True
     plot.deferrals = m.scenario.instruments.max_deferral_quarters
@@ -167,13 +172,71 @@ def test_a_renegotiation_writes_the_municipal_floor_down_to_the_residual_and_clo
     m.municipality.talks_left = 5
     residual = land_bid(m, plot, claim.partner)
     assert residual > 0
-    claim.floor = residual + 1.0
+    claim.floor = g.pool.book[plot.plot_id] = residual + 1.0
     claim.due = m.steps
     g._exit(claim, grondprijs(m, claim)[0])
     assert plot.owner is claim.partner and plot.renegotiated
     # taken up at the residual value under the renegotiated programme, below the old book value
     assert plot.land_price == pytest.approx(g.takeups[-1][3]) and plot.land_price < residual + 1.0
     assert any(e.kind == "renegotiation" and e.plot == plot.plot_id for e in m.events)
+    # the municipality chose to write down (no running shock: waiting does not pay): a writedown event
+    down = [e for e in m.events if e.kind == "writedown" and e.plot == plot.plot_id]
+    assert len(down) == 1 and down[0].amount == pytest.approx(residual + 1.0 - plot.land_price)
+
+
+def _depressed(m, factor: float = 0.85) -> None:
+    """A downturn running now: prices at ``factor`` of the level the market returns to when it passes."""
+    m.market.price_index = factor * m.market.underlying()[0]
+
+
+def test_the_sok_municipal_land_waits_while_waiting_pays_and_is_written_down_otherwise(monkeypatch):
+    # one grondexploitatie rule (land.TenderPool.settle) for the land the municipality tenders and the land
+    # an SOK partner takes up from it
+    m, g, claim = _closed()
+    plot = claim.plot
+    assert plot.owner is m.municipality
+    monkeypatch.setattr(claim.partner, "can_take_on", lambda plot, outlay: True)
+    claim.due = m.steps + 10
+    with expected_prices(m):
+        expected = g.pool.forecast(plot)
+    _depressed(m, 0.95)
+    assert 0 < g.pool.forecast(plot) < expected - 2.0
+    g.pool.book[plot.plot_id] = expected
+    g._take_up()
+    # a downturn expected to pass: it waits, the floor stays its book value, nothing is written down
+    assert plot.owner is m.municipality and claim.floor == pytest.approx(expected)
+    assert not any(e.kind == "writedown" and e.plot == plot.plot_id for e in m.events)
+    # the market back at its level, the book value 2 M€ above the forecast: written down at once to the
+    # forecast, the floor of the take-up
+    m.market.price_index = m.market.underlying()[0]
+    forecast = g.pool.forecast(plot)
+    g.pool.book[plot.plot_id] = forecast + 2.0
+    g._take_up()
+    assert [e.amount for e in m.events if e.kind == "writedown" and e.plot == plot.plot_id] == [pytest.approx(2.0)]
+    assert claim.floor == pytest.approx(forecast)
+    # this partner asks more than the market's mean margin: its residual value is below the forecast, so it
+    # takes up only when it is due (an exit); a floor below its residual value and it takes up now
+    assert land_bid(m, plot, claim.partner) < forecast and plot.owner is m.municipality
+    g.pool.book[plot.plot_id] = land_bid(m, plot, claim.partner) - 1.0
+    g._take_up()
+    assert plot.owner is claim.partner and plot.land_price == pytest.approx(g.takeups[-1][3])
+
+
+def test_a_renegotiation_lowers_the_municipal_price_only_when_the_rule_writes_down():
+    m, g, claim = _closed()
+    plot = claim.plot
+    m.municipality.talks_left = 5
+    with expected_prices(m):
+        expected = land_bid(m, plot, claim.partner)
+    _depressed(m, 0.97)
+    residual = land_bid(m, plot, claim.partner)
+    assert 0 < residual < expected - 1.0
+    claim.floor = g.pool.book[plot.plot_id] = expected  # waiting for the market to return pays
+    kept = g._concession(claim)
+    assert kept is None or kept[2] == expected  # the programme may change, the price does not
+    m.market.price_index = m.market.underlying()[0] * 0.999  # a shallow dip: waiting does not pay
+    lowered = g._concession(claim)
+    assert lowered is not None and lowered[2] < expected
 
 
 # ------------------------------------------------------------------------ behaviour over seeds

@@ -462,6 +462,14 @@ def draagkracht(ctx: Context) -> None:
     sub = r[r["lever"].isin(shown)].copy()
     sub = sub.sort_values(["residents.capacity_mean", "residents.vulnerable_share", "lever"])
     interval_table(ctx, "draagkracht", "draagkracht_vulnerability", sub, ["residents", "lever"], m[:3], src)
+    # by actor group and form (issue 27): what each form asks of whom, and when, against who can carry it; the
+    # design's levers act on residents and owners alike, so the forms are compared over the whole design
+    groups = ("developers", "corporations", "owners", "residents")
+    by_group = [(f"willing_unable_share_{g}", f"w-u {g}") for g in groups] + \
+        [(f"dropouts_{g}", f"drop-outs {g}") for g in groups]
+    rf = r.assign(form=pd.Categorical(r["form"], FORMS, ordered=True)).sort_values("form")
+    interval_table(ctx, "draagkracht", "draagkracht_groups", rf.assign(form=rf["form"].astype(str)), ["form"],
+                   by_group, src)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     vorder = list(dict.fromkeys(sub["residents"]))
     sub = sub.assign(lever=sub["lever"].astype(str))

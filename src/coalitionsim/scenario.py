@@ -335,11 +335,12 @@ class Municipality(_Section):
     # preparation plus the Didam publication period
     tender_min_quarters: int = Field(2, ge=1, le=20,
                                      json_schema_extra=assumed(1, 4, 'assumption (Didam: 003 L1205-1225)'))
-    # grondexploitatie: quarters a municipal plot whose forecast price fell below its book value waits for the
-    # market (and a plot without a bidder before its next round) before the municipality writes it down
-    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {
-        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}]},
-        "why": "only when a municipal plot's forecast price falls below its book value (here a downturn of 35% from quarter 12)"},
+    # grondexploitatie: the most quarters a municipal plot whose forecast price fell below its book value waits
+    # for the market while waiting pays (and a plot without a bidder before its next round) before the
+    # municipality writes it down (land.TenderPool.settle, tender and SOK alike)
+    grex_wait_quarters: int = Field(8, ge=1, le=40, json_schema_extra={"acts_when": {"forms": ["tender", "sok"], "set": {
+        "market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.15, "duration": 24}]},
+        "why": "only when a municipal plot's forecast price falls below its book value in a downturn expected to pass, and stays above nothing so that a written-down plot finds a buyer (here a downturn of 15% from quarter 12)"},
         **assumed(4, 16, 'assumption (a robust grondexploitatie does not drop plans in a downturn, 003 L1146-1149, L1300-1303)')})
     # quarters a purchase signed under the condition of the council's credit (opschortende voorwaarde) waits
     # for that credit before it lapses and the owner is free again (acquisition.py): one budget year
@@ -372,7 +373,7 @@ class Instruments(_Section):
     # and expert help: Onteigeningswet art. 40 and 50, now Omgevingswet art. 15.19) as a share of the
     # werkelijke waarde (the existing-use value, the plan's value eliminated, art. 40e): acquisition.py
     expropriation_incidental_damage: float = Field(0.15, ge=0, le=2, json_schema_extra={"acts_when": {"forms": ["tender"], "set": {"instruments.expropriation": True}, "horizon": 100, "why": "acts only with instruments.expropriation = true"}, **assumed(0.05, 0.35, 'assumption (bijkomende schade in Dutch expropriation practice: a few per cent for a vacant plot, up to about a third for a going concern with income loss; Onteigeningswet art. 40, 50)')})
-    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.7}, "why": "acts only with instruments.biz = true, when a vote can go either way (here passive_owner_willingness 0.7)"}, **LEVER})  # a BIZ or GIZ runs at most five years
+    biz_term_quarters: int = Field(20, ge=4, le=40, json_schema_extra={"screen_value": 4, "acts_when": {"set": {"instruments.biz": True, "ownership.passive_owner_willingness": 0.9}, "why": "acts only with instruments.biz = true, once the owners adopt it (here passive_owner_willingness 0.9)"}, **LEVER})  # a BIZ or GIZ runs at most five years
     # an unfunded one-off task is asked for in this many instalments
     instalment_quarters: int = Field(8, ge=1, le=40, json_schema_extra=LEVER)
     process_director: bool = Field(False, json_schema_extra=LEVER)
@@ -396,12 +397,12 @@ class Instruments(_Section):
     construction_quarters: int | None = Field(None, ge=1, le=40, json_schema_extra=SETTING)
     build_obligation: bool = Field(True, json_schema_extra={**_BOUWPLICHT, **LEVER})  # tender awards carry a bouwplicht
     # a tendered plot must start within this after award
-    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    build_obligation_quarters: int = Field(12, ge=1, le=80, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "why": "acts under sok, where it is also the phasing term of the take-up (a partner's k-th plot falls due k terms after the close); under tender only when a bound developer has used its deferrals (the screen's seeds: deferral at interest absorbs the deadline)"}, **LEVER})
     # the agreed break fee of every land contract (bouwplicht, SOK take-up), share of its agreed land price (paid
     # or contracted); on a break the municipality levies it or buys its land back at the price paid minus it
-    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={"acts_when": {**_BOUWPLICHT["acts_when"], "forms": ["sok", "tender"], "why": "only when a land obligation falls due in a bad market: an SOK partner's take-up, a tendered plot's start (here a downturn of 35% from quarter 12)"}, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
-    max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "horizon": 80, "set": {**_BOUWPLICHT["acts_when"]["set"], "instruments.build_obligation_penalty": 1.0}, "why": "only when a land obligation falls due in a bad market and the break fee costs more than deferring (here a downturn of 35% from quarter 12 and a break fee of the whole land price; the fee is a share of a price the municipality may have written down)"}, **LEVER})
 
 
 class Residents(_Section):
@@ -459,7 +460,7 @@ class Behaviour(_Section):
                                  json_schema_extra=assumed(0.2, 0.6, 'Fischbacher & Gächter 2010; range assumption'))
     trust_gain: float = Field(0.02, ge=0, le=1, json_schema_extra=assumed(0.01, 0.05, 'assumption (001:1829-1839)'))
     trust_loss: float = Field(0.10, ge=0, le=1, json_schema_extra=assumed(0.05, 0.2, 'assumption (002:63)'))
-    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
+    withdraw_margin: float = Field(-0.05, ge=-1, le=0.5, json_schema_extra={"screen_value": 0.2, "acts_when": {"forms": ["sok"], "horizon": 64, "set": {"market.price_drift": 0.0, "instruments.build_obligation": False}, "why": "acts on plots without bouwplicht whose margin does not grow out of a stall (here prices flat and no start obligation on the land taken up under sok, which would exclude withdrawal)"}, **assumed(-0.15, 0.0, 'assumption (003 L1146-1149)')})  # below this margin an owner withdraws
     pioneer_follow_share: float = Field(0.1, ge=0, le=1, json_schema_extra={"acts_when": {"set": {"behaviour.pioneer_risk_premium": 0.5}, "why": "acts when going first costs a waiter a premium that keeps it out (here pioneer_risk_premium 0.5)"}, **assumed(0.05, 0.3, 'assumption (003 L1111-1112)')})  # waiters go once this share of homes started
     # extra margin a waiter asks to go first
     pioneer_risk_premium: float = Field(0.05, ge=0, le=0.5,

@@ -86,9 +86,9 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "vote": ("#8c6d31", "BIZ/GIZ-stemming", "vote on a business or area investment zone"),
     "task": ("#006d2c", "gebiedsopgave", "area-wide collective task funded or delivered"),
     "plot_issue": ("#8c510a", "gronduitgifte", "the GEM issues a serviced plot (bouwclaim, social land price, tender)"),
-    "phasing": ("#bf812d", "fasering", "the GEM phases: its grondexploitatie does not close"),
+    "phasing": ("#bf812d", "fasering", "the GEM or the municipality phases: land held back while its grondexploitatie waits"),
     "handover": ("#35978f", "overdracht", "a corporation short of room hands its social plot over"),
-    "writedown": ("#67001f", "afwaardering / opheffing", "a stalled GEM winds up: the municipality takes its land over at market value"),
+    "writedown": ("#67001f", "afwaardering / opheffing", "the municipality writes its land down to its forecast, or a stalled GEM winds up"),
 }
 
 GROUP_STYLE: dict[str, tuple[str, str]] = {  # group -> (colour, Dutch label)

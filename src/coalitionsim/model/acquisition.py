@@ -116,7 +116,7 @@ class Acquisition:
         """Whether this owner refuses to sell at any price: only owners in existing use (not the
         municipality, not a developer or corporation, who build); drawn once per owner."""
         m = self.model
-        if owner is m.municipality or owner.developing or owner.group != "developers":
+        if owner is m.municipality or owner.developing or owner.group != "owners":
             return False
         key = owner.unique_id
         if key not in self._refuses:

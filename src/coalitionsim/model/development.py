@@ -11,6 +11,7 @@ and withdraws when it falls far (NOVEX L1140–1150) or when it stays unable to 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from . import exits
@@ -119,6 +120,21 @@ def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", re
     if required is None:
         required = mean_required_margin(model)
     return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+
+
+@contextmanager
+def expected_prices(model):
+    """Within: the market at the prices and costs a land holder (a GEM company, the municipal
+    grondexploitatie) expects over its issue horizon, the level without the scripted shocks now running (a
+    downturn is expected to pass: a land holder may hold its land through it, "geld met geduld", NOVEX 003
+    L1305–1314); the realised random walk is kept."""
+    market = model.market
+    now = market.price_index, market.cost_index
+    market.price_index, market.cost_index = market.underlying()
+    try:
+        yield
+    finally:
+        market.price_index, market.cost_index = now
 
 
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
@@ -247,22 +263,13 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         plot.build_obligation = False
         plot.obligation_deadline = None
 
-    def buy_back(price: float) -> bool:
-        from .land import transfer
+    pool = getattr(model.governance, "pool", None)
 
-        if not transfer(model, plot, mun, price):
+    def buy_back(price: float) -> bool:
+        # the land returns to the municipality's grondexploitatie at what it paid for it (TenderPool.take_back)
+        if not pool.take_back(plot, price, "land bought back (terugkooprecht)"):
             return False
-        model.annul_sales(plot, "land bought back")
-        plot.status = Status.HELD
-        # the permit lapses with the land bought back: its next owner applies anew (the pipeline dates
-        # stay in order)
-        plot.step_permit = plot.step_permit_application = None
-        release()
         plot.deferrals = 0
-        # the land returns to the municipality's grondexploitatie at what it paid for it
-        pool = getattr(model.governance, "pool", None)
-        if pool is not None:
-            pool.add([plot], book=price)
         return True
 
     concession = None if case_works else renegotiation(model, owner, plot, rev)
@@ -277,12 +284,11 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         mun.talks_left -= 1
         return True
 
-    pool = getattr(model.governance, "pool", None)
     # only land the municipality sold itself carries its terugkooprecht (a plot an SOK partner took up from a
-    # passive signatory has none); its value to the municipality is its grondexploitatie's forecast
-    terugkoop = (exits.BuyBack(pool.forecast(plot) if pool is not None else market_value(model, plot),
-                               mun.can_spend, buy_back)
-                 if plot.seller == mun.account else None)
+    # passive signatory has none); its value to the municipality is its grondexploitatie's forecast at the
+    # prices it expects (the one expectation of its land, TenderPool.expected_forecast)
+    terugkoop = (exits.BuyBack(pool.expected_forecast(plot), mun.can_spend, buy_back)
+                 if plot.seller == mun.account and pool is not None else None)
     ob = exits.Obligation(
         "bouwplicht", plot.land_price, plot.land_price, mun.account,
         # without its presales it builds at its own sales risk: the rest of its homes sell while it builds

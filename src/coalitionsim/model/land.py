@@ -11,22 +11,26 @@ The municipality's own land sits in its grondexploitatie (:class:`TenderPool`): 
 inbrengwaarde, or what it paid), carried at ``municipality.interest_rate`` while it holds the plot, and the
 price it expects at issue, the plot's residual land value at this quarter's prices (the forecast the GEM
 makes of its plots, :func:`~.development.residual_value`). The reserve price of a tender is that forecast.
-A plot whose forecast no longer covers its book value is not tendered (the municipality phases: it issues
-the plots that cover theirs) and waits for the market; after ``municipality.grex_wait_quarters`` of waiting
-(at once for a plot whose forecast is short when it is first looked at: a loss known from the start)
-the municipality writes the plot's book value down to the forecast (event ``writedown``, a book entry, no
-money moves) and tenders it at that reserve. A plot that found no bidder waits the same quarters, or until
-its forecast has risen or a developer could now buy it at its reserve (the municipality sounds out the
-market), before its next round: no reserve is ever cut by a fixed fraction.
+One rule (:meth:`TenderPool.settle`) decides, for the land it tenders and for the land an SOK partner is to
+take up alike, what happens to a plot whose forecast no longer covers its book value: the municipality
+holds it back (phasing) and waits for the market while waiting pays, that is while the forecast at the
+prices it expects once the running shocks pass (:func:`~.development.expected_prices`), less the interest its
+book value costs over the rest of its wait, beats selling now, and for at most
+``municipality.grex_wait_quarters``; otherwise it writes the plot's book value down to the forecast (event
+``writedown``, a book entry, no money moves) and issues it at that price. In a market without a running
+shock the expected and the present forecast agree, so a loss is written down at once. A plot that found
+no bidder waits the same quarters, or until its forecast has risen or a developer could now buy it at its
+reserve (the municipality sounds out the market), before its next round: no reserve is ever cut by a fixed
+fraction.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .area import Plot, Status
 from .asks import CANNOT_FINANCE
-from .development import investment, land_bids, residual_value
+from .development import expected_prices, investment, land_bid, land_bids, residual_value
 
 if TYPE_CHECKING:
     from .agents.base import Owner
@@ -85,8 +89,8 @@ class TenderPool:
         self.model = form.model
         self.pool: list[Plot] = []
         self.book: dict[int, float] = {}  # plot_id -> book value (M€): what the land cost, carried at interest
+        self.held: dict[int, Plot] = {}  # plot_id -> the plots its grondexploitatie books (to tender or allotted)
         self.short_since: dict[int, int] = {}  # plot_id -> quarter its forecast fell below its book value
-        self.seen: set[int] = set()  # plots whose forecast it has looked at (issued or held)
         self.failed: dict[int, tuple[int, float]] = {}  # plot_id -> (quarter, forecast) of its last failed round
         self.written_down = 0.0  # M€ of book value written down so far
         self.running = False
@@ -100,17 +104,23 @@ class TenderPool:
         back), or at their inbrengwaarde (its own land). A plot no plan covers yet (bought later, or under a frame that gives
         no rights) is first worked out in a plan for the land it issues, its own procedure; then it waits
         in the pool for a tender."""
-        for p in plots:
-            if book is None:
-                self.book.setdefault(p.plot_id, p.existing_use_value)
-            else:  # land it bought (or bought back) is booked at what it paid, whatever it was booked at before
-                self.book[p.plot_id] = book
+        self.hold(plots, book)
         uncovered = [p for p in plots if not p.in_plan and p not in self.pool]
         for p in plots:
             if p.in_plan and p not in self.pool:
                 self.pool.append(p)
         if uncovered:
             self._plan_for(uncovered)
+
+    def hold(self, plots: list[Plot], book: float | None = None) -> None:
+        """Book municipal plots in the grondexploitatie (at ``book`` each, else their inbrengwaarde): the plots
+        it tenders and those an SOK partner is to take up from it alike."""
+        for p in plots:
+            if book is None:
+                self.book.setdefault(p.plot_id, p.existing_use_value)
+            else:  # land it bought (or bought back) is booked at what it paid, whatever it was booked at before
+                self.book[p.plot_id] = book
+            self.held[p.plot_id] = p
 
     def _plan_for(self, plots: list[Plot]) -> None:
         """Work out the plan for municipal plots no plan covers. Plots that arrive (bought, expropriated)
@@ -137,11 +147,13 @@ class TenderPool:
     def _carry(self) -> None:
         """A quarter's interest on the book value of the land it holds (its grondexploitatie's rente; the
         ledger charges the same rate on the municipality's debt)."""
-        rate = self.model.scenario.municipality.interest_rate / 4
-        for p in self.pool:
-            self.book[p.plot_id] *= 1 + rate
+        m = self.model
+        rate = m.scenario.municipality.interest_rate / 4
+        for p in self.held.values():
+            if p.owner is m.municipality:
+                self.book[p.plot_id] *= 1 + rate
 
-    def _write_down(self, plot: Plot, value: float) -> None:
+    def write_down(self, plot: Plot, value: float) -> None:
         """Write a plot's book value down to ``value`` (not below 0): a book entry, no money moves; the loss
         reaches ``public_deficit`` once, through the ledger when the plot sells for less than it cost, never
         through the write-down itself."""
@@ -162,30 +174,57 @@ class TenderPool:
         return any(bid >= reserve - 1e-9 and b.can_take_on(plot, outlay + bid)
                    for b, bid in zip(bidders, land_bids(m, plot, bidders)))
 
+    def waiting_pays(self, plot: Plot, value: Callable[[], float]) -> bool:
+        """The grondexploitatie's rule for a plot whose forecast price ``value()`` (M€) is short of its book
+        value: waiting pays when the forecast at the prices the municipality expects once the running shocks
+        pass (:func:`~.development.expected_prices`), less the interest its book value costs over the quarters
+        of ``municipality.grex_wait_quarters`` still left since the forecast fell short, is above the
+        forecast now (what it would get by issuing the plot, written down, now)."""
+        m = self.model
+        spec = m.scenario.municipality
+        book = self.book[plot.plot_id]
+        now = value()
+        if now >= book - 1e-9:
+            return False  # nothing to wait for: it covers its book value
+        left = spec.grex_wait_quarters - (m.steps - self.short_since.get(plot.plot_id, m.steps))
+        if left <= 0:
+            return False
+        with expected_prices(m):
+            expected = value()
+        interest = book * ((1 + spec.interest_rate / 4) ** left - 1)
+        return expected - interest > now + 1e-9
+
+    def settle(self, plot: Plot, value: Callable[[], float]) -> bool:
+        """The one rule for a municipal plot about to be issued (tendered, or taken up by an SOK partner):
+        whether it goes now at ``value()``, its forecast price (M€). A plot whose forecast covers its book
+        value goes; one short of it waits while :meth:`waiting_pays`, else its book value is written down to
+        the forecast (:meth:`write_down`) and it goes, unless nobody would pay anything for it."""
+        m = self.model
+        now = value()
+        if now >= self.book[plot.plot_id] - 1e-9:
+            self.short_since.pop(plot.plot_id, None)
+            return True
+        self.short_since.setdefault(plot.plot_id, m.steps)
+        if self.waiting_pays(plot, value):
+            return False
+        # written down to its forecast: a later fall below the new book value is a new shortfall, with its
+        # own wait (the loss known when the land was booked does not use up the wait of a later downturn)
+        self.write_down(plot, now)
+        self.short_since.pop(plot.plot_id, None)
+        return now > 0
+
     def issuable(self) -> list[Plot]:
-        """The plots the grondexploitatie issues now, in pool order: those whose forecast covers their book
-        value (phasing: the rest are held back and wait for the market), unless a failed round told it to
-        wait. A plot that has waited ``municipality.grex_wait_quarters`` is written down to its forecast, and
-        so, at once, is a plot whose forecast is short at its first look (a loss known when it is booked)."""
+        """The plots the grondexploitatie tenders now, in pool order: those :meth:`settle` lets go at their
+        forecast (the rest are held back and wait for the market: phasing), unless a failed round told it
+        to wait."""
         m = self.model
         wait = m.scenario.municipality.grex_wait_quarters
         ready, held = [], []
         for p in self.pool:
+            if not self.settle(p, lambda p=p: self.forecast(p)):
+                held.append(p)
+                continue
             value = self.forecast(p)
-            if value < self.book[p.plot_id] - 1e-9:
-                # a plot short at its first look opens the grondexploitatie with a loss known from the start:
-                # written down at once; one whose forecast turns short later waits for the market first
-                since = self.short_since.setdefault(p.plot_id, m.steps if p.plot_id in self.seen else m.steps - wait)
-                self.seen.add(p.plot_id)
-                if m.steps - since < wait:
-                    held.append(p)
-                    continue
-                self._write_down(p, value)
-                if value <= 0:  # nobody would pay anything for it: it keeps waiting for the market
-                    held.append(p)
-                    continue
-            self.short_since.pop(p.plot_id, None)
-            self.seen.add(p.plot_id)
             failed = self.failed.get(p.plot_id)
             if (failed is not None and m.steps - failed[0] < wait and value <= failed[1] + 1e-9
                     and not self.has_buyer(p, max(value, self.book[p.plot_id]))):
@@ -197,8 +236,30 @@ class TenderPool:
             self._held = held_ids
             if held_ids:
                 m.log("phasing", f"grondexploitatie: {len(held)} municipal plots held back (forecast below book "
-                      f"value, or no bidder since the last round), {len(ready)} issued")
+                      f"value and waiting pays, or no bidder since the last round), {len(ready)} issued")
         return ready
+
+    def take_back(self, plot: Plot, price: float, why: str) -> bool:
+        """The municipality takes a plot it sold back at ``price`` (M€): the price goes to its holder, the
+        homes it had sold are annulled, the permit lapses with the land (its next owner applies anew) and the
+        plot returns to the pool, booked at that price. False (nothing happens) when it cannot pay."""
+        m = self.model
+        if not transfer(m, plot, m.municipality, price):
+            return False
+        m.annul_sales(plot, why)
+        plot.status = Status.HELD
+        plot.step_permit = plot.step_permit_application = None
+        plot.build_obligation = False
+        plot.obligation_deadline = None
+        self.book.pop(plot.plot_id, None)
+        self.add([plot], book=price)
+        return True
+
+    def expected_forecast(self, plot: Plot) -> float:
+        """The plot's forecast issue price (M€) at the prices the municipality expects once the running shocks
+        pass (:func:`~.development.expected_prices`): what land it could take back is worth to it."""
+        with expected_prices(self.model):
+            return self.forecast(plot)
 
     def step(self) -> None:
         self._carry()

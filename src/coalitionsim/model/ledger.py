@@ -50,6 +50,7 @@ KINDS: dict[str, str] = {
     "rijk_budget": "a tranche of the gebiedsbudget released by the national budget",
     "construction_cost": "a construction instalment, from owner to builders",
     "interest": "interest on a negative balance (debt), to lenders",
+    "interest_earned": "interest a positive municipal grondexploitatie balance earns, from the outside",
     "sales_revenue": "homes and floor space sold at completion",
     "rent_revenue": "the capitalised rental value of social homes a corporation lets at completion",
     "rent": "a corporation's rents from its existing portfolio, which grow its investment room",
@@ -133,11 +134,15 @@ class Ledger:
             return paid
         return 0.0
 
-    def charge_interest(self, rate_of: Callable[[str], float]) -> None:
-        """Every account in debt pays a quarter's interest on it (``rate_of(account)`` per year)."""
+    def charge_interest(self, rate_of: Callable[[str], float], earning: frozenset[str] = frozenset()) -> None:
+        """Every account in debt pays a quarter's interest on it (``rate_of(account)`` per year); an account in
+        ``earning`` (the municipality's grondexploitatie) also earns that rate on a positive balance, so its
+        interest runs both ways: a surplus earns what a deficit would cost."""
         for name, bal in list(self.balance.items()):
             if name != OUTSIDE and bal < -1e-12:
                 self.transfer(name, OUTSIDE, -bal * rate_of(name) / 4.0, "interest", force=True)
+            elif name in earning and bal > 1e-12:
+                self.transfer(OUTSIDE, name, bal * rate_of(name) / 4.0, "interest_earned", force=True)
 
     def check_floors(self) -> None:
         """Report each account that went below its floor (once per episode) in the event log."""

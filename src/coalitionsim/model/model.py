@@ -260,10 +260,11 @@ class AreaDevelopmentModel(mesa.Model):
     def exogenous(self) -> None:
         self.market.step(self.steps)
         # debts cost interest every quarter: the municipality's on its grondexploitatie, the others' on
-        # their loans (the financing of land and construction)
+        # their loans (the financing of land and construction); the grondexploitatie's interest runs both
+        # ways, so a surplus (land sold above what it cost and carried) earns the same rate
         ledger, mun = self.ledger, self.municipality.account
         ledger.charge_interest(lambda account: self.scenario.municipality.interest_rate if account == mun
-                               else self.market.interest_rate)
+                               else self.market.interest_rate, earning=frozenset((mun,)))
         self.rijk.budget_round()
         if not self.speculation_stopped():
             self.speculation += self.scenario.behaviour.speculation_rate

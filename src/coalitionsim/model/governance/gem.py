@@ -35,11 +35,9 @@ company settles; the municipality issues the land by its own tender (as under th
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from ..agents.base import Owner, PlotSums
 from ..area import Plot, Status
-from ..development import investment, land_bids, residual_value, servicing
+from ..development import expected_prices, investment, land_bids, residual_value, servicing
 from ..land import TenderPool, land_buyers, transfer
 from ..ledger import OUTSIDE
 from .base import GovernanceForm, register
@@ -49,20 +47,6 @@ BUILDING = (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.CON
 
 #: what a land company earns or pays that is not its result: what its partners put in and take out
 CAPITAL_KINDS = ("gem_capital", "gem_settlement", "opening_balance")
-
-
-@contextmanager
-def expected_prices(model):
-    """Within: the market at the prices and costs a land company expects over its issue horizon, the level
-    without the scripted shocks now running (a downturn is expected to pass: the company holds its land
-    through it, "geld met geduld", NOVEX 003 L1305–1314); the realised random walk is kept."""
-    market = model.market
-    now = market.price_index, market.cost_index
-    market.price_index, market.cost_index = market.underlying()
-    try:
-        yield
-    finally:
-        market.price_index, market.cost_index = now
 
 
 def plot_price(model, plot: Plot, holder: Owner | None, owner: Owner) -> float:

@@ -30,7 +30,7 @@ class Claim:
 
     plot: "Plot"
     partner: "Owner"
-    floor: float  # the seller's book value (inbrengwaarde), lowered only by a renegotiation
+    floor: float  # the seller's book value: a passive owner's inbrengwaarde; the municipality's grondexploitatie
     due: int  # the quarter by which the partner must take it up (or take an exit)
     agreed: float = 0.0  # the grondprijs the SOK named at its close: the break fee's base
 
@@ -94,6 +94,8 @@ class SOK(GovernanceForm):
                 # behapbare voorinvesteringen en verplichtingen instead of badkuipfinanciering)
                 due = m.steps + allotted[partner] * term
                 claim = self.claims[plot.plot_id] = Claim(plot, partner, plot.existing_use_value, due)
+                if plot.owner is m.municipality:  # its book value in the grondexploitatie, carried at interest
+                    self.pool.hold([plot])
                 # the contract names a price at signing (the grondprijs of the agreed programme then); the
                 # break fee is a share of it, whatever the plot fetches when the take-up falls due
                 claim.agreed = grondprijs(m, claim)[0]
@@ -123,6 +125,12 @@ class SOK(GovernanceForm):
             if partner.dropped_out:
                 self._release(claim, "its partner dropped out")
                 continue
+            if claim.plot.owner is m.municipality:
+                # the municipality's land follows its grondexploitatie's one rule (land.TenderPool.settle), as
+                # the land it tenders does: a forecast short of the book value waits while waiting pays, else
+                # the book value is written down to the forecast; the floor is that book value
+                self.pool.settle(claim.plot, lambda plot=claim.plot: self.pool.forecast(plot))
+                claim.floor = self.pool.book[plot_id]
             price, residual = grondprijs(m, claim)
             if residual >= claim.floor and self._can_take(claim, price):
                 self._transfer(claim, price, residual, chosen=False)
@@ -182,7 +190,10 @@ class SOK(GovernanceForm):
         concession = self._concession(claim)
 
         def renegotiate() -> bool:
-            plot.social_share, claim.floor = concession[1], concession[2]
+            plot.social_share = concession[1]
+            if plot.owner is mun and concession[2] < claim.floor:
+                self.pool.write_down(plot, concession[2])  # the municipality chose to write down (settle's rule)
+            claim.floor = concession[2]
             plot.renegotiated = True
             mun.talks_left -= 1
             claim.due = m.steps + 1
@@ -210,14 +221,13 @@ class SOK(GovernanceForm):
 
     def _concession(self, claim: Claim) -> tuple[float, float, float] | None:
         """What renegotiating the take-up yields once per plot (a municipal talk left, and only when its
-        residual value is below the floor): the programme
-        back to the scenario's market mix and, for municipal land, its book value written down to the residual
-        value (not below nothing): issuing the plot otherwise (by tender) would fetch at most a bidder's
-        residual value too, so the write-down costs the municipality nothing a re-issue would not, and
-        saves the tender's time (NOVEX 003 L1294: meebewegende afspraken over prijzen; L1210–1213: a
-        marktconforme grondprijs is one buyers can pay). A passive signatory does not sell below its
-        inbrengwaarde. Open only if the partner can then take it up at its residual value.
-        (profit after, social share, floor)."""
+        residual value is below the floor): the programme back to the scenario's market mix and, for
+        municipal land, its book value written down toward the partner's residual value under that programme
+        (not below nothing) when the grondexploitatie's rule says waiting does not pay
+        (:meth:`~..land.TenderPool.waiting_pays`, the rule that decides every write-down of its land; NOVEX
+        003 L1294: meebewegende afspraken over prijzen; L1210–1213: a marktconforme grondprijs is one buyers
+        can pay). A passive signatory does not sell below its inbrengwaarde. Open only if the partner can
+        then take it up at its residual value. (profit after, social share, floor)."""
         m = self.model
         plot = claim.plot
         if plot.renegotiated or m.municipality.talks_left < 1 or land_bid(m, plot, claim.partner) >= claim.floor:
@@ -226,13 +236,11 @@ class SOK(GovernanceForm):
         before = plot.social_share
         plot.social_share = social
         residual = land_bid(m, plot, claim.partner)
-        plot.social_share = before
         floor = claim.floor
-        if plot.owner is m.municipality:
+        if plot.owner is m.municipality and not self.pool.waiting_pays(plot, lambda: land_bid(m, plot, claim.partner)):
             floor = min(claim.floor, max(residual, 0.0))
-        if residual < floor:
-            return None
-        plot.social_share = social
         after = profit(m, plot, claim.partner, land_cost=max(residual, floor))
         plot.social_share = before
+        if residual < floor:
+            return None
         return after, social, floor
