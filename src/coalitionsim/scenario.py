@@ -395,6 +395,9 @@ class Instruments(_Section):
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={**_BOUWPLICHT, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
     max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={**_BOUWPLICHT, **LEVER})
+    # quarters without agreement after which the municipality reviews an arrangement (SOK, GEM) at the next council
+    # cycle and lets its signatories go on without the others, who go under another form (governance/review.py)
+    review_after_quarters: int = Field(16, ge=1, le=400, json_schema_extra={"screen_value": 400, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form whose table stalls (here no steering group: escalation_rounds 100)"}, **assumed(8, 24, 'assumption (003 L1619-1621: a new choice per sub-area as the field changes; the period is not given)')})
     handback_discount: float = Field(0.1, ge=0, le=1, json_schema_extra={"screen_value": 1.0, "acts_when": {"forms": ["tender"], "horizon": 80, "set": {"market.shocks": [{"kind": "downturn", "quarter": 12, "magnitude": 0.35, "duration": 24}], "instruments.build_obligation_penalty": 1.0, **{f"ownership.developers.{i}.equity": 3.0 for i in range(3)}}, "why": "only under tender, when a bouwplicht falls due in a downturn and the developer cannot pay the penalty from its cash (here a downturn of 35% from quarter 12, a penalty of the whole land price, developers 0-2 with 3 M€ equity)"}, **LEVER})  # what a developer loses on handing land back, share
 
 

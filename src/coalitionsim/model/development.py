@@ -253,7 +253,7 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         plot.step_permit = plot.step_permit_application = None
         release()
         plot.deferrals = 0
-        pool = getattr(model.governance, "pool", None)
+        pool = getattr(model.form_for(plot), "pool", None)
         if pool is not None:
             pool.add([plot])
         return True

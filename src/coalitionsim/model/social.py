@@ -88,6 +88,6 @@ def hand_over(model: "AreaDevelopmentModel", corp: Corporation, plot: Plot) -> N
         plot.step_permit = plot.step_permit_application = None
         m.log("handover", f"{corp.name} hands plot {plot.plot_id} back to the municipality at the social land "
               "price: its room will not carry it", actor=corp.account, plot=plot.plot_id, amount=price)
-        pool = getattr(m.governance, "pool", None)
+        pool = getattr(m.form_for(plot), "pool", None)
         if pool is not None:
             pool.add([plot])

@@ -419,7 +419,7 @@ class GEM(GovernanceForm):
 
     def step(self) -> None:
         if self.stage == "negotiating":
-            if self.deal.done:
+            if self.deal.done and not self.deal.abandoned:  # a table the review ended founds nothing
                 self._capital_call()
         elif self.stage == "running" and self.company is not None and not self.company.settled:
             self.company.issue_round()
