@@ -198,7 +198,7 @@ KNOCKOUTS: list[Knockout] = [
              "refund = max(0.0, -gain)",
              (MECH + "test_bouwplicht_renegotiation_concedes_programme_and_price_within_the_mandate",)),
     Knockout("no_pre_emption", "the voorkeursrecht gives the municipality no first right to buy", MODEL + "landmarket.py",
-             "            if pre_emption and m.governance.wants_land(plot):\n",
+             "            if pre_emption and m.form_for(plot).wants_land(plot):\n",
              "            if False:\n",
              (MECH + "test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy",)),
     Knockout("gem_takes_outsiders", "the GEM takes in the plots of the owners outside it", MODEL + "governance/gem.py",
