@@ -196,3 +196,35 @@ def test_a_stalled_sok_switches_after_the_review_and_the_signatories_deal_stays_
             e.kind == "tender" and e.actor in {o.account for o in deal.non_signers} for e in m.events)
     share = lambda ms: np.array([m.area.homes_with(Status.COMPLETED) / m.area.homes_planned for m in ms])  # noqa: E731
     assert share(reviewed).mean() > share(kept).mean() + 0.1, (share(reviewed), share(kept))
+
+
+# =================================================================== outputs
+
+
+def test_compare_gives_the_share_of_runs_that_switched():
+    import pandas as pd
+
+    from coalitionsim.reporting.tables import interval_json
+    from coalitionsim.runner.stats import interval_table, switched_line
+
+    summary = pd.DataFrame({"form": ["sok"] * 4 + ["tender"] * 2, "seed": [1, 2, 3, 4, 1, 2],
+                            "realisation_share": [1.0] * 6, "form_switches": [0, 1, 2, 0, 0, 0]})
+    table = interval_table(summary, [("realisation_share", "r")])
+    assert list(table["switched_share"]) == [0.5, 0.0]
+    line = switched_line(table)
+    assert "sok 50%" in line and "tender" not in line
+    assert '"switched_share": 0.5' in interval_json(table, [("realisation_share", "r")])
+    assert switched_line(interval_table(summary.assign(form_switches=0), [])) is None
+    assert switched_line(interval_table(summary.drop(columns="form_switches"), [])) is None
+
+
+def test_a_run_reports_form_switches_and_form_in_force():
+    from coalitionsim.runner.runs import run_model
+
+    sc = load_scenario("knoopxl", ["simulation.horizon_quarters=24"])
+    result = run_model(sc, "sok", SEEDS[0])
+    assert result.summary["form"] == "sok"  # the form chosen at the start
+    assert result.summary["form_switches"] == 1  # measured: the review at quarter 16 on this seed
+    ts = result.timeseries
+    assert ts["form_in_force"].iloc[0] == "sok"
+    assert set(ts["form_in_force"]) <= {"sok", "framework_organic"}
