@@ -228,3 +228,20 @@ def test_a_run_reports_form_switches_and_form_in_force():
     ts = result.timeseries
     assert ts["form_in_force"].iloc[0] == "sok"
     assert set(ts["form_in_force"]) <= {"sok", "framework_organic"}
+
+
+def test_a_gem_signatory_that_stayed_out_is_faced_again_by_the_review():
+    # a signatory that could not pay in its capital is not a partner: its plots are free for the review
+    m = make("gem", "instruments.review_after_quarters=400")
+    deal = m.governance.deal
+    for p in deal.parties:
+        p.signed = True
+    deal.done = True
+    out = next(p.owner for p in deal.parties if p.owner is not m.municipality and p.owner.developing)
+    from coalitionsim.model.governance.gem import JointCompany
+
+    company = JointCompany(m, [o for o in deal.members if o is not out])
+    m.governance.company = company
+    assert out not in m.governance.bound_owners()
+    free = m.governance.release()
+    assert free and {p.owner for p in free} == {out}

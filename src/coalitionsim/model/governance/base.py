@@ -250,9 +250,13 @@ class GovernanceForm(ABC):
         else:
             if not deal.done:
                 deal.go_on_without("the council's review: ")
-            outside = {id(o) for o in deal.non_signers}
-            free = [p for p in self.scope if id(p.owner) in outside]
+            bound = {id(o) for o in self.bound_owners()}
+            free = [p for p in self.scope if id(p.owner) not in bound]
         return [p for p in free if p.status == Status.HELD and not p.in_agreement and not p.in_plan]
+
+    def bound_owners(self) -> list["Owner"]:
+        """The owners its deal binds: the signatories (a GEM: the partners of its company once founded)."""
+        return self.deal.members if self.deal is not None else []
 
     # ------------------------------------------------------------ metrics
     @property
