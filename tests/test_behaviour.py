@@ -64,6 +64,7 @@ def test_sok_agreement_takes_longer_with_more_owners():
 #: these tests measure a table that stalls; the council's review (issue 26) would end it after 4 years
 NO_REVIEW = "instruments.review_after_quarters=400"
 
+
 @pytest.mark.slow
 def test_sok_agreement_takes_longer_with_holdout_owners():
     no_stick = "instruments.kostenverhaal=false"
