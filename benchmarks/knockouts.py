@@ -37,6 +37,7 @@ PRE = "tests/test_presales.py::"
 COMPANY = "tests/test_land_company.py::"
 SOK = "tests/test_sok_land.py::"
 EXITS = "tests/test_exits.py::"
+REVIEW = "tests/test_review.py::"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,26 @@ class Knockout:
 
 
 KNOCKOUTS: list[Knockout] = [
+    # ------------------------------------------------------------- issue 26: who is bound, a table that stalls
+    Knockout("steering_group_binds", "the steering group marks the unsigned parties signed",
+             MODEL + "negotiation.py",
+             "            p.excluded = True\n            p.owner.lose_trust()\n            left.append",
+             "            p.signed = True\n            p.owner.lose_trust()\n            left.append",
+             ("tests/test_rules.py::test_the_steering_group_never_binds_an_owner_who_did_not_sign",
+              REVIEW + "test_the_review_lets_the_signatories_go_on_and_gives_the_others_another_form")),
+    Knockout("obligations_follow_a_sale", "a deal's obligations pass to a buyer without a kettingbeding",
+             MODEL + "area.py", "        if kettingbeding:\n            return\n", "        return\n",
+             (REVIEW + "test_a_deals_obligations_pass_to_a_buyer_only_by_kettingbeding",)),
+    Knockout("no_review", "the council never reviews a stalled arrangement",
+             MODEL + "governance/review.py", "        if self.council_cycle():", "        if False:",
+             (REVIEW + "test_a_review_happens_only_at_a_council_cycle",
+              REVIEW + "test_a_stalled_sok_switches_after_the_review_and_the_signatories_deal_stays_in_force")),
+    Knockout("review_without_period", "a table is reviewed before the documented period without agreement",
+             MODEL + "governance/base.py", "if not deal.done and waited >= ins.review_after_quarters:",
+             "if not deal.done:", (REVIEW + "test_a_review_is_due_after_the_period_without_agreement",)),
+    Knockout("review_never_buys", "the review never acquires where the municipality dominates the land left",
+             MODEL + "governance/review.py", 'AFTER_REVIEW = {"tender": "tender"}', "AFTER_REVIEW = {}",
+             (REVIEW + "test_where_the_municipality_dominates_what_is_left_it_buys_and_tenders_it",)),
     # ------------------------------------------------------------- issue 25: land prices with exits
     Knockout("signing_discount", "a developer's hurdle is lowered inside a verevening pool",
              MODEL + "agents/developer.py",
@@ -228,7 +249,7 @@ KNOCKOUTS: list[Knockout] = [
              "refund = max(0.0, -gain)",
              (MECH + "test_bouwplicht_renegotiation_concedes_programme_and_price_within_the_mandate",)),
     Knockout("no_pre_emption", "the voorkeursrecht gives the municipality no first right to buy", MODEL + "landmarket.py",
-             "            if pre_emption and m.governance.wants_land(plot):\n",
+             "            if pre_emption and m.form_for(plot).wants_land(plot):\n",
              "            if False:\n",
              (MECH + "test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy",)),
     Knockout("gem_takes_outsiders", "the GEM takes in the plots of the owners outside it", MODEL + "governance/gem.py",

@@ -61,11 +61,15 @@ def test_sok_agreement_takes_longer_with_more_owners():
     assert many.median() > few.median()
 
 
+#: these tests measure a table that stalls; the council's review (issue 26) would end it after 4 years
+NO_REVIEW = "instruments.review_after_quarters=400"
+
+
 @pytest.mark.slow
 def test_sok_agreement_takes_longer_with_holdout_owners():
     no_stick = "instruments.kostenverhaal=false"
-    cooperative = years_to_agreement(summary("sok", no_stick, developers(["cooperative"] * 6)))
-    holdout = years_to_agreement(summary("sok", no_stick, developers(["holdout"] * 6)))
+    cooperative = years_to_agreement(summary("sok", no_stick, NO_REVIEW, developers(["cooperative"] * 6)))
+    holdout = years_to_agreement(summary("sok", no_stick, NO_REVIEW, developers(["holdout"] * 6)))
     # same number of owners, only their strategy differs; without a stick the pivotal hold-outs raise
     # their price until the steering group cuts them loose: several years more (about 3.3 vs 7.0)
     assert holdout.mean() > cooperative.mean() + 1.5, (cooperative.tolist(), holdout.tolist())
@@ -77,8 +81,8 @@ def test_a_stick_shortens_holdout():
     # a steering group that rarely decides, so that the stick itself shows (a binding decision also ends it)
     owners = developers(["holdout"] * 6)
     rare = "instruments.steering_group_cut_probability=0.1"
-    none = years_to_agreement(summary("sok", rare, owners))
-    with_stick = years_to_agreement(summary("sok", rare, "instruments.expropriation=true", owners))
+    none = years_to_agreement(summary("sok", rare, NO_REVIEW, owners))
+    with_stick = years_to_agreement(summary("sok", rare, NO_REVIEW, "instruments.expropriation=true", owners))
     # with a credible stick hold-outs concede instead of raising their price (about 7.0 vs 4.7 years);
     # a full year is far above the seed noise of the means (sd of a mean over 8 seeds < 0.5 year)
     assert with_stick.mean() < none.mean() - 1.0, (none.tolist(), with_stick.tolist())
@@ -86,7 +90,7 @@ def test_a_stick_shortens_holdout():
 
 
 def test_without_stick_or_steering_group_holdouts_block_for_good():
-    base = ("instruments.steering_group_cut_probability=0", "ownership.passive_land_share=0",
+    base = ("instruments.steering_group_cut_probability=0", "ownership.passive_land_share=0", NO_REVIEW,
             "ownership.corporation_land_share=0", developers(["cooperative"] * 3 + ["holdout"] * 3))
     blocked = summary("sok", "instruments.kostenverhaal=false", *base)
     unblocked = summary("sok", "instruments.kostenverhaal=false", "instruments.expropriation=true", *base)

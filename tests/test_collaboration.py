@@ -189,13 +189,16 @@ def test_without_mandate_deals_go_back_to_the_college_and_take_longer():
 
 
 def test_an_escalation_that_decides_reaches_agreement_sooner():
-    none = np.nan_to_num(_years(arm("sok", ("instruments.steering_group_cut_probability=0",))), nan=15.0)
-    decides = np.nan_to_num(_years(arm("sok", ("instruments.steering_group_cut_probability=0.5",))), nan=15.0)
-    # a steering group whose decision binds the parties at the table cuts the knot; without it the pivotal
-    # hold-outs never agree within the horizon
+    # without the council's review (review_after_quarters 400), which ends a stalled table too
+    no_review = "instruments.review_after_quarters=400"
+    none = np.nan_to_num(_years(arm("sok", ("instruments.steering_group_cut_probability=0", no_review))), nan=15.0)
+    decides = np.nan_to_num(_years(arm("sok", ("instruments.steering_group_cut_probability=0.5", no_review))),
+                            nan=15.0)
+    # a steering group that decides lets the signatories go on without the hold-outs (who are not bound);
+    # without it the pivotal hold-outs never agree within the horizon
     assert decides.mean() < none.mean() - 3.0, (none, decides)
     runs = arm("sok", ("instruments.steering_group_cut_probability=0.5",))
-    assert any(r.events.text.str.contains("decision binds").any() for r in runs)
+    assert any(r.events.text.str.contains("the steering group decides").any() for r in runs)
 
 
 def test_escalation_credibility_wears_with_use():
@@ -203,7 +206,7 @@ def test_escalation_credibility_wears_with_use():
     start = m.municipality.steering_credibility
     for _ in range(60):
         m.step()
-    binding = sum(e.text.count("decision binds") > 0 for e in m.events if e.kind == "escalation")
+    binding = sum(e.text.count("the steering group decides") > 0 for e in m.events if e.kind == "escalation")
     if binding:
         assert m.municipality.steering_credibility < start
 
@@ -318,9 +321,12 @@ def test_participation_moves_draagvlak_and_objections_by_form():
     def objections_per_procedure(runs):
         return np.array([r.projects.objections.sum() / r.projects.procedures.sum() for r in runs])
 
-    # ... so each procedure under the framework meets fewer objections (more procedures, each less contested)
+    # ... so each procedure under the framework meets fewer objections (more procedures, each less contested).
+    # Under the SOK the non-signers' plots go through their own procedures too (only signatories are bound),
+    # which narrows the difference: measured in 5 of 8 seeds (issue 26), was 6 of 8 while the steering group
+    # bound them
     assert objections_per_procedure(organic).mean() < objections_per_procedure(sok).mean()
-    assert (objections_per_procedure(organic) < objections_per_procedure(sok)).mean() >= 0.75
+    assert (objections_per_procedure(organic) < objections_per_procedure(sok)).mean() >= 0.6
     # and more supportive residents are more often willing but unable: the essay's failure mode (002:59-63)
     drop = lambda runs: np.mean([r.summary["dropouts"] for r in runs])  # noqa: E731
     assert drop(organic) > drop(sok)

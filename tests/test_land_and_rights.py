@@ -250,8 +250,10 @@ def test_bouwplicht_in_a_downturn_is_a_choice_and_a_higher_penalty_makes_buildin
 @pytest.mark.slow
 def test_the_holdout_markup_matters_with_kostenverhaal_on():
     def years(markup):
+        # without the council's review (review_after_quarters 400), which would end the stalled table at 4 years
         runs = arm("sok", (f"behaviour.holdout_markup={markup}", "instruments.steering_group_cut_probability=0.1",
-                           "ownership.passive_land_share=0", developers(["holdout"] * 3 + ["cooperative"] * 3)), 80)
+                           "ownership.passive_land_share=0", developers(["holdout"] * 3 + ["cooperative"] * 3),
+                           "instruments.review_after_quarters=400"), 80)
         assert all(r.summary["param.instruments.kostenverhaal"] for r in runs)
         return np.array([r.summary["years_to_agreement"] for r in runs], dtype=float)
 

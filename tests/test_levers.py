@@ -157,6 +157,11 @@ def test_cli_levers_prints_the_table(tmp_path, capsys):
 # The test fails on any parameter without effect that is not here, and when one here starts acting (then
 # take it off): same seed, same numbers, so the list is the same on every machine.
 OPEN: dict[str, str] = {
+    # issue 26: the steering group no longer binds the hold-outs, it goes on without them; so they are not at
+    # the table again when a new council reopens the deal, and the renegotiations among the signatories
+    # close with one decision at most (measured: 1-2 per run on 4 seeds, credibility 0.32-0.4 at wear 0.2
+    # against 0.1 at 0.8, no output moved). Its condition needs a run with many tables that escalate
+    "instruments.escalation_wear": "its renegotiation condition needs at most one decision since only signatories are bound",
 }
 
 

@@ -253,29 +253,41 @@ def test_steering_group_does_not_cut_when_most_land_has_not_signed():
     assert not neg.done and not neg.parties[1].excluded
 
 
-def test_the_steering_groups_decision_binds_the_holdouts_at_the_table():
+def test_the_steering_group_never_binds_an_owner_who_did_not_sign():
+    # an SOK is a private-law contract: the steering group lets the signatories go on without the hold-outs,
+    # who become non-signers; it never marks a party signed (design principle 7; NOVEX L1084-1088)
     m = make("sok", "instruments.escalation_rounds=15", "instruments.steering_group_cut_probability=1",
              "instruments.kostenverhaal=false", "ownership.passive_land_share=0", "ownership.corporation_land_share=0",
              "ownership.developers.0.equity=1000", "ownership.developers.1.equity=1000",
              "ownership.developers.2.equity=1000", "ownership.developers.3.equity=1000",
-             "ownership.developers.4.equity=1000", "residents.objection_propensity=0")
+             "ownership.developers.4.equity=1000", "residents.objection_propensity=0",
+             "instruments.review_after_quarters=400")
     credibility = m.municipality.steering_credibility
+    signed_by_talks = {}
     for _ in range(60):
+        before = {id(p): p.signed for p in m.governance.deal.parties}
         m.step()
+        for p in m.governance.deal.parties:
+            if p.signed and not before[id(p)]:
+                signed_by_talks[id(p)] = True
         if m.governance.closed:
             break
     assert m.governance.closed, "the steering group never decided"
     deal = m.governance.deal
-    assert not any(p.excluded for p in deal.parties)  # every party could carry its part: all are bound
-    assert any(p.owner.holdout for p in deal.parties) and all(p.signed for p in deal.parties)
-    assert any(e.kind == "escalation" and "decision binds" in e.text for e in m.events)
+    outside = [p for p in deal.parties if p.excluded]
+    assert outside and all(not p.signed for p in outside)  # let go, never marked signed
+    assert set(deal.non_signers) == {p.owner for p in outside}
+    assert any(e.kind == "escalation" and "the steering group decides" in e.text for e in m.events)
+    assert not any("binds" in e.text for e in m.events if e.kind == "escalation")
     assert m.municipality.steering_credibility < credibility  # a decision spends credibility
     for plot in m.area.plots:
-        if isinstance(plot.owner, Developer):
+        if plot.owner in deal.non_signers:
+            assert not plot.in_agreement and not plot.contract_contributions and plot.pool is None
+        elif isinstance(plot.owner, Developer):
             assert plot.in_agreement and plot.contract_contributions
 
 
-def test_the_steering_group_lets_go_of_a_party_that_cannot_carry_its_part():
+def test_the_steering_group_lets_go_of_every_party_that_has_not_signed():
     m = make("framework_organic", "municipality.talks_per_quarter=2", "instruments.escalation_rounds=1",
              "instruments.steering_group_cut_probability=1")
     m.streams = FixedStreams(0.0)
@@ -285,7 +297,10 @@ def test_the_steering_group_lets_go_of_a_party_that_cannot_carry_its_part():
     parties = [Party(m.municipality, 10.0, 0.0, signed=True), Party(rich, 1.0, 5.0), Party(poor, 1.0, 5.0)]
     neg = Negotiation(m, "test", parties, stick=False)
     neg.step()
-    assert neg.done and neg.parties[1].signed and neg.parties[2].excluded
+    # whether or not it could carry its part, a party that did not sign is not bound
+    assert neg.done and neg.parties[1].excluded and neg.parties[2].excluded
+    assert not neg.parties[1].signed and not neg.parties[2].signed
+    assert neg.non_signers == [rich, poor]
 
 
 @pytest.mark.parametrize("director", [False, True])

@@ -187,7 +187,7 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     from .reporting.figures import compare_figures
     from .reporting.tables import format_table, interval_csv, interval_json
     from .runner import compare as run_compare
-    from .runner.stats import interval_table
+    from .runner.stats import interval_table, switched_line
     from .runner.store import check_out, claim, manifest, overrides_tag, results_folder, write_outputs
     from .runner.text import bought_land_notes
     from .runner.tradeoff import tradeoff
@@ -215,6 +215,9 @@ def compare(scenario: str | None, replications: int, workers: int | None, seed: 
     if fmt == "table":
         click.echo("")
         click.echo(format_table(table, width=TABLE_WIDTH))
+        switched = switched_line(table)
+        if switched:
+            click.echo("\n" + textwrap.fill(switched, TABLE_WIDTH))
     elif fmt == "csv":
         click.echo(interval_csv(table), nl=False)
     else:

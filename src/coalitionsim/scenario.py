@@ -386,7 +386,7 @@ class Instruments(_Section):
     # the steering group's initial credibility
     steering_group_cut_probability: float = Field(0.5, ge=0, le=1,
                                                   json_schema_extra=assumed(0.2, 0.9, 'assumption (004:895-929)'))
-    escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second binding decision of the steering group on (here: many renegotiations under sok)"}, **assumed(0.1, 0.4, 'assumption (001:2338-2344)')})  # share of its credibility each binding decision spends
+    escalation_wear: float = Field(0.2, ge=0, le=1, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0, "behaviour.election_interval_quarters": 8}, "why": "acts from the second decision of the steering group on (here: many renegotiations under sok)"}, **assumed(0.1, 0.4, 'assumption (001:2338-2344)')})  # share of its credibility each binding decision spends
     renegotiation_floor: bool = Field(False, json_schema_extra={"acts_when": {"forms": ["sok"], "set": {"behaviour.ambition_change_probability": 1.0}, "why": "only under an agreement form (sok, gem) when a new council changes its ambitions (here every election)"}, **LEVER})
     dubbel_toetsen: bool = Field(False, json_schema_extra=LEVER)
     compensation_budget: float = Field(0.0, ge=0, json_schema_extra=LEVER)  # M€ for targeted compensation of residents
@@ -403,6 +403,9 @@ class Instruments(_Section):
     build_obligation_penalty: float = Field(0.15, ge=0, le=2, json_schema_extra={"acts_when": {**_BOUWPLICHT["acts_when"], "forms": ["sok", "tender"], "why": "only when a land obligation falls due in a bad market: an SOK partner's take-up, a tendered plot's start (here a downturn of 35% from quarter 12)"}, **LEVER})
     # quarters a partner may defer a land obligation at interest (model/exits.py): a contract term
     max_deferral_quarters: int = Field(4, ge=0, le=20, json_schema_extra={"acts_when": {"forms": ["sok", "tender"], "horizon": 80, "set": {**_BOUWPLICHT["acts_when"]["set"], "instruments.build_obligation_penalty": 1.0}, "why": "only when a land obligation falls due in a bad market and the break fee costs more than deferring (here a downturn of 35% from quarter 12 and a break fee of the whole land price; the fee is a share of a price the municipality may have written down)"}, **LEVER})
+    # quarters without agreement after which the municipality reviews an arrangement (SOK, GEM) at the next council
+    # cycle and lets its signatories go on without the others, who go under another form (governance/review.py)
+    review_after_quarters: int = Field(16, ge=1, le=400, json_schema_extra={"screen_value": 400, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form whose table stalls (here no steering group: escalation_rounds 100)"}, **assumed(8, 24, 'assumption (003 L1619-1621: a new choice per sub-area as the field changes; the period is not given)')})
 
 
 class Residents(_Section):
@@ -443,7 +446,7 @@ class Behaviour(_Section):
     concession_rate: float = Field(0.2, ge=0, le=1, json_schema_extra=assumed(0.05, 0.4, 'assumption'))
     holdout_markup: float = Field(0.15, ge=0, le=2, json_schema_extra=assumed(0.05, 0.5, 'assumption'))
     initial_premium_cooperative: float = Field(0.25, ge=0, le=5, json_schema_extra=assumed(0.1, 0.5, 'assumption'))
-    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group binds the hold-outs (here escalation_rounds 100)"}, **assumed(0.4, 1.5, 'assumption')})
+    initial_premium_holdout: float = Field(0.8, ge=0, le=5, json_schema_extra={"screen_value": 0.0, "acts_when": {"forms": ["sok"], "set": {"instruments.escalation_rounds": 100}, "why": "under an agreement form, when no steering group goes on without the hold-outs (here escalation_rounds 100)"}, **assumed(0.4, 1.5, 'assumption')})
     # premium growth per quarter before voorkeursrecht
     speculation_rate: float = Field(0.01, ge=0, le=0.2, json_schema_extra=assumed(0.0, 0.03, 'assumption (003 L912)'))
     conditional_slope: float = Field(1.0, ge=0, le=1.5, json_schema_extra=assumed(0.5, 1.0, 'Fischbacher & Gächter 2010; range assumption'))

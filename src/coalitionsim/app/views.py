@@ -54,6 +54,7 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "escalation": ("#cb181d", "escalatie", "escalation to the steering group (stuurgroep)"),
     "agreement": ("#238b45", "overeenkomst", "agreement reached (SOK, GEM, sub-area agreement)"),
     "beslisboom": ("#3f007d", "beslisboom", "decision tree: the form chosen for a sub-area"),
+    "review": ("#67000d", "herziening", "the council reviews a stalled arrangement: signatories keep their deal, the others get another form"),
     "plan": ("#2171b5", "plan / ontwikkelkader", "plan or framework adopted"),
     "initiative": ("#4a1486", "initiatief", "an owner's own plan amendment"),
     "tender": ("#08519c", "aanbesteding", "public tender: preparation, bids, award"),

@@ -79,10 +79,11 @@ def voluntary_price(model: "AreaDevelopmentModel", plot: Plot, premium: float) -
     return price
 
 
-def municipal_pool(model: "AreaDevelopmentModel") -> TenderPool:
-    """The grondexploitatie that issues the land the municipality acquires: its form's, opened on first use
-    under a form that holds none yet (a GEM, whose company holds the partners' land)."""
-    gov = model.governance
+def municipal_pool(model: "AreaDevelopmentModel", plot: Plot) -> TenderPool:
+    """The grondexploitatie that issues the land the municipality acquires: that of the form governing the
+    plot (after a review it may differ from the run's form), opened on first use under a form that holds
+    none yet (a GEM, whose company holds the partners' land)."""
+    gov = model.form_for(plot)
     if getattr(gov, "pool", None) is None:
         gov.pool = TenderPool(gov)
     return gov.pool
@@ -238,7 +239,7 @@ class Acquisition:
                     or plot.plot_id in self.in_procedure or any(w.plot is plot for w in self.pending)
                     or not self.refuses(owner)):
                 continue
-            self.expropriate(plot, municipal_pool(m))
+            self.expropriate(plot, municipal_pool(m, plot))
 
 
 def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:

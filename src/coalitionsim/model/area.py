@@ -102,6 +102,19 @@ class Plot:
     sales_last: int = 0  # market homes sold in the last quarter of sales
     step_presale_reached: int | None = None  # quarter its presales reached behaviour.presale_share
 
+    def sold_on(self, kettingbeding: bool) -> None:
+        """A private sale on the land market: a deal's obligations on the plot (its contract contributions
+        and its verevening) are its seller's, and pass to the buyer only by a kettingbeding (or erfpacht),
+        which makes them follow the property (NOVEX 003 L2298-2302; seed_novex.md item 7). Only those who
+        signed are bound: without one the buyer holds the plot outside the deal."""
+        if kettingbeding:
+            return
+        self.in_agreement = self.contract_contributions = False
+        if self.pool is not None:
+            if self in self.pool.plots:
+                self.pool.plots.remove(self)
+            self.pool = None
+
     @property
     def segment_homes(self) -> dict[str, int]:
         social = round(self.homes * self.social_share)

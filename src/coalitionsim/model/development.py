@@ -263,7 +263,7 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         plot.build_obligation = False
         plot.obligation_deadline = None
 
-    pool = getattr(model.governance, "pool", None)
+    pool = getattr(model.form_for(plot), "pool", None)
 
     def buy_back(price: float) -> bool:
         # the land returns to the municipality's grondexploitatie at what it paid for it (TenderPool.take_back)

@@ -120,13 +120,14 @@ class LandMarket:
             if best is None:
                 continue
             bid, buyer = best
-            if pre_emption and m.governance.wants_land(plot):
+            if pre_emption and m.form_for(plot).wants_land(plot):
                 self._offer_to_municipality(plot)
                 continue  # sales to others are stopped
             price = ask + m.scenario.behaviour.seller_bargaining_power * (bid - ask)
             if not buyer.can_buy(price) or not transfer(m, plot, buyer, price):
                 continue
             plot.for_sale = False
+            plot.sold_on(m.scenario.instruments.kettingbeding)
             self.sales += 1
             speculative = buyer.holdout and not pre_emption
             self.speculative_purchases += speculative
@@ -147,7 +148,7 @@ class LandMarket:
             return
         mun.talks_left -= 1
         m.log("talks", f"voorkeursrecht purchase of plot {plot.plot_id}: 1 talk", plot=plot.plot_id, amount=1.0)
-        if m.acquisition.buy(plot, ask, municipal_pool(m)):
+        if m.acquisition.buy(plot, ask, municipal_pool(m, plot)):
             plot.for_sale = False
             self.municipal_purchases += 1
             m.log("land_market", f"voorkeursrecht: the municipality buys plot {plot.plot_id} for €{ask:.1f} m",

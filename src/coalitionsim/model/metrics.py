@@ -41,6 +41,15 @@ def trust_mean(model: "AreaDevelopmentModel") -> float:
     return sum(a.trust for a in actors) / len(actors) if actors else float("nan")
 
 
+def form_in_force(model: "AreaDevelopmentModel") -> str:
+    """The form governing most homes this quarter (``Plot.governing_form``: under framework_subareas the
+    deelgebied's own form, after a review the form that took the plots over); ties go to the first name."""
+    homes: dict[str, int] = {}
+    for p in model.area.plots:
+        homes[p.governing_form] = homes.get(p.governing_form, 0) + p.homes
+    return min(homes, key=lambda f: (-homes[f], f)) if homes else model.form_name
+
+
 STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "homes_completed": lambda m: m.area.homes_with(Status.COMPLETED),
     "homes_started": lambda m: m.homes_started_step,
@@ -61,6 +70,7 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "price_index": lambda m: m.market.price_index,
     "cost_index": lambda m: m.market.cost_index,
     "interest_rate": lambda m: m.market.interest_rate,
+    "form_in_force": form_in_force,
 }
 
 
@@ -157,6 +167,8 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "willing_unable_share": float(ts["willing_unable_share"].mean()),
         "dropouts": model.dropouts,
         "deferrals": model.deferrals,  # quarters a land obligation was deferred (take-up or start)
+        # reviews that gave plots to another form (governance/review.py); `form` stays the form chosen at the start
+        "form_switches": len(model.review.switches),
         "households_dropped": model.households_dropped,
         # net public spending by the municipality after Rijk money, with what it still owns at market value
         "public_deficit": -model.public_balance - assets + 0.0,  # (+ 0.0: no "-0.0")

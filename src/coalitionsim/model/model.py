@@ -22,6 +22,7 @@ from .contributions import Contributions
 from .development import construction_quarters, investment, margin_at_cost, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
+from .governance.review import Review
 from .ledger import AREA_FUND, OUTSIDE, Ledger
 from .landmarket import LandMarket
 from .market import Market
@@ -99,6 +100,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.governance = make_form(self.form_name, self)
         self.land_market = LandMarket(self)
         self.governance.setup()
+        self.review = Review(self)  # the municipality's reviews of stalled arrangements (governance/review.py)
         self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
         self.datacollector.collect(self)
 
@@ -109,6 +111,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
         self.governance.step()  #    the form's own procedure,
         self.governance.step_reopened()
+        self.review.step()  #    the council's review of stalled arrangements, and the forms that took over
         self.land_market.step()  #    and the private land market,
         self.acquisition.step()  #    and purchases waiting for a credit, expropriation of refusing owners
         self.residents_update()  # 3. support, capacity, compensation; objections are filed with procedures
@@ -581,6 +584,10 @@ class AreaDevelopmentModel(mesa.Model):
 
     def started_share(self) -> float:
         return self.homes_started_total / max(1, self.area.homes_planned)
+
+    def form_for(self, plot: Plot):
+        """The form whose land policy applies to the plot (after a review it may differ from the run's form)."""
+        return self.review.form_for(plot)
 
     def stick_against_holdout(self) -> bool:
         """A credible stick against a pivotal hold-out: expropriation. Kostenverhaal is not one: it binds

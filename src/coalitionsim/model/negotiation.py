@@ -8,8 +8,9 @@ the municipal negotiator's mandate *and* it can carry its part (``Owner.can_sign
 already signed) raises its premium instead, unless a stick is credible: expropriation, or public
 kostenverhaal that will bind it as a non-signatory anyway (its nulscenario, NOVEX L1075, L1338–1342).
 The talks come from the municipality's one budget per quarter, shared by everything it negotiates
-(:meth:`GovernanceForm.talk`). After ``escalation_rounds`` rounds without agreement the steering group may cut the knot and go on
-without the parties that have not signed, with a chance that grows with the share of land signed (004:877–929; NOVEX L1084–1092). Before the voorkeursrecht is
+(:meth:`GovernanceForm.talk`). After ``escalation_rounds`` rounds without agreement the steering group may cut the knot: the
+signatories go on without the parties that have not signed, with a chance that grows with the share of land
+signed (004:877–929; NOVEX L1084–1092). It never makes a party sign: only signatories are bound. Before the voorkeursrecht is
 set, speculation raises every private premium a little each quarter (NOVEX L912).
 """
 
@@ -50,6 +51,7 @@ class Negotiation:
     number: int = 0  # the n-th negotiation of the run (keys the steering group's draws)
     end_step: int | None = None
     done: bool = False
+    abandoned: bool = False  # the municipality ended the table without a deal (a review, ``abandon``)
     log: list[str] = field(default_factory=list)
 
     @classmethod
@@ -168,10 +170,12 @@ class Negotiation:
 
     def _escalate(self) -> None:
         """After ``escalation_rounds`` rounds without agreement the talks go to the steering group, inward
-        before outward (NOVEX L1084-1088). With the more land signed, the likelier it decides, and its
-        decision binds the parties at the table that can carry their part (those that cannot are let go);
-        each decision spends some of its credibility (001:2338-2344: escalation works because it is rare).
-        A bilateral purchase is not a steering-group matter: the municipality breaks it off instead."""
+        before outward (NOVEX L1084-1088). With the more land signed, the likelier it decides; what it can
+        decide is that the signatories go on without the parties that have not signed (:meth:`go_on_without`):
+        an SOK is a private-law contract, and a steering group settles disputes among its parties, it does
+        not bind an owner who never signed (design principle 7). Each decision spends some of its
+        credibility (001:2338-2344: escalation works because it is rare). A bilateral purchase is not a
+        steering-group matter: the municipality breaks it off instead."""
         m = self.model
         self.escalations += 1
         self.rounds_since_escalation = 0
@@ -184,22 +188,42 @@ class Negotiation:
         odds = ins.steering_group_cut_probability if bilateral else mun.steering_credibility
         if share < 0.5 or draw >= odds * share:
             return
+        self.go_on_without("the steering group decides: ")
+        if not bilateral:
+            mun.steering_credibility *= 1 - ins.escalation_wear
+
+    def go_on_without(self, why: str = "") -> list["Owner"]:
+        """The signatories go on without every party that has not signed: each becomes a non-signer of this
+        deal (``non_signers``), bound by nothing in it; nobody is ever marked signed here. Returns the
+        non-signers. Non-signers meet what the municipality has toward every owner outside a contract: its
+        plan, kostenverhaal at permit, voorkeursrecht, expropriation where switched on."""
+        m = self.model
+        left = []
         for p in self.active():
             if p.signed:
                 continue
-            if bilateral or not (p.owner.can_sign() or not self.needs_capacity):
-                p.excluded = True
-                p.owner.lose_trust()
-                m.log("escalation", f"{self.label}: the talks go on without {p.owner.name}", actor=p.owner.account)
-            else:
-                p.signed = True
-                p.premium = min(p.premium, m.scenario.municipality.mandate)
-                p.owner.lose_trust(0.5)
-                m.log("escalation", f"{self.label}: the steering group's decision binds {p.owner.name}",
-                      actor=p.owner.account)
-        if not bilateral:
-            mun.steering_credibility *= 1 - ins.escalation_wear
+            p.excluded = True
+            p.owner.lose_trust()
+            left.append(p.owner)
+            m.log("escalation", f"{self.label}: {why}the talks go on without {p.owner.name}, who is not bound "
+                  "(non-signer)", actor=p.owner.account)
         self._check_done()
+        return left
+
+    def abandon(self) -> None:
+        """The municipality ends the table without a deal (no private party signed): nobody is bound, every
+        party that had not signed is a non-signer, and no talks go to it any more."""
+        for p in self.active():
+            if not p.signed:
+                p.excluded = True
+        self.done = self.abandoned = True
+        self.end_step = self.model.steps
+        self.model.log("negotiation", f"{self.label}: the municipality ends the talks without a deal")
+
+    @property
+    def non_signers(self) -> list["Owner"]:
+        """The parties at this table that the signatories went on without (never bound by its deal)."""
+        return [p.owner for p in self.parties if p.excluded]
 
     def _check_done(self) -> None:
         if all(p.signed for p in self.active()):

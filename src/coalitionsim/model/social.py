@@ -91,6 +91,6 @@ def hand_over(model: "AreaDevelopmentModel", corp: Corporation, plot: Plot) -> N
         m.log("handover", f"{corp.name} hands plot {plot.plot_id} back to the municipality at the social land "
               "price: its room will not carry it", actor=corp.account, plot=plot.plot_id, amount=price)
         m.asks.drop_out(corp, CANNOT_FINANCE, f"hands plot {plot.plot_id} back: its room will not carry it")
-        pool = getattr(m.governance, "pool", None)
+        pool = getattr(m.form_for(plot), "pool", None)
         if pool is not None:
             pool.add([plot])

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table
+from ..runner.stats import INTERVAL_LABEL, KEY_METRICS, MIN_RUNS_FOR_INTERVAL, interval_table, switched_line
 from ..runner.tradeoff import AHEAD_RULE, TradeOff, and_list, tradeoff
 from ..runner import store
 from ..runner.progress import progress_bar
@@ -579,6 +579,9 @@ def _compare_report(folder: Path, info: dict[str, Any], tick: Callable[[], None]
                                       png.read_bytes(), f"figures/{png.name}"))
     if ts is None:
         rep.notes.append("This folder has no timeseries.parquet: the figures over time are left out.")
+    switched = switched_line(interval_table(summary, [], by="form"))
+    if switched:
+        rep.notes.append(switched)
     rep.parameters = parameters(scen)
     rep.provenance = provenance(info, [("replications (manifest)", info.get("replications", "")),
                                        ("overrides (--set)", "; ".join(overrides) or "none"),

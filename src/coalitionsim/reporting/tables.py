@@ -87,6 +87,8 @@ def interval_json(table: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_METR
         entry: dict[str, Any] = {by: row[by], "runs": int(row["runs"]), "horizon_years": _number(row["horizon_years"])}
         for col, _label in metrics:
             entry[col] = {q: _number(row[f"{col}_{q}"]) for q in ("median", "p5", "p95")}
+        if "switched_share" in row:  # share of runs in which the council's review switched the form
+            entry["switched_share"] = _number(row["switched_share"])
         rows.append(entry)
     return json.dumps({**about, "interval": "median and 90% interval (5th and 95th percentile) over the replications",
                        "null": "a time not reached within the horizon, or no value",

@@ -30,6 +30,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "delay_quarters_objections": ("vertraging door bezwaren", "quarters of delay caused by objections"),
     "negotiation_rounds": ("onderhandelingsrondes", "negotiation rounds"),
     "escalations": ("escalaties naar de stuurgroep", "escalations to the steering group"),
+    "form_switches": ("herzieningen van de samenwerkingsvorm", "reviews in which the municipality gave plots of a stalled arrangement to another form"),
+    "form_in_force": ("geldende samenwerkingsvorm", "the form governing most homes in a quarter"),
     "voluntary_contribution_rate": ("vrijwillige bijdrage", "voluntary payments ÷ the voluntary fair share asked"),
 }
 

@@ -76,8 +76,22 @@ def interval_table(summary: pd.DataFrame, metrics: list[tuple[str, str]] = KEY_M
             lo, med, hi = quantiles(values)
             row[f"{col}_median"], row[f"{col}_p5"], row[f"{col}_p95"] = med, lo, hi
         row["horizon_years"] = horizon
+        if "form_switches" in frame:  # the council's review gave plots to another form (model v3)
+            row["switched_share"] = float((frame["form_switches"].fillna(0) > 0).mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def switched_line(table: pd.DataFrame, by: str = "form") -> str | None:
+    """One sentence: the share of runs per group in which the municipality's review gave plots to another
+    form (``switched_share`` of :func:`interval_table`); None when no run switched (or the folder predates
+    the output)."""
+    if "switched_share" not in table or not (table["switched_share"].fillna(0) > 0).any():
+        return None
+    parts = [f"{row[by]} {row['switched_share']:.0%}" for _, row in table.iterrows() if row["switched_share"] > 0]
+    return ("Runs in which the council's review of a stalled arrangement gave plots to another form: "
+            + ", ".join(parts) + " (the form column stays the form chosen at the start; per quarter see "
+            "form_in_force).")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ class GovernanceForm(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]  # Dutch name with English gloss
+    #: the table of an agreement form (SOK, GEM), set in its ``setup``: what a review looks at
+    deal: Negotiation | None = None
+    #: set once the municipality has reviewed this arrangement (``review.py``): one review per arrangement
+    reviewed: bool = False
 
     def __init__(self, model: "AreaDevelopmentModel", scope: list[Plot] | None = None,
                  parent: "GovernanceForm | None" = None, label: str = ""):
@@ -197,8 +201,9 @@ class GovernanceForm(ABC):
             if neg.done:
                 self.reopened.remove((neg, plots))
                 target = self.model.municipality.social_share_target
+                outside = {id(o) for o in neg.non_signers}  # who did not sign again keeps its old deal
                 for p in plots:
-                    if p.owner.developing and p.original_owner_type != "corporation":
+                    if p.owner.developing and p.original_owner_type != "corporation" and id(p.owner) not in outside:
                         p.social_share = target  # the renegotiated deal carries the new council's programme
                     if p.status == Status.HELD:
                         p.status = Status.AGREED if p.in_plan else Status.HELD
@@ -210,6 +215,48 @@ class GovernanceForm(ABC):
         if self.model.scenario.instruments.renegotiation_floor:
             return
         self.reopen([p for p in self.model.area.plots if p.in_agreement])
+
+    # ------------------------------------------------------------ review (governance that can change)
+    def parts(self) -> list["GovernanceForm"]:
+        """This form and the forms it runs inside it (framework_subareas: one per deelgebied)."""
+        return [self]
+
+    def review_due(self) -> str | None:
+        """Why the municipality reviews this arrangement at this council cycle, or None: its table has not
+        agreed for ``instruments.review_after_quarters``, or its partners used up their deferrals
+        (``instruments.max_deferral_quarters``) on one of its plots. Only agreement forms have a table."""
+        deal, m = self.deal, self.model
+        if deal is None or self.reviewed or deal.abandoned:
+            return None
+        ins = m.scenario.instruments
+        waited = m.steps - deal.start_step
+        if not deal.done and waited >= ins.review_after_quarters:
+            return f"no agreement after {waited} quarters"
+        if ins.max_deferral_quarters > 0 and any(p.deferrals >= ins.max_deferral_quarters for p in self.scope):
+            return f"its partners deferred a land obligation {ins.max_deferral_quarters} times"
+        return None
+
+    def release(self) -> list[Plot]:
+        """The review: the signatories keep their deal (an open table goes on without the unsigned, who become
+        non-signers); when no private party signed, the arrangement ends. Returns the plots no deal binds and
+        no plan covers yet, for another form: the non-signers' plots, or, when it ended, all of its free plots
+        (the municipality's too)."""
+        deal, m = self.deal, self.model
+        self.reviewed = True
+        private_signed = [p for p in deal.active() if p.signed and p.owner is not m.municipality]
+        if not deal.done and not private_signed:
+            deal.abandon()
+            free = self.scope
+        else:
+            if not deal.done:
+                deal.go_on_without("the council's review: ")
+            bound = {id(o) for o in self.bound_owners()}
+            free = [p for p in self.scope if id(p.owner) not in bound]
+        return [p for p in free if p.status == Status.HELD and not p.in_agreement and not p.in_plan]
+
+    def bound_owners(self) -> list["Owner"]:
+        """The owners its deal binds: the signatories (a GEM: the partners of its company once founded)."""
+        return self.deal.members if self.deal is not None else []
 
     # ------------------------------------------------------------ metrics
     @property

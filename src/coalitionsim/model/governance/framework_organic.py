@@ -18,9 +18,15 @@ class FrameworkOrganic(GovernanceForm):
         m = self.model
         self.pool = TenderPool(self)
         # the frame gives no plot a right: each initiative is worked out on its own (NOVEX L2037–2043);
-        # the municipality issues its own land by tender
-        self.adopt_frame("ontwikkelkader (framework)",
-                         then=lambda: self.pool.add([p for p in m.area.plots if p.owner is m.municipality]))
+        # the municipality issues its own land (in this form's scope) by tender. A form that takes plots over
+        # after a review (``review.py``) under a frame already in force needs no new one.
+        def issue_own() -> None:
+            self.pool.add([p for p in self.scope if p.owner is m.municipality])
+
+        if m.frame_in_force:
+            issue_own()
+        else:
+            self.adopt_frame("ontwikkelkader (framework)", then=issue_own)
 
     def step(self) -> None:
         self.pool.step()

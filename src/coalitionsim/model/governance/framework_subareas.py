@@ -51,6 +51,9 @@ class FrameworkSubareas(GovernanceForm):
             self.subforms[label] = sub
             sub.setup()
 
+    def parts(self) -> list[GovernanceForm]:
+        return [self, *self.subforms.values()]
+
     def wants_land(self, plot) -> bool:
         for sub in self.subforms.values():
             if plot in sub.scope:

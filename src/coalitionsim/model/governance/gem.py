@@ -398,6 +398,11 @@ class GEM(GovernanceForm):
         self.company: JointCompany | None = None
         self.pool: TenderPool | None = None  # the land a wound-up company handed to the municipality
 
+    def bound_owners(self) -> list[Owner]:
+        """A signatory that could not pay in its capital stayed out: once the company is founded, only its
+        partners are bound."""
+        return self.company.partners if self.company is not None else self.deal.members
+
     def works_payer(self) -> Owner:
         company = self.company
         if company is not None and company.carries_works and not company.settled:
@@ -406,7 +411,7 @@ class GEM(GovernanceForm):
 
     def step(self) -> None:
         if self.stage == "negotiating":
-            if self.deal.done:
+            if self.deal.done and not self.deal.abandoned:  # a table the review ended founds nothing
                 self._capital_call()
         elif self.stage == "running" and self.company is not None and not self.company.settled:
             self.company.issue_round()

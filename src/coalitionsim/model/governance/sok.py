@@ -64,7 +64,7 @@ class SOK(GovernanceForm):
         if self.closed:
             self._take_up()
             return
-        if self.deal.done:
+        if self.deal.done and not self.deal.abandoned:  # a table the review ended closes nothing
             self.closed = True
             self._close()
 
