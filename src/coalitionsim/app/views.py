@@ -63,6 +63,7 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "start": ("#4292c6", "bouwstart", "construction starts"),
     "bouwplicht": ("#8c2d04", "bouwplicht", "building obligation: the bound developer builds anyway"),
     "takeup": ("#a6611a", "grondafname", "an SOK partner takes up its land at the grondprijs"),
+    "credit": ("#bcbddc", "krediet", "the council reserves a credit for a purchase or an expropriation"),
     "rephasing": ("#f6e8c3", "herfasering", "a partner whose business case clears but who cannot finance it now "
                   "moves its take-up or start to when its running projects free room, without a fee"),
     "deferral": ("#dfc27d", "uitstel", "a partner defers its take-up or start a quarter, at interest"),
