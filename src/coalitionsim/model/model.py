@@ -25,6 +25,7 @@ from .landmarket import LandMarket
 from .market import Market
 from .metrics import STEP_REPORTERS
 from .streams import Streams
+from .use_phase import UsePhase
 
 GROUPS = ("municipality", "developers", "corporations", "residents", "rijk")
 
@@ -91,6 +92,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.building_in: set[str] = set()  # sub-areas with construction this quarter
         self.just_delivered: dict[str, int] = {}  # sub-area -> tasks delivered last quarter
         self.contributions = Contributions(self)
+        self.use_phase = UsePhase(self)
         self._ask_residents()
         self.governance = make_form(self.form_name, self)
         self.land_market = LandMarket(self)
@@ -111,6 +113,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions
         self.contributions.quarterly_round()  # 6. voluntary and enforced contributions
         self.deliver_tasks()  # 7. collective tasks, uplift and gates
+        self.use_phase.step()  #    and the completed plots' services (beheer en exploitatie)
         self.trust_and_dropouts()  # 8. trust, drop-outs
         self.ledger.check_floors()  # (every account below its floor is in the event log)
         self.datacollector.collect(self)  # 9. data collection
