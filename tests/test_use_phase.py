@@ -86,6 +86,10 @@ def test_voluntary_dues_follow_the_contribution_rate():
     m = completed("framework_organic", contract=False, rate=0.6)
     m.use_phase.step()
     assert m.use_phase.gap_share == pytest.approx(0.4 * net_share(m), rel=1e-6)
+    # what each owner was asked this quarter (its due, for the reading of its draagkracht against its asks)
+    u = m.use_phase
+    weight = sum(m.area.benefit_weight(p) for p in m.area.plots)
+    assert sum(u.due_of.values()) == pytest.approx((u.cost_rate - u.fee_rate) * weight)
 
 
 def test_a_bound_owner_without_cash_leaves_a_gap_and_is_logged():

@@ -60,6 +60,7 @@ class UsePhase:
         self.under_half: dict[int, int] = {}  # owner -> quarters running it paid under half its voluntary dues
         self.lapsed: set[int] = set()  # owners that stopped paying for good
         self.dropouts = 0
+        self.due_of: dict[int, float] = {}  # owner -> its use-phase due this quarter, bound and voluntary (M€)
 
     # ------------------------------------------------------------ the rules
     def bound_share(self, plot: Plot) -> float:
@@ -79,6 +80,7 @@ class UsePhase:
         asked: dict[int, float] = {}  # owner -> voluntary dues asked this quarter
         paid: dict[int, float] = {}
         owners: dict[int, "Owner"] = {}
+        self.due_of = {}
         for plot in completed:
             weight = m.area.benefit_weight(plot)
             cost += self.cost_rate * weight
@@ -89,6 +91,7 @@ class UsePhase:
             if due <= 1e-12:
                 continue
             owner = plot.owner
+            self.due_of[owner.unique_id] = self.due_of.get(owner.unique_id, 0.0) + due
             bound = due * self.bound_share(plot)
             if bound > 1e-12:
                 self._pay_bound(owner, plot, bound)
@@ -110,9 +113,9 @@ class UsePhase:
     def _pay_bound(self, owner: "Owner", plot: Plot, amount: float) -> None:
         m = self.model
         if owner is m.municipality:
-            m.municipality.spend(amount, "use_phase", payee=USE_OPERATOR)
-            return
-        done = m.ledger.pay_up_to(owner.account, USE_OPERATOR, min(amount, max(0.0, owner.free_cash)), "use_phase")
+            done = amount if m.municipality.spend(amount, "use_phase", payee=USE_OPERATOR) else 0.0
+        else:
+            done = m.ledger.pay_up_to(owner.account, USE_OPERATOR, min(amount, max(0.0, owner.free_cash)), "use_phase")
         if done < amount - 1e-9:
             m.log("use_phase", f"{owner.name} cannot pay its use-phase charge for plot {plot.plot_id} in full "
                   f"(€{amount - done:.3f} m short)", actor=owner.account, plot=plot.plot_id, amount=amount - done)
