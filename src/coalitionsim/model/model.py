@@ -103,6 +103,9 @@ class AreaDevelopmentModel(mesa.Model):
     # ================================================================ the quarter (design section 5)
     def step(self) -> None:
         self.homes_started_step = self.homes_permitted_step = 0  # per-quarter flows
+        # 0. the services of the plots completed by now (beheer en exploitatie): first, so that the value they
+        #    cost the area holds all quarter (the owners' cached sums are read against it)
+        self.use_phase.step()
         self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections; interest on debts
         self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
         self.governance.step()  #    the form's own procedure,
@@ -113,7 +116,6 @@ class AreaDevelopmentModel(mesa.Model):
         self.municipality.process_work()  # 5. plans and permits within staff capacity; enforced contributions
         self.contributions.quarterly_round()  # 6. voluntary and enforced contributions
         self.deliver_tasks()  # 7. collective tasks, uplift and gates
-        self.use_phase.step()  #    and the completed plots' services (beheer en exploitatie)
         self.trust_and_dropouts()  # 8. trust, drop-outs
         self.ledger.check_floors()  # (every account below its floor is in the event log)
         self.datacollector.collect(self)  # 9. data collection

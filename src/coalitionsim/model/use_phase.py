@@ -43,7 +43,7 @@ EUR_YEAR = 1e-6 / 4
 
 
 class UsePhase:
-    """Step 7b: the services of the completed plots, their funding, and what a shortfall does."""
+    """Step 0 (first in the quarter): the services of the plots completed by now, their funding, and what a shortfall does."""
 
     def __init__(self, model: "AreaDevelopmentModel"):
         self.model = model
