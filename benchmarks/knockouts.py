@@ -38,6 +38,7 @@ COMPANY = "tests/test_land_company.py::"
 SOK = "tests/test_sok_land.py::"
 EXITS = "tests/test_exits.py::"
 REVIEW = "tests/test_review.py::"
+USE = "tests/test_use_phase.py::"
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,22 @@ KNOCKOUTS: list[Knockout] = [
     Knockout("corporation_no_programme", "the prestatieafspraken do not pace the corporations' starts", MODEL + "social.py",
              'return this_year == 0 or started + plot.segment_homes["social"] <= target * (year + 1)', "return True",
              (COMPANY + "test_prestatieafspraken_pace_the_corporations_social_starts",)),
+    # ------------------------------------------------------------- issue 27 part 3: the use phase
+    Knockout("use_phase_no_binding", "a kettingbeding (or GEM, GIZ, municipality) does not bind the use-phase due",
+             MODEL + "use_phase.py", "if m.contributions.ask_kind(plot) is not None:", "if False:",
+             (USE + "test_a_kettingbeding_makes_the_owners_carry_the_services_even_free_riders",)),
+    Knockout("use_phase_no_biz", "a BIZ does not bind the non-residential part of the use-phase due",
+             MODEL + "use_phase.py", "return (plot.nonres_m2 / 100.0)", "return 0.0 * (plot.nonres_m2 / 100.0)",
+             (USE + "test_a_biz_binds_the_non_residential_part_only",)),
+    Knockout("use_phase_no_lapse", "members who pay under half never stop paying",
+             MODEL + "use_phase.py", "if key in self.members and self.under_half[key] >= limit:", "if False:",
+             (USE + "test_a_member_that_pays_under_half_for_long_enough_stops_for_good",)),
+    Knockout("use_phase_no_value_loss", "unfunded services do not lower the area's value",
+             MODEL + "use_phase.py", "m.area.service_loss = {s: spec.unfunded_value_loss * g for s in in_use}", "pass",
+             (USE + "test_unfunded_services_lower_value_and_trust",)),
+    Knockout("use_phase_no_trust_loss", "unfunded services do not cost the residents trust",
+             MODEL + "use_phase.py", "r.lose_trust(spec.unfunded_trust_loss * g)", "pass",
+             (USE + "test_unfunded_services_lower_value_and_trust",)),
 ]
 
 

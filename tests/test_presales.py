@@ -327,9 +327,15 @@ def test_months_from_permit_to_start_stay_short_when_presales_run(form):
     # Re-measured with the municipal grondexploitatie (issue 25): 3 in 11 runs, 7.5 under framework_organic
     # on seed 6, where fewer municipal plots (each started a quarter after its permit) reach their permit by
     # the horizon (9 of 12, against 12 when the tender halved its reserve); no plot waits longer than it did
+    # Since the use phase (issue 27): 13.5 under framework_organic on seed 6. The unfunded services of the
+    # sub-areas in use lower their values (use_phase.unfunded_value_loss), and plots permitted there wait
+    # for their margin: 15 plots start 3 months after their permit, 15 after 18 or more, and the median of
+    # that split moves. With the value channel off it is 7.5 as before: a run beyond 7.5 must be that wait.
     per_run = runs.groupby("seed")["permit_to_start_months"].first()
     assert (per_run <= 4.5).sum() >= len(per_run) - 1, per_run.tolist()
-    assert (per_run <= 7.5).all(), per_run.tolist()
+    for seed in per_run[per_run > 7.5].index:
+        sc = load_scenario(None, [f"simulation.horizon_quarters={HORIZON}", "use_phase.unfunded_value_loss=0"])
+        assert permit_to_start_months(AreaDevelopmentModel(sc, form, int(seed)).run()) <= 7.5, (seed, per_run.tolist())
     # without the long-stop date the buyers are there before the permit for nearly every plot (measured:
     # all of them); with it 28% (organic) and 23% (sok) of the plots sell their presale share again after
     # it, when a start held up after the permit outlasted the termijn. Since issue 25 the land an SOK

@@ -511,6 +511,14 @@ def _fmt_years(x: float, horizon: float) -> str:
     return f"not within {horizon:g} years" if x is None or math.isnan(x) else f"{x:.1f} years"
 
 
+def _fmt_use_phase(s: dict) -> str:
+    gap = s["use_phase_funding_gap"]
+    if gap is None or math.isnan(gap):
+        return "no completed home in use yet"
+    return (f"{gap:.0%} of the services' cost unfunded (beheer en exploitatie; "
+            f"{s['use_phase_dropouts']} owners stopped paying)")
+
+
 def describe_run(s: dict, overrides: tuple[str, ...] = ()) -> str:
     """A readable summary of one run, in the policy vocabulary (and the ``--set`` overrides it was run with)."""
     horizon = s["param.simulation.horizon_quarters"] / 4
@@ -524,6 +532,7 @@ def describe_run(s: dict, overrides: tuple[str, ...] = ()) -> str:
         f"  half of the homes      {_fmt_years(s['t50_years'], horizon)}",
         f"  free-riding index      {s['free_riding_index']:.2f} (free riders: {s['free_rider_share']:.0%} of owners)",
         f"  funding gap            {s['funding_gap_share']:.0%} of area-task cost not paid privately",
+        f"  use phase              {_fmt_use_phase(s)}",
         f"  public deficit         €{s['public_deficit']:.1f} m (Rijk subsidy €{s['rijk_subsidy']:.1f} m)",
         f"  willing but unable     {s['willing_unable_share']:.1%} of actors on average; {s['dropouts']} drop-outs",
         f"  negotiation            {s['negotiation_rounds']} rounds, {s['escalations']} escalations",

@@ -511,6 +511,45 @@ class Behaviour(_Section):
         return self
 
 
+# The use phase (beheer en exploitatie) of the completed area: what its shared services cost and earn, and what
+# an unfunded service costs the area. The services are named in 003 L314-318, L617-620, L1176, L2298-2303; the
+# amounts are assumptions (a net due of some EUR 25 a month per home: "een klein maandelijks bedrag", L2487).
+USE_PHASE_SOURCE = "assumption (services: 003 L314-318, L617-620, L1176, L2298-2303; net due per home: L2487)"
+# the service terms act once homes are complete and their dues are voluntary (no kettingbeding): a framework
+USE_PHASE_ACTS = {"acts_when": {"forms": ["framework_organic"], "why": "once homes are complete and their use-phase dues are voluntary (a framework without kettingbeding)"}}
+
+
+class UseService(_Section):
+    """One shared service of the completed area (beheer of public space, a mobility hub, parking)."""
+
+    name: str = Field(json_schema_extra={**LABEL, **SETTING})
+    # EUR per completed home (or 100 m2 of other floor space) per year
+    cost: float = Field(ge=0, json_schema_extra={**USE_PHASE_ACTS, **assumed_factor(0.5, 2.0, USE_PHASE_SOURCE)})
+    # EUR per completed home per year the users pay in fees (parking, hub subscriptions)
+    revenue: float = Field(0.0, ge=0, json_schema_extra={**USE_PHASE_ACTS, **assumed_factor(0.5, 1.5, USE_PHASE_SOURCE)})
+
+
+def _default_services() -> list[UseService]:
+    return [
+        UseService(name="beheer openbare ruimte (plus level)", cost=150.0, revenue=0.0),
+        UseService(name="mobiliteitshub", cost=250.0, revenue=150.0),
+        UseService(name="parkeren op afstand", cost=350.0, revenue=300.0),
+    ]
+
+
+class UsePhase(_Section):
+    """Beheer en exploitatie after completion (model/use_phase.py)."""
+
+    services: list[UseService] = Field(default_factory=_default_services)
+    # the share of value a sub-area's homes lose while its services go wholly unfunded (scaled by the share
+    # unfunded): of the order of the uplift the delivered tasks gave (0.02-0.04 each, 003 L1294-1297)
+    unfunded_value_loss: float = Field(0.03, ge=0, le=0.5, json_schema_extra={**USE_PHASE_ACTS, "screen_value": 0.3, **assumed(0.01, 0.06, 'assumption (uplift channel, 003 L1294-1297)')})
+    # trust a resident group loses per quarter while its services go wholly unfunded, in units of behaviour.trust_loss
+    unfunded_trust_loss: float = Field(0.2, ge=0, le=2, json_schema_extra={**USE_PHASE_ACTS, "screen_value": 2.0, **assumed(0.05, 0.5, 'assumption (trust channel, 002:63)')})
+    # quarters a member of a voluntary scheme pays under half its dues before it stops paying for good
+    lapse_quarters: int = Field(4, ge=1, le=40, json_schema_extra={**USE_PHASE_ACTS, "screen_value": 1, **assumed(2, 8, 'assumption (as behaviour.dropout_quarters, 002:61, 002:78)')})
+
+
 # the thresholds and C5 act in the advisor and, in the model, in framework_subareas' choice per deelgebied
 SUBAREA_CHOICE = {"acts_when": {"forms": ["framework_subareas"], "advisor": True,
                                 "why": "in the advisor, and in the model only under framework_subareas (its form per deelgebied)"}}
@@ -573,6 +612,7 @@ class Scenario(_Section):
     rijk: Rijk = Rijk()
     behaviour: Behaviour = Behaviour()
     beslisboom: Beslisboom = Beslisboom()
+    use_phase: UsePhase = UsePhase()
 
     @model_validator(mode="after")
     def _names_resolve(self) -> "Scenario":

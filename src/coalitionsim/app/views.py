@@ -81,6 +81,7 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "dubbel toetsen": ("#e7298a", "dubbel toetsen", "asks scaled to what residents can carry"),
     "compensation": ("#c51b7d", "compensatie", "compensation for residents"),
     "contribution": ("#b35806", "bijdrage", "an owner cannot pay its enforced contribution in full"),
+    "use_phase": ("#7f3b08", "beheer en exploitatie", "use phase: a charge not paid in full, or an owner that stops paying its dues"),
     "verevening": ("#01665e", "verevening", "cross-subsidy from the land bank to a plot"),
     "overdraft": ("#67000d", "tekort", "an account below its floor (overdraft)"),
     "rijk": ("#005a32", "Rijksbijdrage", "a tranche of the Rijk gebiedsbudget (central-government area budget)"),

@@ -176,6 +176,7 @@ class Area:
         self.homes_planned = sum(p.homes for p in plots)  # fixed: plots keep their capacity
         self._uplift: dict[str, float] = {}  # sub-area -> uplift of its delivered tasks
         self._uplift_deliveries = Task.deliveries
+        self.service_loss: dict[str, float] = {}  # sub-area -> value lost to unfunded services (use_phase.py)
 
     def set_owner(self, plot: Plot, owner: "Owner") -> None:
         """Change a plot's owner; keeps the owner index right (use this, not ``plot.owner = ...``)."""
@@ -206,14 +207,14 @@ class Area:
 
     def uplift(self, plot: Plot) -> float:
         """The value uplift of the delivered tasks that serve the plot's sub-area (cached per sub-area until
-        a task is delivered)."""
+        a task is delivered), less what its unfunded use-phase services cost it (``service_loss``)."""
         if self._uplift_deliveries != Task.deliveries:
             self._uplift.clear()
             self._uplift_deliveries = Task.deliveries
         up = self._uplift.get(plot.subarea)
         if up is None:
             up = self._uplift[plot.subarea] = sum(t.spec.uplift for t in self.tasks if t.delivered and t.benefits(plot))
-        return up
+        return up - self.service_loss.get(plot.subarea, 0.0)
 
     def benefit_weight(self, plot: Plot) -> float:
         """Weight of a plot in the benefit of area tasks: homes plus non-residential floor space."""

@@ -64,6 +64,9 @@ KINDS: dict[str, str] = {
     "verevening": "a deal's cross-subsidy: a profitable plot pays in at its completion, a weak one draws on it at its start",
     "verevening_distribution": "a deal's verevening balance paid back at its close-out to those who paid in, pro rata",
     "gem_settlement": "the GEM's result shared out to (or a loss called from) its partners by their shares",
+    "use_phase": "a completed plot's owner pays its use-phase due (bound or voluntary) to the area's management organisation",
+    "use_phase_fees": "the users of completed plots pay fees (parking, hub subscriptions) to the management organisation",
+    "use_phase_service": "the management organisation pays for this quarter's services (beheer, hub, parking)",
 }
 
 

@@ -162,6 +162,9 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "free_riding_index": model.contributions.free_riding_index(),
         "free_rider_share": model.contributions.free_rider_share(),
         "funding_gap_share": model.contributions.funding_gap() / max(1e-9, model.contributions.total_cost()),
+        # the use phase's share of service cost unfunded, and its members that stopped paying (use_phase.py)
+        "use_phase_funding_gap": model.use_phase.funding_gap,
+        "use_phase_dropouts": model.use_phase.dropouts,
         # what resident groups were asked for their tasks and did not pay (drop-outs leave it open)
         "resident_funding_gap": sum(t.resident_asked - t.resident_paid for t in area.tasks),
         "willing_unable_share": float(ts["willing_unable_share"].mean()),

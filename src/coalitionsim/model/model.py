@@ -28,6 +28,7 @@ from .landmarket import LandMarket
 from .market import Market
 from .metrics import STEP_REPORTERS
 from .streams import Streams
+from .use_phase import UsePhase
 
 GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "rijk")
 
@@ -96,6 +97,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.building_in: set[str] = set()  # sub-areas with construction this quarter
         self.just_delivered: dict[str, int] = {}  # sub-area -> tasks delivered last quarter
         self.contributions = Contributions(self)
+        self.use_phase = UsePhase(self)
         self._ask_residents()
         self.governance = make_form(self.form_name, self)
         self.land_market = LandMarket(self)
@@ -107,6 +109,9 @@ class AreaDevelopmentModel(mesa.Model):
     # ================================================================ the quarter (design section 5)
     def step(self) -> None:
         self.homes_started_step = self.homes_permitted_step = 0  # per-quarter flows
+        # 0. the services of the plots completed by now (beheer en exploitatie): first, so that the value they
+        #    cost the area holds all quarter (the owners' cached sums are read against it)
+        self.use_phase.step()
         self.exogenous()  # 1. market, shocks, Rijk budget rounds, elections; interest on debts
         self.governance.talk()  # 2. negotiation rounds within the municipality's one budget of talks,
         self.governance.step()  #    the form's own procedure,

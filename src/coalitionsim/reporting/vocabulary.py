@@ -17,6 +17,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "free_riding_index": ("meeliftindex (free riding)", "shortfall below the fair share of area-task costs, 0–1"),
     "free_rider_share": ("aandeel meelifters", "share of beneficiaries paying under half their fair share"),
     "funding_gap_share": ("financieringstekort gebiedsopgaven", "share of area-task cost not paid privately"),
+    "use_phase_funding_gap": ("tekort beheer en exploitatie", "share of the completed area's service cost (beheer, hub, parking) left unfunded"),
+    "use_phase_dropouts": ("afhakers beheerbijdrage", "owners that paid voluntary use-phase dues and then stopped"),
     "public_deficit": ("publiek tekort (M€)", "public deficit, million euro"),
     "rijk_subsidy": ("Rijksbijdrage (M€)", "what the Rijk's gebiedsbudget paid, million euro"),
     "gem_land_result": ("grondexploitatieresultaat GEM (M€)", "the GEM's realised land result: plot revenue less land, servicing, public works and interest, million euro"),

@@ -65,6 +65,7 @@ OUTPUTS: tuple[str, ...] = (
     "social_share_realised", "negotiation_rounds", "escalations", "backloops", "objections",
     "delay_quarters_objections", "trust_mean", "homes_withdrawn", "voluntary_contribution_rate",
     "gap_municipality", "gap_developers", "gap_corporations", "gap_residents", "gap_rijk", "developer_result",
+    "use_phase_funding_gap", "use_phase_dropouts",
 )
 #: outputs the screen reads from the ledger itself (not in ``metrics.summary``): ``developer_result`` is what
 #: the developers hold at the end less what they started with (M€), so a lever that only moves money to or
