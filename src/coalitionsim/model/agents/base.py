@@ -99,8 +99,13 @@ class PlotSums:
 
     def sums(self) -> tuple[float, ...]:
         owner = self.owner
-        key = (owner.model.steps, owner.plots_acquired)
         changes = owner.plot_changes
+        key = self._key
+        # the common case first (read many times a quarter, nothing changed): no tuple built, no call
+        if (self._sums is not None and self._seen == len(changes) and key is not None
+                and key[0] == owner.model.steps and key[1] == owner.plots_acquired):
+            return self._sums
+        key = (owner.model.steps, owner.plots_acquired)
         if key != self._key:
             for column in self._columns:
                 column.clear()
