@@ -208,10 +208,16 @@ class Contributions:
         for owner in m.owners:
             if hasattr(owner, "asked"):
                 owner.asked = 0.0  # kept until the next round: the owner's draagkracht is read against it
+        # what every plot's ask is made of, worked out once a quarter rather than once per plot: the tasks
+        # asked for, each with its need and its shares by plot, and which of them are one-off
+        tasks = [t for t, _ in needs]
+        need_shares = [(id(t), need, self._share[id(t)]) for t, need in needs]
+        one_off_keys = [id(t) for t in tasks if not t.spec.recurring]
         for plot in m.area.plots:
             if plot.status == Status.WITHDRAWN:
                 continue
-            weights = {id(t): need * self.share(plot, t) for t, need in needs}
+            plot_id = plot.plot_id
+            weights = {key: need * shares.get(plot_id, 0.0) for key, need, shares in need_shares}
             ask = sum(weights.values())
             if ask <= 1e-12:
                 continue
@@ -229,12 +235,12 @@ class Contributions:
                 kind = "voluntary_contribution"
                 self.voluntary_asked += ask
                 want = min(ask * owner.voluntary_rate(), max(0.0, owner.free_cash))
-            paid = self._pay(owner, plot, want, [t for t, _ in needs], weights, kind)
+            paid = self._pay(owner, plot, want, tasks, weights, kind)
             if kind == "voluntary_contribution":
                 self.voluntary_paid += paid
             asked_total += ask
             paid_total += paid
-            one_off = sum(weights[id(t)] for t, _ in needs if not t.spec.recurring)
+            one_off = sum(weights[key] for key in one_off_keys)
             self.one_off_paid[plot.plot_id] += paid * one_off / ask
         for owner, amount in short.items():
             m.log("contribution", f"{owner.name} cannot pay its enforced contributions in full "
