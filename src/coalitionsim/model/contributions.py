@@ -132,6 +132,7 @@ class Contributions:
         if total <= 0 or amount <= 0:
             return 0.0
         paid = 0.0
+        works_account = None  # who receives the works money: asked once per payment (no transfer changes it)
         for t in tasks:
             part = amount * weights.get(id(t), 0.0) / total
             if part <= 0:
@@ -141,8 +142,11 @@ class Contributions:
                 # its own share of public works it already pays for itself; collective tasks from its budget
                 if not works and not m.spend(part, "municipal_contribution", payee=AREA_FUND):
                     continue
-            elif not ledger.transfer(owner.account, self.works_account() if works else AREA_FUND, part, kind):
-                continue
+            else:
+                if works and works_account is None:
+                    works_account = self.works_account()
+                if not ledger.transfer(owner.account, works_account if works else AREA_FUND, part, kind):
+                    continue
             if not works:
                 t.funds += part
             t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
