@@ -217,8 +217,9 @@ class Contributions:
         tasks = [t for t, _ in needs]
         need_shares = [(id(t), need, self._share[id(t)]) for t, need in needs]
         one_off_keys = [id(t) for t in tasks if not t.spec.recurring]
+        withdrawn = Status.WITHDRAWN  # read once: an Enum member read costs ~0.2 µs on Python 3.11
         for plot in m.area.plots:
-            if plot.status == Status.WITHDRAWN:
+            if plot.status == withdrawn:
                 continue
             plot_id = plot.plot_id
             weights = {key: need * shares.get(plot_id, 0.0) for key, need, shares in need_shares}
