@@ -186,8 +186,9 @@ class Owner(Actor):
 
     def _money_terms(self, p: "Plot") -> tuple[float, float, float]:
         loan_share = 1.0 - self.model.scenario.behaviour.equity_share
-        return (p.loan + loan_share * p.land_price if p.is_open or p.loan > 0 else 0.0, p.cost_to_pay,
-                self.model.investment(p) if p.is_open else 0.0)
+        is_open = p.is_open
+        return (p.loan + loan_share * p.land_price if is_open or p.loan > 0 else 0.0, p.cost_to_pay,
+                self.model.investment(p) if is_open else 0.0)
 
     @property
     def pipeline(self) -> float:
