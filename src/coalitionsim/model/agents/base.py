@@ -173,12 +173,12 @@ class Owner(Actor):
     # ------------------------------------------------------------------ money
     def floor(self) -> float:
         """Minus the loans on the land it bought and the plots it is building."""
-        return -self._plot_money()[0]
+        return -self._money.sums()[0]  # not through _plot_money: one call less on the busiest read
 
     @property
     def committed(self) -> float:
         """Construction instalments still to pay on the plots it is building (contracted)."""
-        return self._plot_money()[1]
+        return self._money.sums()[1]
 
     def _plot_money(self) -> tuple[float, ...]:
         """(loans, committed instalments, investment in the plots not started) over its plots."""
