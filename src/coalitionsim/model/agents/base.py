@@ -292,12 +292,14 @@ class Owner(Actor):
 
         m = self.model
         needed = 0.0
+        # read once, not per plot: an Enum member read costs ~0.2 µs on Python 3.11
+        can_start, permit_procedure, agreed = (Status.PERMITTED, Status.STALLED), Status.PERMIT_PROCEDURE, Status.AGREED
         for p in self.plots():
-            if p.status in (Status.PERMITTED, Status.STALLED):
+            if p.status in can_start:
                 needed += self.equity_needed(p, m.investment(p))
-            elif p.status == Status.PERMIT_PROCEDURE:
+            elif p.status == permit_procedure:
                 needed += m.contributions.due_at_permit(p, self)
-            elif p.status == Status.AGREED and p.waiting_since is not None:
+            elif p.status == agreed and p.waiting_since is not None:
                 # a plot whose sales wait for the money of its permit and its start
                 needed += m.contributions.due_at_permit(p, self) + self.equity_needed(p, m.investment(p))
         return needed
