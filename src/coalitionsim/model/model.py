@@ -494,7 +494,8 @@ class AreaDevelopmentModel(mesa.Model):
                 plot.step_sales_start = place
             # only an owner that holds the development right (a plan or agreement in force) sells in advance
             right = plot.status in _WITH_RIGHT
-            if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and right)):
+            # on sale or started first: most plots are neither, and their programme is not worked out then
+            if (started or (plot.marketing and right)) and plot.sold < plot.segment_homes["market"]:
                 on_sale.append(plot)
                 if plot.step_sales_start is None:
                     plot.step_sales_start = self.steps
