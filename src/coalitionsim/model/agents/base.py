@@ -107,10 +107,13 @@ class PlotSums:
             return self._sums
         key = (owner.model.steps, owner.plots_acquired)
         if key != self._key:
-            for column in self._columns:
+            columns, terms = self._columns, self.terms
+            for column in columns:
                 column.clear()
-            for p in owner.plots():
-                self._set(p)
+            for p in owner.plots():  # _set inlined: every owner's plots, every quarter
+                plot_id = p.plot_id
+                for column, value in zip(columns, terms(p)):
+                    column[plot_id] = value
             self._key, self._seen, self._sums = key, len(changes), None
         elif self._seen < len(changes):
             for p in changes[self._seen:]:
