@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 #: where a speculator's plot stands while it is on offer: before its permit is applied for
 SPECULATOR_OFFERS = (Status.HELD, Status.INITIATIVE, Status.AGREED)
+# read per plot each quarter, so held as constants: an Enum member read costs ~0.2 µs on Python 3.11
+_HELD = Status.HELD
+_SELLABLE = (Status.HELD, Status.INITIATIVE, Status.AGREED, Status.STALLED)  # a sale still goes through
 
 
 class LandMarket:
@@ -74,7 +77,7 @@ class LandMarket:
             # a speculator's plot: it bought to sell at a profit (NOVEX L912), so it sells whenever someone
             # pays its price, also while its own initiative runs, until it applies for a permit
             return plot.land_price * (1 + b.speculator_markup)
-        if plot.status != Status.HELD or owner.developing:
+        if plot.status != _HELD or owner.developing:
             return None
         # an owner in existing use; speculation in the area raises what it expects
         premium = b.seller_premium * (1.5 - owner.draagvlak) + (b.holdout_markup if owner.holdout else 0.0)
@@ -100,7 +103,7 @@ class LandMarket:
         pre_emption = m.speculation_stopped()
         for i in order:
             plot, ask = offers[int(i)]
-            if plot.status not in (Status.HELD, Status.INITIATIVE, Status.AGREED, Status.STALLED):
+            if plot.status not in _SELLABLE:
                 continue
             seller = plot.owner
             # the candidates are drawn from the buyers other than the seller, without listing them anew

@@ -32,6 +32,12 @@ from .use_phase import UsePhase
 
 GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "rijk")
 
+# statuses the per-plot loops of every quarter test, as constants: an Enum member read (``Status.HELD``)
+# costs ~0.2 µs on Python 3.11, and these loops run over every plot each quarter
+_DECIDING = (Status.HELD, Status.AGREED, Status.PERMITTED, Status.STALLED)  # an owner decides on these
+_STARTED = (Status.CONSTRUCTION, Status.COMPLETED)
+_WITH_RIGHT = (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)  # may sell in advance
+
 
 class Event(NamedTuple):
     """One line of the event log (``events.parquet``): what happened, to whom, on which plot, for how much."""
@@ -372,13 +378,14 @@ class AreaDevelopmentModel(mesa.Model):
         for owner in list(self.owners):
             owner.update_capacity()
         for plot in self.area.plots:
-            if plot.status in (Status.HELD, Status.AGREED, Status.PERMITTED, Status.STALLED):
+            if plot.status in _DECIDING:
                 plot.owner.decide(plot)
         self.sell_homes()  # the buyers of this quarter take what the starts left of the absorption
 
     def progress_construction(self) -> None:
+        construction = Status.CONSTRUCTION
         for plot in self.area.plots:
-            if plot.status != Status.CONSTRUCTION:
+            if plot.status != construction:
                 continue
             if plot.construction_remaining > 0:
                 # a quarter's instalment to the builders, contracted at the start
@@ -484,11 +491,12 @@ class AreaDevelopmentModel(mesa.Model):
         room = int(self.absorption_capacity() + 1e-9)
         longstop = self.scenario.behaviour.presale_longstop_quarters
         on_sale = []
+        permit_procedure = Status.PERMIT_PROCEDURE
         for plot in self.area.plots:
             plot.sales_last = 0
-            started = plot.status in (Status.CONSTRUCTION, Status.COMPLETED)
+            started = plot.status in _STARTED
             if not started and plot.step_first_sale is not None and plot.step_first_sale < self.steps \
-                    and plot.status != Status.PERMIT_PROCEDURE:
+                    and plot.status != permit_procedure:
                 # the buyers' termijn runs, except while the municipality decides on the permit: a procedure
                 # neither party can speed up, for which buyers extend (the permit is one of the conditions)
                 plot.longstop_clock += 1
@@ -501,8 +509,9 @@ class AreaDevelopmentModel(mesa.Model):
                 # the same project goes back on sale: it keeps its place in the buyers' queue
                 plot.step_sales_start = place
             # only an owner that holds the development right (a plan or agreement in force) sells in advance
-            right = plot.status in (Status.AGREED, Status.PERMIT_PROCEDURE, Status.PERMITTED, Status.STALLED)
-            if plot.sold < plot.segment_homes["market"] and (started or (plot.marketing and right)):
+            right = plot.status in _WITH_RIGHT
+            # on sale or started first: most plots are neither, and their programme is not worked out then
+            if (started or (plot.marketing and right)) and plot.sold < plot.segment_homes["market"]:
                 on_sale.append(plot)
                 if plot.step_sales_start is None:
                     plot.step_sales_start = self.steps
@@ -518,7 +527,7 @@ class AreaDevelopmentModel(mesa.Model):
                 plot.step_first_sale = self.steps
             plot.sold_value += n * sale_price(self, plot)  # koopaanneming: the buyer signs at a fixed price
             plot.sales_last = n
-            if plot.status not in (Status.CONSTRUCTION, Status.COMPLETED):
+            if plot.status not in _STARTED:
                 plot.presold += n
                 if plot.step_presale_reached is None and self.presale_reached(plot):
                     plot.step_presale_reached = self.steps

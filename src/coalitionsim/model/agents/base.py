@@ -117,13 +117,21 @@ class PlotSums:
 
     def sums(self) -> tuple[float, ...]:
         owner = self.owner
-        key = (owner.model.steps, owner.plots_acquired)
         changes = owner.plot_changes
+        key = self._key
+        # the common case first (read many times a quarter, nothing changed): no tuple built, no call
+        if (self._sums is not None and self._seen == len(changes) and key is not None
+                and key[0] == owner.model.steps and key[1] == owner.plots_acquired):
+            return self._sums
+        key = (owner.model.steps, owner.plots_acquired)
         if key != self._key:
-            for column in self._columns:
+            columns, terms = self._columns, self.terms
+            for column in columns:
                 column.clear()
-            for p in owner.plots():
-                self._set(p)
+            for p in owner.plots():  # _set inlined: every owner's plots, every quarter
+                plot_id = p.plot_id
+                for column, value in zip(columns, terms(p)):
+                    column[plot_id] = value
             self._key, self._seen, self._sums = key, len(changes), None
         elif self._seen < len(changes):
             for p in changes[self._seen:]:
@@ -186,12 +194,12 @@ class Owner(Actor):
     # ------------------------------------------------------------------ money
     def floor(self) -> float:
         """Minus the loans on the land it bought and the plots it is building."""
-        return -self._plot_money()[0]
+        return -self._money.sums()[0]  # not through _plot_money: one call less on the busiest read
 
     @property
     def committed(self) -> float:
         """Construction instalments still to pay on the plots it is building (contracted)."""
-        return self._plot_money()[1]
+        return self._money.sums()[1]
 
     def _plot_money(self) -> tuple[float, ...]:
         """(loans, committed instalments, investment in the plots not started) over its plots."""
@@ -199,8 +207,9 @@ class Owner(Actor):
 
     def _money_terms(self, p: "Plot") -> tuple[float, float, float]:
         loan_share = 1.0 - self.model.scenario.behaviour.equity_share
-        return (p.loan + loan_share * p.land_price if p.is_open or p.loan > 0 else 0.0, p.cost_to_pay,
-                self.model.investment(p) if p.is_open else 0.0)
+        is_open = p.is_open
+        return (p.loan + loan_share * p.land_price if is_open or p.loan > 0 else 0.0, p.cost_to_pay,
+                self.model.investment(p) if is_open else 0.0)
 
     @property
     def pipeline(self) -> float:
@@ -304,12 +313,14 @@ class Owner(Actor):
 
         m = self.model
         needed = 0.0
+        # read once, not per plot: an Enum member read costs ~0.2 µs on Python 3.11
+        can_start, permit_procedure, agreed = (Status.PERMITTED, Status.STALLED), Status.PERMIT_PROCEDURE, Status.AGREED
         for p in self.plots():
-            if p.status in (Status.PERMITTED, Status.STALLED):
+            if p.status in can_start:
                 needed += self.equity_needed(p, m.investment(p))
-            elif p.status == Status.PERMIT_PROCEDURE:
+            elif p.status == permit_procedure:
                 needed += m.contributions.due_at_permit(p, self)
-            elif p.status == Status.AGREED and p.waiting_since is not None:
+            elif p.status == agreed and p.waiting_since is not None:
                 # a plot whose sales wait for the money of its permit and its start
                 needed += m.contributions.due_at_permit(p, self) + self.equity_needed(p, m.investment(p))
         return needed

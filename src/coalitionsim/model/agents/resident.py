@@ -68,9 +68,11 @@ class Resident(Actor):
 
     def step(self) -> None:
         """Step 3: update support and capacity, pay what is asked when able."""
-        spec = self.model.scenario.residents
-        delivered_here = self.model.just_delivered.get(self.subarea, 0)
-        nuisance = self.subarea in self.model.building_in
+        model = self.model
+        scenario = model.scenario
+        spec = scenario.residents
+        delivered_here = model.just_delivered.get(self.subarea, 0)
+        nuisance = self.subarea in model.building_in
         self.draagvlak = clip01(
             self.draagvlak
             + 0.02 * (spec.participation_quality - 0.5)
@@ -78,17 +80,18 @@ class Resident(Actor):
             - 0.005 * nuisance
             + 0.01 * (self.trust - 0.5)
         )
-        if self.model.scenario.instruments.gebiedsregisseur:
+        if scenario.instruments.gebiedsregisseur:
             self.trust = clip01(self.trust + 0.005)  # a visible administrator nearby (001:1950-1974)
-        if self.ask_remaining > 1e-12:
+        asked = self.ask_remaining > 1e-12  # read once: saving (below) does not change the asks
+        if asked:
             # households save towards a known ask
-            self.model.ledger.transfer(OUTSIDE, self.account, spec.capacity_growth * self.households,
-                                       "household_savings")
+            model.ledger.transfer(OUTSIDE, self.account, spec.capacity_growth * self.households,
+                                  "household_savings")
         self.asked_now = 0.0
         self.failed_ask = False
-        if self.ask_remaining > 1e-12 and not self.dropped_out:
+        if asked and not self.dropped_out:
             self.asked_now = self.instalment
-            if self.model.scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
+            if scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
                 # dubbel toetsen: the ask waits until the group can carry it, instead of failing midway
                 self.asked_now = 0.0
             elif self.resources >= self.asked_now - 1e-12:
@@ -120,12 +123,13 @@ class Resident(Actor):
     def update_capacity(self) -> None:
         """draagkracht: what the group has plus what it can set aside over the remaining instalments,
         against what the plan still asks of it (1 when nothing is asked)."""
-        if self.ask_remaining <= 1e-12:
+        remaining = self.ask_remaining
+        if remaining <= 1e-12:
             self.draagkracht = 1.0
             return
         growth = self.model.scenario.residents.capacity_growth
         can = self.resources + growth * max(0, self.ask_quarters_left - 1)
-        self.draagkracht = clip01(can / self.ask_remaining)
+        self.draagkracht = clip01(can / remaining)
 
     def objection_probability(self) -> float:
         """Chance that this group objects to a plan or permit in its sub-area (zienswijze/bezwaar/beroep):
