@@ -33,8 +33,8 @@ def _due(monkeypatch, *sets, finance: bool = False):
     return m, plot, owner
 
 
-def _flow(m, kind):
-    return sum(v for (_, _, _, k), v in m.ledger.flows.items() if k == kind)
+def _flow(m, kind, payee=None):
+    return sum(v for (_, _, to, k), v in m.ledger.flows.items() if k == kind and payee in (None, to))
 
 
 def test_a_partner_that_cannot_start_defers_at_interest_until_its_deferrals_run_out(monkeypatch):
@@ -131,20 +131,52 @@ def test_only_land_the_municipality_sold_can_be_bought_back_by_it(monkeypatch):
 def test_a_developer_whose_case_clears_but_who_cannot_finance_its_start_re_phases_instead_of_breaking(
         monkeypatch, case_works):
     # its deferrals spent and no money for the start: with a clearing business case the start is re-phased
-    # (no fee, no deferral, the obligation kept); with a negative one (hardship) it breaks the contract
+    # (no fee, no deferral, the obligation kept, interest on the price paid from the due date to the new one);
+    # with a negative one (hardship) it breaks the contract
     m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
     monkeypatch.setattr(m.governance.pool, "forecast", lambda p: 0.5 * p.land_price)  # the seller levies
     building(m, owner, plot)  # one of its own constructions completes in 3 quarters and frees room
     m_case = 0.2 if case_works else -0.5 * plot.land_price / revenue(m, plot)
     before = owner.balance
     started = honour_obligation(m, owner, plot, m_case, investment(m, plot), case_works)
-    assert not started and plot.owner is owner and m.deferrals == 0 and _flow(m, "deferred_land_payment") == 0
+    assert not started and plot.owner is owner and m.deferrals == 0
     if case_works:
+        interest = 3 * deferral_interest(m, plot.land_price)
+        assert interest > 0 and plot.rephasings == 1
         assert plot.build_obligation and plot.obligation_deadline == rephased_due(m, owner) == m.steps + 3
-        assert _flow(m, "break_fee") == 0 and owner.balance == pytest.approx(before)
+        assert _flow(m, "break_fee") == 0 and _flow(m, "deferred_land_payment") == pytest.approx(interest)
+        assert owner.balance == pytest.approx(before - interest)
         assert [e.kind for e in m.events if e.plot == plot.plot_id][-1] == "rephasing"
     else:
+        assert _flow(m, "deferred_land_payment") == 0 and plot.rephasings == 0
         assert not plot.build_obligation and _flow(m, "break_fee") == pytest.approx(break_fee(m, plot.land_price))
+
+
+def test_the_interest_of_a_re_phasing_runs_from_the_original_due_date(monkeypatch):
+    # the deadline passed two quarters ago (say, while its permit was under way): the seller has carried the
+    # land since, so the re-phasing to 3 quarters from now costs five quarters' interest on the price paid
+    m, plot, owner = _due(monkeypatch, "instruments.max_deferral_quarters=0")
+    building(m, owner, plot)
+    plot.obligation_deadline = m.steps - 2
+    honour_obligation(m, owner, plot, 0.2, investment(m, plot), True)
+    assert plot.obligation_deadline == m.steps + 3
+    assert _flow(m, "deferred_land_payment", m.municipality.account) == pytest.approx(
+        5 * deferral_interest(m, plot.land_price))
+
+
+def test_an_obligation_is_re_phased_at_most_max_rephasings_times(monkeypatch):
+    # the case clears but the start cannot be financed, quarter after quarter: it re-phases once (the contract's
+    # default), then, its re-phasing spent, defers at interest like any partner that cannot start; with two
+    # re-phasings allowed it re-phases twice
+    for allowed in (1, 2):
+        m, plot, owner = _due(monkeypatch, f"instruments.max_rephasings={allowed}")
+        building(m, owner, plot)
+        kinds = []
+        for _ in range(allowed + 1):
+            plot.obligation_deadline = m.steps
+            honour_obligation(m, owner, plot, 0.2, investment(m, plot), True)
+            kinds.append([e.kind for e in m.events if e.plot == plot.plot_id][-1])
+        assert kinds == ["rephasing"] * allowed + ["deferral"] and plot.rephasings == allowed, (allowed, kinds)
 
 
 def test_a_re_phased_obligation_falls_due_when_one_of_its_partners_constructions_completes(monkeypatch):

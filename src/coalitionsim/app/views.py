@@ -65,7 +65,10 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "takeup": ("#a6611a", "grondafname", "an SOK partner takes up its land at the grondprijs"),
     "credit": ("#bcbddc", "krediet", "the council reserves a credit for a purchase or an expropriation"),
     "rephasing": ("#f6e8c3", "herfasering", "a partner whose business case clears but who cannot finance it now "
-                  "moves its take-up or start to when its running projects free room, without a fee"),
+                  "moves its take-up or start to when its running projects free room, at interest on the agreed "
+                  "land price"),
+    "reallotment": ("#c7eae5", "herverdeling bouwclaim", "past its longstop an SOK partner's claim goes to another "
+                    "partner who can carry it, or back to its seller"),
     "deferral": ("#dfc27d", "uitstel", "a partner defers its take-up or start a quarter, at interest"),
     "renegotiation": ("#80cdc1", "heronderhandeling", "programme or land price renegotiated"),
     "break_fee": ("#bf812d", "boete", "a partner breaks its land contract; the seller levies the agreed break fee"),

@@ -87,6 +87,7 @@ class Plot:
     renegotiated: bool = False  # its bouwplicht was renegotiated once
     seller: str | None = None  # the ledger account of the plot's last seller (None: never sold)
     deferrals: int = 0  # quarters its current land obligation (take-up or start) was deferred (exits.py)
+    rephasings: int = 0  # times its current land obligation was re-phased (exits.py, instruments.max_rephasings)
     for_sale: bool = False  # its owner could not carry it and offers it on the land market
     margin_at_start: float | None = None  # the margin its owner decided on when construction started
     pool: object = None  # the verevening pool of its deal, if any (model/verevening.py)

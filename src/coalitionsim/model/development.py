@@ -296,7 +296,7 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
         renegotiate=(concession[2], renegotiate) if concession is not None else None,
         buy_back=terugkoop, postpone=postpone, release=release,
         # a case that clears but cannot be financed now is re-phased, not broken (exits.rephased_due)
-        later=m * rev if case_works else None)
+        later=m * rev if case_works else None, due=plot.obligation_deadline)
     choice = exits.resolve(model, owner, plot, ob, note=f" (margin {m:.1%})")
     return choice in (exits.GO, exits.BUY_BACK)
 

@@ -7,13 +7,21 @@ of the exits the contract leaves open (values in M€, from the partner's side):
 - *going ahead* (building anyway, or taking up and building): what the contract's business case earns now;
 - *re-phasing* (:func:`rephased_due`), open only when the business case clears the partner's hurdle but it
   cannot finance going ahead now (its financing room is tied up in the plots it is building): the due date
-  moves, without a fee and without using a deferral, to when its running projects free room (the next
-  quarter one of its own constructions completes, at most one term of the contract later, and that term
-  when it builds nothing). Worth what
-  going ahead will earn then: a partner whose obstacle is its capacity, not the market, does not walk away
-  from a claim that pays; the programme is phased to what the partners can carry (NOVEX 003 L143, L1162,
-  L1186: prioritering en fasering, behapbare brokken; 002 L72: temporiseren of faseren om draagkracht op
-  te bouwen). A break is therefore chosen only by the business case (hardship);
+  moves to when its running projects free room (the next quarter one of its own constructions completes,
+  at most one term of the contract later, and that term when it builds nothing). The seller carries the
+  land meanwhile, so the partner pays interest on the contract's *agreed* land price from the original due
+  date to the new one (``market.interest_rate``, ledger kind ``deferred_land_payment``, as for a deferral;
+  :func:`rephasing_interest`), and an obligation may be re-phased at most ``instruments.max_rephasings``
+  times (a contract term). Worth what going ahead will earn then, less that interest: a partner whose
+  obstacle is its capacity, not the market, does not walk away from a claim that pays; the programme is
+  phased to what the partners can carry within agreed bandwidths (NOVEX 003 L143, L1146-1147, L1162-1165,
+  L1186: prioritering en fasering, "wanneer kan wie nog en wanneer houdt het even op?", behapbare brokken;
+  002 L72: temporiseren of faseren om draagkracht op te bouwen). A break is therefore chosen only by the
+  business case (hardship);
+- *the longstop*: a partner whose case clears but who still cannot finance going ahead once its
+  re-phasings are spent loses the claim where the contract has one (``Obligation.longstop``: the SOK
+  re-allots the plot to another partner of its deal who can carry it, or the seller takes it back); where
+  it has none (the tender's bouwplicht: the developer owns the land) it defers or breaks as below;
 - *deferring* one quarter, at most ``instruments.max_deferral_quarters`` times per obligation: the seller
   carries the land a quarter longer and is paid interest on the contract's land price for it
   (``market.interest_rate``, ledger kind ``deferred_land_payment``);
@@ -54,6 +62,7 @@ BUY_BACK = "buys the land back"
 
 # the event kind each exit is logged under; going ahead is logged under the contract's own kind, a break
 # under the seller's choice
+LONGSTOP = "loses its claim at the longstop"
 EXIT_EVENTS = {REPHASE: "rephasing", DEFER: "deferral", RENEGOTIATE: "renegotiation", LEVY: "break_fee", BUY_BACK: "handback"}
 
 Option = tuple[float, Callable[[], bool]]  # what the exit is worth to the partner, and what doing it does
@@ -81,7 +90,9 @@ class Obligation:
     ``later`` is what going ahead earns by the business case once the partner can finance it, when that
     case clears the partner's hurdle (None when it does not: hardship); with ``go`` None it opens the
     re-phasing. ``postpone`` moves the due date to the quarter given; ``release`` ends the obligation once
-    the fee is levied."""
+    the fee is levied. ``due`` is the quarter the obligation fell due (the interest of a re-phasing runs
+    from it; None: now); ``longstop`` what the contract does with a claim whose re-phasings are spent (None
+    where it has no longstop)."""
 
     kind: str
     price: float
@@ -93,6 +104,8 @@ class Obligation:
     postpone: Callable[[int], None]
     release: Callable[[], None]
     later: float | None = None
+    due: int | None = None
+    longstop: Callable[[], None] | None = None
 
 
 def deferral_interest(model: "AreaDevelopmentModel", price: float) -> float:
@@ -117,9 +130,28 @@ def rephased_due(model: "AreaDevelopmentModel", owner: "Owner") -> int:
     return model.steps + max(1, min([term, *running]))
 
 
-def rephasing_open(ob: Obligation) -> bool:
-    """Whether the obligation may be re-phased: the business case clears, only the financing is missing."""
+def rephasing_interest(model: "AreaDevelopmentModel", ob: Obligation, due: int) -> float:
+    """The interest a re-phasing to quarter ``due`` costs the partner (M€): a quarter's interest on the
+    contract's agreed land price for every quarter from the date the obligation fell due to ``due``."""
+    start = model.steps if ob.due is None else min(ob.due, model.steps)
+    return deferral_interest(model, ob.agreed) * max(0, due - start)
+
+
+def case_without_finance(ob: Obligation) -> bool:
+    """Whether the business case clears but the partner cannot finance going ahead now."""
     return ob.go is None and ob.later is not None
+
+
+def rephasing_open(model: "AreaDevelopmentModel", plot: "Plot", ob: Obligation) -> bool:
+    """Whether the obligation may be re-phased: the business case clears, only the financing is missing, and
+    its re-phasings (``instruments.max_rephasings``) are not spent."""
+    return case_without_finance(ob) and plot.rephasings < model.scenario.instruments.max_rephasings
+
+
+def past_longstop(model: "AreaDevelopmentModel", plot: "Plot", ob: Obligation) -> bool:
+    """Whether the contract's longstop ends the claim: it has one, and the partner still cannot finance a
+    case that clears with its re-phasings spent."""
+    return ob.longstop is not None and case_without_finance(ob) and not rephasing_open(model, plot, ob)
 
 
 def break_terms(model: "AreaDevelopmentModel", owner: "Owner", ob: Obligation) -> tuple[str, float] | None:
@@ -143,8 +175,10 @@ def options(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     out: dict[str, float] = {}
     if ob.go is not None:
         out[GO] = ob.go[0]
-    if rephasing_open(ob):
-        out[REPHASE] = ob.later
+    if rephasing_open(model, plot, ob):
+        interest = rephasing_interest(model, ob, rephased_due(model, owner))
+        if owner.free_cash >= interest:
+            out[REPHASE] = ob.later - interest
     interest = deferral_interest(model, ob.price)
     if plot.deferrals < ins.max_deferral_quarters and owner.free_cash >= interest:
         out[DEFER] = -interest
@@ -160,7 +194,11 @@ def options(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
 def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obligation,
             note: str = "") -> str | None:
     """The partner takes the best exit open to it (going ahead on a tie) and the contract follows. Returns
-    the exit taken, or None when none is open (nothing happens this quarter)."""
+    the exit taken, or None when none is open (nothing happens this quarter). Past the contract's longstop
+    the claim ends without a choice (the contract re-allots it or its seller takes it back)."""
+    if past_longstop(model, plot, ob):
+        ob.longstop()
+        return LONGSTOP
     opts = options(model, owner, plot, ob)
     if not opts:
         return None
@@ -170,19 +208,21 @@ def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     how = f", the seller {terms[0]} (€{terms[1]:.1f} m)" if terms else ""
     due = rephased_due(model, owner) if choice == REPHASE else None
     if due is not None:
-        how = f", due at quarter {due}: its business case clears but it cannot finance it now"
+        how = (f", due at quarter {due}: its business case clears but it cannot finance it now; interest "
+               f"€{rephasing_interest(model, ob, due):.2f} m on the agreed price from its due quarter")
     model.log(EXIT_EVENTS.get(terms[0] if terms else choice, ob.kind),
               f"{owner.name}, plot {plot.plot_id} {ob.kind}{note}: {choice}{how} ({values}; M€)",
               actor=owner.account, plot=plot.plot_id, amount=opts[choice])
     if choice == GO:
         ob.go[1]()
     elif choice == REPHASE:
-        # no fee, no deferral used: the contract's own phasing moves to what the partner can carry
+        # no fee, no deferral used: the contract's phasing moves to what the partner can carry, and the
+        # seller, who carries the land meanwhile, is paid interest on the agreed price from the original due date
+        _pay_interest(model, owner, plot, ob, rephasing_interest(model, ob, due))
+        plot.rephasings += 1
         ob.postpone(due)
     elif choice == DEFER:
-        interest = deferral_interest(model, ob.price)
-        paid = model.ledger.transfer(owner.account, ob.seller, interest, "deferred_land_payment")
-        model.asks.record(owner, "bouwplicht", interest, interest if paid else 0.0, plot=plot.plot_id)
+        _pay_interest(model, owner, plot, ob, deferral_interest(model, ob.price))
         plot.deferrals += 1
         model.deferrals += 1
         ob.postpone(model.steps + 1)
@@ -197,3 +237,10 @@ def resolve(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obl
     else:
         ob.renegotiate[1]()
     return choice
+
+
+def _pay_interest(model: "AreaDevelopmentModel", owner: "Owner", plot: "Plot", ob: Obligation,
+                  interest: float) -> None:
+    """The partner pays the seller interest on the land it carries for it (ledger kind ``deferred_land_payment``)."""
+    paid = model.ledger.transfer(owner.account, ob.seller, interest, "deferred_land_payment")
+    model.asks.record(owner, "bouwplicht", interest, interest if paid else 0.0, plot=plot.plot_id)

@@ -65,7 +65,7 @@ def transfer(model: "AreaDevelopmentModel", plot: Plot, buyer: "Owner", price: f
         model.acquisition.record(plot)  # (for bought_land_share)
     plot.land_paid = buyer is not m
     plot.land_price = price if buyer is not m else 0.0
-    plot.deferrals = 0  # a new owner's obligations start afresh
+    plot.deferrals = plot.rephasings = 0  # a new owner's obligations start afresh
     plot.seller = seller.account  # who sold it: only the municipality holds a buy-back (terugkooprecht)
     model.log("land", f"plot {plot.plot_id} sold by {seller.name} to {buyer.name} for €{price:.1f} m",
               actor=buyer.account, plot=plot.plot_id, amount=price)

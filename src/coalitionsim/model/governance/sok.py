@@ -144,10 +144,11 @@ class SOK(GovernanceForm):
     def _transfer(self, claim: Claim, price: float, residual: float, chosen: bool) -> bool:
         m = self.model
         plot = claim.plot
-        deferred = plot.deferrals  # the deferrals of the take-up count against the start: one obligation
+        # the deferrals and re-phasings of the take-up count against the start: one obligation
+        deferred, rephased = plot.deferrals, plot.rephasings
         if not transfer(m, plot, claim.partner, price, ask=True):
             return False
-        plot.deferrals = deferred
+        plot.deferrals, plot.rephasings = deferred, rephased
         del self.claims[plot.plot_id]
         self.takeups.append((plot.plot_id, m.steps, price, residual, chosen))
         if not chosen:
@@ -215,9 +216,34 @@ class SOK(GovernanceForm):
             postpone=postpone, release=lambda: self._release(claim, "break fee paid"),
             # its business case clears (the grondprijs leaves it its hurdle): only the financing is missing,
             # and the take-up is re-phased to when its running projects free room (exits.rephased_due)
-            later=profit(m, plot, partner, land_cost=price) if grondprijs(m, claim)[1] >= claim.floor else None)
+            later=profit(m, plot, partner, land_cost=price) if grondprijs(m, claim)[1] >= claim.floor else None,
+            due=claim.due, longstop=lambda: self._reallot(claim))
         note = f" (grondprijs €{price:.1f} m" + (f", floor to €{concession[2]:.1f} m" if concession else "") + ")"
         exits.resolve(m, partner, plot, ob, note=note)
+
+    def _reallot(self, claim: Claim) -> None:
+        """The claim's longstop (``exits.past_longstop``): its partner re-phased as often as the contract allows
+        and still cannot carry the plot, so the plot goes to another developing partner of the deal that can
+        take it up now at its grondprijs (the one with the fewest homes so far, as at the allotment), or,
+        failing one, the claim lapses and the seller takes its land back (the municipality issues its plot by
+        tender through its grondexploitatie; a passive signatory keeps its land). No break fee: the partner
+        did not walk away, the contract's phasing ran out (it paid interest for the time it held the claim)."""
+        m = self.model
+        plot, before = claim.plot, claim.partner
+        others = [d for d in land_buyers(m, self.deal.members) if d is not before and not d.dropped_out]
+        for other in sorted(others, key=lambda d: (sum(q.homes for q in m.area.plots_of(d)), d.unique_id)):
+            trial = Claim(plot, other, claim.floor, claim.due, claim.agreed)
+            price, residual = grondprijs(m, trial)
+            if residual >= claim.floor and self._can_take(trial, price):
+                plot.deferrals = plot.rephasings = 0  # a new partner's obligation starts afresh
+                claim.partner = other
+                m.log("reallotment", f"plot {plot.plot_id}: {before.name}'s claim passed its longstop; re-allotted "
+                      f"to {other.name}", actor=other.account, plot=plot.plot_id, amount=price)
+                self._transfer(claim, price, residual, chosen=False)
+                return
+        m.log("reallotment", f"plot {plot.plot_id}: {before.name}'s claim passed its longstop and no partner can "
+              "carry it: it falls back to its seller", actor=before.account, plot=plot.plot_id)
+        self._release(claim, "longstop: no partner of the deal can carry it")
 
     def _concession(self, claim: Claim) -> tuple[float, float, float] | None:
         """What renegotiating the take-up yields once per plot (a municipal talk left, and only when its
