@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..scenario import Beslisboom
+    from .agents.base import Owner
     from .area import Plot
     from .model import AreaDevelopmentModel
 
@@ -64,12 +67,15 @@ def development_form(field: Field, bb: "Beslisboom", splittable: bool) -> Choice
     return Choice(form, dominant, few, coherent, willing, bb.needs_legal_entity)
 
 
-def field_in_model(model: "AreaDevelopmentModel", plots: list["Plot"]) -> Field:
+def field_in_model(model: "AreaDevelopmentModel", plots: list["Plot"], bound: "Iterable[Owner]" = ()) -> Field:
     """The field of owners of these plots as it stands in the model: who holds them now, and whether each
     private owner develops and is willing (its draagvlak against ``behaviour.willing_threshold``; a hold-out
-    prone owner counts as unwilling)."""
+    prone owner counts as unwilling). ``bound``: owners a deal already binds (a review's signatories): the
+    land they signed for counts with the municipality's as land the municipality steers, the field the
+    review reads being the whole (sub-)area, not only the owners who stayed out (NOVEX 003 L1619–1621)."""
     mun = model.municipality
-    private = [p for p in plots if p.owner is not mun]
+    steered = {id(mun)} | {id(o) for o in bound}
+    private = [p for p in plots if id(p.owner) not in steered]
     owners = {id(p.owner): p.owner for p in private}
     n = len(private) or 1
     developing = sum(1 for p in private if p.owner.developing) / n

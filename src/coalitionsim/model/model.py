@@ -73,6 +73,9 @@ class AreaDevelopmentModel(mesa.Model):
         self.form_name = form or self.scenario.simulation.form
         self.events: list[Event] = []
         self.speculation = 0.0
+        # the quarter from which the voorkeursrecht is in force: the scenario's, or a council's review vests it
+        # earlier (governance/review.py)
+        self.voorkeursrecht_step: int | None = self.scenario.instruments.voorkeursrecht_quarter
         self.objections = 0
         self.delay_quarters_objections = 0
         self.homes_started_step = 0
@@ -299,7 +302,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.governance.council_change()
 
     def speculation_stopped(self) -> bool:
-        q = self.scenario.instruments.voorkeursrecht_quarter
+        q = self.voorkeursrecht_step
         return q is not None and self.steps >= q
 
     # ================================================================ 3. residents

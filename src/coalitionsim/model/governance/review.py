@@ -8,9 +8,12 @@ agreement form it runs (an SOK or GEM, also a deelgebied's own): one whose table
 - The signatories keep their deal: an open table goes on without the owners who have not signed, who become
   non-signers (bound by nothing in it); when no private party has signed, the arrangement ends
   (:meth:`GovernanceForm.release`).
-- The municipality runs the beslisboom again on the owners it now faces, the plots no deal binds and no plan
-  covers (NOVEX 003 L1619–1621, L1823–1824: a new choice as the field changes). Where it now dominates the
-  land, it buys the rest and issues it by tender (a ``tender`` form over those plots: purchase negotiations,
+- Where no voorkeursrecht is in force, the college vests one at the review (NOVEX 003 L912, L941–944): the
+  owners it releases must offer their land to the municipality first, not to speculators.
+- The municipality runs the beslisboom again on the whole (sub-)area the arrangement covered, its own land
+  and the land its signatories bound counting as land it steers (NOVEX 003 L1619–1621, L1823–1824: a new
+  choice per deelgebied as the field changes). Where it now dominates the land, it buys the plots no deal
+  binds and no plan covers and issues them by tender (a ``tender`` form over those plots: purchase negotiations,
   expropriation where switched on, ``land.buy_after``); otherwise those owners go under a framework (plan
   plus kostenverhaal at permit, ``framework_organic`` over those plots): the table that just stalled is not
   opened again.
@@ -63,14 +66,17 @@ class Review:
 
     def review(self, form: GovernanceForm, why: str) -> GovernanceForm | None:
         """Review one arrangement: its signatories keep their deal; the plots it releases get the form the
-        beslisboom now gives them (returned; None when it released none)."""
+        beslisboom now gives the whole (sub-)area it covered (returned; None when it released none)."""
         m = self.model
         plots = form.release()
         m.log("review", f"{form.named(form.name)} reviewed at the council cycle ({why}): "
               f"{len(plots)} plots no deal binds")
         if not plots:
             return None
-        field = field_in_model(m, plots)
+        self.vest_voorkeursrecht(plots)
+        # the field is the (sub-)area the arrangement covered: the municipality's land and the land its
+        # signatories bound count as land it steers; the owners who stayed out are the rest of the field
+        field = field_in_model(m, form.scope, form.bound_owners())
         choice = development_form(field, m.scenario.beslisboom, splittable=False)
         name = AFTER_REVIEW.get(choice.form, FRAMEWORK)
         successor = REGISTRY[name](m, scope=plots, parent=m.governance, label=f"na herziening {form.label}".strip())
@@ -78,11 +84,22 @@ class Review:
             self._form_of[plot.plot_id] = successor
         self.successors.append(successor)
         self.switches.append((m.steps, form.name, name, len(plots)))
-        m.log("review", f"beslisboom on the {len(plots)} plots: {choice.form} (municipality "
-              f"{field.municipal_share:.0%} of them, {field.n_owners:.0f} private owners, unwilling "
-              f"{field.unwilling_share:.0%}); they go under {name}")
+        m.log("review", f"beslisboom on the {len(form.scope)} plots it covered: {choice.form} (municipality and "
+              f"signatories {field.municipal_share:.0%} of them, {field.n_owners:.0f} other private owners, "
+              f"unwilling {field.unwilling_share:.0%} of theirs); the {len(plots)} free plots go under {name}")
         successor.setup()
         return successor
+
+    def vest_voorkeursrecht(self, plots: list["Plot"]) -> None:
+        """Where no voorkeursrecht is in force yet, the college vests one at the review (it takes effect at
+        once): released owners must offer their land to the municipality first, which stops the speculation
+        the release would invite (NOVEX 003 L912: vest it in time, before speculation spreads; L941–944)."""
+        m = self.model
+        if m.speculation_stopped():
+            return
+        m.voorkeursrecht_step = m.steps
+        m.log("review", f"voorkeursrecht vested at the review: the {len(plots)} released plots are offered to "
+              "the municipality first")
 
     def form_for(self, plot: "Plot") -> GovernanceForm:
         """The form whose land policy applies to a plot: the one that took it over after a review, else the
