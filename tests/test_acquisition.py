@@ -193,6 +193,20 @@ def test_a_voorkeursrecht_purchase_is_booked_in_the_grondexploitatie_at_its_pric
     assert bought_land_share(m) == pytest.approx(plot.homes / m.area.homes_planned)
 
 
+def test_an_owner_that_withdrew_under_the_voorkeursrecht_does_not_offer_its_plot_again_nor_sell_to_others():
+    m = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
+              "behaviour.seller_premium=0.0", "municipality.mandate=0.05",
+              "instruments.expropriation_incidental_damage=0.15")
+    lm, mun = m.land_market, m.municipality
+    owners = {p.plot_id: p.owner for p in m.area.plots}
+    mun.talks_left = 50
+    lm.step()  # bids beat the asks: the owners offer to the municipality, reject 1.05 x and withdraw
+    assert lm.withdrawn and mun.talks_left == 50 - len(lm.withdrawn)
+    lm.step()  # the same bids again: no new offer (no talk spent), and no sale to others
+    assert mun.talks_left == 50 - len(lm.withdrawn)
+    assert all(p.owner is owners[p.plot_id] for p in m.area.plots if p.plot_id in lm.withdrawn)
+
+
 # =================================================================== credits within the one budget
 
 
