@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
-from coalitionsim.model.acquisition import buy_after, expropriation_compensation, voluntary_price
+from coalitionsim.model.acquisition import (buy_after, court_price, expropriation_compensation, realises_plan,
+                                           reservation, voluntary_price)
 from coalitionsim.model.area import Status
+from coalitionsim.model.development import land_bid
 from coalitionsim.model.metrics import bought_land_share
 from coalitionsim.model.negotiation import Negotiation, Party
 from coalitionsim.runner import replication_seeds, run_model
@@ -84,6 +86,51 @@ def test_a_refusing_owner_offers_nothing_on_the_land_market():
     assert m0.land_market.ask(passive_plot(m0)) is not None
 
 
+# =================================================================== zelfrealisatie
+
+
+def developer_plot(m, realises: bool):
+    """A developer's plot whose owner can (or cannot) realise the plan's use itself at its margin."""
+    return next(p for p in m.area.plots if p.owner is not m.municipality and p.owner.developing
+                and p.owner.group == "developers" and realises_plan(m, p) is realises)
+
+
+def unsigned_sale(m, plot):
+    return Negotiation(m, "test", [Party(m.municipality, 10.0, 0.0, signed=True), Party(plot.owner, 1.0, 0.0)],
+                       stick=True)
+
+
+def test_an_owner_able_and_willing_to_realise_the_plan_keeps_its_land_and_is_never_expropriated():
+    m = model("tender", "instruments.expropriation=true")
+    plot = developer_plot(m, realises=True)
+    owner = plot.owner
+    assert buy_after(m, unsigned_sale(m, plot), [plot], m.governance.pool) == [plot]
+    assert plot.plot_id not in m.acquisition.in_procedure and not m.acquisition.pending
+    assert m.acquisition.expropriate(plot, m.governance.pool) is False  # every route to expropriation
+    assert plot.plot_id not in m.acquisition.in_procedure and plot.owner is owner
+    # a developer that cannot realise the plan's use at its margin does not co-operate: expropriated
+    other = developer_plot(m, realises=False)
+    assert buy_after(m, unsigned_sale(m, other), [other], m.governance.pool) == []
+    assert other.plot_id in m.acquisition.in_procedure
+
+
+def test_the_court_refuses_the_expropriation_of_an_owner_that_can_realise_the_plan_by_its_ruling():
+    def started(realises_by_ruling: bool):
+        m = model("tender", "instruments.expropriation=true", "instruments.expropriation_quarters=2")
+        plot = developer_plot(m, realises=True)
+        owner, value = plot.owner, plot.existing_use_value
+        plot.existing_use_value = land_bid(m, plot, owner) + 1.0  # its existing use beats the plan: it cannot
+        # realise it now
+        assert m.acquisition.expropriate(plot, m.governance.pool)
+        if realises_by_ruling:
+            plot.existing_use_value = value
+        run_queue(m, lambda: plot.plot_id not in m.acquisition.in_procedure)
+        return plot.owner is owner, m.acquisition.expropriations
+
+    assert started(realises_by_ruling=True) == (True, 0)
+    assert started(realises_by_ruling=False) == (False, 1)
+
+
 # =================================================================== price rules
 
 
@@ -94,18 +141,44 @@ def test_expropriation_pays_the_existing_use_value_without_the_plans_value_plus_
     assert expropriation_compensation(m, plot) == pytest.approx(plot.existing_use_value * 1.3)
 
 
-def test_a_voluntary_sale_is_bargained_over_the_hope_value_and_never_below_the_compensation():
-    m = model("tender", "municipality.mandate=0.05")
+def test_a_voluntary_sale_is_bargained_over_the_hope_value_and_never_below_the_owners_full_value():
+    m = model("tender", "municipality.mandate=0.05", "instruments.expropriation_incidental_damage=0.15")
     plot = passive_plot(m)
     m.speculation = 0.2
     # the owner's reservation counts the speculation; the premium is capped at the mandate
     assert voluntary_price(m, plot, premium=0.5) == pytest.approx(plot.existing_use_value * 1.2 * 1.05)
     assert voluntary_price(m, plot, premium=0.02) == pytest.approx(plot.existing_use_value * 1.2 * 1.02)
-    # where expropriation is switched on, no owner sells for less than the court would award
+    # no owner sells for less than its full value to it (existing use plus relocation and income loss), also
+    # with expropriation switched off (was: only where expropriation was on; review 26/27 defect 5)
+    assert not m.scenario.instruments.expropriation
+    m.speculation = 0.0
+    assert voluntary_price(m, plot, premium=0.0) == pytest.approx(plot.existing_use_value * 1.15)
+    assert reservation(m, plot) == pytest.approx(expropriation_compensation(m, plot))
     e = model("tender", "instruments.expropriation=true", "instruments.expropriation_incidental_damage=0.5")
     e.speculation = 0.0
     pe = passive_plot(e)
     assert voluntary_price(e, pe, premium=0.0) == pytest.approx(pe.existing_use_value * 1.5)
+
+
+def test_under_the_voorkeursrecht_an_owner_rejects_an_offer_below_its_reservation_withdraws_and_keeps_its_plot():
+    m = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
+              "municipality.mandate=0.05", "instruments.expropriation_incidental_damage=0.15")
+    m.municipality.talks_left = 5
+    m.speculation = 0.0  # the offer, 1.05 x the existing-use value, is below the owner's 1.15 x
+    plot = passive_plot(m)
+    owner = plot.owner
+    assert court_price(plot) < reservation(m, plot)  # the court's price would not help it either
+    m.land_market._offer_to_municipality(plot)
+    assert plot.owner is owner and plot.plot_id in m.land_market.withdrawn
+    assert plot.plot_id not in m.governance.pool.book and m.land_market.municipal_purchases == 0
+    # an offer at its reservation it takes (speculation up to stopping: 1.1 x 1.05 > 1.15)
+    m2 = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
+               "municipality.mandate=0.05", "instruments.expropriation_incidental_damage=0.15")
+    m2.municipality.talks_left = 5
+    m2.speculation = 0.1
+    p2 = passive_plot(m2)
+    m2.land_market._offer_to_municipality(p2)
+    assert p2.owner is m2.municipality and p2.plot_id not in m2.land_market.withdrawn
 
 
 def test_a_voorkeursrecht_purchase_is_booked_in_the_grondexploitatie_at_its_price():
@@ -118,6 +191,20 @@ def test_a_voorkeursrecht_purchase_is_booked_in_the_grondexploitatie_at_its_pric
     price = plot.existing_use_value * 1.3 * (1 + m.scenario.municipality.mandate)
     assert m.governance.pool.book[plot.plot_id] == pytest.approx(price)
     assert bought_land_share(m) == pytest.approx(plot.homes / m.area.homes_planned)
+
+
+def test_an_owner_that_withdrew_under_the_voorkeursrecht_does_not_offer_its_plot_again_nor_sell_to_others():
+    m = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
+              "behaviour.seller_premium=0.0", "municipality.mandate=0.05",
+              "instruments.expropriation_incidental_damage=0.15")
+    lm, mun = m.land_market, m.municipality
+    owners = {p.plot_id: p.owner for p in m.area.plots}
+    mun.talks_left = 50
+    lm.step()  # bids beat the asks: the owners offer to the municipality, reject 1.05 x and withdraw
+    assert lm.withdrawn and mun.talks_left == 50 - len(lm.withdrawn)
+    lm.step()  # the same bids again: no new offer (no talk spent), and no sale to others
+    assert mun.talks_left == 50 - len(lm.withdrawn)
+    assert all(p.owner is owners[p.plot_id] for p in m.area.plots if p.plot_id in lm.withdrawn)
 
 
 # =================================================================== credits within the one budget

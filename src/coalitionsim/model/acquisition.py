@@ -17,14 +17,20 @@ goes through this module:
 - **Three price rules.**
   1. *Voluntary purchase* (minnelijke aankoop): bargained at the purchase table (``negotiation.py``:
      concessions within the negotiator's mandate) over the owner's reservation, its inbrengwaarde raised
-     by the speculation in the area, the value it expects from the coming plan (003 L912). Where
-     expropriation is switched on no owner sells for less than the court would award it
-     (:func:`expropriation_compensation`): the expropriation law obliges the municipality to try an
-     amicable purchase first, and that purchase is priced at the compensation (Onteigeningswet art. 17,
-     now Omgevingswet art. 11.9 (minnelijk overleg)).
-  2. *Voorkeursrecht*: the inbrengwaarde with the speculation stopped where it stood and the mandate: the
-     value the municipality's own plan creates is not the owner's to sell (003 L941-944, Wvg), as in
-     :meth:`~.landmarket.LandMarket._offer_to_municipality`.
+     by the speculation in the area, the value it expects from the coming plan (003 L912). No owner sells
+     for less than its full value to it (:func:`reservation`): the existing-use value plus its relocation
+     and income loss, the same quantity as the expropriation compensation, whether or not expropriation
+     is switched on (a going concern does not move for less than what moving costs it; the amicable
+     purchase is priced in the shadow of the expropriation law, Onteigeningswet art. 17, now Omgevingswet
+     art. 11.9 (minnelijk overleg)). The switch only decides whether the municipality can force a sale.
+  2. *Voorkeursrecht*: the municipality offers the inbrengwaarde with the speculation stopped where it
+     stood and the mandate: the value its own plan creates is not the owner's to sell (003 L941-944,
+     Wvg). The owner who offered its plot is not bound to that price (Wvg art. 17 lid 2, now Omgevingswet
+     art. 9.16-9.17): it accepts an offer at or above its :func:`reservation`; otherwise it may ask the
+     court for the price, which is the expropriation law's werkelijke waarde with the plan's value
+     eliminated (:func:`court_price`, Onteigeningswet art. 40b-40e), or withdraw and keep its plot. Since
+     the court's price lies below the owner's reservation (it leaves out the relocation and income loss),
+     an owner whose offer is refused withdraws; see :meth:`~.landmarket.LandMarket._offer_to_municipality`.
   3. *Expropriation* (onteigening): full compensation (volledige schadeloosstelling, Onteigeningswet
      art. 40, now Omgevingswet art. 15.19): the werkelijke waarde, the price in a hypothetical free sale
      between reasonable parties (art. 40b-40c) with the value the plan for which it is expropriated
@@ -40,6 +46,13 @@ goes through this module:
   (which only obliges an owner who sells to offer the land to the municipality first). Each owner's
   refusal is drawn once from the ``acquisition`` stream keyed by the owner. Past a refusal the
   municipality has two exits: expropriation (its procedure and compensation) or waiting.
+- **Zelfrealisatie.** An owner able and willing to realise the plan's use itself (a developer or
+  corporation for which developing the plot beats its existing use, :func:`realises_plan`) keeps its land:
+  it is never expropriated (Onteigeningswet art. 77 lid 1 sub 6, now Omgevingswet art. 11.6 lid 2: the
+  zelfrealisatie defence; the municipality concludes a realisation agreement with it instead).
+  Expropriation is for an owner who "werkt niet mee" (003 L941-942): one who refuses, or cannot realise the
+  plan's use. The court tests it again at its ruling: an owner that has become able to realise keeps its
+  plot and the procedure ends.
 """
 
 from __future__ import annotations
@@ -67,16 +80,35 @@ def expropriation_compensation(model: "AreaDevelopmentModel", plot: Plot) -> flo
     return plot.existing_use_value * (1 + model.scenario.instruments.expropriation_incidental_damage)
 
 
+def reservation(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """The least the plot's owner sells it for to the municipality (M€): its full value to it, the
+    existing-use value plus its relocation and income loss, which is the expropriation compensation
+    whether or not expropriation is switched on (module docstring, rules 1 and 2)."""
+    return expropriation_compensation(model, plot)
+
+
+def court_price(plot: Plot) -> float:
+    """The price the court sets under the voorkeursrecht (M€): the expropriation law's werkelijke waarde,
+    the existing-use value with the plan's value eliminated, without the bijkomende schade of a forced
+    sale (module docstring, rule 2)."""
+    return plot.existing_use_value
+
+
 def voluntary_price(model: "AreaDevelopmentModel", plot: Plot, premium: float) -> float:
     """The price of a voluntary purchase closed at the purchase table with ``premium`` conceded (rule 1):
-    the owner's reservation (inbrengwaarde with the speculation, its hope of the plan) plus the premium,
-    within the negotiator's mandate; never below the compensation the court would award where
-    expropriation is switched on."""
+    the owner's hope of the plan (inbrengwaarde with the speculation) plus the premium, within the
+    negotiator's mandate; never below the owner's :func:`reservation`."""
     m = model
     price = plot.existing_use_value * (1 + m.speculation) * (1 + min(premium, m.scenario.municipality.mandate))
-    if m.scenario.instruments.expropriation:
-        price = max(price, expropriation_compensation(m, plot))
-    return price
+    return max(price, reservation(m, plot))
+
+
+def realises_plan(model: "AreaDevelopmentModel", plot: Plot) -> bool:
+    """Whether the plot's owner is able and willing to realise the plan's use itself (zelfrealisatie): an
+    owner that builds (a developer or corporation) for which developing the plot, at its own required
+    margin, is worth more than the plot's existing use. Such an owner is never expropriated."""
+    owner = plot.owner
+    return owner.developing and land_bid(model, plot, owner) > plot.existing_use_value
 
 
 def municipal_pool(model: "AreaDevelopmentModel", plot: Plot) -> TenderPool:
@@ -186,6 +218,10 @@ class Acquisition:
         m = self.model
         if plot.plot_id in self.in_procedure:
             return True
+        if realises_plan(m, plot):
+            m.log("land", f"plot {plot.plot_id}: {plot.owner.name} realises the plan itself (zelfrealisatie); "
+                  "no expropriation", plot=plot.plot_id)
+            return False
         expected = expropriation_compensation(m, plot)
         if not self.credit(expected, f"the expropriation of plot {plot.plot_id}"):
             self.pending.append(Pending(plot, "expropriation", expected, pool, m.steps))
@@ -207,6 +243,10 @@ class Acquisition:
         self.release(self.in_procedure.pop(plot.plot_id, 0.0))
         owner = plot.owner
         if owner is m.municipality:
+            return True
+        if realises_plan(m, plot):  # the court tests the zelfrealisatie defence at its ruling
+            m.log("land", f"plot {plot.plot_id}: the court refuses the expropriation, {owner.name} realises "
+                  "the plan itself (zelfrealisatie)", plot=plot.plot_id)
             return True
         price = expropriation_compensation(m, plot)
         transfer(m, plot, m.municipality, price, kind="expropriation", force=True)
@@ -246,7 +286,8 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
     """Close a purchase negotiation (the price rules and the credit are in ``acquisition.py``): a seller that
     signed sells at the bargained price, unless it refuses to sell at any price or, as a developer, earns
     more by developing the plot itself; the rest keep their land and may realise it themselves, or face
-    expropriation when the scenario allows it."""
+    expropriation when the scenario allows it and the owner cannot or will not realise the plan itself
+    (:func:`realises_plan`)."""
     m = model
     acq = m.acquisition
     kept = []
@@ -260,8 +301,8 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
         keeps_for_itself = plot.owner.developing and land_bid(m, plot, plot.owner) > price
         if party.signed and not keeps_for_itself and not acq.refuses(plot.owner):
             acq.buy(plot, price, pool)  # waits for its council credit when the budget cannot carry it now
-        elif m.scenario.instruments.expropriation:
+        elif m.scenario.instruments.expropriation and not realises_plan(m, plot):
             acq.expropriate(plot, pool)  # waits for its credit likewise
         else:
-            kept.append(plot)
+            kept.append(plot)  # it keeps its land and may realise it itself (zelfrealisatie)
     return kept

@@ -20,10 +20,11 @@ seller's ask, at a price that splits the gains from trade by the seller's bargai
   voorkeursrecht a speculator bids the plot's market value raised by the speculation in the area: it buys
   in the hope of a higher price (NOVEX L912). A buyer must be able to pay its equity share of the price.
 - **Voorkeursrecht** (from ``instruments.voorkeursrecht_quarter``): an owner who would sell must offer the
-  plot to the municipality first, which buys it at its inbrengwaarde (with the speculation so far) plus its
+  plot to the municipality first, which offers its inbrengwaarde (with the speculation so far) plus its
   negotiator's mandate when its form buys land and its budget and talks allow; sales to others are then
-  stopped. A form whose land stays with the parties (SOK, GEM)
-  waives its right.
+  stopped. The owner sells only when that offer reaches its reservation (its full value to it,
+  ``acquisition.reservation``); otherwise it withdraws and keeps its plot (Wvg art. 17 lid 2). A form
+  whose land stays with the parties (SOK, GEM) waives its right.
 - **Refusal.** An owner who refuses to sell at any price (``acquisition.py``) offers nothing.
 - **Expropriation** is not a market trade: it is the slow, costly last resort (``acquisition.py``).
 """
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from .area import Plot, Status
 from .development import land_bid, market_value
-from .acquisition import municipal_pool
+from .acquisition import court_price, municipal_pool, reservation
 from .land import land_buyers, transfer
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class LandMarket:
         self.sales = 0
         self.speculative_purchases = 0
         self.municipal_purchases = 0
+        self.withdrawn: set[int] = set()  # plots whose owner withdrew its offer under the voorkeursrecht
 
     # ------------------------------------------------------------------ offers
     def at_table(self) -> set[int]:
@@ -124,7 +126,8 @@ class LandMarket:
                 continue
             bid, buyer = best
             if pre_emption and m.form_for(plot).wants_land(plot):
-                self._offer_to_municipality(plot)
+                if plot.plot_id not in self.withdrawn:  # an owner who withdrew keeps its plot
+                    self._offer_to_municipality(plot)
                 continue  # sales to others are stopped
             price = ask + m.scenario.behaviour.seller_bargaining_power * (bid - ask)
             if not buyer.can_buy(price) or not transfer(m, plot, buyer, price):
@@ -139,20 +142,32 @@ class LandMarket:
                   actor=buyer.account, plot=plot.plot_id, amount=price)
 
     def _offer_to_municipality(self, plot: Plot) -> None:
-        """Voorkeursrecht: the owner who would sell must offer the plot to the municipality, which pays what it
-        offers in its purchase negotiations, the inbrengwaarde with the speculation stopped at its level and
-        its negotiator's mandate; an owner cannot ask more, because the value its plan creates is not its
-        to sell (Wvg, NOVEX L941–944). The purchase needs a council credit and enters the grondexploitatie
-        at its price (``acquisition.py``)."""
+        """Voorkeursrecht: the owner who would sell must offer the plot to the municipality, which offers what
+        it offers in its purchase negotiations, the inbrengwaarde with the speculation stopped at its level and
+        its negotiator's mandate: the value its plan creates is not the owner's to sell (Wvg, NOVEX L941–944).
+        The owner is not bound to that price (Wvg art. 17 lid 2, now Omgevingswet art. 9.16-9.17): it sells
+        when the offer reaches its reservation (``acquisition.reservation``); otherwise the court's price
+        (``acquisition.court_price``) would be lower still, so it withdraws from the sale and keeps its plot,
+        and does not offer it again while the voorkeursrecht stands. The purchase needs a council credit and
+        enters the grondexploitatie at its price (``acquisition.py``)."""
         m = self.model
         mun = m.municipality
-        ask = plot.existing_use_value * (1 + m.speculation) * (1 + m.scenario.municipality.mandate)
-        if mun.talks_left < 1 or not mun.can_spend(ask):
+        offer = plot.existing_use_value * (1 + m.speculation) * (1 + m.scenario.municipality.mandate)
+        if mun.talks_left < 1 or not mun.can_spend(offer):
             return
         mun.talks_left -= 1
         m.log("talks", f"voorkeursrecht purchase of plot {plot.plot_id}: 1 talk", plot=plot.plot_id, amount=1.0)
-        if m.acquisition.buy(plot, ask, municipal_pool(m, plot)):
+        # the owner takes the offer or the court's price, whichever is more, if it reaches its reservation
+        wanted = reservation(m, plot)
+        price = max(offer, court_price(plot))
+        if price < wanted:
+            self.withdrawn.add(plot.plot_id)
+            m.log("land_market", f"voorkeursrecht: {plot.owner.name} rejects the municipality's €{offer:.1f} m for "
+                  f"plot {plot.plot_id} (it asks €{wanted:.1f} m) and withdraws from the sale",
+                  actor=plot.owner.account, plot=plot.plot_id, amount=offer)
+            return
+        if m.acquisition.buy(plot, price, municipal_pool(m, plot)):
             plot.for_sale = False
             self.municipal_purchases += 1
-            m.log("land_market", f"voorkeursrecht: the municipality buys plot {plot.plot_id} for €{ask:.1f} m",
-                  actor=mun.account, plot=plot.plot_id, amount=ask)
+            m.log("land_market", f"voorkeursrecht: the municipality buys plot {plot.plot_id} for €{price:.1f} m",
+                  actor=mun.account, plot=plot.plot_id, amount=price)
