@@ -19,7 +19,8 @@ ask (``kind``)          which form asks it, and when                           c
 ``gem_loss``            GEM: its partners' share of a loss at settlement       ``governance.gem``
 ``bouwplicht``          tender, SOK: the deferral interest or break fee of a   ``exits``
                         land obligation
-``resident_ask``        residents: their instalment of a task's resident ask   ``agents.resident``
+``resident_ask``        residents: their instalment of a task's resident ask,  ``agents.resident``
+                        once the task is contracted
 ======================  =====================================================  ==========================
 
 Each actor's draagkracht in a quarter in which something fell due is at most the share of it that it
