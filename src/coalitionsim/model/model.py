@@ -126,6 +126,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.deliver_tasks()  # 7. collective tasks, uplift and gates
         self.trust_and_dropouts()  # 8. trust, drop-outs
         self.ledger.check_floors()  # (every account below its floor is in the event log)
+        self.asks.note_quarter()  # who was asked this quarter, and who of them could not carry it
         self.datacollector.collect(self)  # 9. data collection
 
     # ================================================================ set-up

@@ -61,6 +61,12 @@ class Resident(Actor):
         return self.model.ledger.paid(self.account, ("resident_contribution",))
 
     @property
+    def has_ask_due(self) -> bool:
+        """An instalment was asked this quarter, or an ask that has fallen due is still open (postponed by dubbel
+        toetsen); a drop-out is asked no more."""
+        return not self.dropped_out and (self.asked_now > 1e-12 or self.due_remaining > 1e-12)
+
+    @property
     def instalment(self) -> float:
         """What the plan asks of each household this quarter: the rest of the ask due over the quarters left."""
         return self.due_remaining / max(1, self.ask_quarters_left)
