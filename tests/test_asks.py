@@ -3,13 +3,17 @@ owners of existing businesses as their own group, and drop-outs with their reaso
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.landowner import Landowner
 from coalitionsim.model.asks import CANNOT_PAY, DROPOUT_GROUPS
 from coalitionsim.model.ledger import OUTSIDE
-from coalitionsim.model.metrics import summary
+from coalitionsim.model.metrics import group_willing_unable_share, summary
+
+from helpers import set_money
 
 SEEDS = (1, 2, 3)
 TWO_DEVELOPERS = ("ownership.developers=[{name='Klein', strategy='cooperative', equity=200}, "
@@ -130,11 +134,37 @@ def test_a_gem_capital_call_makes_a_partner_with_little_cash_willing_but_unable_
     assert klein.left_because is None
 
 
+def test_willing_but_unable_is_a_share_of_the_actors_asked():
+    m = AreaDevelopmentModel(load_scenario(None, ["instruments.phasing_quarters=1"]), seed=1)
+    assert math.isnan(group_willing_unable_share(m, "residents"))  # nothing due yet: no share, not 0
+    energy = next(t for t in m.area.tasks if t.spec.resident_ask > 0)
+    energy.delivery_started = 0  # contracted: the residents' asks fall due
+    never = m.residents[::2]
+    for r in never:
+        r.drop_asks()  # these groups are not asked at all
+    asked = [r for r in m.residents if energy.index in r.asks]
+    assert asked and never
+    for r in m.residents:
+        r.draagvlak = 0.9
+        set_money(m, r, 0.0)  # none could pay
+    m.steps += 1
+    m.residents_update()
+    m.asks.note_quarter()
+    # every group asked is willing but unable; the groups never asked count neither way (counted as able,
+    # they would halve the share)
+    assert all(r.has_ask_due and r.willing_unable for r in asked)
+    assert not any(r.has_ask_due or r.willing_unable for r in never)
+    assert group_willing_unable_share(m, "residents") == 1.0
+    assert m.asks.willing_unable_share("residents") == 1.0
+
+
 def test_the_summary_reports_willing_but_unable_and_dropouts_by_group():
     m = AreaDevelopmentModel(seed=2).run()
     row = summary(m)
     for g in DROPOUT_GROUPS:
-        assert 0.0 <= row[f"willing_unable_share_{g}"] <= 1.0
+        # of the actors asked in the run; NaN only for a group never asked
+        share = row[f"willing_unable_share_{g}"]
+        assert 0.0 <= share <= 1.0 or (math.isnan(share) and not m.asks.asked.get(g))
         assert row[f"dropouts_{g}"] == m.asks.dropouts.get(g, 0)
     assert "gap_owners" in row
     # the summary's dropouts keeps its definition: the resident groups and owners that left

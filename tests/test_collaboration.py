@@ -324,9 +324,11 @@ def test_participation_moves_draagvlak_and_objections_by_form():
     # ... so each procedure under the framework meets fewer objections (more procedures, each less contested).
     # Under the SOK the non-signers' plots go through their own procedures too (only signatories are bound),
     # which narrows the difference: measured in 5 of 8 seeds (issue 26), was 6 of 8 while the steering group
-    # bound them
+    # bound them; 4 of 8 since the residents' asks fall due when their task is contracted (issue 27c: the
+    # drop-outs, and the trust they cost their neighbours, move from the first year into the building years,
+    # where the SOK funds the heat network sooner), the mean still lower (2.30 against 2.36)
     assert objections_per_procedure(organic).mean() < objections_per_procedure(sok).mean()
-    assert (objections_per_procedure(organic) < objections_per_procedure(sok)).mean() >= 0.6
+    assert (objections_per_procedure(organic) < objections_per_procedure(sok)).mean() >= 0.5
     # and more supportive residents are more often willing but unable: the essay's failure mode (002:59-63)
     drop = lambda runs: np.mean([r.summary["dropouts"] for r in runs])  # noqa: E731
     assert drop(organic) > drop(sok)

@@ -1005,8 +1005,35 @@ def test_council_cycle_in_a_run():
 def residents_pair(m):
     a, b = m.residents[0], m.residents[1]
     for r in m.residents:
-        r.asks, r.ask_quarters_left = {}, 0
+        r.asks, r.ask_quarters_left, r.charging = {}, 0, set()
     return a, b
+
+
+def ask_due(r, per_household: float) -> None:
+    """Ask a group for the energy system as if that task were contracted, so that the ask falls due now."""
+    r.model.area.tasks[ENERGY].delivery_started = 0
+    r.receive_ask(ENERGY, per_household)
+    r.charge_contracted()
+
+
+def test_a_resident_ask_falls_due_only_when_its_task_is_contracted():
+    m = make("framework_organic", "instruments.phasing_quarters=1", "residents.capacity_growth=0")
+    r, _ = residents_pair(m)
+    set_resources(m, r, 1.0)
+    task = m.area.tasks[ENERGY]
+    task.funds, task.resident_pending, task.delivery_started = 0.0, 0.0, None
+    r.receive_ask(ENERGY, 0.01)
+    task.resident_pending = 0.01 * r.households
+    for q in range(1, 4):  # the task is far from funded: the group knows its ask but is not charged
+        m.steps = q
+        r.step()
+        assert r.asked_now == 0.0 and r.paid == 0.0 and r.draagkracht == 1.0
+    # the owners' part is in: the task is contracted and waits for the residents, whose ask now falls due
+    task.funds = task.spec.cost - task.resident_pending
+    m.steps = 4
+    r.step()
+    assert r.asked_now == pytest.approx(0.01)
+    assert r.paid == pytest.approx(0.01 * r.households) and task.funds == pytest.approx(task.spec.cost)
 
 
 def test_dubbel_toetsen_postpones_an_ask_a_group_cannot_carry():
@@ -1016,7 +1043,7 @@ def test_dubbel_toetsen_postpones_an_ask_a_group_cannot_carry():
     set_resources(m, poor, 0.001)
     set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(ENERGY, 0.01)
+        ask_due(r, 0.01)
     poor.step()
     rich.step()
     assert poor.asked_now == 0.0 and poor.paid == 0.0
@@ -1033,7 +1060,7 @@ def test_without_dubbel_toetsen_the_ask_stands():
              "residents.capacity_growth=0")
     poor, _ = residents_pair(m)
     set_resources(m, poor, 0.001)
-    poor.receive_ask(ENERGY, 0.01)
+    ask_due(poor, 0.01)
     poor.step()
     assert poor.asked_now == pytest.approx(0.01)
     assert poor.draagkracht < 1.0
@@ -1043,7 +1070,7 @@ def test_phasing_spreads_the_ask():
     m = make("framework_organic", "instruments.phasing_quarters=4", "residents.capacity_growth=0")
     r, _ = residents_pair(m)
     set_resources(m, r, 1.0)
-    r.receive_ask(ENERGY, 0.008)
+    ask_due(r, 0.008)
     r.step()
     assert r.asked_now == pytest.approx(0.002)
     assert r.ask_remaining == pytest.approx(0.006)
@@ -1055,7 +1082,7 @@ def test_postponed_ask_does_not_push_a_group_out():
     poor, _ = residents_pair(m)
     poor.draagvlak = 0.9
     set_resources(m, poor, 0.001)
-    poor.receive_ask(ENERGY, 0.01)
+    ask_due(poor, 0.01)
     for q in range(1, m.scenario.behaviour.dropout_quarters + 3):
         m.steps = q
         poor.step()
@@ -1070,7 +1097,7 @@ def test_compensation_is_targeted_with_dubbel_toetsen():
     set_resources(m, poor, 0.002)
     set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(ENERGY, 0.01)
+        ask_due(r, 0.01)
     balance = m.municipality.balance
     m.compensate()
     assert poor.resources == pytest.approx(0.01)  # exactly its gap is filled
@@ -1086,7 +1113,7 @@ def test_compensation_without_dubbel_toetsen_is_spread():
     set_resources(m, poor, 0.002)
     set_resources(m, rich, 1.0)
     for r in (poor, rich):
-        r.receive_ask(ENERGY, 0.01)
+        ask_due(r, 0.01)
     m.compensate()
     assert rich.resources > 1.0  # money also goes to a group that did not need it
     assert poor.resources < 0.01  # ... and the group that did is not made whole
@@ -1096,7 +1123,7 @@ def test_compensation_never_exceeds_its_budget():
     m = make("framework_organic", "instruments.dubbel_toetsen=true", "instruments.compensation_budget=0.1")
     for r in m.residents:
         set_resources(m, r, 0.0)
-        r.receive_ask(ENERGY, 0.01)
+        ask_due(r, 0.01)
     for q in range(1, 4):
         m.steps = q
         m.compensate()
@@ -1109,7 +1136,7 @@ def test_willing_unable_groups_drop_out_after_dropout_quarters():
     poor, _ = residents_pair(m)
     poor.draagvlak = 0.9
     set_resources(m, poor, 0.001)
-    poor.receive_ask(ENERGY, 0.01)
+    ask_due(poor, 0.01)
     for q in range(1, 3):
         m.steps = q
         poor.step()

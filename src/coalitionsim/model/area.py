@@ -163,6 +163,13 @@ class Task:
     def delivered(self) -> bool:
         return self.delivered_step is not None
 
+    @property
+    def contracted(self) -> bool:
+        """The service is contracted: its delivery started, or everything but the residents' part of its
+        cost is in (the residents' payments are then all it waits for). A resident ask falls due from here,
+        not before (the aansluitbijdrage is charged for a connection that will be made)."""
+        return self.delivery_started is not None or self.funds + self.resident_pending >= self.spec.cost - 1e-9
+
     def benefits(self, plot: Plot) -> bool:
         return plot.subarea in self.beneficiary_subareas
 

@@ -19,7 +19,8 @@ ask (``kind``)          which form asks it, and when                           c
 ``gem_loss``            GEM: its partners' share of a loss at settlement       ``governance.gem``
 ``bouwplicht``          tender, SOK: the deferral interest or break fee of a   ``exits``
                         land obligation
-``resident_ask``        residents: their instalment of a task's resident ask   ``agents.resident``
+``resident_ask``        residents: their instalment of a task's resident ask,  ``agents.resident``
+                        once the task is contracted
 ======================  =====================================================  ==========================
 
 Each actor's draagkracht in a quarter in which something fell due is at most the share of it that it
@@ -78,6 +79,10 @@ class Asks:
         self.model = model
         self.records: list[Ask] = []
         self.dropouts: dict[str, int] = {}  # group -> actors that dropped out
+        # the actors (ledger accounts) with an ask due in some quarter, and those of them willing but unable
+        # in a quarter they were asked (``note_quarter``): the summary's willing_unable_share_<group>
+        self.asked: dict[str, set[str]] = {}
+        self.unable: dict[str, set[str]] = {}
         # enforced one-off asks a plot's owner could not pay: still owed (a BIZ charge or a contract
         # contribution is a claim, not a request), plot_id -> task index -> M€
         self.owed: dict[int, dict[int, float]] = {}
@@ -143,6 +148,20 @@ class Asks:
         if actor.group in LEAVE_THE_AREA:
             m.dropouts += 1  # summary ``dropouts``: as defined before the groups (residents and passive owners)
         return True
+
+    def note_quarter(self) -> None:
+        """At the end of a quarter: who had an ask due, and who of them was willing but unable."""
+        for actor in self.model.actors():
+            if actor.has_ask_due:
+                self.asked.setdefault(actor.group, set()).add(actor.account)
+                if actor.willing_unable:
+                    self.unable.setdefault(actor.group, set()).add(actor.account)
+
+    def willing_unable_share(self, group: str) -> float:
+        """Of the group's actors asked in the run, the share willing but unable in a quarter they were asked;
+        NaN when none was asked (an actor never asked is not counted as able)."""
+        asked = self.asked.get(group, set())
+        return len(self.unable.get(group, set())) / len(asked) if asked else float("nan")
 
     def table(self):
         """The asks as a table (one row per ask)."""

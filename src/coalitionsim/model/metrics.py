@@ -30,10 +30,11 @@ def willing_unable_share(model: "AreaDevelopmentModel") -> float:
 
 
 def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> float:
-    """Share of the group's actors (drop-outs included, as in ``willing_unable_share``) willing but unable now;
-    0 for a group without actors."""
-    members = model.group_members(group)
-    return sum(a.willing_unable for a in members) / len(members) if members else 0.0
+    """Share of the group's actors with an ask due now (``Actor.has_ask_due``) that are willing but unable;
+    NaN when none of them is asked: an actor with nothing due is not asked, not able, and counting it as
+    able would dilute the share by how many are never asked."""
+    asked = [a for a in model.group_members(group) if a.has_ask_due]
+    return sum(a.willing_unable for a in asked) / len(asked) if asked else float("nan")
 
 
 def trust_mean(model: "AreaDevelopmentModel") -> float:
@@ -196,8 +197,9 @@ def summary(model: "AreaDevelopmentModel") -> dict[str, Any]:
         "voluntary_contribution_rate": _mean(model.contributions.voluntary_rates),
     }
     for g in DROPOUT_GROUPS:
-        # per group: the mean share over the run, and the actors that dropped out (reasons in the event log)
-        row[f"willing_unable_share_{g}"] = float(ts[f"willing_unable_share_{g}"].mean())
+        # per group: of the actors asked in the run, the share willing but unable when asked (NaN: none
+        # asked), and the actors that dropped out (reasons in the event log)
+        row[f"willing_unable_share_{g}"] = model.asks.willing_unable_share(g)
         row[f"dropouts_{g}"] = model.asks.dropouts.get(g, 0)
     for g in GROUPS:
         row[f"gap_{g}"] = float((ts[f"draagvlak_{g}"] - ts[f"draagkracht_{g}"]).mean())

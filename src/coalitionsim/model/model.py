@@ -135,6 +135,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.deliver_tasks()  # 7. collective tasks, uplift and gates
         self.trust_and_dropouts()  # 8. trust, drop-outs
         self.ledger.check_floors()  # (every account below its floor is in the event log)
+        self.asks.note_quarter()  # who was asked this quarter, and who of them could not carry it
         self.datacollector.collect(self)  # 9. data collection
 
     # ================================================================ set-up
@@ -239,8 +240,9 @@ class AreaDevelopmentModel(mesa.Model):
         return residents
 
     def _ask_residents(self) -> None:
-        """The resident groups of the beneficiary sub-areas are asked their part of a task's cost when its
-        funding starts (the area's first quarter): what they pay funds that task."""
+        """The resident groups of the beneficiary sub-areas are told their part of a task's cost when its
+        funding starts (the area's first quarter), so that the owners are not asked for it; it falls due when
+        the task is contracted (``Resident.charge_contracted``), and what they pay funds that task."""
         for task in self.area.tasks:
             ask = task.spec.resident_ask
             if ask <= 0 or task.spec.recurring:
@@ -313,6 +315,8 @@ class AreaDevelopmentModel(mesa.Model):
             if t.delivered_step == self.steps - 1:
                 for s in t.beneficiary_subareas:
                     self.just_delivered[s] = self.just_delivered.get(s, 0) + 1
+        for r in self.residents:
+            r.charge_contracted()  # the asks whose task is contracted fall due before compensation is shared
         self.compensate()
         for r in self.residents:
             r.step()
@@ -325,7 +329,7 @@ class AreaDevelopmentModel(mesa.Model):
         left = ins.compensation_budget - self.compensation_paid
         if left <= 0:
             return
-        asked = [r for r in self.residents if r.ask_remaining > 1e-12 and not r.dropped_out]
+        asked = [r for r in self.residents if r.due_remaining > 1e-12 and not r.dropped_out]
         owners = [o for o in self.owners if isinstance(o, Landowner) and not o.dropped_out
                   and o.ask_step == self.steps - 1 and o.due_now > 1e-12]
         gaps: dict[Actor, float] = {}  # M€ per actor

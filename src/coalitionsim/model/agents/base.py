@@ -76,6 +76,12 @@ class Actor(mesa.Agent):
         return self.willing_unable
 
     @property
+    def has_ask_due(self) -> bool:
+        """Whether something fell due on it this quarter: only such an actor counts in the willing-but-unable
+        shares by group (one with nothing due is not asked, not able)."""
+        return self.ask_step == self.model.steps and self.due_now > 1e-12
+
+    @property
     def failed_ask_now(self) -> bool:
         """Whether it could not pay part of what fell due on it this quarter."""
         return self.ask_step == self.model.steps and self.ask_failed

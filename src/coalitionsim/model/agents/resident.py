@@ -19,6 +19,9 @@ class Resident(Actor):
     draagkracht is what the group can put in (money, time, knowledge as a money equivalent) against what
     the plan asks of it (a task's ``resident_ask``, e.g. the energy-system connection, spread over
     ``phasing_quarters``; NOVEX L2487 "naar rato van kunnen"; 002:59–72 on draagvlak vs draagkracht).
+    An ask is known from the area's first quarter but falls due only once its task is contracted
+    (``Task.contracted``): the households pay for a service that will be delivered, so when a form funds
+    the task decides when the residents are charged.
     What the group has is the balance of its account; what it pays goes to the task it was asked for.
     """
 
@@ -31,6 +34,7 @@ class Resident(Actor):
         self.vulnerable = vulnerable
         self.households = households
         self.asks: dict[int, float] = {}  # task index -> M€ per household still asked
+        self.charging: set[int] = set()  # the tasks whose ask has fallen due (their task is contracted)
         self.ask_quarters_left = 0
         self.asked_now = 0.0
         self.failed_ask = False  # asked this quarter and could not pay
@@ -47,19 +51,38 @@ class Resident(Actor):
         return sum(self.asks.values())
 
     @property
+    def due_remaining(self) -> float:
+        """M€ per household still asked for the tasks whose ask has fallen due."""
+        return sum(left for index, left in self.asks.items() if index in self.charging)
+
+    @property
     def paid(self) -> float:
         """M€ the group paid towards area tasks so far."""
         return self.model.ledger.paid(self.account, ("resident_contribution",))
 
     @property
+    def has_ask_due(self) -> bool:
+        """An instalment was asked this quarter, or an ask that has fallen due is still open (postponed by dubbel
+        toetsen); a drop-out is asked no more."""
+        return not self.dropped_out and (self.asked_now > 1e-12 or self.due_remaining > 1e-12)
+
+    @property
     def instalment(self) -> float:
-        """What the plan asks of each household this quarter: the rest of the ask over the quarters left."""
-        return self.ask_remaining / max(1, self.ask_quarters_left)
+        """What the plan asks of each household this quarter: the rest of the ask due over the quarters left."""
+        return self.due_remaining / max(1, self.ask_quarters_left)
 
     def receive_ask(self, task_index: int, per_household: float) -> None:
-        phasing = self.model.scenario.instruments.phasing_quarters
+        """The plan sets the group's part of a task's cost; it falls due when the task is contracted."""
         self.asks[task_index] = self.asks.get(task_index, 0.0) + per_household
-        self.ask_quarters_left = max(self.ask_quarters_left, phasing)
+
+    def charge_contracted(self) -> None:
+        """An ask falls due once its task is contracted; its instalments run over ``phasing_quarters``
+        from then."""
+        tasks = self.model.area.tasks
+        for index in self.asks:
+            if index not in self.charging and tasks[index].contracted:
+                self.charging.add(index)
+                self.ask_quarters_left = max(self.ask_quarters_left, self.model.scenario.instruments.phasing_quarters)
 
     def drop_asks(self) -> None:
         """A group that drops out pays no more: its open asks leave a gap in the tasks' funding."""
@@ -82,14 +105,15 @@ class Resident(Actor):
         )
         if scenario.instruments.gebiedsregisseur:
             self.trust = clip01(self.trust + 0.005)  # a visible administrator nearby (001:1950-1974)
-        asked = self.ask_remaining > 1e-12  # read once: saving (below) does not change the asks
-        if asked:
-            # households save towards a known ask
+        self.charge_contracted()
+        due = self.due_remaining  # read once: saving (below) does not change the asks
+        if due > 1e-12:
+            # households save towards an ask that has fallen due
             model.ledger.transfer(OUTSIDE, self.account, spec.capacity_growth * self.households,
                                   "household_savings")
         self.asked_now = 0.0
         self.failed_ask = False
-        if asked and not self.dropped_out:
+        if due > 1e-12 and not self.dropped_out:
             self.asked_now = self.instalment
             if scenario.instruments.dubbel_toetsen and self.resources < self.asked_now:
                 # dubbel toetsen: the ask waits until the group can carry it, instead of failing midway
@@ -105,10 +129,12 @@ class Resident(Actor):
         self.update_capacity()
 
     def _pay(self, per_household: float) -> None:
-        """Pay one instalment, split over the tasks asked in proportion to what is still asked for each."""
-        total = self.ask_remaining
+        """Pay one instalment, split over the tasks due in proportion to what is still asked for each."""
+        total = self.due_remaining
         tasks = self.model.area.tasks
         for index, left in list(self.asks.items()):
+            if index not in self.charging:
+                continue
             part = min(left, per_household * left / total)
             self.model.contributions.resident_pays(self, tasks[index], part * self.households)
             self.asks[index] = left - part
@@ -122,8 +148,8 @@ class Resident(Actor):
 
     def update_capacity(self) -> None:
         """draagkracht: what the group has plus what it can set aside over the remaining instalments,
-        against what the plan still asks of it (1 when nothing is asked)."""
-        remaining = self.ask_remaining
+        against what has fallen due on it (1 when nothing is due)."""
+        remaining = self.due_remaining
         if remaining <= 1e-12:
             self.draagkracht = 1.0
             return
