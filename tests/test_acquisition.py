@@ -160,23 +160,24 @@ def test_a_voluntary_sale_is_bargained_over_the_hope_value_and_never_below_the_o
     assert voluntary_price(e, pe, premium=0.0) == pytest.approx(pe.existing_use_value * 1.5)
 
 
-def test_under_the_voorkeursrecht_an_owner_rejects_an_offer_below_its_reservation_withdraws_and_keeps_its_plot():
+def test_under_the_voorkeursrecht_an_owner_rejects_an_offer_below_its_ask_withdraws_and_keeps_its_plot():
     m = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
               "municipality.mandate=0.05", "instruments.expropriation_incidental_damage=0.15")
     m.municipality.talks_left = 5
-    m.speculation = 0.0  # the offer, 1.05 x the existing-use value, is below the owner's 1.15 x
+    m.speculation = 0.0  # the offer, 1.05 x the existing-use value, is below the owner's premium ask
     plot = passive_plot(m)
     owner = plot.owner
-    assert court_price(plot) < reservation(m, plot)  # the court's price would not help it either
+    assert court_price(plot) < m.land_market.ask(plot)  # the court's price would not help it either
     m.land_market._offer_to_municipality(plot)
     assert plot.owner is owner and plot.plot_id in m.land_market.withdrawn
     assert plot.plot_id not in m.governance.pool.book and m.land_market.municipal_purchases == 0
-    # an offer at its reservation it takes (speculation up to stopping: 1.1 x 1.05 > 1.15)
+    # an owner who must sell (its money ran out: it asks what the plot cost it) takes the offer
     m2 = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
                "municipality.mandate=0.05", "instruments.expropriation_incidental_damage=0.15")
     m2.municipality.talks_left = 5
     m2.speculation = 0.1
     p2 = passive_plot(m2)
+    p2.for_sale = True
     m2.land_market._offer_to_municipality(p2)
     assert p2.owner is m2.municipality and p2.plot_id not in m2.land_market.withdrawn
 
@@ -186,6 +187,7 @@ def test_a_voorkeursrecht_purchase_is_booked_in_the_grondexploitatie_at_its_pric
     m.municipality.talks_left = 5
     m.speculation = 0.3
     plot = passive_plot(m)
+    plot.for_sale = True  # an owner who must sell: it asks what the plot cost it
     m.land_market._offer_to_municipality(plot)
     assert plot.owner is m.municipality
     price = plot.existing_use_value * 1.3 * (1 + m.scenario.municipality.mandate)
@@ -195,12 +197,12 @@ def test_a_voorkeursrecht_purchase_is_booked_in_the_grondexploitatie_at_its_pric
 
 def test_an_owner_that_withdrew_under_the_voorkeursrecht_does_not_offer_its_plot_again_nor_sell_to_others():
     m = model("framework_organic", "instruments.voorkeursrecht_quarter=0", "behaviour.refusal_share=0.0",
-              "behaviour.seller_premium=0.0", "municipality.mandate=0.05",
+              "behaviour.seller_premium=0.1", "municipality.mandate=0.0",
               "instruments.expropriation_incidental_damage=0.15")
     lm, mun = m.land_market, m.municipality
     owners = {p.plot_id: p.owner for p in m.area.plots}
     mun.talks_left = 50
-    lm.step()  # bids beat the asks: the owners offer to the municipality, reject 1.05 x and withdraw
+    lm.step()  # bids beat the asks: the owners offer to the municipality, reject its price below their ask and withdraw
     assert lm.withdrawn and mun.talks_left == 50 - len(lm.withdrawn)
     lm.step()  # the same bids again: no new offer (no talk spent), and no sale to others
     assert mun.talks_left == 50 - len(lm.withdrawn)

@@ -379,9 +379,12 @@ def test_voorkeursrecht_gives_the_municipality_the_first_right_to_buy():
     arm = runs("tender", sets)
     # once it is set nobody else buys land on the market: no speculator gets in
     assert all(m.land_market.sales == 0 for m in arm)
-    assert sum(1 for m in arm if m.land_market.municipal_purchases > 0) >= len(SEEDS) // 2
+    # owners who would sell offer to the municipality first: they sell to it, or (Wvg art. 17 lid 2: not
+    # bound to its price) withdraw and keep their plot (measured: 1 purchase and 9 withdrawals on 6 seeds)
+    offered = [m.land_market.municipal_purchases + len(m.land_market.withdrawn) for m in arm]
+    assert sum(1 for n in offered if n > 0) >= len(SEEDS) // 2, offered
     for m in arm:
-        bought = [e for e in m.events if e.kind == "land_market" and e.text.startswith("voorkeursrecht:")]
+        bought = [e for e in m.events if e.kind == "land_market" and e.text.startswith("voorkeursrecht: the municipality buys")]
         assert len(bought) == m.land_market.municipal_purchases
         mandate = m.scenario.municipality.mandate
         for e in bought:

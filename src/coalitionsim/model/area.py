@@ -189,6 +189,7 @@ class Area:
         self._uplift: dict[str, float] = {}  # sub-area -> uplift of its delivered tasks
         self._uplift_deliveries = Task.deliveries
         self.service_loss: dict[str, float] = {}  # sub-area -> value lost to unfunded services (use_phase.py)
+        self.service_changes = 0  # counts every change of service_loss: the owners' cached sums follow it
 
     def set_owner(self, plot: Plot, owner: "Owner") -> None:
         """Change a plot's owner; keeps the owner index right (use this, not ``plot.owner = ...``)."""
@@ -216,6 +217,12 @@ class Area:
     def gate_secured(self, subarea: str) -> bool:
         """The gating tasks for this sub-area are at least funded and under way: safe to start building."""
         return all(t.delivery_started is not None for t in self.gates(subarea))
+
+    def set_service_loss(self, loss: dict[str, float]) -> None:
+        """The value each sub-area loses to its unfunded use-phase services (``use_phase.py``)."""
+        if loss != self.service_loss:
+            self.service_loss = loss
+            self.service_changes += 1
 
     def uplift(self, plot: Plot) -> float:
         """The value uplift of the delivered tasks that serve the plot's sub-area (cached per sub-area until

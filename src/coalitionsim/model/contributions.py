@@ -264,7 +264,11 @@ class Contributions:
             asked_total += ask
             paid_total += paid
             one_off = sum(weights[key] for key in one_off_keys)
-            self.one_off_paid[plot.plot_id] += paid * one_off / ask
+            if paid * one_off > 0:
+                self.one_off_paid[plot.plot_id] += paid * one_off / ask
+                # what its permit still costs moved, so does its value to its owner (a land company's
+                # forecast, cached per quarter: agents.base.PlotSums)
+                owner.plot_changes.append(plot)
         for owner, amount in short.items():
             m.log("contribution", f"{owner.name} cannot pay its enforced contributions in full "
                   f"(€{amount:.2f} m short)", actor=owner.account, amount=amount)

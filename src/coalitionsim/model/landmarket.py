@@ -22,8 +22,9 @@ seller's ask, at a price that splits the gains from trade by the seller's bargai
 - **Voorkeursrecht** (from ``instruments.voorkeursrecht_quarter``): an owner who would sell must offer the
   plot to the municipality first, which offers its inbrengwaarde (with the speculation so far) plus its
   negotiator's mandate when its form buys land and its budget and talks allow; sales to others are then
-  stopped. The owner sells only when that offer reaches its reservation (its full value to it,
-  ``acquisition.reservation``); otherwise it withdraws and keeps its plot (Wvg art. 17 lid 2). A form
+  stopped. The owner sells when that offer, or the court's price if higher, reaches what it asked on the
+  market (it chose to sell: no relocation is forced on it); otherwise it withdraws and keeps its plot (Wvg
+  art. 17 lid 2). A form
   whose land stays with the parties (SOK, GEM) waives its right.
 - **Refusal.** An owner who refuses to sell at any price (``acquisition.py``) offers nothing.
 - **Expropriation** is not a market trade: it is the slow, costly last resort (``acquisition.py``).
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .area import Plot, Status
 from .development import land_bid, market_value
-from .acquisition import court_price, municipal_pool, reservation
+from .acquisition import court_price, municipal_pool
 from .land import land_buyers, transfer
 
 if TYPE_CHECKING:
@@ -146,9 +147,10 @@ class LandMarket:
         it offers in its purchase negotiations, the inbrengwaarde with the speculation stopped at its level and
         its negotiator's mandate: the value its plan creates is not the owner's to sell (Wvg, NOVEX L941–944).
         The owner is not bound to that price (Wvg art. 17 lid 2, now Omgevingswet art. 9.16-9.17): it sells
-        when the offer reaches its reservation (``acquisition.reservation``); otherwise the court's price
-        (``acquisition.court_price``) would be lower still, so it withdraws from the sale and keeps its plot,
-        and does not offer it again while the voorkeursrecht stands. The purchase needs a council credit and
+        when the offer, or the court's price (``acquisition.court_price``) if higher, reaches what it asked on
+        the market (:meth:`ask`: an owner who must sell asks what the plot cost it, one who sells because a
+        bid came its way asks its premium); otherwise it withdraws from the sale and keeps its plot, and does
+        not offer it again while the voorkeursrecht stands. The purchase needs a council credit and
         enters the grondexploitatie at its price (``acquisition.py``)."""
         m = self.model
         mun = m.municipality
@@ -157,8 +159,12 @@ class LandMarket:
             return
         mun.talks_left -= 1
         m.log("talks", f"voorkeursrecht purchase of plot {plot.plot_id}: 1 talk", plot=plot.plot_id, amount=1.0)
-        # the owner takes the offer or the court's price, whichever is more, if it reaches its reservation
-        wanted = reservation(m, plot)
+        # the owner takes the offer or the court's price, whichever is more, if it reaches what it asked for
+        # the plot when it put it on the market (an owner who must sell asks what the plot cost it; one who
+        # sells because a bid came its way asks its premium): it chose to sell, so its reservation is not the
+        # expropriation compensation of a forced sale (no relocation forced on it)
+        wanted = self.ask(plot)
+        wanted = court_price(plot) if wanted is None else wanted
         price = max(offer, court_price(plot))
         if price < wanted:
             self.withdrawn.add(plot.plot_id)

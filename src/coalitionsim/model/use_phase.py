@@ -155,7 +155,7 @@ class UsePhase:
         m = self.model
         spec = m.scenario.use_phase
         g = self.gap_share
-        m.area.service_loss = {s: spec.unfunded_value_loss * g for s in in_use}
+        m.area.set_service_loss({s: spec.unfunded_value_loss * g for s in in_use})
         if g > 0 and spec.unfunded_trust_loss > 0:
             for r in m.residents:
                 if r.subarea in in_use:

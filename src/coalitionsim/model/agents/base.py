@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from ..area import Task
+
 if TYPE_CHECKING:
     from ..area import Plot
     from ..model import AreaDevelopmentModel
@@ -105,14 +107,15 @@ class Actor(mesa.Agent):
 class PlotSums:
     """Sums over an owner's plots of per-plot terms (a tuple of floats per plot), kept up to date by working
     out anew only the terms of the plots that changed since the last read; all of them once a quarter
-    (prices and costs move) and after the owner acquired a plot. An owner that holds most plots (a joint
+    (prices and costs move), after the owner acquired a plot, and when the area's value moves within the
+    quarter (a task delivered, the use phase's unfunded services). An owner that holds most plots (a joint
     company) reads these sums at every decision: recomputing them all each time made a run quadratic in
     the plots. The terms are summed in the owner's plot order, so the sums equal summing afresh."""
 
     def __init__(self, owner: "Owner", terms: Callable[["Plot"], tuple[float, ...]], width: int):
         self.owner = owner
         self.terms = terms
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[int, int, int, int] | None = None
         self._seen = 0  # how many of the owner's plot changes are in the terms
         self._columns: list[dict[int, float]] = [{} for _ in range(width)]  # term -> plot_id -> value
         self._sums: tuple[float, ...] | None = None
@@ -127,9 +130,10 @@ class PlotSums:
         key = self._key
         # the common case first (read many times a quarter, nothing changed): no tuple built, no call
         if (self._sums is not None and self._seen == len(changes) and key is not None
-                and key[0] == owner.model.steps and key[1] == owner.plots_acquired):
+                and key[0] == owner.model.steps and key[1] == owner.plots_acquired and key[2] == Task.deliveries
+                and key[3] == owner.model.area.service_changes):
             return self._sums
-        key = (owner.model.steps, owner.plots_acquired)
+        key = (owner.model.steps, owner.plots_acquired, Task.deliveries, owner.model.area.service_changes)
         if key != self._key:
             columns, terms = self._columns, self.terms
             for column in columns:
