@@ -28,8 +28,6 @@ class Market:
 
     def step(self, quarter: int) -> None:
         s = self.spec
-        self._price_trend *= math.exp(s.price_drift + s.price_volatility * self.rng.standard_normal())
-        self._cost_trend *= math.exp(s.cost_drift + s.cost_volatility * self.rng.standard_normal())
         price_shock = cost_shock = 1.0
         self.permit_freeze = False
         for shock in s.shocks:
@@ -40,6 +38,12 @@ class Market:
                     cost_shock *= 1 + shock.magnitude
                 else:
                     self.permit_freeze = True
+        # a downturn costs the years of growth it lasts: while it runs the price trend does not drift (the
+        # market comes back to where it stood, not to where it would have been; Dutch house prices of
+        # 2008-2013 regained their nominal peak only around 2017), so waiting it out is no free option
+        drift = 0.0 if price_shock < 1.0 else s.price_drift
+        self._price_trend *= math.exp(drift + s.price_volatility * self.rng.standard_normal())
+        self._cost_trend *= math.exp(s.cost_drift + s.cost_volatility * self.rng.standard_normal())
         self.price_index = self._price_trend * price_shock
         self.cost_index = self._cost_trend * cost_shock
 
