@@ -238,8 +238,8 @@ def test_a_non_signer_never_pays_the_deals_contributions_nor_is_marked_signed():
 
 @pytest.mark.slow
 def test_a_stalled_sok_switches_after_the_review_and_the_signatories_deal_stays_in_force():
-    # knoopxl SOK, 10 seeds (~4 s): measured, the review at quarter 16 switched 8 of 10 runs (the other two
-    # had agreed by then) and lifted realisation from 0.77 to 0.98 in the mean (5th percentile 0.21 -> 0.95)
+    # knoopxl SOK, 10 seeds (~4 s): the review at a council quarter switches most runs (the others had agreed
+    # by then) and lifts the realisation of the runs whose table stalled
     def runs(*sets):
         sc = load_scenario("knoopxl", list(sets))
         return [AreaDevelopmentModel(sc, "sok", seed).run() for seed in SEEDS]
@@ -258,7 +258,12 @@ def test_a_stalled_sok_switches_after_the_review_and_the_signatories_deal_stays_
         assert _non_signer_payments(m) == 0.0 or any(
             e.kind == "tender" and e.actor in {o.account for o in deal.non_signers} for e in m.events)
     share = lambda ms: np.array([m.area.homes_with(Status.COMPLETED) / m.area.homes_planned for m in ms])  # noqa: E731
-    assert share(reviewed).mean() > share(kept).mean() + 0.1, (share(reviewed), share(kept))
+    # re-measured with the review's voorkeursrecht and whole-area beslisboom and the residents' contracted
+    # asks (2026-12-05): realisation 0.775-0.975 (mean 0.84) with the review against 0.0-0.975 (mean 0.755)
+    # without; the review lifts the lower tail most (10th percentile 0.80 against 0.54)
+    r, k = share(reviewed), share(kept)
+    assert r.mean() > k.mean() + 0.03, (r, k)
+    assert np.percentile(r, 10) > np.percentile(k, 10) + 0.15, (r, k)
 
 
 # =================================================================== outputs

@@ -184,7 +184,7 @@ def test_a_kettingbeding_carries_the_use_phase_and_a_framework_without_one_does_
     """Reference area, seeds 0-7. Measured (issue 27, model v3): with a kettingbeding the use-phase gap is
     0.000-0.026 under the SOK (mean 0.007, sd 0.009) and 0.000-0.021 under the GEM (mean 0.005, sd 0.007);
     under framework_organic without one it is 0.304-0.399 (mean 0.360, sd 0.035) with 2-6 drop-outs in
-    every run. Bounds: SOK and GEM below 0.05 in every seed (the SOK's mean + 4.8 sd); the framework above
+    every run. Bounds: SOK and GEM below 0.1 in every seed (see below); the framework above
     0.25 in every seed (mean - 3.2 sd) and the paired difference positive in every seed; drop-outs in at
     least 6 of the 8 runs."""
     ref = Scenario()
@@ -193,7 +193,10 @@ def test_a_kettingbeding_carries_the_use_phase_and_a_framework_without_one_does_
     for form in ("sok", "gem"):
         carried = [summary(AreaDevelopmentModel(kb, form=form, seed=s).run()) for s in SEEDS]
         gaps = np.array([r["use_phase_funding_gap"] for r in carried])
-        assert (gaps < 0.05).all(), (form, gaps)
+        # re-measured after the review and only-signatories-bound (2026-12-05): the SOK 0.000-0.077 (mean
+        # 0.046): the plots of non-signers and of owners the review released are not bound by the deal's
+        # kettingbeding, so their dues stay voluntary
+        assert (gaps < 0.1).all(), (form, gaps)
         diffs = np.array([f["use_phase_funding_gap"] for f in framework]) - gaps
         assert (diffs > 0).all(), (form, diffs)
     gaps = np.array([r["use_phase_funding_gap"] for r in framework])
