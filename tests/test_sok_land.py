@@ -278,13 +278,16 @@ def test_no_partner_takes_up_above_its_residual_value_unless_it_chose_to(sets):
 @pytest.mark.slow
 def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_claims_alive():
     # measured (seeds 1-4, reference with a 35% downturn from quarter 12 for 24 quarters): no partner can
-    # finance a plot and its start at its due quarter in the downturn, so going ahead is never open there
-    # (0 of the final choices at either fee: the fee cannot buy a start nobody can finance; a partner whose
-    # case clears re-phases its take-up instead, exits.rephased_due). With no break fee the partners whose
-    # case is negative walk at once: 0 deferrals, 32 breaks, 2 renegotiations; with a fee of twice the agreed
-    # price they hold on: 113 deferrals, 19 breaks, 8 renegotiations (before the re-phasing, which ends the
-    # breaks of partners whose case clears: 46 and 38 breaks, 187 deferrals at the higher fee).
-    # Bounds: at least 50 more deferrals, and fewer breaks, with the higher fee
+    # finance a plot and its start at its due quarter in the downturn, so going ahead is rarely open there
+    # (3 "builds anyway" at no fee, seed 2; the fee cannot buy a start nobody can finance; a partner whose
+    # case clears re-phases its take-up instead, exits.rephased_due). Since the downturn costs the growth of
+    # its quarters (the trend does not drift while it runs) and the re-phasing limit: with no break fee
+    # 52 deferrals (36, 0, 12, 4 per seed), 24 breaks, 20 re-phasings; with a fee of twice the agreed price
+    # 100 deferrals (48, 12, 24, 16), 19 breaks, 24 re-phasings; no renegotiation at either fee (in the
+    # downturn no partner can take a plot up even at its residual value, which the concession requires).
+    # Before: 0 and 113 deferrals, 32 and 19 breaks, 2 and 8 renegotiations. Bounds: deferrals, breaks and
+    # re-phasings all taken; with the higher fee at least 1.5 times the deferrals (measured 1.9; higher on
+    # every seed) and fewer breaks
     choices, deferrals, exits_taken = {}, {}, Counter()
     for fee in (0.0, 2.0):
         total, deferred = Counter(), 0
@@ -295,8 +298,8 @@ def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_cl
             deferred += sum(1 for e in m.events if e.kind == "deferral" and " takeup (" in e.text)
             exits_taken += Counter(e.kind for e in m.events if e.kind in EXIT_EVENTS.values())
         choices[fee], deferrals[fee] = total, deferred
-    assert exits_taken["deferral"] > 0 and exits_taken["break_fee"] > 0 and exits_taken["renegotiation"] > 0
-    assert deferrals[2.0] > deferrals[0.0] + 50, deferrals
+    assert exits_taken["deferral"] > 0 and exits_taken["break_fee"] > 0 and exits_taken["rephasing"] > 0
+    assert deferrals[2.0] >= 1.5 * deferrals[0.0], deferrals
     assert choices[2.0]["breaks the contract"] < choices[0.0]["breaks the contract"], choices
 
 
