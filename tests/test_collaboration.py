@@ -33,6 +33,15 @@ def arm(form: str, sets: tuple[str, ...] = (), horizon: int = 60):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "measured after the merges of 5 Dec 2026 (8 seeds, 35% downturn from quarter 36): the SOK partners' plots "
+    "withdraw 15 times against 11 alone (5, 6, 1, 3, 0, 0, 0, 0 vs 0, 4, 2, 2, 1, 0, 2, 0; no more in 5 of 8 "
+    "seeds); plots completed 54 vs 53 (alone, seed 3 leaves 6 of them agreed and unstarted). Under the SOK in "
+    "seed 1 the plots stand permitted when the downturn strikes (quarters 36-38), their presales dissolve 4 "
+    "quarters on and after 8 stalled quarters their decision margin (with the verevening's support) is below "
+    "the withdrawal line (development.decide_plot); alone, in seed 0, the same plots all complete. No signing "
+    "discount since issue 25 and no drift in a downturn since 2e7234d: whether the deal should hold them is "
+    "for the lead; strict, so that the test fails again once it passes"))
 def test_a_signed_sok_lowers_the_partners_withdrawals_in_a_downturn():
     sok, organic = arm("sok", (DOWNTURN,), 100), arm("framework_organic", (DOWNTURN,), 100)
     in_deal, alone = [], []
@@ -289,8 +298,19 @@ def test_the_draagkracht_levers_lower_dropouts_and_the_delay_they_cause(lever):
         # without (0.53; 0.30 before issue 23, when one seed without phasing waited until quarter 28 and now,
         # its timeline moved by presales, until 20); the lever's own runs are unchanged
         assert q_lever.std() < 0.75 * q_base.std(), (q_base, q_lever)
+    elif lever == "instruments.dubbel_toetsen=true":
+        # ... and checking what they can carry brings the task forward when the check rests on hard data
+        # (002:71). Measured since the residents' asks fall due when their task is contracted (issue 27c):
+        # delivery at quarter 10.4 on average with exact data (capacity_measurement_error=0) against 13.9
+        # without the lever (earlier in 5 of 8 seeds); with the default rough estimate (error 0.3) at 15.4,
+        # later than without it (earlier in 4 of 8 seeds): the groups asked above what they can carry wait
+        # until they can, and that wait now falls after the contract, on the task's critical path
+        exact = arm("framework_organic", (*RESIDENT_TASK, lever, "instruments.capacity_measurement_error=0"))
+        q_exact, _ = _energy(exact)
+        assert q_exact.mean() < q_base.mean() - 1.0, (q_base, q_exact)
+        assert q_exact.mean() < q_lever.mean(), (q_exact, q_lever)  # the rough estimate costs time
     else:
-        # ... and checking or topping up what they can carry brings the task they were asked to fund forward
+        # ... and topping up what they can carry brings the task they were asked to fund forward
         assert q_lever.mean() < q_base.mean() - 1.0, (q_base, q_lever)
 
 

@@ -278,13 +278,16 @@ def test_no_partner_takes_up_above_its_residual_value_unless_it_chose_to(sets):
 @pytest.mark.slow
 def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_claims_alive():
     # measured (seeds 1-4, reference with a 35% downturn from quarter 12 for 24 quarters): no partner can
-    # finance a plot and its start at its due quarter in the downturn, so going ahead is never open there
-    # (0 of the final choices at either fee: the fee cannot buy a start nobody can finance; a partner whose
-    # case clears re-phases its take-up instead, exits.rephased_due). With no break fee the partners whose
-    # case is negative walk at once: 0 deferrals, 32 breaks, 2 renegotiations; with a fee of twice the agreed
-    # price they hold on: 113 deferrals, 19 breaks, 8 renegotiations (before the re-phasing, which ends the
-    # breaks of partners whose case clears: 46 and 38 breaks, 187 deferrals at the higher fee).
-    # Bounds: at least 50 more deferrals, and fewer breaks, with the higher fee
+    # finance a plot and its start at its due quarter in the downturn, so going ahead is rarely open there
+    # (3 "builds anyway" at no fee, seed 2; the fee cannot buy a start nobody can finance; a partner whose
+    # case clears re-phases its take-up instead, exits.rephased_due). Since the downturn costs the growth of
+    # its quarters (the trend does not drift while it runs) and the re-phasing limit: with no break fee
+    # 52 deferrals (36, 0, 12, 4 per seed), 24 breaks, 20 re-phasings; with a fee of twice the agreed price
+    # 100 deferrals (48, 12, 24, 16), 19 breaks, 24 re-phasings; no renegotiation at either fee (in the
+    # downturn no partner can take a plot up even at its residual value, which the concession requires).
+    # Before: 0 and 113 deferrals, 32 and 19 breaks, 2 and 8 renegotiations. Bounds: deferrals, breaks and
+    # re-phasings all taken; with the higher fee at least 1.5 times the deferrals (measured 1.9; higher on
+    # every seed) and fewer breaks
     choices, deferrals, exits_taken = {}, {}, Counter()
     for fee in (0.0, 2.0):
         total, deferred = Counter(), 0
@@ -295,8 +298,8 @@ def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_cl
             deferred += sum(1 for e in m.events if e.kind == "deferral" and " takeup (" in e.text)
             exits_taken += Counter(e.kind for e in m.events if e.kind in EXIT_EVENTS.values())
         choices[fee], deferrals[fee] = total, deferred
-    assert exits_taken["deferral"] > 0 and exits_taken["break_fee"] > 0 and exits_taken["renegotiation"] > 0
-    assert deferrals[2.0] > deferrals[0.0] + 50, deferrals
+    assert exits_taken["deferral"] > 0 and exits_taken["break_fee"] > 0 and exits_taken["rephasing"] > 0
+    assert deferrals[2.0] >= 1.5 * deferrals[0.0], deferrals
     assert choices[2.0]["breaks the contract"] < choices[0.0]["breaks the contract"], choices
 
 
@@ -304,13 +307,16 @@ def test_in_a_downturn_partners_take_exits_and_a_higher_break_fee_keeps_their_cl
 def test_partners_whose_case_clears_re_phase_their_take_up_and_do_not_walk_away():
     # measured (reference, default market, seeds 0, 2, 3): before the re-phasing the partners that could
     # not finance a take-up at its due quarter deferred and then broke 6, 9 and 6 take-ups, though their
-    # business case cleared; with it 0, 0 and 0 breaks (16, 16 and 14 re-phasings), and every home built.
-    # Bounds: no break, some re-phasing, and realisation of at least 0.99 on each seed
+    # business case cleared; with it 0, 0 and 0 breaks (7, 6 and 6 re-phasings since the re-phasing limit).
+    # Realisation 1.0, 0.92 and 0.97 (was 1.0 on each): the homes left unbuilt are on plots their owners
+    # hold to the horizon, not on a partner's broken claim (seed 2: two owners that withdrew at quarter 35
+    # from a sale under the voorkeursrecht, and a non-signer that refuses to sell at any price, 375 homes;
+    # seed 3: one such plot). Bounds: no break, some re-phasing, and realisation of at least 0.9 on each seed
     for seed in (0, 2, 3):
         m = AreaDevelopmentModel(load_scenario(None, []), form="sok", seed=seed).run()
         kinds = Counter(e.kind for e in m.events)
         assert kinds["break_fee"] == 0 and kinds["rephasing"] > 0, (seed, kinds)
-        assert m.area.homes_with(Status.COMPLETED) >= 0.99 * sum(p.homes for p in m.area.plots), seed
+        assert m.area.homes_with(Status.COMPLETED) >= 0.9 * sum(p.homes for p in m.area.plots), seed
 
 
 @pytest.mark.parametrize("carried", [True, False])
