@@ -320,11 +320,16 @@ def test_under_the_gem_no_home_sale_reaches_the_company_and_its_result_is_its_la
         kinds_in = {k for (a, b, k) in m.ledger.totals if b == acct}
         kinds_out = {k for (a, b, k) in m.ledger.totals if a == acct}
         assert kinds_in <= {"gem_capital", "gem_settlement", "plot_issue", "kostenverhaal", "resident_contribution",
-                            "contract_contribution"}, kinds_in
+                            "contract_contribution", "land_sale"}, kinds_in
         assert kinds_out <= {"servicing_cost", "public_works", "contract_contribution", "interest",
                              "gem_settlement"}, kinds_out
+        # a land sale reaches it only from the municipality, only when a stalled company winds up (the buy-out of
+        # its remaining land at its forecast value): measured in seed 1 of the six (the market's costs outgrow
+        # its prices; nothing issued from quarter 20, wound up in quarter 36, €11.2 m for 21 plots)
+        sellers_in = {a for (a, b, k) in m.ledger.totals if b == acct and k == "land_sale"}
+        assert sellers_in <= ({m.municipality.account} if company.handed_over else set()), sellers_in
         revenue_ = sum(flows(m, k, payee=acct) for k in ("plot_issue", "kostenverhaal", "resident_contribution",
-                                                          "contract_contribution"))
+                                                          "contract_contribution", "land_sale"))
         costs = sum(flows(m, k, payer=acct) for k in ("servicing_cost", "public_works", "contract_contribution",
                                                        "interest"))
         land = sum(company.book[p.plot_id] for p in m.area.plots if p.plot_id in company.book and p.owner is not company)
