@@ -499,10 +499,10 @@ def test_in_a_deep_downturn_the_municipality_phases_waits_or_writes_down_and_ten
         rounds.append(int(ev.text.str.contains("in preparation").sum()))
     # measured (these 8 seeds, 80 quarters, since a downturn stops the price trend's drift): 2-16 rounds
     # (10, 2, 7, 9, 9, 2, 16, 9; 13 or more in one seed), write-downs of €75-135 m in all 8. (Before that
-    # change: 8-11 rounds. Halving the reserve after every failed round, as before issue 25, ran 11-21 rounds
-    # here, 13 or more in 6 of the 8.) A round needs a plot that covers its book value, has waited
-    # grex_wait_quarters, or, after a round without a bidder, whose forecast rose or that a developer could
-    # now buy at its reserve; the longest seed tenders every 3 quarters after the downturn, as plots' forecasts
-    # creep up with the trend
+    # change, measured the same way: 7-11 rounds. Halving the reserve after every failed round, as before
+    # issue 25, ran 11-21 rounds here, 13 or more in 6 of the 8.) A round needs a plot that covers its book
+    # value, has waited grex_wait_quarters, or, after a round without a bidder, whose forecast rose or that
+    # a developer could now buy at its reserve; the longest seed tenders every 3 quarters after the
+    # downturn, as plots' forecasts creep up with the trend
     assert max(rounds) <= 18 and sum(n >= 13 for n in rounds) <= 2, rounds
     assert sum(r.summary["writedown"] > 0 for r in runs) >= 6
