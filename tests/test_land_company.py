@@ -14,7 +14,7 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.corporation import Corporation
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
-from coalitionsim.model.development import investment, market_value, profit, revenue, servicing
+from coalitionsim.model.development import decide_plot, investment, market_value, profit, revenue, servicing
 from coalitionsim.model.governance.gem import expected_prices, pre_investment
 from coalitionsim.model.land import transfer
 from coalitionsim.model.metrics import summary
@@ -458,6 +458,29 @@ def test_a_corporation_with_less_room_builds_its_social_homes_later_not_fewer():
         assert tp >= tr - 1e-9  # never sooner
         delays.append(tp - tr)
     assert np.mean(delays) > 1.0, delays  # later
+
+
+def test_a_gem_partners_plot_waits_for_the_company_between_the_deal_and_the_founding():
+    """Bound by the deal, a partner's plot asks for no procedure of its own when a frame comes into force
+    before the company is founded (a plan another form adopted after a review); a plot the company does
+    not pool is free again at the founding."""
+    m = model("gem", seed=1, horizon=200)
+    gem = m.governance
+    until(m, lambda m: gem.stage == "founding" or gem.company is not None)
+    assert gem.company is None
+    m.frame_in_force = True  # e.g. the plan of the tender that took the released plots over
+    partners = next(o for o in m.owners if type(o).__name__ == "JointCompany").partners
+    plots = [p for p in gem.scope if p.owner in partners and isinstance(p.owner, Developer)
+             and p.status == Status.HELD and not p.in_plan]
+    assert plots
+    for plot in plots:
+        plot.owner.decision_margin = lambda plot: 1.0  # its case is there: outside a deal it would ask
+        decide_plot(m, plot.owner, plot)
+        assert plot.status == Status.HELD and plot.step_initiative is None
+    outsider = next(o for o in m.owners if isinstance(o, Developer) and o not in partners)
+    m.area.set_owner(plots[0], outsider)  # sold between the deal and the founding to a non-partner
+    until(m, lambda m: gem.company is not None)
+    assert not plots[0].in_agreement and all(p.in_agreement for p in plots[1:])
 
 
 def test_gem_shares_come_from_the_plots_actually_pooled_at_founding():
