@@ -15,6 +15,7 @@ from coalitionsim.model.agents.corporation import Corporation
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import decide_plot, investment, market_value, profit, revenue, servicing
+from coalitionsim.model.governance.base import REGISTRY
 from coalitionsim.model.governance.gem import expected_prices, pre_investment
 from coalitionsim.model.land import transfer
 from coalitionsim.model.metrics import summary
@@ -501,6 +502,18 @@ def test_a_gem_partners_plot_waits_for_the_company_between_the_deal_and_the_foun
     m.area.set_owner(plots[0], outsider)  # sold between the deal and the founding to a non-partner
     until(m, lambda m: gem.company is not None)
     assert not plots[0].in_agreement and all(p.in_agreement for p in plots[1:])
+
+
+def test_a_plot_a_review_released_stays_out_of_the_gem_also_when_the_municipality_bought_it():
+    m = model("gem", seed=1, horizon=200)
+    gem = m.governance
+    until(m, lambda m: gem.stage == "founding" or gem.company is not None)
+    plot = next(p for p in gem.scope if p.owner is not m.municipality)
+    successor = REGISTRY["tender"](m, scope=[plot], parent=gem, label="na herziening")
+    m.review._form_of[plot.plot_id] = successor  # released at a review to the form that took it over ...
+    m.area.set_owner(plot, m.municipality)  # ... which bought it: the municipality is a partner of the GEM
+    until(m, lambda m: gem.company is not None)
+    assert plot.owner is m.municipality and plot.plot_id not in gem.company.book
 
 
 def test_gem_shares_come_from_the_plots_actually_pooled_at_founding():

@@ -467,7 +467,8 @@ class GEM(GovernanceForm):
             return
         # the partners' land is bound by the deal from now on: it waits for the company and its area plan, not for
         # a procedure of its own (a frame another form set meanwhile, e.g. after a review, is not its owners' route)
-        self.bound_at_deal = [p for p in self.scope if p.owner in partners and not p.in_agreement]
+        self.bound_at_deal = [p for p in self.scope if p.owner in partners and not p.in_agreement
+                              and not m.review.taken_over(p)]
         for plot in self.bound_at_deal:
             plot.in_agreement = True
         company = JointCompany(m, partners)
@@ -488,7 +489,8 @@ class GEM(GovernanceForm):
 
     def _found(self, company: JointCompany) -> None:
         m = self.model
-        plots = [p for p in self.scope if p.owner in company.partners]
+        # a plot a review released to another form stays that form's, also when the municipality bought it there
+        plots = [p for p in self.scope if p.owner in company.partners and not m.review.taken_over(p)]
         # the land each partner actually brings in at founding counts in its share, not the land it held at
         # the deal: a plot sold in between enters with its buyer's share (if a partner) or stays out
         company.land_in = {o.unique_id: 0.0 for o in company.partners}
