@@ -196,11 +196,18 @@ def test_early_voorkeursrecht_stops_speculation_and_lowers_the_land_cost():
     # set before speculation spreads (NOVEX L912): no speculator buys, where five years later they have
     assert (speculative(early) == 0).all()
     assert (speculative(late) > 0).mean() >= 0.75
-    # and the municipality buys at its inbrengwaarde plus its mandate (1.05), not at a price the speculation
-    # of five years has raised (about 1.25)
+    # and the municipality never pays a price the speculation of five years has raised: set early, it offers
+    # its inbrengwaarde plus its mandate (at most 1.05) and the owners who wanted to sell on the market may
+    # reject that and withdraw (Wvg art. 17 lid 2); set late, it buys the speculators' land at about 1.25.
+    # Measured (these 8 seeds, 60 quarters): early, no municipal purchase in any seed and 3-4 owners
+    # withdrawing in every seed; late, purchases at 1.249-1.250 in 4 of the 8 seeds
     ratio_early = np.array([_municipal_price_ratio(r) for r in early])
     ratio_late = np.array([_municipal_price_ratio(r) for r in late])
-    assert np.nanmax(ratio_early) < np.nanmin(ratio_late), (ratio_early, ratio_late)
+    bought_early = ratio_early[~np.isnan(ratio_early)]
+    assert (bought_early <= 1.05 + 1e-9).all(), ratio_early
+    assert (~np.isnan(ratio_late)).sum() >= 3 and np.nanmin(ratio_late) > 1.15, ratio_late
+    withdrawn = np.array([r.events.text.str.contains("withdraws from the sale").sum() for r in early])
+    assert (withdrawn > 0).all(), withdrawn
 
 
 # =================================================================== bouwplicht with a price
@@ -490,9 +497,12 @@ def test_in_a_deep_downturn_the_municipality_phases_waits_or_writes_down_and_ten
         # the write-down is a book entry: reported on its own, never added to public_deficit
         assert row["writedown"] == pytest.approx(ev.amount[ev.kind == "writedown"].sum())
         rounds.append(int(ev.text.str.contains("in preparation").sum()))
-    # measured (these 8 seeds, 80 quarters): 8-11 rounds. Halving the reserve after every failed round, as
-    # before issue 25, ran 11-21 rounds (75-142 tender events) here, 13 or more in 6 of the 8. A round needs
-    # a plot that covers its book value, has waited grex_wait_quarters, or, after a round without a bidder,
-    # whose forecast rose or that a developer could now buy at its reserve
-    assert max(rounds) <= 14, rounds
-    assert sum(r.summary["writedown"] > 0 for r in runs) >= 1
+    # measured (these 8 seeds, 80 quarters, since a downturn stops the price trend's drift): 2-16 rounds
+    # (10, 2, 7, 9, 9, 2, 16, 9; 13 or more in one seed), write-downs of €75-135 m in all 8. (Before that
+    # change, measured the same way: 7-11 rounds. Halving the reserve after every failed round, as before
+    # issue 25, ran 11-21 rounds here, 13 or more in 6 of the 8.) A round needs a plot that covers its book
+    # value, has waited grex_wait_quarters, or, after a round without a bidder, whose forecast rose or that
+    # a developer could now buy at its reserve; the longest seed tenders every 3 quarters after the
+    # downturn, as plots' forecasts creep up with the trend
+    assert max(rounds) <= 18 and sum(n >= 13 for n in rounds) <= 2, rounds
+    assert sum(r.summary["writedown"] > 0 for r in runs) >= 6

@@ -221,6 +221,8 @@ class TenderPool:
         wait = m.scenario.municipality.grex_wait_quarters
         ready, held = [], []
         for p in self.pool:
+            if p.original_owner_type == "corporation":
+                continue  # a social plot handed back is allotted to a corporation, not tendered (allot_social)
             if not self.settle(p, lambda p=p: self.forecast(p)):
                 held.append(p)
                 continue
@@ -261,8 +263,29 @@ class TenderPool:
         with expected_prices(self.model):
             return self.forecast(plot)
 
+    def allot_social(self) -> None:
+        """A social plot a corporation handed back for want of room (``social.hand_over``) is no developer's
+        to bid for: the municipality allots it, at the social land price, to the corporation with the most free
+        cash that can start it now (as a corporation hands a plot to another); its book value is written down to
+        that price. Until one can, it waits in the pool."""
+        m = self.model
+        for plot in [p for p in self.pool if p.original_owner_type == "corporation"]:
+            price = m.scenario.municipality.social_land_price * plot.homes
+            takers = [c for c in m.owners if c.group == "corporations" and c.developing and c.room_for(plot, price)]
+            if not takers:
+                continue
+            taker = max(takers, key=lambda c: (c.free_cash, -c.unique_id))
+            self.write_down(plot, price)
+            if transfer(m, plot, taker, price):
+                self.pool.remove(plot)
+                if plot.status == Status.HELD:
+                    plot.status = Status.AGREED if plot.in_plan else Status.HELD
+                m.log("handover", f"the municipality allots social plot {plot.plot_id} to {taker.name} at the "
+                      "social land price", actor=taker.account, plot=plot.plot_id, amount=price)
+
     def step(self) -> None:
         self._carry()
+        self.allot_social()
         if self.running or not self.pool:
             return
         batch = self.issuable()[: self.model.scenario.municipality.tender_batch]

@@ -395,6 +395,7 @@ class GEM(GovernanceForm):
     def setup(self) -> None:
         self.deal = self.negotiate(self.named("GEM inbreng"), self.scope_owners())
         self.stage = "negotiating"
+        self.bound_at_deal: list[Plot] = []  # the partners' plots, bound from the deal until the founding
         self.company: JointCompany | None = None
         self.pool: TenderPool | None = None  # the land a wound-up company handed to the municipality
 
@@ -464,6 +465,12 @@ class GEM(GovernanceForm):
             m.frame_in_force = False
             m.log("agreement", "the GEM fails: no owner can pay in its capital", amount=sum(calls.values()))
             return
+        # the partners' land is bound by the deal from now on: it waits for the company and its area plan, not for
+        # a procedure of its own (a frame another form set meanwhile, e.g. after a review, is not its owners' route)
+        self.bound_at_deal = [p for p in self.scope if p.owner in partners and not p.in_agreement
+                              and not m.review.taken_over(p)]
+        for plot in self.bound_at_deal:
+            plot.in_agreement = True
         company = JointCompany(m, partners)
         m.add_owner(company)
         # it pays the public works when it is the area's form (a deelgebied's GEM leaves them public)
@@ -482,7 +489,8 @@ class GEM(GovernanceForm):
 
     def _found(self, company: JointCompany) -> None:
         m = self.model
-        plots = [p for p in self.scope if p.owner in company.partners]
+        # a plot a review released to another form stays that form's, also when the municipality bought it there
+        plots = [p for p in self.scope if p.owner in company.partners and not m.review.taken_over(p)]
         # the land each partner actually brings in at founding counts in its share, not the land it held at
         # the deal: a plot sold in between enters with its buyer's share (if a partner) or stays out
         company.land_in = {o.unique_id: 0.0 for o in company.partners}
@@ -501,6 +509,9 @@ class GEM(GovernanceForm):
             plot.land_price = plot.existing_use_value
             plot.serviced = True  # the company services it before it issues it
             plot.works_in_price = company.carries_works
+        for plot in self.bound_at_deal:
+            if plot not in plots:
+                plot.in_agreement = False  # bound at the deal, but no longer a partner's: it stays out
         self.company = company
         self.stage = "running"
         m.log("agreement", f"GEM founded with {len(plots)} plots ({len(company.claims)} under building claims)",

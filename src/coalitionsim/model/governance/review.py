@@ -101,6 +101,10 @@ class Review:
         m.log("review", f"voorkeursrecht vested at the review: the {len(plots)} released plots are offered to "
               "the municipality first")
 
+    def taken_over(self, plot: "Plot") -> bool:
+        """Whether a review released the plot to a form that took it over (its first form no longer governs it)."""
+        return plot.plot_id in self._form_of
+
     def form_for(self, plot: "Plot") -> GovernanceForm:
         """The form whose land policy applies to a plot: the one that took it over after a review, else the
         form of the run."""
