@@ -540,9 +540,9 @@ def _manifest(exp: Experiment, command: str) -> dict[str, Any]:
 def _design_frame(exp: Experiment) -> pd.DataFrame:
     df = exp.design.copy()
     df.insert(0, "point", np.arange(len(df)))
-    if exp.raw is not None:
-        for j, f in enumerate(exp.factors):
-            df[f"x.{f.path}"] = exp.raw[:, j]
+    if exp.raw is not None:  # the unit-cube coordinates, joined at once (a column at a time fragments the frame)
+        raw = pd.DataFrame({f"x.{f.path}": exp.raw[:, j] for j, f in enumerate(exp.factors)}, index=df.index)
+        df = pd.concat([df, raw], axis=1)
     return df
 
 
