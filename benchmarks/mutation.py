@@ -33,11 +33,15 @@ LEFT_OUT = {"metrics.py", "streams.py", "__init__.py"}  # as [tool.mutmut] do_no
 # mutant name -> why no behaviour can tell it from the original (they leave the score's denominator)
 EQUIVALENT: dict[str, str] = {}
 
-# mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the score's categories
-KILLED = {1, 3, 37}
-TIMEOUT = {36, 24, -24, 152, 255}
-SURVIVED = {0}
-NOT_COVERED = {5, 33}
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the score's categories; None: not yet
+# checked; any other code (suspicious, skipped, segfault) is "other"
+VERDICT: dict[int | None, str] = {
+    None: "left",
+    **dict.fromkeys((1, 3, 37), "killed"),
+    **dict.fromkeys((36, 24, -24, 152, 255), "timeout"),
+    0: "survived",
+    **dict.fromkeys((5, 33), "not covered"),
+}
 
 
 def modules() -> list[str]:
@@ -54,20 +58,7 @@ def verdicts() -> dict[str, Counter]:
         module = ".".join(meta.relative_to(base).with_suffix("").with_suffix("").parts)
         counts: Counter = Counter()
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if name in EQUIVALENT:
-                counts["equivalent"] += 1
-            elif code is None:
-                counts["left"] += 1
-            elif code in KILLED:
-                counts["killed"] += 1
-            elif code in TIMEOUT:
-                counts["timeout"] += 1
-            elif code in SURVIVED:
-                counts["survived"] += 1
-            elif code in NOT_COVERED:
-                counts["not covered"] += 1
-            else:
-                counts["other"] += 1
+            counts["equivalent" if name in EQUIVALENT else VERDICT.get(code, "other")] += 1
         table[module] = counts
     return table
 
