@@ -97,6 +97,20 @@ def test_gem_result_reaches_the_partners_and_the_public_purse_by_their_shares():
 # =================================================================== developers' draagkracht
 
 
+def test_developer_draagkracht_is_its_free_cash_against_what_the_plan_asks_of_it_now(monkeypatch):
+    # the forward-looking half of a developer's draagkracht (the other half, the share of this quarter's asks
+    # it paid, is model.asks'): €4 m free against €10 m of starts and permit contributions ready now is 0.4
+    m = model("framework_organic")
+    dev = next(o for o in m.owners if isinstance(o, Developer) and o.developing)
+    monkeypatch.setattr(type(dev), "free_cash", property(lambda self: 4.0))
+    monkeypatch.setattr(dev, "ready_needs", lambda: 10.0)
+    dev.update_capacity()
+    assert dev.draagkracht == pytest.approx(0.4)
+    monkeypatch.setattr(dev, "ready_needs", lambda: 0.0)  # nothing asked now: able
+    dev.update_capacity()
+    assert dev.draagkracht == 1.0
+
+
 def test_developer_draagkracht_falls_when_its_cash_cannot_carry_its_starts():
     poor = "ownership.developers=[{name='A', equity=3}, {name='B', equity=3}, {name='C', equity=3}]"
     rich = "ownership.developers=[{name='A', equity=300}, {name='B', equity=300}, {name='C', equity=300}]"

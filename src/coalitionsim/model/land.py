@@ -253,8 +253,7 @@ class TenderPool:
         plot.step_permit = plot.step_permit_application = None
         plot.build_obligation = False
         plot.obligation_deadline = None
-        self.book.pop(plot.plot_id, None)
-        self.add([plot], book=price)
+        self.add([plot], book=price)  # booked at that price, whatever it was booked at before (hold)
         return True
 
     def expected_forecast(self, plot: Plot) -> float:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from ..area import Task
+from ..area import Status, Task
 
 if TYPE_CHECKING:
     from ..area import Plot
@@ -319,8 +319,6 @@ class Owner(Actor):
     def ready_needs(self) -> float:
         """What the plan asks of the owner now: the equity to start the plots it could start and the
         contributions due on the permits it has applied for, or that wait before their sales for both."""
-        from ..area import Status
-
         m = self.model
         needed = 0.0
         # read once, not per plot: an Enum member read costs ~0.2 µs on Python 3.11
