@@ -79,7 +79,7 @@ KNOCKOUTS: list[Knockout] = [
              "return self.required_margin + premium - (0.02 if plot.pool is not None else 0.0)",
              ("tests/test_collaboration.py::test_a_developers_hurdle_is_the_same_inside_and_outside_a_deal",)),
     Knockout("grex_no_phasing", "the municipality tenders plots whose forecast is below their book value",
-             MODEL + "land.py", "        if self.waiting_pays(plot, value):\n            return False\n", "",
+             MODEL + "land.py", "        if self.waiting_pays(plot, value, now):\n            return False\n", "",
              (LAND + "test_the_grondexploitatie_phases_and_waits_while_waiting_pays_then_writes_down",)),
     Knockout("grex_no_writedown", "the municipality never writes its land down: held-back plots wait for ever",
              MODEL + "land.py", "        self.write_down(plot, now)\n        self.short_since.pop(plot.plot_id, None)\n        return now > 0",

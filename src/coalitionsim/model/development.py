@@ -266,11 +266,9 @@ def honour_obligation(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot,
     pool = getattr(model.form_for(plot), "pool", None)
 
     def buy_back(price: float) -> bool:
-        # the land returns to the municipality's grondexploitatie at what it paid for it (TenderPool.take_back)
-        if not pool.take_back(plot, price, "land bought back (terugkooprecht)"):
-            return False
-        plot.deferrals = 0
-        return True
+        # the land returns to the municipality's grondexploitatie at what it paid for it, and its obligations
+        # start afresh with its new owner (TenderPool.take_back, land.transfer)
+        return pool.take_back(plot, price, "land bought back (terugkooprecht)")
 
     concession = None if case_works else renegotiation(model, owner, plot, rev)
 

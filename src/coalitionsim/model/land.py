@@ -174,16 +174,17 @@ class TenderPool:
         return any(bid >= reserve - 1e-9 and b.can_take_on(plot, outlay + bid)
                    for b, bid in zip(bidders, land_bids(m, plot, bidders)))
 
-    def waiting_pays(self, plot: Plot, value: Callable[[], float]) -> bool:
+    def waiting_pays(self, plot: Plot, value: Callable[[], float], now: float | None = None) -> bool:
         """The grondexploitatie's rule for a plot whose forecast price ``value()`` (M€) is short of its book
         value: waiting pays when the forecast at the prices the municipality expects once the running shocks
         pass (:func:`~.development.expected_prices`), less the interest its book value costs over the quarters
         of ``municipality.grex_wait_quarters`` still left since the forecast fell short, is above the
-        forecast now (what it would get by issuing the plot, written down, now)."""
+        forecast now (what it would get by issuing the plot, written down, now; ``now`` when the caller has
+        it already)."""
         m = self.model
         spec = m.scenario.municipality
         book = self.book[plot.plot_id]
-        now = value()
+        now = value() if now is None else now
         if now >= book - 1e-9:
             return False  # nothing to wait for: it covers its book value
         left = spec.grex_wait_quarters - (m.steps - self.short_since.get(plot.plot_id, m.steps))
@@ -205,7 +206,7 @@ class TenderPool:
             self.short_since.pop(plot.plot_id, None)
             return True
         self.short_since.setdefault(plot.plot_id, m.steps)
-        if self.waiting_pays(plot, value):
+        if self.waiting_pays(plot, value, now):
             return False
         # written down to its forecast: a later fall below the new book value is a new shortfall, with its
         # own wait (the loss known when the land was booked does not use up the wait of a later downturn)
