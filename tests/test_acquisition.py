@@ -289,10 +289,11 @@ def summaries(scenario: str, form: str, sets: tuple[str, ...]) -> list[dict]:
 @pytest.mark.slow
 def test_refusing_owners_cost_the_tender_and_the_frameworks_their_land_alike():
     """Measured on rijnhuizen (30% of the land with owners in use), 8 seeds, refusal_share 0 -> 0.25:
-    realisation tender 1.000 -> 0.924 (sd 0.03), framework_organic 0.996 -> 0.915 (sd 0.03); t50 medians
-    9.5 -> 9.25 and 10.0 -> 9.5 years. A refusing owner keeps its land in use under every form (it sells
-    to nobody), so both lose its homes; neither gets slower. Bounds: a drop of at least 0.03 under each,
-    and the two drops within 0.04 of each other (paired per seed, the same owners refuse)."""
+    realisation tender 1.000 -> 0.924 (sd 0.03), framework_organic 0.982 -> 0.911 (sd 0.03); t50 medians
+    9.5 -> 9.5 and 10.0 -> 9.75 years (after the land assembly rule, test_assembly.py). Without
+    expropriation a refusing owner keeps its land in use under every form (it sells to nobody; the tender
+    plans around it), so both lose its homes. Bounds: a drop of at least 0.03 under each, and the two
+    drops within 0.04 of each other (paired per seed, the same owners refuse)."""
     drops = {}
     for form in ("tender", "framework_organic"):
         low = np.array([r["realisation_share"] for r in summaries("rijnhuizen", form, ("behaviour.refusal_share=0",))])
@@ -301,7 +302,10 @@ def test_refusing_owners_cost_the_tender_and_the_frameworks_their_land_alike():
         assert drops[form] >= 0.03, (form, drops)
     assert abs(drops["tender"] - drops["framework_organic"]) <= 0.04, drops
     bought = [r["bought_land_share"] for r in summaries("rijnhuizen", "tender", ("behaviour.refusal_share=0",))]
-    assert np.mean(bought) >= 0.4  # measured 0.56: the tender's plan stands mostly on bought land
+    # measured 0.35 (0.21-0.54; 0.56 before the land assembly rule): the purchase talks the municipality
+    # breaks off (whatever land it holds elsewhere) and the sales that lapse while its budget waits for its
+    # phased land sales leave more land with its owners; still a third of the plan on bought land
+    assert np.mean(bought) >= 0.25
 
 
 @pytest.mark.slow

@@ -43,6 +43,7 @@ class Negotiation:
     parties: list[Party]
     stick: bool  # expropriation or kostenverhaal makes hold-out pointless
     needs_capacity: bool = True  # signing requires draagkracht (SOK/GEM partners pay their share)
+    purchase: bool = False  # the municipality buys the owner's land (the tender's bilateral purchase talks)
     rounds: int = 0
     escalations: int = 0
     rounds_since_escalation: int = 0
@@ -56,7 +57,7 @@ class Negotiation:
 
     @classmethod
     def among(cls, model: "AreaDevelopmentModel", label: str, owners: list["Owner"], *,
-              stick: bool, needs_capacity: bool = True) -> "Negotiation":
+              stick: bool, needs_capacity: bool = True, purchase: bool = False) -> "Negotiation":
         """Open a negotiation among the owners of land in the deal (the municipality proposes)."""
         b = model.scenario.behaviour
         model.negotiations_opened += 1
@@ -72,7 +73,7 @@ class Negotiation:
             base = b.initial_premium_holdout if owner.holdout else b.initial_premium_cooperative
             premium = base * (0.5 + draw) * (1 + model.speculation)
             parties.append(Party(owner, land, premium))
-        neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity,
+        neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity, purchase=purchase,
                   start_step=model.steps, number=model.negotiations_opened)
         neg._check_done()
         return neg
@@ -146,7 +147,11 @@ class Negotiation:
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
             p.premium = max(0.0, p.premium - delay_cost)
             able = owner.can_sign() or not self.needs_capacity
-            if p.premium <= mandate and able:
+            if self.purchase and self.model.acquisition.refuses(owner):
+                # an owner who will not sell at any price does not sign a sale, whatever it is offered: the
+                # talks run their course (escalation, break-off) before the municipality knows it is final
+                p.referred = None
+            elif p.premium <= mandate and able:
                 p.signed = True
             elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band:
                 self._back_loop(p)
@@ -175,7 +180,8 @@ class Negotiation:
         an SOK is a private-law contract, and a steering group settles disputes among its parties, it does
         not bind an owner who never signed (design principle 7). Each decision spends some of its
         credibility (001:2338-2344: escalation works because it is rare). A bilateral purchase is not a
-        steering-group matter: the municipality breaks it off instead."""
+        steering-group matter: the municipality breaks it off instead, with ``steering_group_cut_probability``
+        (not weighted by the signed share, which is only the land the municipality holds elsewhere)."""
         m = self.model
         self.escalations += 1
         self.rounds_since_escalation = 0
@@ -186,7 +192,10 @@ class Negotiation:
         draw = m.streams.keyed("negotiation", "steering", self.number, self.escalations).random()
         bilateral = len(self.parties) <= 2
         odds = ins.steering_group_cut_probability if bilateral else mun.steering_credibility
-        if share < 0.5 or draw >= odds * share:
+        # a purchase is the municipality's own table: whether it breaks it off does not depend on the land
+        # it holds elsewhere (its 'signed share' here), else a refuser with more land than it would talk forever
+        weight = 1.0 if self.purchase else share
+        if weight < 0.5 or draw >= odds * weight:
             return
         self.go_on_without("the steering group decides: ")
         if not bilateral:

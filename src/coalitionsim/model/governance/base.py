@@ -114,12 +114,13 @@ class GovernanceForm(ABC):
 
     # ------------------------------------------------------------ shared procedures
     def negotiate(self, label: str, owners: list["Owner"], *, stick: bool | None = None,
-                  needs_capacity: bool = True) -> Negotiation:
+                  needs_capacity: bool = True, purchase: bool = False) -> Negotiation:
         """Open a negotiation (its rounds use the municipality's shared talks, :meth:`talk`); ``stick``
         defaults to expropriation being available (kostenverhaal binds whoever gets a permit, it forces no
-        one into an agreement: NOVEX L1338–1342)."""
+        one into an agreement: NOVEX L1338–1342). ``purchase``: the municipality buys the owner's land."""
         stick = self.model.stick_against_holdout() if stick is None else stick
-        neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity)
+        neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity,
+                                purchase=purchase)
         self.negotiations.append(neg)
         self.model.log("negotiation", f"{label}: negotiation opens among {len(owners)} parties")
         return neg

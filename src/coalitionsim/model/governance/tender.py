@@ -4,7 +4,7 @@ payments and a bouwplicht; nobody can block after award (NOVEX L1590–1598)."""
 from __future__ import annotations
 
 from ..acquisition import buy_after
-from ..land import TenderPool
+from ..assembly import AssemblyPool
 from .base import GovernanceForm, register
 
 
@@ -23,16 +23,17 @@ class PublicTender(GovernanceForm):
 
     def setup(self) -> None:
         m = self.model
-        self.pool = TenderPool(self)
-        own = [p for p in self.scope if p.owner is m.municipality]
         # the municipality tries to buy the private land it needs, one purchase negotiation per owner, all
-        # on its one budget of talks; corporations keep their land to build their social homes themselves
+        # on its one budget of talks; corporations keep their land to build their social homes themselves.
+        # What it acquires it plans and issues phase by phase (land assembly, ``assembly.py``)
         self.purchases = []
+        self.pool = AssemblyPool(self)
+        own = [p for p in self.scope if p.owner is m.municipality]
         for owner in self.scope_owners():
             if owner is m.municipality or owner.group == "corporations":
                 continue
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
-                                 needs_capacity=False)
+                                 needs_capacity=False, purchase=True)
             self.purchases.append((neg, self.scope_plots_of(owner)))
         # the plan covers the land it issues; an owner who keeps its land realises it itself (zelfrealisatie)
         # through its own procedure under that plan
