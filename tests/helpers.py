@@ -57,3 +57,14 @@ def bound_plot(m):
             if p.build_obligation and p.status in (Status.PERMITTED, Status.STALLED) and p.step_permit is not None:
                 return p
     pytest.fail("no tendered plot reached its permit under a bouwplicht")
+
+
+def run_desk(m, until, quarters: int = 40) -> int | None:
+    """Let the municipality work quarter by quarter (its queue only); the quarter at which ``until()`` first
+    holds, or None."""
+    for _ in range(quarters):
+        m.steps += 1
+        m.municipality.process_work()
+        if until():
+            return m.steps
+    return None

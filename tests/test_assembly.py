@@ -17,6 +17,8 @@ from coalitionsim.model.land import TenderPool, transfer
 from coalitionsim.model.negotiation import Negotiation, Party
 from coalitionsim.runner import replication_seeds, run_model
 
+from helpers import run_desk
+
 SEEDS = tuple(replication_seeds(20261123, 8))
 
 
@@ -35,16 +37,6 @@ def purchase_table(m, owner, municipal_land: float = 10.0) -> Negotiation:
     """A purchase talk in which the owner asks nothing above its share (it would sign at once)."""
     return Negotiation(m, "aankoop", [Party(m.municipality, municipal_land, 0.0, signed=True),
                                       Party(owner, 1.0, 0.0)], stick=False, needs_capacity=False, purchase=True)
-
-
-def run_desk(m, until, quarters: int = 80) -> int | None:
-    """Step the municipality's desk quarter by quarter; the quarter ``until()`` holds."""
-    for _ in range(quarters):
-        m.steps += 1
-        m.municipality.process_work()
-        if until():
-            return m.steps
-    return None
 
 
 # =================================================================== rule 1: a refuser does not sign a sale
@@ -115,7 +107,7 @@ def test_land_acquired_in_a_phase_waits_for_the_phases_purchase_talks_then_gets_
     close_talks(gov, phase)
     pool.step()
     assert phase in pool.plans and plot in pool.plans[phase][1] and phase not in pool.waiting
-    assert run_desk(m, lambda: phase in pool.in_force) is not None
+    assert run_desk(m, lambda: phase in pool.in_force, 80) is not None
     assert plot.in_plan and plot in pool.pool
     # under a framework (facilitative) the land it acquires is planned plot by plot, at once
     f = model("framework_organic", "behaviour.refusal_share=0.0")
@@ -145,10 +137,10 @@ def test_the_phase_is_issued_only_after_the_ruling_and_the_expropriated_plot_joi
     assert m.acquisition.expropriate(refuser, pool)
     pool.add([plot], book=0.0)  # the phase settles: its plan is worked out with the refuser's plot in procedure
     assert pool.grondslag.get(refuser.plot_id) == phase
-    assert run_desk(m, lambda: phase in pool.in_force) is not None
+    assert run_desk(m, lambda: phase in pool.in_force, 80) is not None
     assert refuser.plot_id in m.acquisition.in_procedure  # the plan came first: it is the procedure's grondslag
     assert plot in pool.pool and plot not in pool.issuable()  # the phase is not issued while the procedure runs
-    assert run_desk(m, lambda: refuser.owner is m.municipality) is not None
+    assert run_desk(m, lambda: refuser.owner is m.municipality, 80) is not None
     assert refuser.in_plan and refuser in pool.pool  # its phase's plan covers it: no plan of its own
     assert not any("uitwerking gemeentegrond" in i.label for i in m.municipality.queue)
     assert plot in pool.issuable()

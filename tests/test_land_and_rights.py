@@ -19,6 +19,8 @@ from coalitionsim.model.land import TenderPool
 from coalitionsim.model.negotiation import Negotiation, Party
 from coalitionsim.runner import replication_seeds, run_model
 
+from helpers import run_desk
+
 N = 8
 SEEDS = tuple(replication_seeds(20261123, N))
 
@@ -279,14 +281,7 @@ def _tender_model(*sets: str) -> AreaDevelopmentModel:
     return AreaDevelopmentModel(load_scenario(None, list(sets)), form="tender", seed=1)
 
 
-def _run_queue(m, until, quarters: int = 40) -> int | None:
-    """Let the municipality work quarter by quarter; the quarter at which ``until()`` first holds."""
-    for _ in range(quarters):
-        m.steps += 1
-        m.municipality.process_work()
-        if until():
-            return m.steps
-    return None
+_run_queue = run_desk  # let the municipality work quarter by quarter (helpers.run_desk)
 
 
 def test_the_courts_procedure_follows_the_councils_decision_and_its_compensation_is_paid_beyond_the_budget():
