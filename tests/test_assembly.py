@@ -22,6 +22,10 @@ from helpers import run_desk
 SEEDS = tuple(replication_seeds(20261123, 8))
 
 
+#: the reference's three sub-areas made one block each (not separable): there the assembly rules apply
+ONE_BLOCK = tuple(f"subareas.{i}.separable=false" for i in range(3))
+
+
 def model(form: str = "tender", *sets: str, scenario: str | None = None) -> AreaDevelopmentModel:
     return AreaDevelopmentModel(load_scenario(scenario, list(sets)), form=form, seed=1)
 
@@ -96,7 +100,7 @@ def close_talks(gov, phase):
 
 
 def test_land_acquired_in_a_phase_waits_for_the_phases_purchase_talks_then_gets_one_plan():
-    m = model("tender", "behaviour.refusal_share=0.0")
+    m = model("tender", "behaviour.refusal_share=0.0", *ONE_BLOCK)
     gov, phase, plot = open_phase(m)
     pool = gov.pool
     assert transfer(m, plot, m.municipality, 1.0)
@@ -115,7 +119,7 @@ def test_land_acquired_in_a_phase_waits_for_the_phases_purchase_talks_then_gets_
 
 
 def test_a_purchase_waiting_for_its_credit_holds_up_its_phase():
-    m = model("tender", "behaviour.refusal_share=0.0")
+    m = model("tender", "behaviour.refusal_share=0.0", *ONE_BLOCK)
     gov, phase, plot = open_phase(m)
     close_talks(gov, phase)
     assert gov.pool.settled(phase)
@@ -127,7 +131,7 @@ def test_a_purchase_waiting_for_its_credit_holds_up_its_phase():
 
 def test_the_phase_is_issued_only_after_the_ruling_and_the_expropriated_plot_joins_its_plan():
     m = model("tender", "behaviour.refusal_share=1.0", "instruments.expropriation=true",
-              "instruments.expropriation_quarters=6")
+              "instruments.expropriation_quarters=6", *ONE_BLOCK)
     gov, phase, plot = open_phase(m)
     pool = gov.pool
     refuser = next(p for p in gov.scope if p.subarea == phase and p is not plot and p.owner.group == "owners"
@@ -143,6 +147,28 @@ def test_the_phase_is_issued_only_after_the_ruling_and_the_expropriated_plot_joi
     assert run_desk(m, lambda: refuser.owner is m.municipality, 80) is not None
     assert refuser.in_plan and refuser in pool.pool  # its phase's plan covers it: no plan of its own
     assert not any("uitwerking gemeentegrond" in i.label for i in m.municipality.queue)
+    assert plot in pool.issuable()
+
+
+def test_in_a_separable_sub_area_acquired_land_is_planned_as_it_comes_and_no_procedure_holds_it_up():
+    """003 L1184-1186: a sub-area that can be split (``separable``, the reference's default) is developed in
+    blocks: a plot bought while a purchase talk in its sub-area is still open gets its plan at once, and an
+    expropriation running there does not hold up the issue of the land acquired next to it."""
+    m = model("tender", "behaviour.refusal_share=1.0", "instruments.expropriation=true",
+              "instruments.expropriation_quarters=6")
+    gov, phase, plot = open_phase(m)
+    pool = gov.pool
+    assert m.area.separable[phase]
+    refuser = next(p for p in gov.scope if p.subarea == phase and p is not plot and p.owner.group == "owners"
+                   and not p.owner.developing and m.acquisition.refuses(p.owner))
+    assert m.acquisition.expropriate(refuser, pool)
+    assert transfer(m, plot, m.municipality, 0.0)
+    pool.add([plot], book=0.0)
+    pool.step()
+    assert phase not in pool.waiting and phase not in pool.plans and not pool.grondslag
+    assert any("uitwerking gemeentegrond" in i.label for i in m.municipality.queue)  # its own plan, now
+    assert run_desk(m, lambda: plot.in_plan, 80) is not None
+    assert refuser.plot_id in m.acquisition.in_procedure  # the procedure still runs next to it
     assert plot in pool.issuable()
 
 
@@ -181,7 +207,7 @@ def test_owners_who_refuse_to_sell_make_the_tender_slower_and_leave_the_framewor
 
 
 def test_an_expropriation_waiting_for_its_credit_is_in_its_phases_plan():
-    m = model("tender", "behaviour.refusal_share=1.0", "instruments.expropriation=true")
+    m = model("tender", "behaviour.refusal_share=1.0", "instruments.expropriation=true", *ONE_BLOCK)
     gov, phase, plot = open_phase(m)
     pool = gov.pool
     refuser = next(p for p in gov.scope if p.subarea == phase and p is not plot and p.owner.group == "owners"

@@ -107,7 +107,7 @@ class SubArea(_Section):
     homes_per_plot: int = Field(ge=1, le=5000, json_schema_extra=AREA)
     nonres_m2_per_plot: float = Field(0.0, ge=0, json_schema_extra=AREA)
     # the sub-area can be developed on its own (beslisboom: "logische opdeling")
-    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas"], "set": {"subareas.1.separable": False, "subareas.2.separable": False}, "why": "only under framework_subareas (and the advisor), where sub-areas that are not separable form one deelgebied (here 1 and 2)"}, **AREA})
+    separable: bool = Field(True, json_schema_extra={"acts_when": {"forms": ["framework_subareas", "tender"], "set": {"subareas.1.separable": False, "subareas.2.separable": False}, "why": "under framework_subareas (and the advisor), where sub-areas that are not separable form one deelgebied (here 1 and 2), and under the tender, which assembles a sub-area that is not separable as one block (land assembly)"}, **AREA})
     # what the land is used for now: sets its existing-use value (inbrengwaarde, market.existing_use_values)
     existing_use: Literal["offices", "business", "housing", "other"] = Field("business", json_schema_extra=AREA)
     # what is built: sets each plot's construction time with its size (construction.<building_type>)

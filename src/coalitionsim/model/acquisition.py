@@ -47,7 +47,8 @@ goes through this module:
   refusal is drawn once from the ``acquisition`` stream keyed by the owner. At the purchase table it never
   signs (``negotiation.py``): the talks run their course before the municipality knows the refusal is
   final. Past a refusal the municipality has two exits: expropriation (its procedure and compensation) or
-  waiting. Under the tender a refuser holds up the phase it lies in (land assembly, ``assembly.py``).
+  waiting. Under the tender a refuser holds up the phase it lies in when that sub-area is one block (land
+  assembly, ``assembly.py``).
 - **Zelfrealisatie.** An owner able and willing to realise the plan's use itself (a developer or
   corporation for which developing the plot beats its existing use, :func:`realises_plan`) keeps its land:
   it is never expropriated (Onteigeningswet art. 77 lid 1 sub 6, now Omgevingswet art. 11.6 lid 2: the

@@ -9,8 +9,13 @@ for which the guide names expropriation "als een eigenaar niet meewerkt" (003 L9
 Under a framework (facilitative land policy) each owner realises or sells plot by plot, so a refuser
 costs only its own plot; this module is the tender's alone.
 
-A phase is a sub-area (``Plot.subarea``: the area's own division, the deelgebied). The rule
-(:class:`AssemblyPool`):
+A phase is a sub-area (``Plot.subarea``: the area's own division, the deelgebied). Only a sub-area that is
+one block is assembled: one that is not ``separable`` (``Area.separable``, the beslisboom's "logische
+opdeling", 003 L1619-1626: the area cannot be split geographically, so its roads, sewer and soil run across
+its plots). A separable sub-area is developed in blocks, "niet altijd en overal [...] alles aan elkaar te
+knopen" (003 L1184-1186): the land acquired there is planned and issued as it comes, plot by plot, as any
+uncovered municipal plot (:meth:`~.land.TenderPool._plan_for`), and no plot there holds up another. In a
+sub-area that is one block the rule (:class:`AssemblyPool`) is:
 
 - **The phase waits for its land.** The plan for the land the municipality acquires in a phase is worked
   out once the acquisition there is settled: every purchase talk with an owner of land in the phase has
@@ -74,14 +79,21 @@ class AssemblyPool(TenderPool):
         waiting = {w.plot.plot_id for w in self.model.acquisition.pending if w.kind == "expropriation"}
         return [p for p in self.form.scope if p.subarea == phase and p.plot_id in waiting] + self.in_procedure(phase)
 
+    def one_block(self, phase: str) -> bool:
+        """Whether ``phase`` (a sub-area) is assembled as one block: it is not separable (module docstring)."""
+        return not self.model.area.separable[phase]
+
     def _plan_for(self, plots: list[Plot]) -> None:
         """Acquired plots no plan covers: a plot that was in its phase's plan while it was being expropriated
         joins that plan; the others wait for their phase's acquisition to settle (:meth:`assemble`), or, when
-        the phase's plan is already worked out, get a plan of their own."""
+        the phase's plan is already worked out or the phase is developed in blocks (separable), get a plan of
+        their own."""
         late = []
         for p in plots:
             phase = self.grondslag.pop(p.plot_id, None)
-            if phase is not None:
+            if not self.one_block(p.subarea):
+                late.append(p)
+            elif phase is not None:
                 self.phased[p.plot_id] = phase
                 if phase in self.in_force:
                     p.in_plan = True  # the plan it was expropriated for covers it
