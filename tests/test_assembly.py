@@ -79,6 +79,49 @@ def test_the_municipality_breaks_off_a_purchase_whatever_land_it_holds_elsewhere
     assert not sok.done
 
 
+# =================================================================== rule 1b: a seller's leverage is its place in its block
+
+
+def test_at_a_purchase_table_a_holdout_is_pivotal_only_when_its_land_is_the_last_its_block_needs():
+    """The municipality's land elsewhere (signed from the start) gives a seller no leverage: without a block
+    to hold up a hold-out concedes; holding up its block it raises its ask by holdout_markup each round."""
+    m = model("tender", "behaviour.refusal_share=0.0", "instruments.escalation_rounds=100",
+              "municipality.mandate=0.0", "municipality.backloop_band=0.0")
+    owner, _ = owner_in_use(m)
+    owner.strategy = "holdout"
+    for holds_up, rises in ((None, False), (lambda o: False, False), (lambda o: True, True)):
+        neg = purchase_table(m, owner, municipal_land=10.0)
+        neg.leverage = holds_up
+        neg.parties[1].premium = 0.5
+        assert neg.signed_share() > 0.5  # pivotal by the multi-party rule, which a purchase does not use
+        neg._round()
+        assert (neg.parties[1].premium > 0.5) is rises, (holds_up, neg.parties[1].premium)
+
+
+def test_a_seller_holds_up_its_block_when_no_other_land_there_is_still_sought():
+    m = model("tender", "behaviour.refusal_share=0.0", *ONE_BLOCK)
+    gov = m.governance
+    phase, tables = next((ph, ts) for ph in m.area.subareas
+                         if len(ts := [(n, ps) for n, ps in gov.purchases if any(p.subarea == ph for p in ps)]) >= 3)
+    (mine, _), (other, _), (third, _) = tables[:3]
+    seller = mine.parties[1].owner
+    assert not gov.pool.holds_up(seller)  # others in its block are still sought
+    for neg, _ in tables[1:]:
+        neg.done = True  # bought, or expropriation decided
+    assert gov.pool.holds_up(seller)
+    other.done = False
+    assert not gov.pool.holds_up(seller)
+    other.parties[1].excluded = True  # broken off: its land is no longer sought (planned around)
+    assert gov.pool.holds_up(seller)
+    other.parties[1].excluded, other.parties[1].signed = False, True  # signed
+    assert gov.pool.holds_up(seller)
+    # in a separable sub-area (the reference's default) no seller holds up a block
+    s = model("tender", "behaviour.refusal_share=0.0")
+    for neg, _ in s.governance.purchases[1:]:
+        neg.done = True
+    assert not s.governance.pool.holds_up(s.governance.purchases[0][0].parties[1].owner)
+
+
 # =================================================================== rule 2: the phase waits for its land
 
 

@@ -43,6 +43,7 @@ from .area import Plot
 from .land import TenderPool
 
 if TYPE_CHECKING:
+    from .agents.base import Owner
     from .agents.municipality import WorkItem
 
 
@@ -67,6 +68,20 @@ class AssemblyPool(TenderPool):
         scope = {p.plot_id for p in self.form.scope}
         return not any(w.kind == "purchase" and w.plot.subarea == phase and w.plot.plot_id in scope
                        for w in self.model.acquisition.pending)
+
+    def holds_up(self, owner: "Owner") -> bool:
+        """Whether ``owner``, a seller at one of this form's purchase tables, holds up its block: its land for
+        sale lies in a phase that is one block, and no other owner there still has land the municipality seeks
+        (at an open purchase table, not yet signed). The rest of the phase is the municipality's, signed,
+        in expropriation (which starts when a talk has closed), or not sought (a corporation's, a broken-off
+        owner's). The seller's leverage at the purchase table (``Negotiation.leverage``); in a separable
+        sub-area no seller holds up a block."""
+        sought = [(party.owner, plots) for neg, plots in self.form.purchases if not neg.done
+                  for party in neg.active() if not party.signed]
+        phases = {p.subarea for seller, plots in sought if seller is owner for p in plots}
+        return any(self.one_block(phase) and not any(seller is not owner and any(p.subarea == phase for p in plots)
+                                                     for seller, plots in sought)
+                   for phase in phases)
 
     def in_procedure(self, phase: str) -> list[Plot]:
         """The plots of ``phase`` (in this form's scope) whose expropriation procedure runs."""

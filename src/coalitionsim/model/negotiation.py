@@ -7,6 +7,9 @@ carrying cost of its land (a quarter's interest) eats into it. A party signs onc
 the municipal negotiator's mandate *and* it can carry its part (``Owner.can_sign``); signatures are kept. A hold-out prone owner who sees it has become pivotal (most land
 already signed) raises its premium instead, unless a stick is credible: expropriation, or public
 kostenverhaal that will bind it as a non-signatory anyway (its nulscenario, NOVEX L1075, L1338–1342).
+At a purchase table the seller's leverage is its plot's place in its block (``leverage``): it is pivotal
+when its land is the last land its block still needs (land assembly, ``assembly.py``), not when the
+municipality holds land elsewhere.
 The talks come from the municipality's one budget per quarter, shared by everything it negotiates
 (:meth:`GovernanceForm.talk`). After ``escalation_rounds`` rounds without agreement the steering group may cut the knot: the
 signatories go on without the parties that have not signed, with a chance that grows with the share of land
@@ -17,7 +20,7 @@ set, speculation raises every private premium a little each quarter (NOVEX L912)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from .agents.base import Owner
@@ -44,6 +47,9 @@ class Negotiation:
     stick: bool  # expropriation or kostenverhaal makes hold-out pointless
     needs_capacity: bool = True  # signing requires draagkracht (SOK/GEM partners pay their share)
     purchase: bool = False  # the municipality buys the owner's land (the tender's bilateral purchase talks)
+    # at a purchase table: whether the seller's land is the last its block still needs (the tender's
+    # ``AssemblyPool.holds_up``); without it no seller is pivotal there
+    leverage: "Callable[[Owner], bool] | None" = None
     rounds: int = 0
     escalations: int = 0
     rounds_since_escalation: int = 0
@@ -57,7 +63,8 @@ class Negotiation:
 
     @classmethod
     def among(cls, model: "AreaDevelopmentModel", label: str, owners: list["Owner"], *,
-              stick: bool, needs_capacity: bool = True, purchase: bool = False) -> "Negotiation":
+              stick: bool, needs_capacity: bool = True, purchase: bool = False,
+              leverage: "Callable[[Owner], bool] | None" = None) -> "Negotiation":
         """Open a negotiation among the owners of land in the deal (the municipality proposes)."""
         b = model.scenario.behaviour
         model.negotiations_opened += 1
@@ -74,7 +81,7 @@ class Negotiation:
             premium = base * (0.5 + draw) * (1 + model.speculation)
             parties.append(Party(owner, land, premium))
         neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity, purchase=purchase,
-                  start_step=model.steps, number=model.negotiations_opened)
+                  leverage=leverage, start_step=model.steps, number=model.negotiations_opened)
         neg._check_done()
         return neg
 
@@ -89,6 +96,15 @@ class Negotiation:
     @property
     def members(self) -> list["Owner"]:
         return [p.owner for p in self.active()]
+
+    def pivotal(self, party: Party, most_signed: bool) -> bool:
+        """Whether ``party`` holds the deal's key. At a purchase table: when its land is the last its block
+        still needs (``leverage``); the municipality's land elsewhere, signed from the start, is no part of
+        the seller's leverage. At other tables: when ``most_signed``, at least half the land in the deal
+        has signed (taken at the start of the round)."""
+        if self.purchase:
+            return self.leverage is not None and self.leverage(party.owner)
+        return most_signed
 
     # --------------------------------------------------------------- dynamics
     def round_cost(self) -> int:
@@ -132,13 +148,13 @@ class Negotiation:
         mandate = self.model.scenario.municipality.mandate
         self.rounds += 1
         self.rounds_since_escalation += 1
-        pivotal = self.signed_share() >= 0.5
+        most_signed = self.signed_share() >= 0.5
         delay_cost = self.model.scenario.market.interest_rate / 4  # a quarter's carrying cost of the land
         for p in self.active():
             if p.signed:
                 continue
             owner = p.owner
-            if owner.holdout and pivotal and not self.stick:
+            if owner.holdout and not self.stick and self.pivotal(p, most_signed):
                 p.premium *= 1 + b.holdout_markup  # the pivotal owner asks more
                 self.model.log("holdout", f"{self.label}: {owner.name} holds out and asks {p.premium:.0%} above its share",
                                actor=owner.account)

@@ -114,13 +114,15 @@ class GovernanceForm(ABC):
 
     # ------------------------------------------------------------ shared procedures
     def negotiate(self, label: str, owners: list["Owner"], *, stick: bool | None = None,
-                  needs_capacity: bool = True, purchase: bool = False) -> Negotiation:
+                  needs_capacity: bool = True, purchase: bool = False,
+                  leverage: Callable[["Owner"], bool] | None = None) -> Negotiation:
         """Open a negotiation (its rounds use the municipality's shared talks, :meth:`talk`); ``stick``
         defaults to expropriation being available (kostenverhaal binds whoever gets a permit, it forces no
-        one into an agreement: NOVEX L1338–1342). ``purchase``: the municipality buys the owner's land."""
+        one into an agreement: NOVEX L1338–1342). ``purchase``: the municipality buys the owner's land;
+        ``leverage``: there, whether a seller's land is the last its block still needs."""
         stick = self.model.stick_against_holdout() if stick is None else stick
         neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity,
-                                purchase=purchase)
+                                purchase=purchase, leverage=leverage)
         self.negotiations.append(neg)
         self.model.log("negotiation", f"{label}: negotiation opens among {len(owners)} parties")
         return neg

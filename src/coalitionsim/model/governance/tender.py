@@ -33,7 +33,7 @@ class PublicTender(GovernanceForm):
             if owner is m.municipality or owner.group == "corporations":
                 continue
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
-                                 needs_capacity=False, purchase=True)
+                                 needs_capacity=False, purchase=True, leverage=self.pool.holds_up)
             self.purchases.append((neg, self.scope_plots_of(owner)))
         # the plan covers the land it issues; an owner who keeps its land realises it itself (zelfrealisatie)
         # through its own procedure under that plan
