@@ -54,12 +54,19 @@ def run_queue(m, until, quarters: int = 60) -> int | None:
 # =================================================================== refusal
 
 
-def test_a_refusing_owner_does_not_sell_even_after_it_signed_and_keeps_its_plot_without_expropriation():
-    m = model("tender", "behaviour.refusal_share=1.0")
+def test_a_refusing_owner_never_signs_the_sale_and_keeps_its_plot_without_expropriation():
+    """A signed sale binds (no escape after signing): the refusal shows at the table, where the refuser never
+    signs; the municipality breaks the talks off and the owner keeps its plot."""
+    m = model("tender", "behaviour.refusal_share=1.0", "instruments.escalation_rounds=1",
+              "instruments.steering_group_cut_probability=1.0")
     plot = passive_plot(m)
     owner = plot.owner
     assert m.acquisition.refuses(owner)
-    assert buy_after(m, signed_sale(m, plot), [plot], m.governance.pool) == [plot]
+    neg = Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(owner, 1.0, 0.0)],
+                      stick=False, needs_capacity=False, purchase=True, for_sale=[plot])
+    neg._round()  # asking nothing it would sign at once; it refuses, and the talks are broken off
+    assert neg.done and neg.non_signers == [owner]
+    assert buy_after(m, neg, [plot], m.governance.pool) == [plot]
     assert plot.owner is owner and not m.acquisition.pending
     # at refusal_share 0 the same signed owner sells
     m0 = model("tender", "behaviour.refusal_share=0.0")

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from coalitionsim import AreaDevelopmentModel, load_scenario
+from coalitionsim.model.acquisition import buy_after, voluntary_price
 from coalitionsim.model.assembly import AssemblyPool
+from coalitionsim.model.development import land_bid
 from coalitionsim.model.land import TenderPool, transfer
 from coalitionsim.model.negotiation import Negotiation, Party
 from coalitionsim.runner import replication_seeds, run_model
@@ -120,6 +122,47 @@ def test_a_seller_holds_up_its_block_when_no_other_land_there_is_still_sought():
     for neg, _ in s.governance.purchases[1:]:
         neg.done = True
     assert not s.governance.pool.holds_up(s.governance.purchases[0][0].parties[1].owner)
+
+
+# =================================================================== rule 1c: signed is bound, also for a developer
+
+
+def developer_for_sale(m):
+    """A developer that owns a plot the tender wants to buy, and that plot."""
+    plot = next(p for p in m.governance.scope if p.owner.group == "developers" and p.owner.developing)
+    return plot.owner, plot
+
+
+def test_a_developer_does_not_sign_a_sale_below_what_developing_its_land_earns_it():
+    m = model("tender", "municipality.mandate=0.0", "municipality.backloop_band=2.0",
+              "instruments.escalation_rounds=100")
+    dev, plot = developer_for_sale(m)
+    least = m.acquisition.least_premium(dev, [plot])
+    assert least > 0 and land_bid(m, plot, dev) > voluntary_price(m, plot, 0.0)  # developing beats selling now
+    neg = Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(dev, 1.0, 0.0)],
+                      stick=False, needs_capacity=False, purchase=True, for_sale=[plot])
+    assert least <= 2.0  # within the back-loop band
+    for _ in range(12):  # (nor through the college: the price stays within the mandate)
+        m.steps += 1
+        neg._round()
+    assert not neg.parties[1].signed and neg.parties[1].premium >= least
+    # once what it would earn is within the mandate's price it signs, at a price that covers it
+    plot.existing_use_value = land_bid(m, plot, dev)
+    assert m.acquisition.least_premium(dev, [plot]) <= 0.0
+    neg.parties[1].premium = 0.0
+    neg._round()
+    assert neg.parties[1].signed
+    assert voluntary_price(m, plot, neg.parties[1].premium) >= land_bid(m, plot, dev) - 1e-9
+
+
+def test_a_developer_that_signed_the_sale_sells_even_when_developing_now_earns_it_more():
+    m = model("tender", "municipality.mandate=0.0")
+    dev, plot = developer_for_sale(m)
+    neg = Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(dev, 1.0, 0.0, signed=True)],
+                      stick=False, needs_capacity=False, purchase=True, for_sale=[plot])
+    assert land_bid(m, plot, dev) > voluntary_price(m, plot, 0.0)  # (the market rose after it signed)
+    assert buy_after(m, neg, [plot], m.governance.pool) == []
+    assert plot.owner is m.municipality
 
 
 # =================================================================== rule 2: the phase waits for its land

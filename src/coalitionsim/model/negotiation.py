@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from .agents.base import Owner
+    from .area import Plot
     from .model import AreaDevelopmentModel
 
 
@@ -50,6 +51,7 @@ class Negotiation:
     # at a purchase table: whether the seller's land is the last its block still needs (the tender's
     # ``AssemblyPool.holds_up``); without it no seller is pivotal there
     leverage: "Callable[[Owner], bool] | None" = None
+    for_sale: "list[Plot]" = field(default_factory=list)  # at a purchase table: the seller's land for sale
     rounds: int = 0
     escalations: int = 0
     rounds_since_escalation: int = 0
@@ -64,7 +66,8 @@ class Negotiation:
     @classmethod
     def among(cls, model: "AreaDevelopmentModel", label: str, owners: list["Owner"], *,
               stick: bool, needs_capacity: bool = True, purchase: bool = False,
-              leverage: "Callable[[Owner], bool] | None" = None) -> "Negotiation":
+              leverage: "Callable[[Owner], bool] | None" = None,
+              for_sale: "list[Plot] | None" = None) -> "Negotiation":
         """Open a negotiation among the owners of land in the deal (the municipality proposes)."""
         b = model.scenario.behaviour
         model.negotiations_opened += 1
@@ -81,7 +84,8 @@ class Negotiation:
             premium = base * (0.5 + draw) * (1 + model.speculation)
             parties.append(Party(owner, land, premium))
         neg = cls(model, label, parties, stick=stick, needs_capacity=needs_capacity, purchase=purchase,
-                  leverage=leverage, start_step=model.steps, number=model.negotiations_opened)
+                  leverage=leverage, for_sale=list(for_sale or []), start_step=model.steps,
+                  number=model.negotiations_opened)
         neg._check_done()
         return neg
 
@@ -162,6 +166,9 @@ class Negotiation:
                 slow = 0.5 if owner.holdout else 1.0
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
             p.premium = max(0.0, p.premium - delay_cost)
+            # a seller does not ask less than its land is worth to it (a developer: what developing it earns)
+            least = self.model.acquisition.least_premium(owner, self.for_sale) if self.purchase else 0.0
+            p.premium = max(p.premium, least)
             able = owner.can_sign() or not self.needs_capacity
             if self.purchase and self.model.acquisition.refuses(owner):
                 # an owner who will not sell at any price does not sign a sale, whatever it is offered: the
@@ -169,7 +176,8 @@ class Negotiation:
                 p.referred = None
             elif p.premium <= mandate and able:
                 p.signed = True
-            elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band:
+            elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band and least <= mandate:
+                # (the price stays within the mandate: a seller whose least ask lies beyond it is not referred)
                 self._back_loop(p)
             else:
                 p.referred = None

@@ -115,14 +115,15 @@ class GovernanceForm(ABC):
     # ------------------------------------------------------------ shared procedures
     def negotiate(self, label: str, owners: list["Owner"], *, stick: bool | None = None,
                   needs_capacity: bool = True, purchase: bool = False,
-                  leverage: Callable[["Owner"], bool] | None = None) -> Negotiation:
+                  leverage: Callable[["Owner"], bool] | None = None,
+                  for_sale: list[Plot] | None = None) -> Negotiation:
         """Open a negotiation (its rounds use the municipality's shared talks, :meth:`talk`); ``stick``
         defaults to expropriation being available (kostenverhaal binds whoever gets a permit, it forces no
-        one into an agreement: NOVEX L1338–1342). ``purchase``: the municipality buys the owner's land;
-        ``leverage``: there, whether a seller's land is the last its block still needs."""
+        one into an agreement: NOVEX L1338–1342). ``purchase``: the municipality buys ``for_sale``, the
+        owner's land; ``leverage``: there, whether a seller's land is the last its block still needs."""
         stick = self.model.stick_against_holdout() if stick is None else stick
         neg = Negotiation.among(self.model, label, owners, stick=stick, needs_capacity=needs_capacity,
-                                purchase=purchase, leverage=leverage)
+                                purchase=purchase, leverage=leverage, for_sale=for_sale)
         self.negotiations.append(neg)
         self.model.log("negotiation", f"{label}: negotiation opens among {len(owners)} parties")
         return neg

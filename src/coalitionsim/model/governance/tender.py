@@ -32,9 +32,10 @@ class PublicTender(GovernanceForm):
         for owner in self.scope_owners():
             if owner is m.municipality or owner.group == "corporations":
                 continue
+            plots = self.scope_plots_of(owner)
             neg = self.negotiate(f"aankoop (purchase) from {owner.name}", [m.municipality, owner],
-                                 needs_capacity=False, purchase=True, leverage=self.pool.holds_up)
-            self.purchases.append((neg, self.scope_plots_of(owner)))
+                                 needs_capacity=False, purchase=True, leverage=self.pool.holds_up, for_sale=plots)
+            self.purchases.append((neg, plots))
         # the plan covers the land it issues; an owner who keeps its land realises it itself (zelfrealisatie)
         # through its own procedure under that plan
         self.adopt_plan(self.named("bestemmingsplan (plan for the land it issues)"), own,
