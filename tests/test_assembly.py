@@ -133,36 +133,51 @@ def developer_for_sale(m):
     return plot.owner, plot
 
 
+def developer_table(m, dev, plots) -> Negotiation:
+    return Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(dev, 1.0, 0.0)],
+                       stick=False, needs_capacity=False, purchase=True, for_sale=list(plots))
+
+
 def test_a_developer_does_not_sign_a_sale_below_what_developing_its_land_earns_it():
     m = model("tender", "municipality.mandate=0.0", "municipality.backloop_band=2.0",
               "instruments.escalation_rounds=100")
     dev, plot = developer_for_sale(m)
-    least = m.acquisition.least_premium(dev, [plot])
-    assert least > 0 and land_bid(m, plot, dev) > voluntary_price(m, plot, 0.0)  # developing beats selling now
-    neg = Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(dev, 1.0, 0.0)],
-                      stick=False, needs_capacity=False, purchase=True, for_sale=[plot])
-    assert least <= 2.0  # within the back-loop band
+    least = m.acquisition.least_premium(dev, plot)
+    assert 0 < least <= 2.0 and land_bid(m, plot, dev) > voluntary_price(m, plot, 0.0)  # developing beats selling
+    neg = developer_table(m, dev, [plot])
     for _ in range(12):  # (nor through the college: the price stays within the mandate)
         m.steps += 1
         neg._round()
-    assert not neg.parties[1].signed and neg.parties[1].premium >= least
-    # once what it would earn is within the mandate's price it signs, at a price that covers it
-    plot.existing_use_value = land_bid(m, plot, dev)
-    assert m.acquisition.least_premium(dev, [plot]) <= 0.0
-    neg.parties[1].premium = 0.0
+    assert not neg.parties[1].signed
+    # within the mandate (1.0) it asks at least the premium that pays its land_bid (here 0.3), though it
+    # would concede to nothing
+    w = model("tender", "municipality.mandate=1.0")
+    dev, plot = developer_for_sale(w)
+    plot.existing_use_value = land_bid(w, plot, dev) / (1 + w.speculation) / 1.3
+    neg = developer_table(w, dev, [plot])
     neg._round()
-    assert neg.parties[1].signed
-    assert voluntary_price(m, plot, neg.parties[1].premium) >= land_bid(m, plot, dev) - 1e-9
+    assert neg.parties[1].signed and neg.parties[1].premium == pytest.approx(0.3) and neg.keeps == []
+    assert voluntary_price(w, plot, neg.parties[1].premium) >= land_bid(w, plot, dev) - 1e-9
 
 
-def test_a_developer_that_signed_the_sale_sells_even_when_developing_now_earns_it_more():
-    m = model("tender", "municipality.mandate=0.0")
+def test_a_developer_that_signed_sells_what_it_signed_for_and_keeps_what_it_named_at_the_table():
+    """It names at signing the plot that developing earns it more than the mandate pays; the plot it signed
+    for it sells, even when developing it earns it more by the time the sale closes."""
+    m = model("tender", "municipality.mandate=0.5")
     dev, plot = developer_for_sale(m)
-    neg = Negotiation(m, "aankoop", [Party(m.municipality, 10.0, 0.0, signed=True), Party(dev, 1.0, 0.0, signed=True)],
-                      stick=False, needs_capacity=False, purchase=True, for_sale=[plot])
-    assert land_bid(m, plot, dev) > voluntary_price(m, plot, 0.0)  # (the market rose after it signed)
-    assert buy_after(m, neg, [plot], m.governance.pool) == []
-    assert plot.owner is m.municipality
+    other = next(p for p in m.area.plots if p is not plot and p.owner is not dev and p.owner is not m.municipality
+                 and land_bid(m, p, dev) > 1.0)
+    m.area.set_owner(other, dev)
+    plot.existing_use_value = land_bid(m, plot, dev) / (1 + m.speculation)  # selling it pays within the mandate
+    other.existing_use_value = land_bid(m, other, dev) / (1 + m.speculation) / 2  # this one it would rather develop
+    neg = developer_table(m, dev, [plot, other])
+    assert m.acquisition.least_premium(dev, other) > 0.5  # developing this one earns it more
+    neg._round()
+    assert neg.parties[1].signed and neg.keeps == [other]
+    plot.existing_use_value /= 2  # the market moved after it signed: developing the plot now earns it more
+    assert land_bid(m, plot, dev) > voluntary_price(m, plot, neg.parties[1].premium)
+    assert buy_after(m, neg, [plot, other], m.governance.pool) == [other]
+    assert plot.owner is m.municipality and other.owner is dev
 
 
 # =================================================================== rule 2: the phase waits for its land

@@ -23,8 +23,9 @@ goes through this module:
      is switched on (a going concern does not move for less than what moving costs it; the amicable
      purchase is priced in the shadow of the expropriation law, Onteigeningswet art. 17, now Omgevingswet
      art. 11.9 (minnelijk overleg)). The switch only decides whether the municipality can force a sale.
-     A developer does not sign below what developing its land would earn it (:meth:`Acquisition.least_premium`),
-     so the municipality learns at the table that it keeps its land; a seller that signed sells.
+     A developer does not sign a plot's sale below what developing the plot would earn it
+     (:meth:`Acquisition.least_premium`): at signing it names the plots it keeps to realise itself, so the
+     municipality learns it at the table; a seller that signed sells the rest.
   2. *Voorkeursrecht*: the municipality offers the inbrengwaarde with the speculation stopped where it
      stood and the mandate: the value its own plan creates is not the owner's to sell (003 L941-944,
      Wvg). The owner who offered its plot is not bound to that price (Wvg art. 17 lid 2, now Omgevingswet
@@ -62,6 +63,7 @@ goes through this module:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -165,17 +167,20 @@ class Acquisition:
                       actor=owner.account)
         return self._refuses[key]
 
-    def least_premium(self, owner: "Owner", plots: list[Plot]) -> float:
-        """The least premium ``owner`` asks at the purchase table for ``plots`` (its floor there): for an
-        owner that builds (a developer), the premium at which the voluntary price of its land reaches its
-        ``land_bid``, what developing the land itself would earn it (zelfrealisatie); it does not sign below
-        that, so the municipality learns at the table that it keeps its land, and once signed it sells. For
+    def least_premium(self, owner: "Owner", plot: Plot) -> float:
+        """The least premium ``owner`` asks at the purchase table for ``plot``: for an owner that builds (a
+        developer), the premium at which the plot's voluntary price reaches its ``land_bid``, what developing
+        the plot itself would earn it (zelfrealisatie); it does not sign a sale of the plot below that, so
+        the municipality learns at the table which plots it keeps, and once signed it sells the rest. For
         the others 0: the price never falls below their :func:`reservation` anyway (rule 1)."""
         m = self.model
-        if not owner.developing or not plots:
+        if not owner.developing:
             return 0.0
-        hope = sum(p.existing_use_value for p in plots) * (1 + m.speculation)
-        return max(0.0, sum(land_bid(m, p, owner) for p in plots) / hope - 1) if hope > 0 else 0.0
+        bid = land_bid(m, plot, owner)
+        if reservation(m, plot) >= bid:
+            return 0.0
+        hope = plot.existing_use_value * (1 + m.speculation)
+        return bid / hope - 1 if hope > 0 else math.inf
 
     # ------------------------------------------------------------------ credits
     def credit(self, amount: float, label: str) -> bool:
@@ -301,10 +306,11 @@ class Acquisition:
 
 def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plot], pool: TenderPool) -> list[Plot]:
     """Close a purchase negotiation (the price rules and the credit are in ``acquisition.py``): a seller that
-    signed sells at the bargained price (a signed sale binds: a developer does not sign below what developing
-    its land would earn it, :meth:`Acquisition.least_premium`, so it has no reason to walk away); the rest
-    keep their land and may realise it themselves, or face expropriation when the scenario allows it and the
-    owner cannot or will not realise the plan itself (:func:`realises_plan`)."""
+    signed sells at the bargained price what it signed for (a signed sale binds; a developer keeps only the
+    plots it named at signing, ``Negotiation.keeps``, those developing earns it more than the mandate pays:
+    :meth:`Acquisition.least_premium`); the rest keep their land and may realise it themselves, or face
+    expropriation when the scenario allows it and the owner cannot or will not realise the plan itself
+    (:func:`realises_plan`)."""
     m = model
     acq = m.acquisition
     kept = []
@@ -312,7 +318,7 @@ def buy_after(model: "AreaDevelopmentModel", neg: "Negotiation", plots: list[Plo
         if plot.owner is m.municipality:  # acquired meanwhile (expropriated while the talks ran)
             continue
         party = next(p for p in neg.parties if p.owner is plot.owner)
-        if party.signed:  # (a refuser never signs a sale)
+        if party.signed and plot not in neg.keeps:  # (a refuser never signs a sale)
             # waits for its council credit when the budget cannot carry it now
             acq.buy(plot, voluntary_price(m, plot, party.premium), pool)
         elif m.scenario.instruments.expropriation and not realises_plan(m, plot):

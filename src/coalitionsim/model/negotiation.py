@@ -19,6 +19,7 @@ set, speculation raises every private premium a little each quarter (NOVEX L912)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -52,6 +53,7 @@ class Negotiation:
     # ``AssemblyPool.holds_up``); without it no seller is pivotal there
     leverage: "Callable[[Owner], bool] | None" = None
     for_sale: "list[Plot]" = field(default_factory=list)  # at a purchase table: the seller's land for sale
+    keeps: "list[Plot]" = field(default_factory=list)  # of it, what the seller named at signing to realise itself
     rounds: int = 0
     escalations: int = 0
     rounds_since_escalation: int = 0
@@ -166,26 +168,46 @@ class Negotiation:
                 slow = 0.5 if owner.holdout else 1.0
                 p.premium *= 1 - b.concession_rate * slow * (0.5 + owner.trust)
             p.premium = max(0.0, p.premium - delay_cost)
-            # a seller does not ask less than its land is worth to it (a developer: what developing it earns)
-            least = self.model.acquisition.least_premium(owner, self.for_sale) if self.purchase else 0.0
-            p.premium = max(p.premium, least)
+            least, keeps = self._sale_terms(owner) if self.purchase else (0.0, [])
+            if least <= mandate:
+                p.premium = max(p.premium, least)
             able = owner.can_sign() or not self.needs_capacity
             if self.purchase and self.model.acquisition.refuses(owner):
                 # an owner who will not sell at any price does not sign a sale, whatever it is offered: the
                 # talks run their course (escalation, break-off) before the municipality knows it is final
                 p.referred = None
+            elif least > mandate:
+                p.referred = None  # it keeps all its land: nothing it would sell within the mandate
             elif p.premium <= mandate and able:
-                p.signed = True
-            elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band and least <= mandate:
-                # (the price stays within the mandate: a seller whose least ask lies beyond it is not referred)
-                self._back_loop(p)
+                self._sign(p, keeps)
+            elif able and p.premium <= mandate + self.model.scenario.municipality.backloop_band:
+                self._back_loop(p, keeps)
             else:
                 p.referred = None
         self._check_done()
         if not self.done and self.rounds_since_escalation >= self.model.scenario.instruments.escalation_rounds:
             self._escalate()
 
-    def _back_loop(self, p: Party) -> None:
+    def _sale_terms(self, owner: "Owner") -> "tuple[float, list[Plot]]":
+        """At a purchase table: the least premium the seller asks for what it would sell within the mandate,
+        and the plots it keeps (a developer's plots whose least premium, what developing them earns it, lies
+        beyond the mandate: :meth:`~.acquisition.Acquisition.least_premium`). The premium is infinite when
+        it would sell nothing. A seller does not ask less than its land is worth to it, and the price stays
+        within the mandate (also after the college's back-loop), so what it signs for covers that."""
+        mandate = self.model.scenario.municipality.mandate
+        least = {plot: self.model.acquisition.least_premium(owner, plot) for plot in self.for_sale}
+        sells = [premium for premium in least.values() if premium <= mandate]
+        if least and not sells:
+            return math.inf, list(least)
+        return max(sells, default=0.0), [plot for plot, premium in least.items() if premium > mandate]
+
+    def _sign(self, p: Party, keeps: "list[Plot]") -> None:
+        """``p`` signs; at a purchase table it names the plots of its land for sale it keeps (``keeps``)."""
+        p.signed = True
+        if self.purchase:
+            self.keeps = list(keeps)
+
+    def _back_loop(self, p: Party, keeps: "list[Plot]") -> None:
         """A demand beyond the negotiator's mandate but within reach goes back to the college (or council)
         for room to agree: it costs ``municipality.backloop_quarters`` (004:849-875; 001:2514-2518)."""
         m = self.model
@@ -195,7 +217,7 @@ class Negotiation:
             m.log("backloop", f"{self.label}: {p.owner.name} asks {p.premium:.0%}, beyond the mandate: "
                   "back to the college", actor=p.owner.account)
         elif m.steps - p.referred >= m.scenario.municipality.backloop_quarters:
-            p.signed = True
+            self._sign(p, keeps)
 
     def _escalate(self) -> None:
         """After ``escalation_rounds`` rounds without agreement the talks go to the steering group, inward
