@@ -75,6 +75,23 @@ def test_a_refusing_owner_never_signs_the_sale_and_keeps_its_plot_without_exprop
     assert p0.owner is m0.municipality and p0.plot_id in m0.governance.pool.book
 
 
+def test_a_plot_the_municipality_buys_while_its_owners_own_procedure_runs_drops_that_procedure():
+    """The seller's plan amendment (zelfrealisatie) lapses with the sale: the municipality plans and issues
+    the land itself, and the decision the application waited for grants nothing."""
+    m = model("tender", "residents.objection_propensity=0", "municipality.staff_capacity=50")
+    m.frame_in_force = True
+    plot = next(p for p in m.governance.scope if p.owner.group == "developers" and p.owner.developing)
+    m.municipality.queue.clear()
+    m.apply_for_initiative(plot)
+    assert plot.status == Status.INITIATIVE
+    assert buy_after(m, signed_sale(m, plot), [plot], m.governance.pool) == []
+    assert plot.owner is m.municipality and plot.status == Status.HELD and plot.step_initiative is None
+    for q in range(1, 8):
+        m.steps = q
+        m.municipality.process_work()
+    assert plot.route != "plan" and not any("plan amendment granted" in e.text for e in m.events)
+
+
 def test_only_owners_in_existing_use_refuse_and_the_draw_is_per_owner_from_its_own_stream():
     m = model("tender", "behaviour.refusal_share=1.0")
     refusing = [o for o in m.owners if m.acquisition.refuses(o)]

@@ -228,6 +228,12 @@ class Acquisition:
         self.release(price)
         if not transfer(m, plot, m.municipality, price):
             return False
+        if plot.status == Status.INITIATIVE:
+            # the seller's own procedure for the plot (zelfrealisatie) lapses with the sale: the municipality
+            # plans and issues the land itself (its plan for the land it issues, in the grondexploitatie)
+            plot.status, plot.step_initiative = Status.HELD, None
+            m.log("initiative", f"plot {plot.plot_id}: its plan amendment lapses, the municipality bought it",
+                  plot=plot.plot_id)
         if waited:
             plot.in_agreement = False  # the conditional sale is done: the plot is the municipality's to issue
         pool.add([plot], book=price)

@@ -425,6 +425,8 @@ class AreaDevelopmentModel(mesa.Model):
                  actor=plot.owner.account, plot=plot.plot_id)
 
         def decide() -> None:
+            if plot.status != Status.INITIATIVE:
+                return  # the application lapsed: the municipality bought the plot (acquisition.Acquisition.buy)
             target = self.municipality.social_share_target
             fits = plot.original_owner_type == "corporation" or plot.social_share >= target - spec.frame_tolerance
             if not fits:
