@@ -74,6 +74,9 @@ def test_the_municipality_breaks_off_a_purchase_whatever_land_it_holds_elsewhere
     assert neg.signed_share() < 0.5
     neg._round()
     assert neg.done and neg.non_signers == [owner]
+    # the municipality breaks it off itself: a purchase has no steering group
+    said = [e.text for e in m.events if e.kind == "escalation" and "go on without" in e.text]
+    assert said and all("the municipality breaks off the purchase" in t for t in said)
     # a table that is no purchase keeps the steering group's rule: below half the land signed it decides nothing
     sok = Negotiation(m, "SOK", [Party(m.municipality, 0.1, 0.0, signed=True), Party(owner, 1.0, 5.0)],
                       stick=False, needs_capacity=False)

@@ -243,7 +243,9 @@ class Negotiation:
         weight = 1.0 if self.purchase else share
         if weight < 0.5 or draw >= odds * weight:
             return
-        self.go_on_without("the steering group decides: ")
+        # a purchase is broken off by the municipality itself, not by a steering group (it has none)
+        self.go_on_without("the municipality breaks off the purchase: " if self.purchase
+                           else "the steering group decides: ")
         if not bilateral:
             mun.steering_credibility *= 1 - ins.escalation_wear
 
