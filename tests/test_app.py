@@ -142,6 +142,7 @@ def test_command_wraps_between_arguments_only():
     assert " ".join(text.split()) == " ".join(m.command.split())
 
 
+@pytest.mark.reads_source
 def test_every_event_kind_the_model_logs_has_a_dutch_term_and_an_english_meaning():
     from pathlib import Path
 

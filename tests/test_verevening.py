@@ -66,3 +66,26 @@ def test_the_balance_is_paid_back_at_the_close_out_pro_rata_to_what_each_paid_in
     assert pool.balance == pytest.approx(0.0) and pool.distributed == pytest.approx(4.0)
     assert a.balance - before[a] == pytest.approx(3.0) and b.balance - before[b] == pytest.approx(1.0)
     assert _flows(m, "verevening_distribution", pool.account) == pytest.approx(4.0)
+
+
+def test_a_small_balance_is_paid_back_too_and_only_what_the_partners_paid_in_as_verevening_is_theirs():
+    """The close-out pays back any balance above the ledger's tolerance (here 0.4 M€, well under 1 M€),
+    pro rata; money that reached the pool otherwise than as a partner's levy is nobody's to claim back:
+    with no levy paid in, nothing is distributed and the balance stays."""
+    m, g, pool = _sok_with_pool()
+    a, b = sorted({p.owner for p in pool.plots} | {c.partner for c in g.claims.values()},
+                  key=lambda o: o.unique_id)[:2]
+    for p in pool.plots:
+        p.status = Status.COMPLETED
+    g.claims.clear()
+    set_money(m, a, a.balance + 10.0)
+    m.ledger.transfer(a.account, pool.account, 0.2, "land_sale")  # not a levy
+    pool.close_out()
+    assert pool.distributed == 0.0 and pool.balance == pytest.approx(0.2)
+    for payer, amount in ((a, 0.3), (b, 0.1)):
+        set_money(m, payer, payer.balance + 10.0)
+        m.ledger.transfer(payer.account, pool.account, amount, "verevening")
+    before = {o: o.balance for o in (a, b)}
+    pool.close_out()
+    assert pool.distributed == pytest.approx(0.6) and pool.balance == pytest.approx(0.0)
+    assert a.balance - before[a] == pytest.approx(0.6 * 3 / 4) and b.balance - before[b] == pytest.approx(0.6 / 4)
