@@ -229,7 +229,8 @@ class Owner(Actor):
     @property
     def free_cash(self) -> float:
         """What the owner can still put into something new: available money minus what is committed."""
-        return self.available - self.committed
+        # available - committed, read directly: the owners' busiest read (~5,000 a run)
+        return self.model.ledger.balance[self.account] - self.floor() - self._money.sums()[1]
 
     def project_loan(self, plot: "Plot", investment: float) -> float:
         """What lenders finance of a start (default: the loan share of the investment)."""
