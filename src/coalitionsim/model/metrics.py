@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+import mesa
+
 from .area import Status
 from .asks import DROPOUT_GROUPS
 
@@ -73,6 +75,19 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "interest_rate": lambda m: m.market.interest_rate,
     "form_in_force": form_in_force,
 }
+
+
+class StepCollector(mesa.DataCollector):
+    """Mesa's DataCollector over :data:`STEP_REPORTERS` without its deep copy of every value (~3,000 a run):
+    each reporter returns a number or a string, which a deep copy returns as it is. The series, and
+    ``get_model_vars_dataframe``, are Mesa's."""
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=STEP_REPORTERS)
+
+    def collect(self, model: "AreaDevelopmentModel") -> None:
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(reporter(model))
 
 
 def public_assets(model: "AreaDevelopmentModel") -> float:

@@ -26,7 +26,7 @@ from .governance.review import Review
 from .ledger import AREA_FUND, OUTSIDE, Ledger
 from .landmarket import LandMarket
 from .market import Market
-from .metrics import STEP_REPORTERS
+from .metrics import StepCollector
 from .streams import Streams
 from .use_phase import UsePhase
 
@@ -112,7 +112,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.land_market = LandMarket(self)
         self.governance.setup()
         self.review = Review(self)  # the municipality's reviews of stalled arrangements (governance/review.py)
-        self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
+        self.datacollector = StepCollector()
         self.datacollector.collect(self)
 
     # ================================================================ the quarter (design section 5)
