@@ -148,16 +148,13 @@ class Task:
 
     deliveries: ClassVar[int] = 0  # counts every change of a delivery date: the uplift is cached until then
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "delivered_step":
-            Task.deliveries += 1
-        object.__setattr__(self, name, value)
-
     spec: "TaskSpec"
     beneficiary_subareas: frozenset[str]
     index: int = 0  # position in the scenario's task list
     funds: float = 0.0  # M€ collected towards delivery (one-off); paid this quarter (recurring)
-    delivered_step: int | None = None
+    # the quarter it was delivered (``delivered_step``; a property, so that setting it is counted in
+    # ``deliveries`` without a __setattr__ on every other field: funds change at every payment)
+    _delivered_step: int | None = field(default=None, repr=False)
     delivery_started: int | None = None
     paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
     resident_paid: float = 0.0  # M€ resident groups paid towards it
@@ -165,12 +162,21 @@ class Task:
     resident_asked: float = 0.0  # M€ resident groups were asked for it in all
 
     @property
+    def delivered_step(self) -> int | None:
+        return self._delivered_step
+
+    @delivered_step.setter
+    def delivered_step(self, value: int | None) -> None:
+        Task.deliveries += 1
+        self._delivered_step = value
+
+    @property
     def name(self) -> str:
         return self.spec.name
 
     @property
     def delivered(self) -> bool:
-        return self.delivered_step is not None
+        return self._delivered_step is not None
 
     @property
     def contracted(self) -> bool:
