@@ -70,7 +70,9 @@ class Actor(mesa.Agent):
 
     @property
     def willing_unable(self) -> bool:
-        return not self.dropped_out and self.willing and self.draagkracht < 1.0
+        # (willing read directly: every actor, twice a quarter, for the asks and the step series)
+        return (not self.dropped_out and self.draagvlak >= self.model.scenario.behaviour.willing_threshold
+                and self.draagkracht < 1.0)
 
     @property
     def failing(self) -> bool:
