@@ -22,7 +22,7 @@ def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
     else:
         weights = [1.0] * len(members)
     total = sum(weights)
-    return sum(getattr(a, attr) * w for a, w in zip(members, weights)) / total if total else float("nan")
+    return sum([getattr(a, attr) * w for a, w in zip(members, weights)]) / total if total else float("nan")
 
 
 def willing_unable_share(model: "AreaDevelopmentModel") -> float:
