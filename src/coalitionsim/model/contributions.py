@@ -266,7 +266,7 @@ class Contributions:
             asked_total += ask
             paid_total += paid
             if paid > 0:  # (nothing paid: no one-off share paid either)
-                one_off = sum(weights[i] for i in one_off_at)
+                one_off = sum([weights[i] for i in one_off_at])
                 if paid * one_off > 0:
                     self.one_off_paid[plot_id] += paid * one_off / ask
                     # what its permit still costs moved, so does its value to its owner (a land company's

@@ -28,7 +28,7 @@ def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
 def willing_unable_share(model: "AreaDevelopmentModel") -> float:
     """Share of actors (household groups count once each) that are willing but unable now."""
     actors = model.actors()
-    return sum(a.willing_unable for a in actors) / len(actors) if actors else 0.0
+    return sum([a.willing_unable for a in actors]) / len(actors) if actors else 0.0
 
 
 def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> float:
@@ -36,12 +36,12 @@ def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> flo
     NaN when none of them is asked: an actor with nothing due is not asked, not able, and counting it as
     able would dilute the share by how many are never asked."""
     asked = [a for a in model.group_members(group) if a.has_ask_due]
-    return sum(a.willing_unable for a in asked) / len(asked) if asked else float("nan")
+    return sum([a.willing_unable for a in asked]) / len(asked) if asked else float("nan")
 
 
 def trust_mean(model: "AreaDevelopmentModel") -> float:
     actors = [a for a in model.actors() if a is not model.municipality]
-    return sum(a.trust for a in actors) / len(actors) if actors else float("nan")
+    return sum([a.trust for a in actors]) / len(actors) if actors else float("nan")
 
 
 def form_in_force(model: "AreaDevelopmentModel") -> str:
@@ -58,7 +58,7 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "homes_started": lambda m: m.homes_started_step,
     "homes_permitted": lambda m: m.homes_permitted_step,
     # market homes sold before their construction start so far (dissolved sales of a withdrawn plot out)
-    "homes_presold": lambda m: sum(p.presold for p in m.area.plots),
+    "homes_presold": lambda m: sum([p.presold for p in m.area.plots]),
     "voluntary_contribution_rate": lambda m: m.contributions.voluntary_contribution_rate,
     # payments to date against the full fair share: starts at 1 and falls as contributions arrive
     "free_riding_index": lambda m: m.contributions.free_riding_index(),

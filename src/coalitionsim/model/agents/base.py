@@ -171,7 +171,7 @@ class PlotSums:
             if moved:
                 self._sums = None
         if self._sums is None:
-            self._sums = tuple(sum(column.values()) for column in self._columns)
+            self._sums = tuple([sum(column.values()) for column in self._columns])
         return self._sums
 
 
