@@ -215,7 +215,7 @@ class Contributions:
         asked_total = paid_total = 0.0
         short: dict = {}  # owner -> M€ of enforced asks it could not pay this quarter
         for owner in m.owners:
-            if hasattr(owner, "asked"):
+            if owner.asked is not None:
                 owner.asked = 0.0  # kept until the next round: the owner's draagkracht is read against it
         # what every plot's ask is made of, worked out once a quarter rather than once per plot: the tasks
         # asked for, each with its need and its shares by plot, and which of them are one-off
@@ -242,7 +242,7 @@ class Contributions:
             ask = sum(weights)
             if ask <= 1e-12:
                 continue
-            if hasattr(owner, "asked"):
+            if owner.asked is not None:
                 owner.asked += ask
             if owner is mun:
                 want = min(ask, max(0.0, mun.budget_left))  # the council's budget is the limit

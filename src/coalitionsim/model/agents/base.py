@@ -193,6 +193,9 @@ class Owner(Actor):
 
     developing = True  # non-developing owners (passive) never build themselves
     plots_acquired = 0  # plots it came to own (counted by Plot)
+    # M€ of area-task contributions asked of it this quarter, for an owner that keeps it (a Landowner sets
+    # it to a number; None: not kept, and not tested with hasattr, which raises inside for every other owner)
+    asked: float | None = None
     strategy = "cooperative"
 
     def __init__(self, model: "AreaDevelopmentModel", name: str, draagvlak: float, trust: float):
