@@ -181,7 +181,7 @@ class Contributions:
         step = self.model.steps
         if owner is self.model.municipality:
             return "municipal_contribution"
-        if getattr(owner, "pooled", False):
+        if owner.pooled:
             return "contract_contribution"
         if step < self.giz_until:
             return "biz_charge"

@@ -196,6 +196,7 @@ class Owner(Actor):
     # M€ of area-task contributions asked of it this quarter, for an owner that keeps it (a Landowner sets
     # it to a number; None: not kept, and not tested with hasattr, which raises inside for every other owner)
     asked: float | None = None
+    pooled = False  # a joint company (GEM) pools its partners' plots: their asks bind it by contract
     strategy = "cooperative"
 
     def __init__(self, model: "AreaDevelopmentModel", name: str, draagvlak: float, trust: float):
