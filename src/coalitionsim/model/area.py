@@ -127,14 +127,20 @@ class Plot:
             self.pool = None
 
     @property
-    def segment_homes(self) -> dict[str, int]:
-        """The plot's homes by segment (a fresh dict; the counts are kept until its homes or shares are set)."""
+    def segment_counts(self) -> tuple[int, int, int]:
+        """The plot's (social, mid, market) homes, kept until its homes or shares are set."""
         counts = self.__dict__.get("_segments")
         if counts is None:
             social = round(self.homes * self.social_share)
             mid = min(self.homes - social, round(self.homes * self.mid_share))
             counts = self.__dict__["_segments"] = (social, mid, self.homes - social - mid)
-        return {"social": counts[0], "mid": counts[1], "market": counts[2]}
+        return counts
+
+    @property
+    def segment_homes(self) -> dict[str, int]:
+        """The plot's homes by segment (a fresh dict of :attr:`segment_counts`)."""
+        social, mid, market = self.__dict__.get("_segments") or self.segment_counts  # (kept: no call)
+        return {"social": social, "mid": mid, "market": market}
 
     @property
     def is_open(self) -> bool:

@@ -26,9 +26,9 @@ def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
     brings the price its buyer signed for (``Plot.sold_value``): the buyer carries a fall in value, the
     developer the cost risk; the homes not yet sold bring today's price."""
     market = model.market
-    seg = plot.segment_homes
-    locked, unsold = plot.sold_value, max(0, seg["market"] - plot.sold)
-    homes = (seg["social"] * market.home_value("social") + seg["mid"] * market.home_value("mid")
+    social, mid, market_homes = plot.segment_counts
+    locked, unsold = plot.sold_value, max(0, market_homes - plot.sold)
+    homes = (social * market.home_value("social") + mid * market.home_value("mid")
              + unsold * market.home_value("market"))
     nonres = plot.nonres_m2 * market.spec.nonres_value_per_m2 * market.price_index
     return (homes + nonres) * (1 + model.area.uplift(plot)) + locked
@@ -75,8 +75,9 @@ def profit(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", land_cost:
     return (revenue(model, plot) if rev is None else rev) - cost - land
 
 
-def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
-    rev = revenue(model, plot)
+def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", rev: float | None = None) -> float:
+    """Profit over revenue (``rev``: the plot's :func:`revenue` now, when the caller has it already)."""
+    rev = revenue(model, plot) if rev is None else rev
     land_cost = 0.0 if plot.land_paid else None  # a bought plot's price is sunk
     return profit(model, plot, owner, land_cost, rev) / rev if rev > 0 else -1.0
 

@@ -323,9 +323,9 @@ class Owner(Actor):
         joint company pools its plots)."""
         from ..development import margin, revenue
 
-        m = margin(self.model, plot, self)
+        rev = revenue(self.model, plot)
+        m = margin(self.model, plot, self, rev)
         if plot.pool is not None:
-            rev = revenue(self.model, plot)
             if rev > 0:
                 m += plot.pool.support(plot, m, self.start_threshold(plot), rev) / rev
         return m
