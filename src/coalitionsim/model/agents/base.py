@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from ..area import Status, Task
+from ..ledger import OUTSIDE
 
 if TYPE_CHECKING:
     from ..area import Plot
@@ -313,8 +314,6 @@ class Owner(Actor):
 
     def release(self, plot: "Plot", revenue: float) -> None:
         """A completion: the homes are sold (or let) and the project loan is repaid."""
-        from ..ledger import OUTSIDE
-
         self.model.ledger.transfer(OUTSIDE, self.account, revenue, "sales_revenue")
         plot.loan = 0.0
 
