@@ -500,7 +500,8 @@ class AreaDevelopmentModel(mesa.Model):
         on_sale = []
         permit_procedure = Status.PERMIT_PROCEDURE
         for plot in self.area.plots:
-            plot.sales_last = 0
+            if plot.sales_last:  # (set only when it sold last quarter: a plot's every set passes Plot.__setattr__)
+                plot.sales_last = 0
             started = plot.status in _STARTED
             if not started and plot.step_first_sale is not None and plot.step_first_sale < self.steps \
                     and plot.status != permit_procedure:
