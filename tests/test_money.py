@@ -178,7 +178,7 @@ def _twin_runs(seed: int, pays: bool, quarters: int = 100, equity: float = 45.0)
     if pays:
         assert transfer(m, plot, dev, 4.0)
         tasks = [t for t in m.area.tasks if not t.spec.recurring]
-        m.contributions._pay(dev, own, 3.0, tasks, {id(t): t.spec.cost for t in tasks}, "contract_contribution")
+        m.contributions._pay(dev, own, 3.0, tasks, [t.spec.cost for t in tasks], "contract_contribution")
     else:
         m.area.set_owner(plot, dev)  # the same plot, for nothing
     balances, draagkracht, first_buy = [], [], quarters

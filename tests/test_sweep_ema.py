@@ -65,7 +65,7 @@ def test_censored_times_are_returned_explicitly_not_averaged_away(monkeypatch):
     seeds = replication_seeds(11, 4)
     reached = set(seeds[:2])
 
-    def fake_run_model(scenario, form, seed):
+    def fake_run_model(scenario, form, seed, **_):
         t50 = 5.0 if seed in reached else float("nan")
         return types.SimpleNamespace(summary={"t50_years": t50, "realisation_share": 0.5 if seed in reached else 0.3})
 

@@ -108,7 +108,7 @@ class CoalitionsimFunction:
 
         overrides = [f"{_path(k)}={_literal(v)}" for k, v in params.items()]
         scenario = scenario_from_dict(apply_overrides(self.base, overrides, self.label), self.label)
-        summary = run_model(scenario, form or self.default_form, int(seed)).summary
+        summary = run_model(scenario, form or self.default_form, int(seed), tables=("summary",)).summary
         return censored_outcomes(summary, self.outcomes, scenario.simulation.horizon_quarters / 4)
 
 

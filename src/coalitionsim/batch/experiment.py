@@ -420,7 +420,7 @@ def output_columns(scenario) -> list[str]:
     from ..runner import run_model
 
     probe = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"horizon_quarters": 4})})
-    return list(run_model(probe, "sok", 0).summary)
+    return list(run_model(probe, "sok", 0, tables=("summary",)).summary)
 
 
 EXPERIMENTS = Path("experiments")  # the repository's experiment files, found from the working directory

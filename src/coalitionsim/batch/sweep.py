@@ -166,7 +166,7 @@ def run_one(batch: Batch, job: Job) -> tuple[dict[str, Any], pd.DataFrame | None
             row["status"], row["error"] = "not_applicable", reason
             return row, None
         t0 = time.perf_counter()
-        result = run_model(sc, job.form, job.seed)
+        result = run_model(sc, job.form, job.seed, tables=("summary", "timeseries") if batch.timeseries else ("summary",))
         row["duration_s"] = time.perf_counter() - t0
         keys = batch.outputs if batch.outputs is not None else list(result.summary)
         for k in keys:
@@ -642,7 +642,7 @@ def _seconds_per_run(exp: Experiment) -> float:
     if not forms:
         return 0.0
     t0 = time.perf_counter()
-    run_model(sc, forms[0], exp.seeds[0])
+    run_model(sc, forms[0], exp.seeds[0], tables=("summary",))  # what a sweep's run builds
     return time.perf_counter() - t0
 
 

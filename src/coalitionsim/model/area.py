@@ -36,6 +36,9 @@ _OPEN_STATUSES = (Status.HELD, Status.INITIATIVE, Status.AGREED, Status.PERMIT_P
 # (``Owner.plot_changes``), so what is summed over its plots is worked out anew for that plot only (see
 # ``agents.base.PlotSums``; linear, not quadratic, in the plots)
 _TRACKED = frozenset({"status", "owner", "loan", "land_price", "cost_to_pay"})
+# the fields a plot's homes by segment are worked out from: ``Plot.segment_homes`` keeps its counts until one
+# of them is set (read ~8,000 times a run, by every business case)
+_PROGRAMME = frozenset({"homes", "social_share", "mid_share"})
 
 
 @dataclass(eq=False)  # a plot is a piece of land, not a value: compared (and hashed) by identity
@@ -50,6 +53,8 @@ class Plot:
             if name == "owner" and value is not None:
                 value.plot_changes.append(self)
                 value.plots_acquired += 1
+        elif name in _PROGRAMME:
+            self.__dict__.pop("_segments", None)
         object.__setattr__(self, name, value)
 
     plot_id: int
@@ -122,10 +127,20 @@ class Plot:
             self.pool = None
 
     @property
+    def segment_counts(self) -> tuple[int, int, int]:
+        """The plot's (social, mid, market) homes, kept until its homes or shares are set."""
+        counts = self.__dict__.get("_segments")
+        if counts is None:
+            social = round(self.homes * self.social_share)
+            mid = min(self.homes - social, round(self.homes * self.mid_share))
+            counts = self.__dict__["_segments"] = (social, mid, self.homes - social - mid)
+        return counts
+
+    @property
     def segment_homes(self) -> dict[str, int]:
-        social = round(self.homes * self.social_share)
-        mid = min(self.homes - social, round(self.homes * self.mid_share))
-        return {"social": social, "mid": mid, "market": self.homes - social - mid}
+        """The plot's homes by segment (a fresh dict of :attr:`segment_counts`)."""
+        social, mid, market = self.__dict__.get("_segments") or self.segment_counts  # (kept: no call)
+        return {"social": social, "mid": mid, "market": market}
 
     @property
     def is_open(self) -> bool:
@@ -139,16 +154,13 @@ class Task:
 
     deliveries: ClassVar[int] = 0  # counts every change of a delivery date: the uplift is cached until then
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "delivered_step":
-            Task.deliveries += 1
-        object.__setattr__(self, name, value)
-
     spec: "TaskSpec"
     beneficiary_subareas: frozenset[str]
     index: int = 0  # position in the scenario's task list
     funds: float = 0.0  # M€ collected towards delivery (one-off); paid this quarter (recurring)
-    delivered_step: int | None = None
+    # the quarter it was delivered (``delivered_step``; a property, so that setting it is counted in
+    # ``deliveries`` without a __setattr__ on every other field: funds change at every payment)
+    _delivered_step: int | None = field(default=None, repr=False)
     delivery_started: int | None = None
     paid_by: dict[int, float] = field(default_factory=dict)  # owner unique_id -> M€ paid
     resident_paid: float = 0.0  # M€ resident groups paid towards it
@@ -156,12 +168,21 @@ class Task:
     resident_asked: float = 0.0  # M€ resident groups were asked for it in all
 
     @property
+    def delivered_step(self) -> int | None:
+        return self._delivered_step
+
+    @delivered_step.setter
+    def delivered_step(self, value: int | None) -> None:
+        Task.deliveries += 1
+        self._delivered_step = value
+
+    @property
     def name(self) -> str:
         return self.spec.name
 
     @property
     def delivered(self) -> bool:
-        return self.delivered_step is not None
+        return self._delivered_step is not None
 
     @property
     def contracted(self) -> bool:

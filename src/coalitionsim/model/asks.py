@@ -77,7 +77,9 @@ class Asks:
 
     def __init__(self, model: "AreaDevelopmentModel"):
         self.model = model
-        self.records: list[Ask] = []
+        # one row per ask in the order of Ask's fields (a plain tuple: ~3,300 a run, and building a named
+        # tuple costs several times as much; ``table`` names the columns)
+        self.records: list[tuple] = []
         self.dropouts: dict[str, int] = {}  # group -> actors that dropped out
         # the actors (ledger accounts) with an ask due in some quarter, and those of them willing but unable
         # in a quarter they were asked (``note_quarter``): the summary's willing_unable_share_<group>
@@ -96,7 +98,7 @@ class Asks:
         if amount <= 1e-12:
             return True
         m = self.model
-        self.records.append(Ask(m.steps, actor.account, actor.group, kind, amount, paid, enforced, plot))
+        self.records.append((m.steps, actor.account, actor.group, kind, amount, paid, enforced, plot))
         if actor.ask_step != m.steps:
             actor.ask_step, actor.due_now, actor.unpaid_now = m.steps, 0.0, 0.0
             actor.ask_failed, actor.ask_reason = False, None

@@ -115,29 +115,30 @@ class Contributions:
             return False
         tasks = [t for t in self.model.area.tasks if not t.spec.recurring]
         if plot.contract_contributions:
-            weights = {id(t): t.spec.cost * self.share(plot, t) for t in tasks
-                       if not (plot.works_in_price and t.spec.kind == "public_works")}
+            weights = [0.0 if plot.works_in_price and t.spec.kind == "public_works" else t.spec.cost * self.share(plot, t)
+                       for t in tasks]
         else:  # kostenverhaal recovers public works only
-            weights = {id(t): t.spec.cost for t in tasks if t.spec.kind == "public_works"}
+            weights = [t.spec.cost if t.spec.kind == "public_works" else 0.0 for t in tasks]
         paid = self._pay(owner, plot, amount, tasks, weights, kind)
         if private:
             self.model.asks.record(owner, kind, amount, paid, plot=plot.plot_id)
         self.one_off_paid[plot.plot_id] += paid
         return True
 
-    def _pay(self, owner: "Owner", plot: Plot, amount: float, tasks: list[Task], weights: dict[int, float],
+    def _pay(self, owner: "Owner", plot: Plot, amount: float, tasks: list[Task], weights: list[float],
              kind: str) -> float:
-        """Book a payment by the plot's owner: money for public works refunds the municipality that
-        pre-finances them, the rest goes to the area fund for the tasks; returns what was paid."""
+        """Book a payment by the plot's owner, split over ``tasks`` by ``weights`` (one per task, 0 for a task
+        not paid for): money for public works refunds the municipality that pre-finances them, the rest goes
+        to the area fund for the tasks; returns what was paid."""
         m = self.model.municipality
         ledger = self.model.ledger
-        total = sum(weights.values())
+        total = sum(weights)  # a task weighing 0 adds nothing: the sum is that of the tasks paid for
         if total <= 0 or amount <= 0:
             return 0.0
         paid = 0.0
         works_account = None  # who receives the works money: asked once per payment (no transfer changes it)
-        for t in tasks:
-            part = amount * weights.get(id(t), 0.0) / total
+        for t, weight in zip(tasks, weights):
+            part = amount * weight / total
             if part <= 0:
                 continue
             works = t.spec.kind == "public_works"
@@ -180,7 +181,7 @@ class Contributions:
         step = self.model.steps
         if owner is self.model.municipality:
             return "municipal_contribution"
-        if getattr(owner, "pooled", False):
+        if owner.pooled:
             return "contract_contribution"
         if step < self.giz_until:
             return "biz_charge"
@@ -214,35 +215,37 @@ class Contributions:
         asked_total = paid_total = 0.0
         short: dict = {}  # owner -> M€ of enforced asks it could not pay this quarter
         for owner in m.owners:
-            if hasattr(owner, "asked"):
+            if owner.asked is not None:
                 owner.asked = 0.0  # kept until the next round: the owner's draagkracht is read against it
         # what every plot's ask is made of, worked out once a quarter rather than once per plot: the tasks
         # asked for, each with its need and its shares by plot, and which of them are one-off
+        # (weights: a list in the order of the tasks, as _pay takes them)
         tasks = [t for t, _ in needs]
-        need_shares = [(id(t), need, self._share[id(t)]) for t, need in needs]
-        one_off_keys = [id(t) for t in tasks if not t.spec.recurring]
+        need_shares = [(need, self._share[id(t)]) for t, need in needs]
+        one_off_at = [i for i, t in enumerate(tasks) if not t.spec.recurring]
         withdrawn = Status.WITHDRAWN  # read once: an Enum member read costs ~0.2 µs on Python 3.11
+        mun, asks = m.municipality, m.asks  # (read once: per plot below)
         for plot in m.area.plots:
             if plot.status == withdrawn:
                 continue
             plot_id = plot.plot_id
-            weights = {key: need * shares.get(plot_id, 0.0) for key, need, shares in need_shares}
+            weights = [need * shares.get(plot_id, 0.0) for need, shares in need_shares]
             owner = plot.owner
             kind = self.ask_kind(plot)
-            owed = m.asks.owed_by(plot)
-            if owed and (kind is None or owner is m.municipality):
-                m.asks.release([plot])  # the claim lapsed with its enforcement
+            owed = asks.owed_by(plot)
+            if owed and (kind is None or owner is mun):
+                asks.release([plot])  # the claim lapsed with its enforcement
                 owed = {}
             if owed:  # an enforced ask not paid is still owed
-                for t in tasks:
-                    weights[id(t)] += owed.get(t.index, 0.0)
-            ask = sum(weights.values())
+                for i, t in enumerate(tasks):
+                    weights[i] += owed.get(t.index, 0.0)
+            ask = sum(weights)
             if ask <= 1e-12:
                 continue
-            if hasattr(owner, "asked"):
+            if owner.asked is not None:
                 owner.asked += ask
-            if owner is m.municipality:
-                want = min(ask, max(0.0, m.municipality.budget_left))  # the council's budget is the limit
+            if owner is mun:
+                want = min(ask, max(0.0, mun.budget_left))  # the council's budget is the limit
             elif kind is not None:
                 want = min(ask, max(0.0, owner.free_cash))
                 if want < ask - 1e-9:
@@ -250,25 +253,25 @@ class Contributions:
             else:
                 kind = "voluntary_contribution"
                 self.voluntary_asked += ask
-                want = min(ask * owner.voluntary_rate(), max(0.0, owner.free_cash))
+                meant = ask * owner.voluntary_rate()  # what it means to give (its payment does not change it)
+                want = min(meant, max(0.0, owner.free_cash))
             paid = self._pay(owner, plot, want, tasks, weights, kind)
             if kind == "voluntary_contribution":
                 self.voluntary_paid += paid
                 # as far as it means to give: what it would give but cannot is willing but unable
-                m.asks.record(owner, "voluntary", ask * owner.voluntary_rate(), paid, enforced=False,
-                              plot=plot.plot_id)
-            elif owner is not m.municipality:
-                m.asks.record(owner, kind, ask, paid, plot=plot.plot_id)
-                m.asks.carry_over(plot, {t.index: weights[id(t)] for t, _ in needs if not t.spec.recurring},
-                                  paid / ask)
+                asks.record(owner, "voluntary", meant, paid, enforced=False, plot=plot_id)
+            elif owner is not mun:
+                asks.record(owner, kind, ask, paid, plot=plot_id)
+                asks.carry_over(plot, {tasks[i].index: weights[i] for i in one_off_at}, paid / ask)
             asked_total += ask
             paid_total += paid
-            one_off = sum(weights[key] for key in one_off_keys)
-            if paid * one_off > 0:
-                self.one_off_paid[plot.plot_id] += paid * one_off / ask
-                # what its permit still costs moved, so does its value to its owner (a land company's
-                # forecast, cached per quarter: agents.base.PlotSums)
-                owner.plot_changes.append(plot)
+            if paid > 0:  # (nothing paid: no one-off share paid either)
+                one_off = sum([weights[i] for i in one_off_at])
+                if paid * one_off > 0:
+                    self.one_off_paid[plot_id] += paid * one_off / ask
+                    # what its permit still costs moved, so does its value to its owner (a land company's
+                    # forecast, cached per quarter: agents.base.PlotSums)
+                    owner.plot_changes.append(plot)
         for owner, amount in short.items():
             m.log("contribution", f"{owner.name} cannot pay its enforced contributions in full "
                   f"(€{amount:.2f} m short)", actor=owner.account, amount=amount)

@@ -26,9 +26,9 @@ def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
     brings the price its buyer signed for (``Plot.sold_value``): the buyer carries a fall in value, the
     developer the cost risk; the homes not yet sold bring today's price."""
     market = model.market
-    seg = plot.segment_homes
-    locked, unsold = plot.sold_value, max(0, seg["market"] - plot.sold)
-    homes = (seg["social"] * market.home_value("social") + seg["mid"] * market.home_value("mid")
+    social, mid, market_homes = plot.segment_counts
+    locked, unsold = plot.sold_value, max(0, market_homes - plot.sold)
+    homes = (social * market.home_value("social") + mid * market.home_value("mid")
              + unsold * market.home_value("market"))
     nonres = plot.nonres_m2 * market.spec.nonres_value_per_m2 * market.price_index
     return (homes + nonres) * (1 + model.area.uplift(plot)) + locked
@@ -64,19 +64,22 @@ def servicing(model: "AreaDevelopmentModel", plot: Plot) -> float:
     return plot.homes * model.market.spec.servicing_cost * model.market.cost_index
 
 
-def profit(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", land_cost: float | None = None) -> float:
-    """Revenue minus cost, contributions still due, financing and the land's opportunity cost."""
+def profit(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", land_cost: float | None = None,
+           rev: float | None = None) -> float:
+    """Revenue minus cost, contributions still due, financing and the land's opportunity cost (``rev``: the
+    plot's :func:`revenue` now, when the caller has worked it out already)."""
     inv = investment(model, plot)
     cost = inv + model.contributions.due_at_permit(plot, owner) + model.market.financing_cost(
         inv, model.construction_quarters(plot))
     land = plot.existing_use_value if land_cost is None else land_cost
-    return revenue(model, plot) - cost - land
+    return (revenue(model, plot) if rev is None else rev) - cost - land
 
 
-def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
-    rev = revenue(model, plot)
+def margin(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", rev: float | None = None) -> float:
+    """Profit over revenue (``rev``: the plot's :func:`revenue` now, when the caller has it already)."""
+    rev = revenue(model, plot) if rev is None else rev
     land_cost = 0.0 if plot.land_paid else None  # a bought plot's price is sunk
-    return profit(model, plot, owner, land_cost) / rev if rev > 0 else -1.0
+    return profit(model, plot, owner, land_cost, rev) / rev if rev > 0 else -1.0
 
 
 def margin_at_cost(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") -> float:
@@ -84,7 +87,7 @@ def margin_at_cost(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner") ->
     inbrengwaarde of its own land (what a verevening levies on: the land is a cost once, not free)."""
     rev = revenue(model, plot)
     land_cost = plot.land_price if plot.land_paid else None
-    return profit(model, plot, owner, land_cost) / rev if rev > 0 else -1.0
+    return profit(model, plot, owner, land_cost, rev) / rev if rev > 0 else -1.0
 
 
 def land_bid(model: "AreaDevelopmentModel", plot: Plot, bidder: "Owner") -> float:
@@ -101,7 +104,7 @@ def land_bids(model: "AreaDevelopmentModel", plot: Plot, bidders: list["Owner"])
     bids = []
     for bidder in bidders:
         if bidder.developing not in profits:
-            profits[bidder.developing] = profit(model, plot, bidder, land_cost=0.0)
+            profits[bidder.developing] = profit(model, plot, bidder, land_cost=0.0, rev=rev)
         bids.append(profits[bidder.developing] - bidder.start_threshold(plot) * rev)
     return bids
 
@@ -119,7 +122,8 @@ def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", re
     reserve are both this forecast; it can be negative (nobody would pay anything for the plot)."""
     if required is None:
         required = mean_required_margin(model)
-    return profit(model, plot, owner, land_cost=0.0) - required * revenue(model, plot)
+    rev = revenue(model, plot)
+    return profit(model, plot, owner, land_cost=0.0, rev=rev) - required * rev
 
 
 @contextmanager

@@ -135,7 +135,8 @@ class Ledger:
         """Pay as much of ``amount`` as the payer can without going below its floor; returns what was paid."""
         paid = min(amount, max(0.0, self.available(payer)))
         if paid > 1e-12:
-            self.transfer(payer, payee, paid, kind)
+            # within its available money, just read: the floor is not worked out a second time
+            self.transfer(payer, payee, paid, kind, force=True)
             return paid
         return 0.0
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+import mesa
+
 from .area import Status
 from .asks import DROPOUT_GROUPS
 
@@ -20,13 +22,13 @@ def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
     else:
         weights = [1.0] * len(members)
     total = sum(weights)
-    return sum(getattr(a, attr) * w for a, w in zip(members, weights)) / total if total else float("nan")
+    return sum([getattr(a, attr) * w for a, w in zip(members, weights)]) / total if total else float("nan")
 
 
 def willing_unable_share(model: "AreaDevelopmentModel") -> float:
     """Share of actors (household groups count once each) that are willing but unable now."""
     actors = model.actors()
-    return sum(a.willing_unable for a in actors) / len(actors) if actors else 0.0
+    return sum([a.willing_unable for a in actors]) / len(actors) if actors else 0.0
 
 
 def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> float:
@@ -34,12 +36,12 @@ def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> flo
     NaN when none of them is asked: an actor with nothing due is not asked, not able, and counting it as
     able would dilute the share by how many are never asked."""
     asked = [a for a in model.group_members(group) if a.has_ask_due]
-    return sum(a.willing_unable for a in asked) / len(asked) if asked else float("nan")
+    return sum([a.willing_unable for a in asked]) / len(asked) if asked else float("nan")
 
 
 def trust_mean(model: "AreaDevelopmentModel") -> float:
     actors = [a for a in model.actors() if a is not model.municipality]
-    return sum(a.trust for a in actors) / len(actors) if actors else float("nan")
+    return sum([a.trust for a in actors]) / len(actors) if actors else float("nan")
 
 
 def form_in_force(model: "AreaDevelopmentModel") -> str:
@@ -56,7 +58,7 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "homes_started": lambda m: m.homes_started_step,
     "homes_permitted": lambda m: m.homes_permitted_step,
     # market homes sold before their construction start so far (dissolved sales of a withdrawn plot out)
-    "homes_presold": lambda m: sum(p.presold for p in m.area.plots),
+    "homes_presold": lambda m: sum([p.presold for p in m.area.plots]),
     "voluntary_contribution_rate": lambda m: m.contributions.voluntary_contribution_rate,
     # payments to date against the full fair share: starts at 1 and falls as contributions arrive
     "free_riding_index": lambda m: m.contributions.free_riding_index(),
@@ -73,6 +75,19 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     "interest_rate": lambda m: m.market.interest_rate,
     "form_in_force": form_in_force,
 }
+
+
+class StepCollector(mesa.DataCollector):
+    """Mesa's DataCollector over :data:`STEP_REPORTERS` without its deep copy of every value (~3,000 a run):
+    each reporter returns a number or a string, which a deep copy returns as it is. The series, and
+    ``get_model_vars_dataframe``, are Mesa's."""
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=STEP_REPORTERS)
+
+    def collect(self, model: "AreaDevelopmentModel") -> None:
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(reporter(model))
 
 
 def public_assets(model: "AreaDevelopmentModel") -> float:

@@ -26,7 +26,7 @@ from .governance.review import Review
 from .ledger import AREA_FUND, OUTSIDE, Ledger
 from .landmarket import LandMarket
 from .market import Market
-from .metrics import STEP_REPORTERS
+from .metrics import StepCollector
 from .streams import Streams
 from .use_phase import UsePhase
 
@@ -112,7 +112,7 @@ class AreaDevelopmentModel(mesa.Model):
         self.land_market = LandMarket(self)
         self.governance.setup()
         self.review = Review(self)  # the municipality's reviews of stalled arrangements (governance/review.py)
-        self.datacollector = mesa.DataCollector(model_reporters=STEP_REPORTERS)
+        self.datacollector = StepCollector()
         self.datacollector.collect(self)
 
     # ================================================================ the quarter (design section 5)
@@ -502,7 +502,8 @@ class AreaDevelopmentModel(mesa.Model):
         on_sale = []
         permit_procedure = Status.PERMIT_PROCEDURE
         for plot in self.area.plots:
-            plot.sales_last = 0
+            if plot.sales_last:  # (set only when it sold last quarter: a plot's every set passes Plot.__setattr__)
+                plot.sales_last = 0
             started = plot.status in _STARTED
             if not started and plot.step_first_sale is not None and plot.step_first_sale < self.steps \
                     and plot.status != permit_procedure:

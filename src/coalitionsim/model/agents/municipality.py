@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ..area import Status
+from ..ledger import OUTSIDE
 from .base import Owner, clip01
 
 if TYPE_CHECKING:
@@ -125,8 +127,6 @@ class Municipality(Owner):
         """Pay ``amount`` to ``payee`` (default: the outside); the Rijk first co-funds its share of public
         spending while its budget lasts. Refused (False) when the budget cannot carry it, unless ``force``
         (a payment it is bound to, such as court-ordered compensation: it borrows beyond the budget)."""
-        from ..ledger import OUTSIDE
-
         if amount <= 0:
             return True
         if not force and not (self.can_spend(amount) if cofunded else self.budget_left >= amount - 1e-9):
@@ -136,8 +136,6 @@ class Municipality(Owner):
         return self.model.ledger.transfer(self.account, payee or OUTSIDE, amount, kind, force=force)
 
     def public_works_needed(self) -> float:
-        from ..area import Status
-
         area = self.model.area
         return sum(t.spec.cost for t in area.tasks
                    if t.spec.kind == "public_works" and not t.spec.recurring and t.delivery_started is None

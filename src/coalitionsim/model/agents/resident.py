@@ -33,8 +33,9 @@ class Resident(Actor):
         self.subarea = subarea
         self.vulnerable = vulnerable
         self.households = households
-        self.asks: dict[int, float] = {}  # task index -> M€ per household still asked
-        self.charging: set[int] = set()  # the tasks whose ask has fallen due (their task is contracted)
+        self._due: float | None = None  # due_remaining, kept until the asks or the tasks charging change
+        self.asks = {}  # task index -> M€ per household still asked
+        self.charging = set()  # the tasks whose ask has fallen due (their task is contracted)
         self.ask_quarters_left = 0
         self.asked_now = 0.0
         self.failed_ask = False  # asked this quarter and could not pay
@@ -50,10 +51,32 @@ class Resident(Actor):
         """M€ per household still asked, over all tasks."""
         return sum(self.asks.values())
 
+    # the asks and the tasks charging: replacing either (as a test does) drops the kept due_remaining; every
+    # change in place is made below, and drops it too
+    @property
+    def asks(self) -> dict[int, float]:
+        return self._asks
+
+    @asks.setter
+    def asks(self, value: dict[int, float]) -> None:
+        self._asks, self._due = value, None
+
+    @property
+    def charging(self) -> set[int]:
+        return self._charging
+
+    @charging.setter
+    def charging(self, value: set[int]) -> None:
+        self._charging, self._due = value, None
+
     @property
     def due_remaining(self) -> float:
-        """M€ per household still asked for the tasks whose ask has fallen due."""
-        return sum(left for index, left in self.asks.items() if index in self.charging)
+        """M€ per household still asked for the tasks whose ask has fallen due (worked out once until the asks
+        or the tasks charging change: it is read ~140 times a quarter, by the group itself and the metrics)."""
+        due = self._due
+        if due is None:
+            due = self._due = sum(left for index, left in self._asks.items() if index in self._charging)
+        return due
 
     @property
     def paid(self) -> float:
@@ -74,6 +97,7 @@ class Resident(Actor):
     def receive_ask(self, task_index: int, per_household: float) -> None:
         """The plan sets the group's part of a task's cost; it falls due when the task is contracted."""
         self.asks[task_index] = self.asks.get(task_index, 0.0) + per_household
+        self._due = None
 
     def charge_contracted(self) -> None:
         """An ask falls due once its task is contracted; its instalments run over ``phasing_quarters``
@@ -82,12 +106,14 @@ class Resident(Actor):
         for index in self.asks:
             if index not in self.charging and tasks[index].contracted:
                 self.charging.add(index)
+                self._due = None
                 self.ask_quarters_left = max(self.ask_quarters_left, self.model.scenario.instruments.phasing_quarters)
 
     def drop_asks(self) -> None:
         """A group that drops out pays no more: its open asks leave a gap in the tasks' funding."""
         for index in list(self.asks):
             self.model.area.tasks[index].resident_pending -= self.asks.pop(index) * self.households
+        self._due = None
 
     def step(self) -> None:
         """Step 3: update support and capacity, pay what is asked when able."""
@@ -138,6 +164,7 @@ class Resident(Actor):
             part = min(left, per_household * left / total)
             self.model.contributions.resident_pays(self, tasks[index], part * self.households)
             self.asks[index] = left - part
+            self._due = None
             if self.asks[index] <= 1e-12:
                 del self.asks[index]
 
