@@ -38,6 +38,7 @@ COMPANY = "tests/test_land_company.py::"
 SOK = "tests/test_sok_land.py::"
 EXITS = "tests/test_exits.py::"
 REVIEW = "tests/test_review.py::"
+ASSEMBLY = "tests/test_assembly.py::"
 USE = "tests/test_use_phase.py::"
 
 
@@ -52,6 +53,27 @@ class Knockout:
 
 
 KNOCKOUTS: list[Knockout] = [
+    # ------------------------------------------------------------- issue 26: land assembly under the tender
+    Knockout("refuser_signs", "an owner who refuses to sell at any price signs at the purchase table",
+             MODEL + "negotiation.py", "if self.purchase and self.model.acquisition.refuses(owner):", "if False:",
+             (ASSEMBLY + "test_an_owner_who_refuses_to_sell_never_signs_at_the_purchase_table",)),
+    Knockout("separable_is_one_block", "a separable sub-area is assembled as one block",
+             MODEL + "assembly.py", "return not self.model.area.separable[phase]", "return True",
+             (ASSEMBLY + "test_in_a_separable_sub_area_acquired_land_is_planned_as_it_comes_and_no_procedure_holds_it_up",)),
+    Knockout("phase_does_not_wait", "a phase's acquired land is planned before its purchase talks have closed",
+             MODEL + "assembly.py",
+             "        if any(not neg.done and any(p.subarea == phase for p in plots) for neg, plots in self.form.purchases):\n"
+             "            return False",
+             "        if False:\n            return False",
+             (ASSEMBLY + "test_land_acquired_in_a_phase_waits_for_the_phases_purchase_talks_then_gets_one_plan",)),
+    Knockout("issue_ignores_ruling", "a phase's acquired land is tendered while an expropriation there runs",
+             MODEL + "assembly.py",
+             "blocked = {phase for phase in set(self.phased.values()) if self.in_procedure(phase)}", "blocked = set()",
+             (ASSEMBLY + "test_the_phase_is_issued_only_after_the_ruling_and_the_expropriated_plot_joins_its_plan",)),
+    Knockout("holdout_pivotal_anywhere", "a seller at a purchase table is pivotal whatever is left of its block",
+             MODEL + "assembly.py", "return any(self.one_block(phase) and not any(",
+             "return True or any(self.one_block(phase) and not any(",
+             (ASSEMBLY + "test_a_seller_holds_up_its_block_when_no_other_land_there_is_still_sought",)),
     # ------------------------------------------------------------- issue 26: who is bound, a table that stalls
     Knockout("steering_group_binds", "the steering group marks the unsigned parties signed",
              MODEL + "negotiation.py",
@@ -320,8 +342,8 @@ KNOCKOUTS: list[Knockout] = [
              (PRE + "test_a_withdrawal_dissolves_the_presales",)),
     # ------------------------------------------------------------- issue 23b: the practitioner's review of the presales
     Knockout("sale_price_floats", "a sold home brings the price of the completion's day, not the price signed for",
-             MODEL + "development.py", 'locked, unsold = plot.sold_value, max(0, seg["market"] - plot.sold)',
-             'locked, unsold = 0.0, seg["market"]',
+             MODEL + "development.py", "locked, unsold = plot.sold_value, max(0, market_homes - plot.sold)",
+             "locked, unsold = 0.0, market_homes",
              (PRE + "test_a_sale_fixes_its_price_and_the_buyer_carries_the_fall_in_value",)),
     Knockout("no_longstop", "presales stand forever without a start", MODEL + "model.py",
              "if not started and plot.step_first_sale is not None and plot.longstop_clock >= longstop:",
