@@ -101,12 +101,18 @@ def court_price(plot: Plot) -> float:
     return plot.existing_use_value
 
 
+def hope_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
+    """The owner's hope of the plan (M€): its inbrengwaarde raised by the speculation in the area so far
+    (003 L912), the base every purchase price of the municipality is bargained from (rules 1 and 2)."""
+    return plot.existing_use_value * (1 + model.speculation)
+
+
 def voluntary_price(model: "AreaDevelopmentModel", plot: Plot, premium: float) -> float:
     """The price of a voluntary purchase closed at the purchase table with ``premium`` conceded (rule 1):
     the owner's hope of the plan (inbrengwaarde with the speculation) plus the premium, within the
     negotiator's mandate; never below the owner's :func:`reservation`."""
     m = model
-    price = plot.existing_use_value * (1 + m.speculation) * (1 + min(premium, m.scenario.municipality.mandate))
+    price = hope_value(m, plot) * (1 + min(premium, m.scenario.municipality.mandate))
     return max(price, reservation(m, plot))
 
 
@@ -179,7 +185,7 @@ class Acquisition:
         bid = land_bid(m, plot, owner)
         if reservation(m, plot) >= bid:
             return 0.0
-        hope = plot.existing_use_value * (1 + m.speculation)
+        hope = hope_value(m, plot)
         return bid / hope - 1 if hope > 0 else math.inf
 
     # ------------------------------------------------------------------ credits

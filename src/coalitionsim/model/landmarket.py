@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .area import Plot, Status
 from .development import land_bid, market_value
-from .acquisition import court_price, municipal_pool
+from .acquisition import court_price, hope_value, municipal_pool
 from .land import land_buyers, transfer
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class LandMarket:
         enters the grondexploitatie at its price (``acquisition.py``)."""
         m = self.model
         mun = m.municipality
-        offer = plot.existing_use_value * (1 + m.speculation) * (1 + m.scenario.municipality.mandate)
+        offer = hope_value(m, plot) * (1 + m.scenario.municipality.mandate)
         if mun.talks_left < 1 or not mun.can_spend(offer):
             return
         mun.talks_left -= 1
