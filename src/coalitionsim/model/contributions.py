@@ -131,31 +131,36 @@ class Contributions:
         not paid for): money for public works refunds the municipality that pre-finances them, the rest goes
         to the area fund for the tasks; returns what was paid."""
         m = self.model.municipality
-        ledger = self.model.ledger
         total = sum(weights)  # a task weighing 0 adds nothing: the sum is that of the tasks paid for
         if total <= 0 or amount <= 0:
             return 0.0
+        # read once per payment, not per task (a plot pays on several tasks each quarter)
+        municipal = owner is m
+        transfer, account, uid = self.model.ledger.transfer, owner.account, owner.unique_id
         paid = 0.0
         works_account = None  # who receives the works money: asked once per payment (no transfer changes it)
         for t, weight in zip(tasks, weights):
+            if weight <= 0:  # (its part would be <= 0 too: amount and total are > 0)
+                continue
             part = amount * weight / total
             if part <= 0:
                 continue
             works = t.spec.kind == "public_works"
-            if owner is m:
+            if municipal:
                 # its own share of public works it already pays for itself; collective tasks from its budget
                 if not works and not m.spend(part, "municipal_contribution", payee=AREA_FUND):
                     continue
             else:
                 if works and works_account is None:
                     works_account = self.works_account()
-                if not ledger.transfer(owner.account, works_account if works else AREA_FUND, part, kind):
+                if not transfer(account, works_account if works else AREA_FUND, part, kind):
                     continue
             if not works:
                 t.funds += part
-            t.paid_by[owner.unique_id] = t.paid_by.get(owner.unique_id, 0.0) + part
+            paid_by = t.paid_by
+            paid_by[uid] = paid_by.get(uid, 0.0) + part
             paid += part
-        if owner is m:
+        if municipal:
             self.public_paid += paid
         else:
             self.private_paid += paid
