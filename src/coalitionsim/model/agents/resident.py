@@ -102,6 +102,8 @@ class Resident(Actor):
     def charge_contracted(self) -> None:
         """An ask falls due once its task is contracted; its instalments run over ``phasing_quarters``
         from then."""
+        if self._asks.keys() <= self._charging:
+            return  # every ask has fallen due already (or none is open): most groups, most quarters
         tasks = self.model.area.tasks
         for index in self.asks:
             if index not in self.charging and tasks[index].contracted:
