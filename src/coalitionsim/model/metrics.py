@@ -17,12 +17,11 @@ GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "
 
 def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
     members = [a for a in model.group_members(group) if not a.dropped_out]
-    if group == "residents":
-        weights = [a.households for a in members]
-    else:
-        weights = [1.0] * len(members)
-    total = sum(weights)
-    return sum([getattr(a, attr) * w for a, w in zip(members, weights)]) / total if total else float("nan")
+    if group == "residents":  # weighted by households
+        total = sum([a.households for a in members])
+        return sum([getattr(a, attr) * a.households for a in members]) / total if total else float("nan")
+    # each actor counts once (a weight of 1.0 changes no value: the sum is the same to the bit)
+    return sum([getattr(a, attr) for a in members]) / len(members) if members else float("nan")
 
 
 def willing_unable_share(model: "AreaDevelopmentModel") -> float:
