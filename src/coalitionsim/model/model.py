@@ -665,8 +665,10 @@ class AreaDevelopmentModel(mesa.Model):
                 owner.draagvlak = clip01(owner.draagvlak + 0.02 * (owner.trust - 0.5))
                 # draagkracht is at most the share of this quarter's asks it carried
                 owner.draagkracht = min(owner.draagkracht, owner.carried_share())
-        for actor in self.actors():
-            if not isinstance(actor, (Resident, Landowner)) or actor.dropped_out:
+        # the owners of existing businesses, then the resident groups (in the order of ``actors()``): the ones
+        # whose failed asks drive drop-out
+        for actor in [o for o in self.owners if isinstance(o, Landowner)] + self.residents:
+            if actor.dropped_out:
                 continue
             actor.unable_quarters = actor.unable_quarters + 1 if actor.failing else 0
             if actor.unable_quarters >= b.dropout_quarters:
