@@ -15,27 +15,52 @@ if TYPE_CHECKING:
 GROUPS = ("municipality", "developers", "corporations", "owners", "residents", "rijk")
 
 
-def _group_mean(model: "AreaDevelopmentModel", group: str, attr: str) -> float:
-    members = [a for a in model.group_members(group) if not a.dropped_out]
-    if group == "residents":  # weighted by households
-        total = sum([a.households for a in members])
-        return sum([getattr(a, attr) * a.households for a in members]) / total if total else float("nan")
-    # each actor counts once (a weight of 1.0 changes no value: the sum is the same to the bit)
-    return sum([getattr(a, attr) for a in members]) / len(members) if members else float("nan")
+def actor_reports(model: "AreaDevelopmentModel") -> dict[str, float]:
+    """The step reporters over the actors, group by group, each actor's state read once: the group means of
+    draagvlak and draagkracht (``draagvlak_<group>``, ``draagkracht_<group>``: resident groups weighted by
+    their households, drop-outs left out), the share of all actors willing but unable now
+    (``willing_unable_share``; household groups count once each) and, of the actors of a drop-out group with
+    an ask due now (``Actor.has_ask_due``), the share willing but unable (``willing_unable_share_<group>``;
+    NaN when none of them is asked: an actor with nothing due is not asked, not able, and counting it as
+    able would dilute the share by how many are never asked). (Fifteen reporters walked the actors one by
+    one before; the sums are over the same lists in the same order.)"""
+    nan = float("nan")
+    reports: dict[str, float] = {}
+    unable = everyone = 0  # counts: the overall share is the same summed group by group
+    for g in GROUPS:
+        members = model.group_members(g)
+        live = [a for a in members if not a.dropped_out]
+        if g == "residents":  # weighted by households
+            total = sum([a.households for a in live])
+            reports[f"draagvlak_{g}"] = sum([a.draagvlak * a.households for a in live]) / total if total else nan
+            reports[f"draagkracht_{g}"] = sum([a.draagkracht * a.households for a in live]) / total if total else nan
+        else:  # each actor counts once
+            reports[f"draagvlak_{g}"] = sum([a.draagvlak for a in live]) / len(live) if live else nan
+            reports[f"draagkracht_{g}"] = sum([a.draagkracht for a in live]) / len(live) if live else nan
+        willing_unable = [a.willing_unable for a in members]
+        unable += sum(willing_unable)
+        everyone += len(members)
+        if g in DROPOUT_GROUPS:
+            asked = [wu for a, wu in zip(members, willing_unable) if a.has_ask_due]
+            reports[f"willing_unable_share_{g}"] = sum(asked) / len(asked) if asked else nan
+    reports["willing_unable_share"] = unable / everyone if everyone else 0.0
+    return reports
+
+
+def _from_actors(name: str) -> Callable[["AreaDevelopmentModel"], float]:
+    """A reporter of :func:`actor_reports` on its own (``StepCollector`` works them all out in one pass)."""
+    return lambda model: actor_reports(model)[name]
 
 
 def willing_unable_share(model: "AreaDevelopmentModel") -> float:
     """Share of actors (household groups count once each) that are willing but unable now."""
-    actors = model.actors()
-    return sum([a.willing_unable for a in actors]) / len(actors) if actors else 0.0
+    return actor_reports(model)["willing_unable_share"]
 
 
 def group_willing_unable_share(model: "AreaDevelopmentModel", group: str) -> float:
-    """Share of the group's actors with an ask due now (``Actor.has_ask_due``) that are willing but unable;
-    NaN when none of them is asked: an actor with nothing due is not asked, not able, and counting it as
-    able would dilute the share by how many are never asked."""
-    asked = [a for a in model.group_members(group) if a.has_ask_due]
-    return sum([a.willing_unable for a in asked]) / len(asked) if asked else float("nan")
+    """Share of the group's actors with an ask due now that are willing but unable (see
+    :func:`actor_reports`)."""
+    return actor_reports(model)[f"willing_unable_share_{group}"]
 
 
 def trust_mean(model: "AreaDevelopmentModel") -> float:
@@ -62,10 +87,10 @@ STEP_REPORTERS: dict[str, Callable[["AreaDevelopmentModel"], Any]] = {
     # payments to date against the full fair share: starts at 1 and falls as contributions arrive
     "free_riding_index": lambda m: m.contributions.free_riding_index(),
     "funding_gap": lambda m: m.contributions.funding_gap(),
-    **{f"draagvlak_{g}": (lambda m, g=g: _group_mean(m, g, "draagvlak")) for g in GROUPS},
-    **{f"draagkracht_{g}": (lambda m, g=g: _group_mean(m, g, "draagkracht")) for g in GROUPS},
-    "willing_unable_share": willing_unable_share,
-    **{f"willing_unable_share_{g}": (lambda m, g=g: group_willing_unable_share(m, g)) for g in DROPOUT_GROUPS},
+    **{f"draagvlak_{g}": _from_actors(f"draagvlak_{g}") for g in GROUPS},
+    **{f"draagkracht_{g}": _from_actors(f"draagkracht_{g}") for g in GROUPS},
+    "willing_unable_share": _from_actors("willing_unable_share"),
+    **{f"willing_unable_share_{g}": _from_actors(f"willing_unable_share_{g}") for g in DROPOUT_GROUPS},
     "trust_mean": trust_mean,
     "objections": lambda m: m.objections,
     "public_balance": lambda m: m.public_balance,
@@ -85,8 +110,9 @@ class StepCollector(mesa.DataCollector):
         super().__init__(model_reporters=STEP_REPORTERS)
 
     def collect(self, model: "AreaDevelopmentModel") -> None:
+        actors = actor_reports(model)  # the reporters over the actors, in one pass rather than one each
         for name, reporter in self.model_reporters.items():
-            self.model_vars[name].append(reporter(model))
+            self.model_vars[name].append(actors[name] if name in actors else reporter(model))
 
 
 def public_assets(model: "AreaDevelopmentModel") -> float:
