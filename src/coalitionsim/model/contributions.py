@@ -230,6 +230,7 @@ class Contributions:
         one_off_at = [i for i, t in enumerate(tasks) if not t.spec.recurring]
         withdrawn = Status.WITHDRAWN  # read once: an Enum member read costs ~0.2 µs on Python 3.11
         mun, asks = m.municipality, m.asks  # (read once: per plot below)
+        owed_on_plot = asks.owed  # plot_id -> task index -> M€ (asks.owed_by, read per plot)
         for plot in m.area.plots:
             if plot.status == withdrawn:
                 continue
@@ -237,7 +238,7 @@ class Contributions:
             weights = [need * shares.get(plot_id, 0.0) for need, shares in need_shares]
             owner = plot.owner
             kind = self.ask_kind(plot)
-            owed = asks.owed_by(plot)
+            owed = owed_on_plot.get(plot_id)
             if owed and (kind is None or owner is mun):
                 asks.release([plot])  # the claim lapsed with its enforcement
                 owed = {}
