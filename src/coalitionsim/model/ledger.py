@@ -152,20 +152,20 @@ class Ledger:
 
     def check_floors(self) -> None:
         """Report each account that went below its floor (once per episode) in the event log."""
-        floors = self._floor
+        floors, below = self._floor, self._below
         for name, bal in self.balance.items():
             if name == OUTSIDE:
                 continue
             floor = floors[name]()  # floor(name), inlined: every account, every quarter
             if bal < floor - 1e-9:
-                if name not in self._below:
-                    self._below.add(name)
+                if name not in below:
+                    below.add(name)
                     what = ("goes beyond the area budget (it borrows)" if name in self.may_borrow
                             else "is below its floor: it cannot pay more until money comes in")
                     self.model.log("overdraft", f"{name} {what}: €{floor - bal:.1f} m short", actor=name,
                                    amount=floor - bal)
-            else:
-                self._below.discard(name)
+            elif name in below:  # (most accounts are above their floor, and were)
+                below.discard(name)
 
     def below_floor(self, name: str) -> bool:
         return name in self._below
