@@ -87,7 +87,10 @@ class Resident(Actor):
     def has_ask_due(self) -> bool:
         """An instalment was asked this quarter, or an ask that has fallen due is still open (postponed by dubbel
         toetsen); a drop-out is asked no more."""
-        return not self.dropped_out and (self.asked_now > 1e-12 or self.due_remaining > 1e-12)
+        if self.dropped_out:
+            return False
+        due = self._due  # due_remaining while it is kept (read for every group twice a quarter)
+        return self.asked_now > 1e-12 or (due if due is not None else self.due_remaining) > 1e-12
 
     @property
     def instalment(self) -> float:
