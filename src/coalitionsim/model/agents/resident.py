@@ -176,12 +176,16 @@ class Resident(Actor):
     @property
     def failing(self) -> bool:
         """Willing but unable to pay what is asked now; a postponed ask (dubbel toetsen) is not failed."""
-        return not self.dropped_out and self.willing and self.failed_ask
+        # (willing read directly, as Actor.willing_unable does: every group each quarter, for the drop-outs)
+        return (not self.dropped_out and self.draagvlak >= self.model.scenario.behaviour.willing_threshold
+                and self.failed_ask)
 
     def update_capacity(self) -> None:
         """draagkracht: what the group has plus what it can set aside over the remaining instalments,
         against what has fallen due on it (1 when nothing is due)."""
-        remaining = self.due_remaining
+        remaining = self._due  # due_remaining while it is kept (every group, every quarter)
+        if remaining is None:
+            remaining = self.due_remaining
         if remaining <= 1e-12:
             self.draagkracht = 1.0
             return
