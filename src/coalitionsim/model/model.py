@@ -309,10 +309,12 @@ class AreaDevelopmentModel(mesa.Model):
 
     # ================================================================ 3. residents
     def residents_update(self) -> None:
-        self.building_in = {p.subarea for p in self.area.plots if p.status == Status.CONSTRUCTION}
+        construction = Status.CONSTRUCTION  # read once: an Enum member read costs ~0.2 µs on Python 3.11
+        self.building_in = {p.subarea for p in self.area.plots if p.status == construction}
         self.just_delivered = {}
+        last_quarter = self.steps - 1
         for t in self.area.tasks:
-            if t.delivered_step == self.steps - 1:
+            if t.delivered_step == last_quarter:
                 for s in t.beneficiary_subareas:
                     self.just_delivered[s] = self.just_delivered.get(s, 0) + 1
         for r in self.residents:
@@ -625,7 +627,8 @@ class AreaDevelopmentModel(mesa.Model):
                 continue
             if task.delivery_started is None:
                 if task.spec.kind == "public_works":
-                    needed = any(p.status != Status.HELD for p in self.area.plots if task.benefits(p))
+                    held = Status.HELD  # (read once, not per plot: an Enum member read is slow)
+                    needed = any(p.status != held for p in self.area.plots if task.benefits(p))
                     if needed and self.pay_public_works(task):
                         self._start_delivery(task)
                 elif task.funds >= task.spec.cost - 1e-9:
