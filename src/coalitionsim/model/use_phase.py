@@ -75,23 +75,28 @@ class UsePhase:
     # ------------------------------------------------------------ the quarter
     def step(self) -> None:
         m = self.model
-        completed = [p for p in m.area.plots if p.status == Status.COMPLETED]
+        completed_status = Status.COMPLETED  # (read once: an Enum member read costs ~0.2 µs on Python 3.11)
+        completed = [p for p in m.area.plots if p.status == completed_status]
         cost = fees = 0.0
         asked: dict[int, float] = {}  # owner -> voluntary dues asked this quarter
         paid: dict[int, float] = {}
         owners: dict[int, "Owner"] = {}
-        self.due_of = {}
+        due_of: dict[int, float] = {}
+        self.due_of = due_of
+        # read once a quarter, not per plot
+        benefit_weight, transfer = m.area.benefit_weight, m.ledger.transfer
+        cost_rate, fee_rate = self.cost_rate, self.fee_rate
         for plot in completed:
-            weight = m.area.benefit_weight(plot)
-            cost += self.cost_rate * weight
-            fee = self.fee_rate * weight
-            m.ledger.transfer(OUTSIDE, USE_OPERATOR, fee, "use_phase_fees")  # the users pay their fees
+            weight = benefit_weight(plot)
+            cost += cost_rate * weight
+            fee = fee_rate * weight
+            transfer(OUTSIDE, USE_OPERATOR, fee, "use_phase_fees")  # the users pay their fees
             fees += fee
-            due = max(0.0, (self.cost_rate - self.fee_rate) * weight)
+            due = max(0.0, (cost_rate - fee_rate) * weight)
             if due <= 1e-12:
                 continue
             owner = plot.owner
-            self.due_of[owner.unique_id] = self.due_of.get(owner.unique_id, 0.0) + due
+            due_of[owner.unique_id] = due_of.get(owner.unique_id, 0.0) + due
             bound = due * self.bound_share(plot)
             if bound > 1e-12:
                 self._pay_bound(owner, plot, bound)
