@@ -352,9 +352,6 @@ class Contributions:
         return passed
 
     # ------------------------------------------------------------ metrics
-    def incurred_cost(self, task: Task) -> float:
-        return task.spec.cost * (self.model.steps if task.spec.recurring else 1)
-
     def fair_share_incurred(self, plot: Plot) -> float:
         """The plot's fair share of the costs so far: the one-off tasks, and the recurring ones for every
         quarter up to now."""
@@ -384,7 +381,10 @@ class Contributions:
         return sum(paid[k] < 0.5 * fair[k] for k in owners) / len(owners) if owners else 0.0
 
     def total_cost(self) -> float:
-        return sum(self.incurred_cost(t) for t in self.model.area.tasks)
+        """The area tasks' cost so far: a one-off task's once, a recurring one's for every quarter up to now
+        (each quarter for the step series: a list, no call per task)."""
+        steps = self.model.steps
+        return sum([t.spec.cost * (steps if t.spec.recurring else 1) for t in self.model.area.tasks])
 
     def funding_gap(self) -> float:
         """Area-task cost so far not covered by private contributions, owners' and residents' (M€)."""
