@@ -98,9 +98,10 @@ class Asks:
         if amount <= 1e-12:
             return True
         m = self.model
-        self.records.append((m.steps, actor.account, actor.group, kind, amount, paid, enforced, plot))
-        if actor.ask_step != m.steps:
-            actor.ask_step, actor.due_now, actor.unpaid_now = m.steps, 0.0, 0.0
+        step = m.steps  # (read once: every plot's ask, every quarter)
+        self.records.append((step, actor.account, actor.group, kind, amount, paid, enforced, plot))
+        if actor.ask_step != step:
+            actor.ask_step, actor.due_now, actor.unpaid_now = step, 0.0, 0.0
             actor.ask_failed, actor.ask_reason = False, None
         short = max(0.0, amount - paid)
         actor.due_now += amount
