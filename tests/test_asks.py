@@ -11,7 +11,7 @@ from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.landowner import Landowner
 from coalitionsim.model.asks import CANNOT_PAY, DROPOUT_GROUPS
 from coalitionsim.model.ledger import OUTSIDE
-from coalitionsim.model.metrics import group_willing_unable_share, summary
+from coalitionsim.model.metrics import GROUPS, actor_reports, group_willing_unable_share, summary
 
 from helpers import set_money
 
@@ -156,6 +156,40 @@ def test_willing_but_unable_is_a_share_of_the_actors_asked():
     assert not any(r.has_ask_due or r.willing_unable for r in never)
     assert group_willing_unable_share(m, "residents") == 1.0
     assert m.asks.willing_unable_share("residents") == 1.0
+
+
+def _reports_one_by_one(m: AreaDevelopmentModel) -> dict[str, float]:
+    """The reporters over the actors as each walked the actors on its own (before ``actor_reports``)."""
+    out: dict[str, float] = {}
+    for g in GROUPS:
+        live = [a for a in m.group_members(g) if not a.dropped_out]
+        weights = [a.households if g == "residents" else 1.0 for a in live]
+        for attr in ("draagvlak", "draagkracht"):
+            out[f"{attr}_{g}"] = (sum([getattr(a, attr) * w for a, w in zip(live, weights)]) / sum(weights)
+                                  if sum(weights) else float("nan"))
+    for g in DROPOUT_GROUPS:
+        asked = [a for a in m.group_members(g) if a.has_ask_due]
+        out[f"willing_unable_share_{g}"] = (sum([a.willing_unable for a in asked]) / len(asked) if asked
+                                            else float("nan"))
+    actors = m.actors()
+    out["willing_unable_share"] = sum([a.willing_unable for a in actors]) / len(actors)
+    return out
+
+
+def test_the_step_series_over_the_actors_in_one_pass_equals_each_reporter_on_its_own():
+    # residents asked and failing, owners of existing businesses failing and dropping out (a GIZ asking the
+    # one-off tasks at once): every group mean and share moves; each quarter's value is the same to the bit
+    m = _giz_area(1, 1, "instruments.phasing_quarters=1")
+    for _ in range(12):
+        m.step()
+        one_pass, one_by_one = actor_reports(m), _reports_one_by_one(m)
+        assert one_pass.keys() == one_by_one.keys()
+        for name, value in one_by_one.items():
+            assert one_pass[name] == value or (math.isnan(one_pass[name]) and math.isnan(value)), (m.steps, name)
+    assert m.asks.dropouts.get("owners", 0) > 0  # (the case moves what it should)
+    assert any(not math.isnan(v) and 0 < v < 1 for k, v in one_pass.items() if k.startswith("draagkracht"))
+    series = m.datacollector.get_model_vars_dataframe()
+    assert series["willing_unable_share_owners"].max() > 0
 
 
 def test_the_summary_reports_willing_but_unable_and_dropouts_by_group():
