@@ -73,7 +73,8 @@ def form_in_force(model: "AreaDevelopmentModel") -> str:
     deelgebied's own form, after a review the form that took the plots over); ties go to the first name."""
     homes: dict[str, int] = {}
     for p in model.area.plots:
-        homes[p.governing_form] = homes.get(p.governing_form, 0) + p.homes
+        form = p.governing_form
+        homes[form] = homes.get(form, 0) + p.homes
     return min(homes, key=lambda f: (-homes[f], f)) if homes else model.form_name
 
 
