@@ -20,7 +20,7 @@ from coalitionsim.model.area import Status
 from coalitionsim.model.land import transfer
 from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.metrics import summary, timeseries
-from coalitionsim.model.streams import PROCESSES, Streams
+from coalitionsim.model.streams import PROCESSES, Streams, key_of
 from coalitionsim.runner import replication_seeds, run_model
 
 N = 8
@@ -57,6 +57,19 @@ def test_streams_are_independent_and_reproducible():
     assert len(set(PROCESSES)) == len(PROCESSES)
     with pytest.raises(ValueError):
         Streams(7).keyed("objections")
+
+
+def test_a_keyed_stream_is_numpys_spawned_seed_sequence():
+    """Streams.keyed builds its SeedSequence from the words of seed and key (cheaper than a spawn key): the
+    streams must stay those of SeedSequence(seed, spawn_key=(process, *keys)), for small and large seeds and
+    keys (more than one 32-bit word), zero, and names (CRC-32)."""
+    for seed in (0, 7, 2**32 - 1, 2**32, 123456789012345678901234567890):
+        s = Streams(seed)
+        for process, key in (("land_market", (17, 42)), ("land_market", (0, "order")), ("setup", ("allocation",)),
+                             ("votes", (2**32 + 5, 0)), ("negotiation", ("premium", 2**70, 3))):
+            spawn_key = (PROCESSES.index(process), *(key_of(k) for k in key))
+            expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=spawn_key)))
+            assert s.keyed(process, *key).random(3).tolist() == expected.random(3).tolist(), (seed, process, key)
 
 
 def test_every_form_sees_the_same_market_on_one_seed():
