@@ -76,7 +76,7 @@ def land_buyers(model: "AreaDevelopmentModel", owners: list["Owner"]) -> list["O
     """Who can buy building land: developers (corporations take their social homes on their own land
     or turnkey from developers; a joint company already holds its land)."""
     return [o for o in owners if o.group == "developers" and o.developing and not o.dropped_out
-            and not getattr(o, "pooled", False)]
+            and not o.pooled]
 
 
 class TenderPool:
