@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 import mesa
 
 from ..area import Status, Task
+# (at the top, not inside the methods that use them: an import statement costs ~1 µs, and an owner decides
+# on each of its plots every quarter; development imports no agent)
+from ..development import decide_plot, margin, revenue
 from ..ledger import OUTSIDE
 
 if TYPE_CHECKING:
@@ -320,8 +323,6 @@ class Owner(Actor):
     def decision_margin(self, plot: "Plot") -> float:
         """The margin the owner decides on: its own plot's, plus what its deal's verevening can give it (a
         joint company pools its plots)."""
-        from ..development import margin, revenue
-
         rev = revenue(self.model, plot)
         m = margin(self.model, plot, self, rev)
         if plot.pool is not None:
@@ -335,8 +336,6 @@ class Owner(Actor):
 
     def decide(self, plot: "Plot") -> None:
         """Step 4 of the process: start, continue, pause or withdraw; see :mod:`coalitionsim.model.development`."""
-        from ..development import decide_plot
-
         decide_plot(self.model, self, plot)
 
     def ready_needs(self) -> float:
