@@ -155,14 +155,17 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
     """Step 4 for one plot: ask for its own procedure, apply for a permit, start, pause, sell or withdraw."""
     if not owner.developing or owner.dropped_out or plot.for_sale:
         return
+    if plot.status == Status.HELD:
+        # outside a contract a plot has no right to build: under the frame its owner asks for one (its
+        # business case worked out only then: a held plot waits for its right most quarters)
+        if (model.frame_in_force and not plot.in_plan and not plot.in_agreement
+                and owner.decision_margin(plot) >= owner.start_threshold(plot) - 0.03):
+            model.apply_for_initiative(plot)
+        return
     b = model.scenario.behaviour
     m = owner.decision_margin(plot)
     threshold = owner.start_threshold(plot)
-    if plot.status == Status.HELD:
-        # outside a contract a plot has no right to build: under the frame its owner asks for one
-        if model.frame_in_force and not plot.in_plan and not plot.in_agreement and m >= threshold - 0.03:
-            model.apply_for_initiative(plot)
-    elif plot.status == Status.AGREED:
+    if plot.status == Status.AGREED:
         plot.marketing = markets(model, owner, plot, m, threshold, investment(model, plot))
         if not plot.marketing and (m >= threshold - 0.03 or plot.build_obligation):
             # its case is there but not its money: it waits before its sales, and sells the plot with its
