@@ -28,8 +28,8 @@ def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
     market = model.market
     social, mid, market_homes = plot.segment_counts
     locked, unsold = plot.sold_value, max(0, market_homes - plot.sold)
-    homes = (social * market.home_value("social") + mid * market.home_value("mid")
-             + unsold * market.home_value("market"))
+    value_social, value_mid, value_market = market.home_values()
+    homes = social * value_social + mid * value_mid + unsold * value_market
     nonres = plot.nonres_m2 * market.spec.nonres_value_per_m2 * market.price_index
     return (homes + nonres) * (1 + model.area.uplift(plot)) + locked
 
