@@ -117,11 +117,12 @@ def mean_required_margin(model: "AreaDevelopmentModel") -> float:
 
 def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", required: float | None = None) -> float:
     """A land seller's forecast of a plot's price (M€) at this quarter's prices: its residual land value, as
-    the plot stands, to a builder asking ``required`` (default: the market's mean required margin) who pays
-    the contributions ``owner`` would owe at permit. The GEM's issue prices and the municipality's tender
-    reserve are both this forecast; it can be negative (nobody would pay anything for the plot)."""
+    the plot stands, to a builder asking ``required`` (default: the market's mean required margin, kept by
+    the model as ``market_margin``) who pays the contributions ``owner`` would owe at permit. The GEM's issue
+    prices and the municipality's tender reserve are both this forecast; it can be negative (nobody would pay
+    anything for the plot)."""
     if required is None:
-        required = mean_required_margin(model)
+        required = model.market_margin
     rev = revenue(model, plot)
     return profit(model, plot, owner, land_cost=0.0, rev=rev) - required * rev
 
@@ -144,7 +145,7 @@ def expected_prices(model):
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
     """What an undeveloped plot is worth now: its residual land value to a developer asking the
     scenario developers' mean required margin, and never less than its existing-use value."""
-    required = mean_required_margin(model)
+    required = model.market_margin  # mean_required_margin, kept by the model
     rev = revenue(model, plot)
     inv = investment(model, plot)
     cost = inv + model.market.financing_cost(inv, model.construction_quarters(plot))

@@ -19,7 +19,7 @@ from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .asks import Asks, reason_of
 from .contributions import Contributions
-from .development import construction_quarters, investment, margin_at_cost, revenue, sale_price
+from .development import construction_quarters, investment, margin_at_cost, mean_required_margin, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
 from .governance.review import Review
@@ -90,6 +90,9 @@ class AreaDevelopmentModel(mesa.Model):
         self.deferrals = 0  # quarters a land obligation was deferred (exits.py), summary `deferrals`
         self.households_dropped = 0
         self._build_time: dict[int, int] = {}  # plot id -> construction quarters
+        # the margin the market's builders ask (development.mean_required_margin): fixed for the run, as the
+        # scenario is; read by every forecast of a plot's price (~1,500 a run)
+        self.market_margin = mean_required_margin(self)
 
         self.ledger = Ledger(self)
         self.asks = Asks(self)  # what each form asks of whom and when, and the drop-outs it causes
