@@ -72,6 +72,19 @@ def test_a_keyed_stream_is_numpys_spawned_seed_sequence():
             assert s.keyed(process, *key).random(3).tolist() == expected.random(3).tolist(), (seed, process, key)
 
 
+def test_free_cash_is_available_less_committed_for_every_owner():
+    """Owner.free_cash reads an owner's floor from its money sums unless its class has a floor of its own (the
+    municipality's budget, a joint company's lenders): for each owner it must be available minus committed."""
+    m = AreaDevelopmentModel(load_scenario(None), form="gem", seed=3)
+    for _ in range(12):
+        m.step()
+    owners = m.owners + ([m.governance.company] if getattr(m.governance, "company", None) else [])
+    assert {type(o).__name__ for o in owners} >= {"Municipality", "Developer", "JointCompany"}
+    for o in owners:
+        assert o.free_cash == m.ledger.balance[o.account] - o.floor() - o.committed, type(o).__name__
+    assert m.municipality.floor() < -1.0  # its budget: not minus its loans (0 on no bought land)
+
+
 def test_every_form_sees_the_same_market_on_one_seed():
     sc = load_scenario(None, ["simulation.horizon_quarters=40"])
     series = {}

@@ -253,11 +253,21 @@ class Owner(Actor):
         """What starting all its plots not yet under construction would cost at this quarter's prices."""
         return self._plot_money()[2]
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # whether its floor is Owner.floor (minus its loans): free_cash then reads it from the sums it reads
+        cls._floor_is_loans = cls.floor is Owner.floor
+
+    _floor_is_loans = True
+
     @property
     def free_cash(self) -> float:
         """What the owner can still put into something new: available money minus what is committed."""
-        # available - committed, read directly: the owners' busiest read (~5,000 a run)
-        return self.model.ledger.balance[self.account] - self.floor() - self._money.sums()[1]
+        # available - committed, read directly and from one read of the sums (floor() reads them too, unless a
+        # subclass has a floor of its own): the owners' busiest read (~4,000 a run)
+        loans, committed, _ = self._money.sums()
+        floor = -loans if self._floor_is_loans else self.floor()
+        return self.model.ledger.balance[self.account] - floor - committed
 
     def project_loan(self, plot: "Plot", investment: float) -> float:
         """What lenders finance of a start (default: the loan share of the investment)."""
