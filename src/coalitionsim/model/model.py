@@ -490,7 +490,7 @@ class AreaDevelopmentModel(mesa.Model):
     def presale_target(self, plot: Plot) -> int:
         """The market homes a start needs sold in advance: ``behaviour.presale_share`` of them, rounded up
         (social homes are taken by the corporation that will own them, mid-rent ones by a block buyer)."""
-        return math.ceil(self.scenario.behaviour.presale_share * plot.segment_homes["market"] - 1e-9)
+        return math.ceil(self.scenario.behaviour.presale_share * plot.market_homes - 1e-9)
 
     def presale_reached(self, plot: Plot) -> bool:
         return plot.presold >= self.presale_target(plot)
@@ -524,7 +524,7 @@ class AreaDevelopmentModel(mesa.Model):
             # only an owner that holds the development right (a plan or agreement in force) sells in advance
             right = plot.status in _WITH_RIGHT
             # on sale or started first: most plots are neither, and their programme is not worked out then
-            if (started or (plot.marketing and right)) and plot.sold < plot.segment_homes["market"]:
+            if (started or (plot.marketing and right)) and plot.sold < plot.market_homes:
                 on_sale.append(plot)
                 if plot.step_sales_start is None:
                     plot.step_sales_start = self.steps
@@ -532,7 +532,7 @@ class AreaDevelopmentModel(mesa.Model):
         for plot in on_sale:
             if room <= 0:
                 break
-            n = min(room, plot.segment_homes["market"] - plot.sold)
+            n = min(room, plot.market_homes - plot.sold)
             room -= n
             self.absorbed_step += n
             plot.sold += n
