@@ -17,6 +17,7 @@ import pytest
 from coalitionsim import FORMS, AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
+from coalitionsim.model.development import investment
 from coalitionsim.model.land import transfer
 from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.metrics import summary, timeseries
@@ -83,6 +84,21 @@ def test_free_cash_is_available_less_committed_for_every_owner():
     for o in owners:
         assert o.free_cash == m.ledger.balance[o.account] - o.floor() - o.committed, type(o).__name__
     assert m.municipality.floor() < -1.0  # its budget: not minus its loans (0 on no bought land)
+
+
+def test_only_a_developer_keeps_its_pipeline():
+    """Owner.pipeline (what starting its open plots would cost now) is kept only by an owner that reads it, a
+    developer (can_take_on); the others are spared the investments, and reading theirs is an error."""
+    m = AreaDevelopmentModel(load_scenario(None), form="sok", seed=2)
+    for _ in range(6):
+        m.step()
+    developers = [o for o in m.owners if isinstance(o, Developer) and any(p.is_open for p in o.plots())]
+    assert developers
+    for d in developers:
+        assert d.pipeline == pytest.approx(sum(investment(m, p) for p in d.plots() if p.is_open), rel=1e-12)
+        assert d.pipeline > 0
+    with pytest.raises(AttributeError):
+        m.municipality.pipeline
 
 
 def test_every_form_sees_the_same_market_on_one_seed():

@@ -239,18 +239,26 @@ class Owner(Actor):
         return self._money.sums()[1]
 
     def _plot_money(self) -> tuple[float, ...]:
-        """(loans, committed instalments, investment in the plots not started) over its plots."""
+        """(loans, committed instalments, investment in the plots not started) over its plots (the last 0 for
+        an owner that does not read its :attr:`pipeline`)."""
         return self._money.sums()
+
+    # whether it reads its pipeline (a developer, taking on a plot): the investment of each of its open plots is
+    # then worked out at every recount of its money sums, which an owner that never reads it is spared (the
+    # other two sums do not depend on it, so they come out the same either way)
+    reads_pipeline = False
 
     def _money_terms(self, p: "Plot") -> tuple[float, float, float]:
         loan_share = 1.0 - self.model.scenario.behaviour.equity_share
         is_open = p.is_open
         return (p.loan + loan_share * p.land_price if is_open or p.loan > 0 else 0.0, p.cost_to_pay,
-                investment(self.model, p) if is_open else 0.0)
+                investment(self.model, p) if is_open and self.reads_pipeline else 0.0)
 
     @property
     def pipeline(self) -> float:
         """What starting all its plots not yet under construction would cost at this quarter's prices."""
+        if not self.reads_pipeline:
+            raise AttributeError(f"{type(self).__name__} does not keep its pipeline (reads_pipeline)")
         return self._plot_money()[2]
 
     def __init_subclass__(cls, **kwargs) -> None:
