@@ -101,6 +101,27 @@ def test_only_a_developer_keeps_its_pipeline():
         m.municipality.pipeline
 
 
+def test_unpriced_money_sums_follow_the_changes_of_the_plots():
+    """An owner that does not read its pipeline keeps its money sums (loans, instalments) without the quarterly
+    recount (PlotSums(priced=False)): they must equal the sums worked out afresh, in its plot order, after
+    quarters, sales and a change of a tracked field."""
+    m = AreaDevelopmentModel(load_scenario(None), form="tender", seed=1)
+    for _ in range(20):
+        m.step()
+    kept = [o for o in m.owners if not o.reads_pipeline and o.plots()]
+    assert {type(o).__name__ for o in kept} >= {"Municipality", "Landowner"}
+    for o in kept:
+        assert not o._money.priced
+
+        def fresh(o=o):
+            return tuple(sum(column) for column in zip(*(o._money_terms(p) for p in o.plots())))
+
+        assert o._money.sums() == fresh(), type(o).__name__
+        p = o.plots()[0]
+        p.loan, p.cost_to_pay = p.loan + 1.0, p.cost_to_pay + 2.0
+        assert o._money.sums() == fresh(), type(o).__name__
+
+
 def test_every_form_sees_the_same_market_on_one_seed():
     sc = load_scenario(None, ["simulation.horizon_quarters=40"])
     series = {}

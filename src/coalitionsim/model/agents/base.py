@@ -119,11 +119,17 @@ class PlotSums:
     (prices and costs move), after the owner acquired a plot, and when the area's value moves within the
     quarter (a task delivered, the use phase's unfunded services). An owner that holds most plots (a joint
     company) reads these sums at every decision: recomputing them all each time made a run quadratic in
-    the plots. The terms are summed in the owner's plot order, so the sums equal summing afresh."""
+    the plots. The terms are summed in the owner's plot order, so the sums equal summing afresh.
 
-    def __init__(self, owner: "Owner", terms: Callable[["Plot"], tuple[float, ...]], width: int):
+    ``priced=False``: the terms read only the plot fields that note a change with the owner (``area._TRACKED``)
+    and the scenario, not the prices or the area's values, so the changes alone keep them up to date and the
+    quarterly recount is skipped (it would give the same terms, in the same order)."""
+
+    def __init__(self, owner: "Owner", terms: Callable[["Plot"], tuple[float, ...]], width: int,
+                 priced: bool = True):
         self.owner = owner
         self.terms = terms
+        self.priced = priced
         self._key: tuple[int, int, int, int] | None = None
         self._seen = 0  # how many of the owner's plot changes are in the terms
         self._columns: list[dict[int, float]] = [{} for _ in range(width)]  # term -> plot_id -> value
@@ -148,10 +154,14 @@ class PlotSums:
         key = self._key
         # the common case first (read many times a quarter, nothing changed): no tuple built, no call
         if (self._sums is not None and self._seen == len(changes) and key is not None
-                and key[0] == owner.model.steps and key[1] == owner.plots_acquired and key[2] == Task.deliveries
-                and key[3] == owner.model.area.service_changes):
+                and key[1] == owner.plots_acquired
+                and (not self.priced or (key[0] == owner.model.steps and key[2] == Task.deliveries
+                                         and key[3] == owner.model.area.service_changes))):
             return self._sums
-        key = (owner.model.steps, owner.plots_acquired, Task.deliveries, owner.model.area.service_changes)
+        if self.priced:
+            key = (owner.model.steps, owner.plots_acquired, Task.deliveries, owner.model.area.service_changes)
+        else:  # recounted only when it acquires a plot
+            key = (-1, owner.plots_acquired, -1, -1)
         if key != self._key:
             columns, terms = self._columns, self.terms
             for column in columns:
@@ -212,7 +222,9 @@ class Owner(Actor):
         self.weight = 1.0  # relative share of its kind's land when plots are allotted
         self.negotiations = 0  # negotiations it has been a party to (keys its premium draws)
         self.plot_changes: list["Plot"] = []  # its plots, each time one changed (appended by Plot)
-        self._money = PlotSums(self, self._money_terms, 3)
+        # priced only when it reads its pipeline (the investments move with the prices; loans and instalments
+        # are tracked fields)
+        self._money = PlotSums(self, self._money_terms, 3, priced=self.reads_pipeline)
 
     @property
     def free_rider(self) -> bool:
