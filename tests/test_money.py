@@ -17,10 +17,11 @@ import pytest
 from coalitionsim import FORMS, AreaDevelopmentModel, load_scenario
 from coalitionsim.model.agents.developer import Developer
 from coalitionsim.model.area import Status
+from coalitionsim.model.development import investment
 from coalitionsim.model.land import transfer
 from coalitionsim.model.ledger import OUTSIDE
 from coalitionsim.model.metrics import summary, timeseries
-from coalitionsim.model.streams import PROCESSES, Streams
+from coalitionsim.model.streams import PROCESSES, Streams, key_of
 from coalitionsim.runner import replication_seeds, run_model
 
 N = 8
@@ -57,6 +58,68 @@ def test_streams_are_independent_and_reproducible():
     assert len(set(PROCESSES)) == len(PROCESSES)
     with pytest.raises(ValueError):
         Streams(7).keyed("objections")
+
+
+def test_a_keyed_stream_is_numpys_spawned_seed_sequence():
+    """Streams.keyed builds its SeedSequence from the words of seed and key (cheaper than a spawn key): the
+    streams must stay those of SeedSequence(seed, spawn_key=(process, *keys)), for small and large seeds and
+    keys (more than one 32-bit word), zero, and names (CRC-32)."""
+    for seed in (0, 7, 2**32 - 1, 2**32, 123456789012345678901234567890):
+        s = Streams(seed)
+        for process, key in (("land_market", (17, 42)), ("land_market", (0, "order")), ("setup", ("allocation",)),
+                             ("votes", (2**32 + 5, 0)), ("negotiation", ("premium", 2**70, 3))):
+            spawn_key = (PROCESSES.index(process), *(key_of(k) for k in key))
+            expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=spawn_key)))
+            assert s.keyed(process, *key).random(3).tolist() == expected.random(3).tolist(), (seed, process, key)
+
+
+def test_free_cash_is_available_less_committed_for_every_owner():
+    """Owner.free_cash reads an owner's floor from its money sums unless its class has a floor of its own (the
+    municipality's budget, a joint company's lenders): for each owner it must be available minus committed."""
+    m = AreaDevelopmentModel(load_scenario(None), form="gem", seed=3)
+    for _ in range(12):
+        m.step()
+    owners = m.owners + ([m.governance.company] if getattr(m.governance, "company", None) else [])
+    assert {type(o).__name__ for o in owners} >= {"Municipality", "Developer", "JointCompany"}
+    for o in owners:
+        assert o.free_cash == m.ledger.balance[o.account] - o.floor() - o.committed, type(o).__name__
+    assert m.municipality.floor() < -1.0  # its budget: not minus its loans (0 on no bought land)
+
+
+def test_only_a_developer_keeps_its_pipeline():
+    """Owner.pipeline (what starting its open plots would cost now) is kept only by an owner that reads it, a
+    developer (can_take_on); the others are spared the investments, and reading theirs is an error."""
+    m = AreaDevelopmentModel(load_scenario(None), form="sok", seed=2)
+    for _ in range(6):
+        m.step()
+    developers = [o for o in m.owners if isinstance(o, Developer) and any(p.is_open for p in o.plots())]
+    assert developers
+    for d in developers:
+        assert d.pipeline == pytest.approx(sum(investment(m, p) for p in d.plots() if p.is_open), rel=1e-12)
+        assert d.pipeline > 0
+    with pytest.raises(AttributeError):
+        m.municipality.pipeline
+
+
+def test_unpriced_money_sums_follow_the_changes_of_the_plots():
+    """An owner that does not read its pipeline keeps its money sums (loans, instalments) without the quarterly
+    recount (PlotSums(priced=False)): they must equal the sums worked out afresh, in its plot order, after
+    quarters, sales and a change of a tracked field."""
+    m = AreaDevelopmentModel(load_scenario(None), form="tender", seed=1)
+    for _ in range(20):
+        m.step()
+    kept = [o for o in m.owners if not o.reads_pipeline and o.plots()]
+    assert {type(o).__name__ for o in kept} >= {"Municipality", "Landowner"}
+    for o in kept:
+        assert not o._money.priced
+
+        def fresh(o=o):
+            return tuple(sum(column) for column in zip(*(o._money_terms(p) for p in o.plots())))
+
+        assert o._money.sums() == fresh(), type(o).__name__
+        p = o.plots()[0]
+        p.loan, p.cost_to_pay = p.loan + 1.0, p.cost_to_pay + 2.0
+        assert o._money.sums() == fresh(), type(o).__name__
 
 
 def test_every_form_sees_the_same_market_on_one_seed():

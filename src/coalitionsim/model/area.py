@@ -137,6 +137,11 @@ class Plot:
         return counts
 
     @property
+    def market_homes(self) -> int:
+        """The plot's market homes (of :attr:`segment_counts`, without a dict: read per plot each quarter)."""
+        return (self.__dict__.get("_segments") or self.segment_counts)[2]  # (kept: no call)
+
+    @property
     def segment_homes(self) -> dict[str, int]:
         """The plot's homes by segment (a fresh dict of :attr:`segment_counts`)."""
         social, mid, market = self.__dict__.get("_segments") or self.segment_counts  # (kept: no call)

@@ -28,8 +28,8 @@ def revenue(model: "AreaDevelopmentModel", plot: Plot) -> float:
     market = model.market
     social, mid, market_homes = plot.segment_counts
     locked, unsold = plot.sold_value, max(0, market_homes - plot.sold)
-    homes = (social * market.home_value("social") + mid * market.home_value("mid")
-             + unsold * market.home_value("market"))
+    value_social, value_mid, value_market = market.home_values()
+    homes = social * value_social + mid * value_mid + unsold * value_market
     nonres = plot.nonres_m2 * market.spec.nonres_value_per_m2 * market.price_index
     return (homes + nonres) * (1 + model.area.uplift(plot)) + locked
 
@@ -117,11 +117,12 @@ def mean_required_margin(model: "AreaDevelopmentModel") -> float:
 
 def residual_value(model: "AreaDevelopmentModel", plot: Plot, owner: "Owner", required: float | None = None) -> float:
     """A land seller's forecast of a plot's price (M€) at this quarter's prices: its residual land value, as
-    the plot stands, to a builder asking ``required`` (default: the market's mean required margin) who pays
-    the contributions ``owner`` would owe at permit. The GEM's issue prices and the municipality's tender
-    reserve are both this forecast; it can be negative (nobody would pay anything for the plot)."""
+    the plot stands, to a builder asking ``required`` (default: the market's mean required margin, kept by
+    the model as ``market_margin``) who pays the contributions ``owner`` would owe at permit. The GEM's issue
+    prices and the municipality's tender reserve are both this forecast; it can be negative (nobody would pay
+    anything for the plot)."""
     if required is None:
-        required = mean_required_margin(model)
+        required = model.market_margin
     rev = revenue(model, plot)
     return profit(model, plot, owner, land_cost=0.0, rev=rev) - required * rev
 
@@ -144,7 +145,7 @@ def expected_prices(model):
 def market_value(model: "AreaDevelopmentModel", plot: Plot) -> float:
     """What an undeveloped plot is worth now: its residual land value to a developer asking the
     scenario developers' mean required margin, and never less than its existing-use value."""
-    required = mean_required_margin(model)
+    required = model.market_margin  # mean_required_margin, kept by the model
     rev = revenue(model, plot)
     inv = investment(model, plot)
     cost = inv + model.market.financing_cost(inv, model.construction_quarters(plot))
@@ -155,14 +156,17 @@ def decide_plot(model: "AreaDevelopmentModel", owner: "Owner", plot: Plot) -> No
     """Step 4 for one plot: ask for its own procedure, apply for a permit, start, pause, sell or withdraw."""
     if not owner.developing or owner.dropped_out or plot.for_sale:
         return
+    if plot.status == Status.HELD:
+        # outside a contract a plot has no right to build: under the frame its owner asks for one (its
+        # business case worked out only then: a held plot waits for its right most quarters)
+        if (model.frame_in_force and not plot.in_plan and not plot.in_agreement
+                and owner.decision_margin(plot) >= owner.start_threshold(plot) - 0.03):
+            model.apply_for_initiative(plot)
+        return
     b = model.scenario.behaviour
     m = owner.decision_margin(plot)
     threshold = owner.start_threshold(plot)
-    if plot.status == Status.HELD:
-        # outside a contract a plot has no right to build: under the frame its owner asks for one
-        if model.frame_in_force and not plot.in_plan and not plot.in_agreement and m >= threshold - 0.03:
-            model.apply_for_initiative(plot)
-    elif plot.status == Status.AGREED:
+    if plot.status == Status.AGREED:
         plot.marketing = markets(model, owner, plot, m, threshold, investment(model, plot))
         if not plot.marketing and (m >= threshold - 0.03 or plot.build_obligation):
             # its case is there but not its money: it waits before its sales, and sells the plot with its

@@ -76,7 +76,7 @@ def land_buyers(model: "AreaDevelopmentModel", owners: list["Owner"]) -> list["O
     """Who can buy building land: developers (corporations take their social homes on their own land
     or turnkey from developers; a joint company already holds its land)."""
     return [o for o in owners if o.group == "developers" and o.developing and not o.dropped_out
-            and not getattr(o, "pooled", False)]
+            and not o.pooled]
 
 
 class TenderPool:
@@ -136,13 +136,17 @@ class TenderPool:
                                     then=lambda: self.add(covered))
         self._plan = (item, covered)
 
-    def forecast(self, plot: Plot) -> float:
+    def forecast(self, plot: Plot, builder: "Owner | None" = None) -> float:
         """The price the municipality expects for a plot at issue (M€): its residual land value at this
         quarter's prices to a builder asking the market's margin, who owes the contributions a developer
-        owes (the reserve price of its tender)."""
+        owes (the reserve price of its tender); ``builder``: :meth:`builder`, when the caller has it."""
         m = self.model
-        builder = next(iter(land_buyers(m, m.owners)), m.municipality)
-        return residual_value(m, plot, builder)
+        return residual_value(m, plot, self.builder() if builder is None else builder)
+
+    def builder(self) -> "Owner":
+        """Whose contributions a forecast counts: the first land buyer, else the municipality."""
+        m = self.model
+        return next(iter(land_buyers(m, m.owners)), m.municipality)
 
     def _carry(self) -> None:
         """A quarter's interest on the book value of the land it holds (its grondexploitatie's rente; the
@@ -195,13 +199,14 @@ class TenderPool:
         interest = book * ((1 + spec.interest_rate / 4) ** left - 1)
         return expected - interest > now + 1e-9
 
-    def settle(self, plot: Plot, value: Callable[[], float]) -> bool:
+    def settle(self, plot: Plot, value: Callable[[], float], now: float | None = None) -> bool:
         """The one rule for a municipal plot about to be issued (tendered, or taken up by an SOK partner):
         whether it goes now at ``value()``, its forecast price (M€). A plot whose forecast covers its book
         value goes; one short of it waits while :meth:`waiting_pays`, else its book value is written down to
-        the forecast (:meth:`write_down`) and it goes, unless nobody would pay anything for it."""
+        the forecast (:meth:`write_down`) and it goes, unless nobody would pay anything for it (``now``: the
+        forecast now, when the caller has it already)."""
         m = self.model
-        now = value()
+        now = value() if now is None else now
         if now >= self.book[plot.plot_id] - 1e-9:
             self.short_since.pop(plot.plot_id, None)
             return True
@@ -221,13 +226,15 @@ class TenderPool:
         m = self.model
         wait = m.scenario.municipality.grex_wait_quarters
         ready, held = [], []
+        builder = self.builder()  # (the same for every plot: nothing here changes who buys land)
         for p in self.pool:
             if p.original_owner_type == "corporation":
                 continue  # a social plot handed back is allotted to a corporation, not tendered (allot_social)
-            if not self.settle(p, lambda p=p: self.forecast(p)):
+            # the forecast now, worked out once: settle reads it, and it is the price the plot is tendered at
+            value = self.forecast(p, builder)
+            if not self.settle(p, lambda p=p: self.forecast(p, builder), value):
                 held.append(p)
                 continue
-            value = self.forecast(p)
             failed = self.failed.get(p.plot_id)
             if (failed is not None and m.steps - failed[0] < wait and value <= failed[1] + 1e-9
                     and not self.has_buyer(p, max(value, self.book[p.plot_id]))):

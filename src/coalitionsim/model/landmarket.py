@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .area import Plot, Status
-from .development import land_bid, market_value
+from .development import land_bids, market_value
 from .acquisition import court_price, hope_value, municipal_pool
 from .land import land_buyers, transfer
 
@@ -87,12 +87,20 @@ class LandMarket:
         return plot.existing_use_value * (1 + premium) * (1 + m.speculation)
 
     # ------------------------------------------------------------------ bids
-    def bid(self, plot: Plot, buyer: "Owner") -> float:
+    def bids(self, plot: Plot, buyers: list["Owner"]) -> list[float]:
+        """What each buyer bids for the plot: its residual land value (:func:`~.development.land_bids`, the
+        plot's business case worked out once for all of them), a speculator at least the plot's market
+        value raised by the speculation when it buys from an owner in existing use."""
         m = self.model
-        value = land_bid(m, plot, buyer)
-        if buyer.holdout and not plot.owner.developing and not m.speculation_stopped():
-            value = max(value, market_value(m, plot) * (1 + m.speculation))
-        return value
+        values = land_bids(m, plot, buyers)
+        if not plot.owner.developing and not m.speculation_stopped():
+            speculative = None
+            for i, buyer in enumerate(buyers):
+                if buyer.holdout:
+                    if speculative is None:
+                        speculative = market_value(m, plot) * (1 + m.speculation)
+                    values[i] = max(values[i], speculative)
+        return values
 
     def step(self) -> None:
         m = self.model
@@ -119,8 +127,8 @@ class LandMarket:
             # interested parties, not the whole market)
             drawn = m.streams.keyed("land_market", m.steps, plot.plot_id).choice(eligible, k, replace=False)
             best = None
-            for buyer in (buyers[int(j) + (int(j) >= skip)] for j in drawn):
-                bid = self.bid(plot, buyer)
+            candidates = [buyers[int(j) + (int(j) >= skip)] for j in drawn]
+            for buyer, bid in zip(candidates, self.bids(plot, candidates)):
                 if bid >= ask and (best is None or bid > best[0]):
                     best = (bid, buyer)
             if best is None:

@@ -9,6 +9,9 @@ import numpy as np
 from ..scenario import Market as MarketSpec
 
 
+_SEGMENT = {"social": 0, "mid": 1, "market": 2}  # the position of a segment in Market.home_values
+
+
 class Market:
     """Price and cost indices (1.0 at the start) that follow seeded log random walks.
 
@@ -52,15 +55,14 @@ class Market:
         to when a downturn or cost spike ends (what a land company expects over its issue horizon)."""
         return self._price_trend, self._cost_trend
 
+    def home_values(self) -> tuple[float, float, float]:
+        """The value of a (social, mid, market) home now (M€): regulated social rents do not follow the market.
+        (One call for the three: a business case reads all of them, ~3,500 business cases a run.)"""
+        s, index = self.spec, self.price_index
+        return s.value_social, s.value_mid * index, s.value_market * index
+
     def home_value(self, segment: str) -> float:
-        # regulated social rents do not follow the market (no dict built per call: read ~7,000 times a run)
-        if segment == "social":
-            return self.spec.value_social
-        if segment == "mid":
-            return self.spec.value_mid * self.price_index
-        if segment == "market":
-            return self.spec.value_market * self.price_index
-        raise KeyError(segment)
+        return self.home_values()[_SEGMENT[segment]]
 
     @property
     def build_cost(self) -> float:

@@ -19,7 +19,7 @@ from .agents.rijk import Rijk
 from .area import Area, Plot, Status, Task
 from .asks import Asks, reason_of
 from .contributions import Contributions
-from .development import construction_quarters, investment, margin_at_cost, revenue, sale_price
+from .development import construction_quarters, investment, margin_at_cost, mean_required_margin, revenue, sale_price
 from ..scenario import Scenario
 from .governance import make_form
 from .governance.review import Review
@@ -90,6 +90,9 @@ class AreaDevelopmentModel(mesa.Model):
         self.deferrals = 0  # quarters a land obligation was deferred (exits.py), summary `deferrals`
         self.households_dropped = 0
         self._build_time: dict[int, int] = {}  # plot id -> construction quarters
+        # the margin the market's builders ask (development.mean_required_margin): fixed for the run, as the
+        # scenario is; read by every forecast of a plot's price (~1,500 a run)
+        self.market_margin = mean_required_margin(self)
 
         self.ledger = Ledger(self)
         self.asks = Asks(self)  # what each form asks of whom and when, and the drop-outs it causes
@@ -489,7 +492,7 @@ class AreaDevelopmentModel(mesa.Model):
     def presale_target(self, plot: Plot) -> int:
         """The market homes a start needs sold in advance: ``behaviour.presale_share`` of them, rounded up
         (social homes are taken by the corporation that will own them, mid-rent ones by a block buyer)."""
-        return math.ceil(self.scenario.behaviour.presale_share * plot.segment_homes["market"] - 1e-9)
+        return math.ceil(self.scenario.behaviour.presale_share * plot.market_homes - 1e-9)
 
     def presale_reached(self, plot: Plot) -> bool:
         return plot.presold >= self.presale_target(plot)
@@ -523,7 +526,7 @@ class AreaDevelopmentModel(mesa.Model):
             # only an owner that holds the development right (a plan or agreement in force) sells in advance
             right = plot.status in _WITH_RIGHT
             # on sale or started first: most plots are neither, and their programme is not worked out then
-            if (started or (plot.marketing and right)) and plot.sold < plot.segment_homes["market"]:
+            if (started or (plot.marketing and right)) and plot.sold < plot.market_homes:
                 on_sale.append(plot)
                 if plot.step_sales_start is None:
                     plot.step_sales_start = self.steps
@@ -531,7 +534,7 @@ class AreaDevelopmentModel(mesa.Model):
         for plot in on_sale:
             if room <= 0:
                 break
-            n = min(room, plot.segment_homes["market"] - plot.sold)
+            n = min(room, plot.market_homes - plot.sold)
             room -= n
             self.absorbed_step += n
             plot.sold += n

@@ -33,6 +33,21 @@ PROCESSES: tuple[str, ...] = (
 )
 
 
+POOL_SIZE = 4  # numpy's SeedSequence pool, in 32-bit words
+
+
+def words_of(n: int) -> tuple[int, ...]:
+    """A non-negative integer as numpy's ``SeedSequence`` reads it: 32-bit words, least significant first
+    (0 is one word)."""
+    if n < 1 << 32:
+        return (n,)
+    words = []
+    while n > 0:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return tuple(words)
+
+
 def key_of(value: int | str) -> int:
     """A stable non-negative integer for a key part (names hash with CRC-32, not Python's salted hash)."""
     if isinstance(value, str):
@@ -47,6 +62,10 @@ class Streams:
 
     def __init__(self, seed: int):
         self.seed = int(seed)
+        # the words a keyed stream's SeedSequence mixes in before its key: the seed's, filled out with zeros to
+        # the pool size (as numpy does for a SeedSequence with a spawn key)
+        run = words_of(self.seed)
+        self._run_words = run + (0,) * (POOL_SIZE - len(run))
         children = np.random.SeedSequence(self.seed).spawn(len(PROCESSES))
         self._process = {name: np.random.Generator(np.random.PCG64(ss)) for name, ss in zip(PROCESSES, children)}
 
@@ -59,5 +78,11 @@ class Streams:
         draws (a caller that draws from it again and again keeps the generator)."""
         if not key:
             raise ValueError("a keyed stream needs at least one key (the process stream is streams[process])")
-        spawn_key = (PROCESSES.index(process), *(key_of(k) for k in key))
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key)))
+        # SeedSequence(seed, spawn_key=(process index, *keys)) mixes the words of seed and key into its pool; the
+        # same words given as its entropy give the same pool, hence the same stream, at a quarter of the cost
+        # (numpy converts each part of a spawn key into an array of its own: ~9 µs against ~2.5 µs; a land
+        # market draws ~400 keyed streams a run)
+        entropy = [*self._run_words, PROCESSES.index(process)]
+        for k in key:
+            entropy.extend(words_of(key_of(k)))
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32))))

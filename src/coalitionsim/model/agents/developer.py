@@ -18,6 +18,7 @@ class Developer(Owner):
     Its equity is the opening balance of its account; everything it pays and earns runs through it."""
 
     group = "developers"
+    reads_pipeline = True  # can_take_on: a plot on top of the plots it has not started
 
     def __init__(self, model: "AreaDevelopmentModel", spec: "DeveloperSpec"):
         willing = 0.8 if spec.strategy == "cooperative" else 0.4

@@ -54,8 +54,8 @@ class Rijk(Actor):
     def cofunding_available(self, amount: float) -> float:
         return min(max(0.0, self.available), self.spec.cofunding_share * amount)
 
-    def cofund(self, amount: float) -> float:
-        part = self.cofunding_available(amount)
+    def cofund(self, part: float) -> float:
+        """Pay the municipality ``part`` (M€) of its spending: what :meth:`cofunding_available` gave for it."""
         if part > 0:
             self.model.ledger.transfer(self.account, self.model.municipality.account, part, "subsidy")
         return part
