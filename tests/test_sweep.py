@@ -686,6 +686,20 @@ def test_batches_stay_within_the_checkpoint():
     assert batch_size(40, 4, 0.01, 5.0) == 1  # few runs: every worker gets several batches
 
 
+def test_batches_shrink_towards_the_end_of_a_sweep():
+    """Guided scheduling: full batches while many runs are left, then smaller ones, so that at the end no worker
+    still runs a full batch while the other waits; every job is sent once, in order."""
+    from coalitionsim.batch.sweep import MAX_BATCH, job_batches
+
+    batches = list(job_batches(iter(range(1_000)), 1_000, 2, 0.01, 5.0))
+    sizes = [len(b) for b in batches]
+    assert [j for b in batches for j in b] == list(range(1_000))
+    assert sizes[0] == MAX_BATCH and sizes[-1] == 1
+    assert sizes == sorted(sizes, reverse=True)
+    # with fixed batches the last two would both be full (1,000 = 62 x 16 + 8)
+    assert sum(1 for s in sizes if s < MAX_BATCH) >= 5
+
+
 def test_a_design_above_the_size_limit_asks_or_needs_yes(tmp_path, capsys, monkeypatch):
     """The limit is LARGE_DESIGN_RUNS (set to 10 here); the 16-run grid is above it."""
     import coalitionsim.runner.workload as workload

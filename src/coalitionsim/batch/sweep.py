@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -655,6 +656,19 @@ def batch_size(pending: int, slots: int, seconds_per_run: float, checkpoint: flo
     return max(1, min(MAX_BATCH, pending // (slots * 8), by_time))
 
 
+def job_batches(jobs: Iterator[Job], pending: int, slots: int, seconds_per_run: float,
+                checkpoint: float) -> Iterator[list[Job]]:
+    """The jobs in batches of :func:`batch_size` of the runs not yet sent: they shrink towards the end (guided
+    scheduling), so that no worker still runs a full batch while the others have nothing left to do."""
+    left = pending
+    while True:
+        batch = list(itertools.islice(jobs, batch_size(left, slots, seconds_per_run, checkpoint)))
+        if not batch:
+            return
+        left -= len(batch)
+        yield batch
+
+
 def sweep(experiment: str | Path | Experiment, workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, resume: bool = False, progress: bool | None = None,
           shard_size: int = DEFAULT_SHARD_SIZE, flush_seconds: float | None = None, command: str | None = None,
@@ -754,22 +768,17 @@ def _sweep(exp: Experiment, out: Path, workers: int | None, scheduler: str | Non
                  + (f", {estimate_text(pending, per_run, ex.slots)}" if pending else "") + f"; results in {out}")
             # a bar on a terminal; in a redirected log an occasional plain line, no bar fragments
             bar = progress_bar(exp.n_runs, exp.name, initial=n_done_before, enabled=progress)
-            size = batch_size(pending, ex.slots, per_run, flush_seconds)
             window = max(2 * ex.slots, 4) if ex.client is None else max(4 * ex.slots, 64)
             if isinstance(ex.executor, SerialExecutor):
                 window = 1  # it runs a batch as it is sent: results are stored before the next run starts
-            jobs = iter_jobs(exp, skip=done)
+            jobs = job_batches(iter_jobs(exp, skip=done), pending, ex.slots, per_run, flush_seconds)
             in_flight: set[cf.Future] = set()
             batches: dict[cf.Future, Batch] = {}
             exhausted = False
             while True:
                 while not exhausted and len(in_flight) < window:
-                    chunk = []
-                    for job in jobs:
-                        chunk.append(job)
-                        if len(chunk) >= size:
-                            break
-                    if not chunk:
+                    chunk = next(jobs, None)
+                    if chunk is None:
                         exhausted = True
                         break
                     batch = Batch(jobs=tuple(chunk), **batch_common)
