@@ -228,9 +228,11 @@ def tradeoff(summary: pd.DataFrame, criteria: tuple[Criterion, ...] = CRITERIA, 
     """The answer from a summary (one row per run: ``by``, ``on`` and the criteria's columns)."""
     forms = list(dict.fromkeys(summary[by])) if by in summary else []
     results, missing = [], []
-    seeds = min((len(set(summary.loc[summary[by] == a, on]) & set(summary.loc[summary[by] == b, on]))
-                 for i, a in enumerate(forms) for b in forms[i + 1:]), default=0) if on in summary else 0
-    groups = {f: summary[summary[by] == f] for f in forms}  # split once: the pairs below read them again and again
+    # split once (one pass, rows in their order): the seeds, the pairs and the counts below read them again and again
+    groups = dict(iter(summary.groupby(by, sort=False))) if forms else {}
+    seed_sets = {f: set(groups[f][on]) for f in forms} if on in summary else {}
+    seeds = min((len(seed_sets[a] & seed_sets[b]) for i, a in enumerate(forms) for b in forms[i + 1:]),
+                default=0) if on in summary else 0
     for c in criteria:
         if c.metric not in summary or summary[c.metric].isna().all() and c.metric not in CENSORED:
             missing.append(c.metric)
@@ -248,7 +250,7 @@ def tradeoff(summary: pd.DataFrame, criteria: tuple[Criterion, ...] = CRITERIA, 
                 pairs[(a, b)] = p
                 if _ahead(p, c.lower_is_better):
                     ahead[a].append(b)
-        not_reached = ({f: int(summary.loc[summary[by] == f, c.metric].isna().sum()) for f in forms}
+        not_reached = ({f: int(groups[f][c.metric].isna().sum()) for f in forms}
                        if c.metric in CENSORED else {})
         results.append(CriterionResult(c, pairs, ahead, not_reached))
     dominates = {a: [b for b in forms if b != a and _dominates(results, a, b)] for a in forms}
@@ -258,7 +260,7 @@ def tradeoff(summary: pd.DataFrame, criteria: tuple[Criterion, ...] = CRITERIA, 
     cheapest = None
     if PRICE in summary and summary[PRICE].notna().any():
         for f in forms:
-            v = summary.loc[summary[by] == f, PRICE].astype(float).dropna().to_numpy()
+            v = groups[f][PRICE].astype(float).dropna().to_numpy()
             if len(v):
                 lo, med, hi = quantiles(v)
                 price[f] = (float(lo), float(med), float(hi))
