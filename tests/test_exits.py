@@ -2,7 +2,8 @@
 bouwplicht falls due: deferring at interest, breaking the contract (the municipality levies the agreed fee
 on the price paid, or buys the land back at the price paid minus the fee, by its own business case), and a
 higher fee making building anyway the better exit, and re-phasing an obligation whose business case clears
-but cannot be financed now."""
+but cannot be financed now; then each rule of the mechanism called directly, at the values where its terms
+matter (the survivors of a mutation run of model/exits.py, issue 32)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pytest
 from coalitionsim import AreaDevelopmentModel, load_scenario
 from coalitionsim.model.area import Status
 from coalitionsim.model.development import honour_obligation, investment, margin, revenue
-from coalitionsim.model.exits import break_fee, deferral_interest, rephased_due
+from coalitionsim.model.exits import (
+    BREAK_FEE, BUY_BACK, DEFER, GO, LEVY, LONGSTOP, REPHASE, BuyBack, Obligation, _pay_interest, break_fee,
+    break_terms, case_without_finance, deferral_interest, options, past_longstop, rephased_due,
+    rephasing_interest, rephasing_open, resolve)
 
 from helpers import bound_plot, building, set_money
 
@@ -190,3 +194,70 @@ def test_a_re_phased_obligation_falls_due_when_one_of_its_partners_constructions
     assert rephased_due(m, owner) == m.steps + 3  # the first of its constructions to complete
     building[:2] = [SimpleNamespace(status=Status.CONSTRUCTION, construction_remaining=term + 5)]
     assert rephased_due(m, owner) == m.steps + term  # never more than one term of the contract on
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The rules one by one, called directly on a fresh model (no quarter run) with a hand-made obligation: the agreed
+# price is 4 M€ and the break fee a quarter of it (1 M€), so that the rules' thresholds fall on exact numbers.
+
+def _contract(monkeypatch, *sets, running=()):
+    """A fresh tender model, one of its developers (whose constructions complete in ``running`` quarters) and a
+    plot; the municipality is the seller, with a break fee of a quarter of the agreed price."""
+    m = AreaDevelopmentModel(load_scenario(None, ["instruments.build_obligation_penalty=0.25", *sets]),
+                             form="tender", seed=0)
+    owner = next(a for a in m.actors() if a.group == "developers")
+    plot = m.area.plots[0]
+    assert all(p.status != Status.CONSTRUCTION for p in m.area.plots_of(owner))
+    for r in running:
+        building(m, owner, plot, r)
+    return m, owner, plot
+
+
+def _cash(monkeypatch, owner, value: float) -> None:
+    """The developer's free cash is exactly ``value`` M€ (the rules' thresholds are compared at equality)."""
+    real = type(owner).free_cash
+    monkeypatch.setattr(type(owner), "free_cash", property(lambda a: value if a is owner else real.fget(a)))
+
+
+def _obligation(m, *, go=None, later=None, renegotiate=None, buy_back=None, agreed=4.0, due=None, longstop=False):
+    """An obligation on the plot under the bouwplicht; ``done`` lists what its exits did."""
+    done = []
+    ob = Obligation("bouwplicht", agreed, agreed, m.municipality.account,
+                    go=None if go is None else (go, lambda: done.append(GO) or True),
+                    renegotiate=None if renegotiate is None else (renegotiate, lambda: done.append("renegotiated")),
+                    buy_back=buy_back, postpone=lambda q: done.append(("postponed to", q)),
+                    release=lambda: done.append("released"), later=later, due=due,
+                    longstop=(lambda: done.append(LONGSTOP)) if longstop else None)
+    return ob, done
+
+
+def test_a_quarters_deferral_interest_is_a_quarter_of_the_yearly_rate_on_the_price(monkeypatch):
+    m, _, _ = _contract(monkeypatch)
+    rate = m.market.interest_rate
+    assert rate > 0
+    assert deferral_interest(m, 0.5) == pytest.approx(0.5 * rate / 4)  # a price below 1 M€ too
+    assert deferral_interest(m, -2.0) == 0.0  # no interest on a negative price
+
+
+def test_the_break_fee_is_the_penalty_share_of_the_agreed_price_however_small(monkeypatch):
+    m, _, _ = _contract(monkeypatch)
+    assert break_fee(m, 4.0) == 1.0 and break_fee(m, 0.5) == pytest.approx(0.125)
+    assert break_fee(m, -1.0) == 0.0
+
+
+def test_a_construction_completing_next_quarter_re_phases_the_obligation_to_next_quarter(monkeypatch):
+    m, owner, _ = _contract(monkeypatch, running=(1, 5))
+    assert rephased_due(m, owner) == m.steps + 1
+
+
+def test_re_phasing_interest_runs_from_the_due_date_or_from_now_and_is_nothing_for_no_delay(monkeypatch):
+    m, owner, _ = _contract(monkeypatch)
+    m.steps = 5
+    q = deferral_interest(m, 4.0)
+    now, _ = _obligation(m, later=1.0)  # falls due now (no due date given)
+    assert rephasing_interest(m, now, m.steps + 2) == pytest.approx(2 * q)
+    assert rephasing_interest(m, now, m.steps) == 0.0
+    overdue, _ = _obligation(m, later=1.0, due=3)  # fell due two quarters ago: the seller carried it since
+    assert rephasing_interest(m, overdue, m.steps + 1) == pytest.approx(3 * q)
+    early, _ = _obligation(m, later=1.0, due=m.steps + 3)  # a due date still ahead runs from now
+    assert rephasing_interest(m, early, m.steps + 1) == pytest.approx(q)
