@@ -261,3 +261,28 @@ def test_re_phasing_interest_runs_from_the_due_date_or_from_now_and_is_nothing_f
     assert rephasing_interest(m, overdue, m.steps + 1) == pytest.approx(3 * q)
     early, _ = _obligation(m, later=1.0, due=m.steps + 3)  # a due date still ahead runs from now
     assert rephasing_interest(m, early, m.steps + 1) == pytest.approx(q)
+
+
+def test_only_a_case_that_clears_but_cannot_be_financed_is_re_phased_until_its_re_phasings_are_spent(monkeypatch):
+    m, _, plot = _contract(monkeypatch, "instruments.max_rephasings=2")
+    clears, _ = _obligation(m, later=1.0)  # cannot go ahead now, but its case clears
+    goes, _ = _obligation(m, go=1.0, later=1.0)  # can go ahead now
+    hardship, _ = _obligation(m)  # its case does not clear
+    assert case_without_finance(clears) and not case_without_finance(goes) and not case_without_finance(hardship)
+    plot.rephasings = 1
+    assert rephasing_open(m, plot, clears)
+    assert not rephasing_open(m, plot, goes) and not rephasing_open(m, plot, hardship)
+    plot.rephasings = 2
+    assert not rephasing_open(m, plot, clears)
+
+
+def test_the_longstop_ends_a_claim_only_once_its_re_phasings_are_spent(monkeypatch):
+    m, owner, plot = _contract(monkeypatch)
+    held, done = _obligation(m, later=1.0, longstop=True)
+    assert not past_longstop(m, plot, held)  # a re-phasing is still open
+    plot.rephasings = 1
+    assert past_longstop(m, plot, held)
+    assert resolve(m, owner, plot, held) == LONGSTOP and done == [LONGSTOP]
+    without, _ = _obligation(m, later=1.0)  # the tender's bouwplicht has no longstop
+    goes, _ = _obligation(m, go=1.0, later=1.0, longstop=True)
+    assert not past_longstop(m, plot, without) and not past_longstop(m, plot, goes)
