@@ -286,3 +286,26 @@ def test_the_longstop_ends_a_claim_only_once_its_re_phasings_are_spent(monkeypat
     without, _ = _obligation(m, later=1.0)  # the tender's bouwplicht has no longstop
     goes, _ = _obligation(m, go=1.0, later=1.0, longstop=True)
     assert not past_longstop(m, plot, without) and not past_longstop(m, plot, goes)
+
+
+def test_re_phasing_is_worth_what_going_ahead_later_earns_less_the_interest_to_the_next_completion(monkeypatch):
+    m, owner, plot = _contract(monkeypatch, running=(3,))
+    assert m.scenario.instruments.build_obligation_quarters != 3
+    ob, _ = _obligation(m, later=2.0)
+    interest = 3 * deferral_interest(m, 4.0)
+    assert options(m, owner, plot, ob)[REPHASE] == pytest.approx(2.0 - interest)
+    # open to a partner that can pay that interest, to the last cent, and not to one that cannot
+    _cash(monkeypatch, owner, rephasing_interest(m, ob, rephased_due(m, owner)))
+    assert REPHASE in options(m, owner, plot, ob)
+    _cash(monkeypatch, owner, 0.99 * interest)
+    assert REPHASE not in options(m, owner, plot, ob)
+
+
+def test_a_deferral_costs_its_interest_and_is_open_to_a_partner_that_can_pay_exactly_that(monkeypatch):
+    m, owner, plot = _contract(monkeypatch)
+    ob, _ = _obligation(m)
+    interest = deferral_interest(m, 4.0)
+    _cash(monkeypatch, owner, interest)
+    assert options(m, owner, plot, ob)[DEFER] == -interest < 0
+    _cash(monkeypatch, owner, 0.99 * interest)
+    assert DEFER not in options(m, owner, plot, ob)
