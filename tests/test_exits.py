@@ -309,3 +309,28 @@ def test_a_deferral_costs_its_interest_and_is_open_to_a_partner_that_can_pay_exa
     assert options(m, owner, plot, ob)[DEFER] == -interest < 0
     _cash(monkeypatch, owner, 0.99 * interest)
     assert DEFER not in options(m, owner, plot, ob)
+
+
+def test_the_seller_levies_the_fee_from_a_partner_that_can_pay_it_within_the_ledgers_tolerance(monkeypatch):
+    m, owner, _ = _contract(monkeypatch)
+    ob, _ = _obligation(m)  # land the seller cannot buy back
+    _cash(monkeypatch, owner, break_fee(m, 4.0) - 1e-9)  # short by a rounding: the ledger takes the payment
+    assert break_terms(m, owner, ob) == (LEVY, 1.0)
+    _cash(monkeypatch, owner, 0.5)  # half the fee: no break is possible
+    assert break_terms(m, owner, ob) is None
+
+
+def test_the_seller_buys_back_only_land_worth_more_to_it_than_the_price_paid(monkeypatch):
+    m, owner, _ = _contract(monkeypatch)
+    _cash(monkeypatch, owner, 10.0)
+
+    def terms(value):
+        ob, _ = _obligation(m, buy_back=BuyBack(value, lambda price: True, lambda price: True))
+        return break_terms(m, owner, ob)
+
+    # the buy-back price is the agreed 4 M€ less the fee of 1 M€: land worth 4 M€ to it gains it as much as
+    # the fee (a tie: it levies the fee), land worth more gains it more
+    assert terms(4.0) == (LEVY, 1.0)
+    assert terms(4.5) == (BUY_BACK, 3.0)
+    _cash(monkeypatch, owner, 0.5)  # a partner that cannot pay the fee: it is netted from the price
+    assert terms(3.5) == (BUY_BACK, 3.0)
