@@ -334,3 +334,22 @@ def test_the_seller_buys_back_only_land_worth_more_to_it_than_the_price_paid(mon
     assert terms(4.5) == (BUY_BACK, 3.0)
     _cash(monkeypatch, owner, 0.5)  # a partner that cannot pay the fee: it is netted from the price
     assert terms(3.5) == (BUY_BACK, 3.0)
+
+
+def _last_ask(m):
+    quarter, actor, _, kind, amount, paid, _, plot = m.asks.records[-1]
+    return quarter, actor, kind, amount, paid, plot
+
+
+def test_interest_paid_or_refused_is_recorded_as_a_bouwplicht_ask_on_the_plot(monkeypatch):
+    m, owner, plot = _contract(monkeypatch)
+    ob, _ = _obligation(m)
+    set_money(m, owner, 10.0)
+    _pay_interest(m, owner, plot, ob, 0.5)
+    assert _last_ask(m) == (m.steps, owner.account, "bouwplicht", 0.5, 0.5, plot.plot_id)
+    assert _flow(m, "deferred_land_payment", m.municipality.account) == 0.5
+    # a partner with nothing available: the seller is not paid and the ask is not carried
+    set_money(m, owner, owner.balance - m.ledger.available(owner.account))
+    _pay_interest(m, owner, plot, ob, 0.5)
+    assert _last_ask(m) == (m.steps, owner.account, "bouwplicht", 0.5, 0.0, plot.plot_id)
+    assert _flow(m, "deferred_land_payment", m.municipality.account) == 0.5 and owner.ask_failed
