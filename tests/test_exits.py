@@ -353,3 +353,40 @@ def test_interest_paid_or_refused_is_recorded_as_a_bouwplicht_ask_on_the_plot(mo
     _pay_interest(m, owner, plot, ob, 0.5)
     assert _last_ask(m) == (m.steps, owner.account, "bouwplicht", 0.5, 0.0, plot.plot_id)
     assert _flow(m, "deferred_land_payment", m.municipality.account) == 0.5 and owner.ask_failed
+
+
+def test_a_levied_break_fee_is_paid_recorded_as_an_ask_logged_and_releases_the_obligation(monkeypatch):
+    m, owner, plot = _contract(monkeypatch, "instruments.max_deferral_quarters=0")
+    set_money(m, owner, 10.0)
+    ob, done = _obligation(m)  # hardship: its case does not clear, it cannot go ahead
+    assert resolve(m, owner, plot, ob) == BREAK_FEE and done == ["released"]
+    assert _flow(m, "break_fee", m.municipality.account) == 1.0
+    assert _last_ask(m) == (m.steps, owner.account, "bouwplicht", 1.0, 1.0, plot.plot_id)
+    e = m.events[-1]
+    assert (e.kind, e.actor, e.plot, e.amount) == ("break_fee", owner.account, plot.plot_id, -1.0)
+    assert e.text == (f"{owner.name}, plot {plot.plot_id} bouwplicht: breaks the contract, the seller levies the "
+                      f"break fee (€1.0 m) (breaks the contract -1.0; M€)")
+
+
+def test_going_ahead_wins_a_tie_and_is_logged_under_the_contracts_own_kind_with_every_exits_value(monkeypatch):
+    m, owner, plot = _contract(monkeypatch, "instruments.max_deferral_quarters=0")
+    set_money(m, owner, 10.0)
+    ob, done = _obligation(m, go=0.0, renegotiate=0.0)
+    assert resolve(m, owner, plot, ob, note=" (its start)") == GO and done == [GO]
+    e = m.events[-1]
+    assert (e.kind, e.actor, e.plot, e.amount) == ("bouwplicht", owner.account, plot.plot_id, 0.0)
+    assert e.text == (f"{owner.name}, plot {plot.plot_id} bouwplicht (its start): builds anyway (builds anyway "
+                      f"+0.0, breaks the contract -1.0, renegotiates +0.0; M€)")
+
+
+def test_a_re_phasing_pays_its_interest_moves_the_due_date_and_says_when_and_what_it_costs(monkeypatch):
+    m, owner, plot = _contract(monkeypatch, "instruments.max_deferral_quarters=0", running=(3,))
+    set_money(m, owner, 10.0)
+    ob, done = _obligation(m, later=2.0)
+    interest = 3 * deferral_interest(m, 4.0)
+    assert resolve(m, owner, plot, ob) == REPHASE and done == [("postponed to", m.steps + 3)]
+    assert plot.rephasings == 1 and _flow(m, "deferred_land_payment") == pytest.approx(interest)
+    e = m.events[-1]
+    assert (e.kind, e.amount) == ("rephasing", pytest.approx(2.0 - interest))
+    assert (f"re-phases, due at quarter {m.steps + 3}: its business case clears but it cannot finance it now; "
+            f"interest €{interest:.2f} m on the agreed price") in e.text
