@@ -30,6 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "src" / "coalitionsim" / "model"
 LEFT_OUT = {"metrics.py", "streams.py", "__init__.py"}  # as [tool.mutmut] do_not_mutate says
 
+# resolve levies a break fee only when break_terms found free_cash >= fee - 1e-9 (free_cash = balance - floor -
+# committed, the committed construction instalments >= 0) and Ledger.transfer refuses only when balance - floor
+# < fee - 1e-9, with no money moved between the two: the fee's transfer never fails
+_LEVY_ALWAYS_PAID = ("paid is always True (the levy needs free_cash >= fee - 1e-9, free_cash <= balance - floor, "
+                     "and the ledger refuses only below balance - floor < fee - 1e-9)")
+
 # mutant name -> why no behaviour can tell it from the original (they leave the score's denominator)
 EQUIVALENT: dict[str, str] = {
     "coalitionsim.model.verevening.xǁVereveningPoolǁclose_out__mutmut_3":
@@ -37,6 +43,10 @@ EQUIVALENT: dict[str, str] = {
     "coalitionsim.model.verevening.xǁVereveningPoolǁclose_out__mutmut_14":
         "'v > 0' -> 'v >= 0': a payer whose levies total 0 would get a transfer of 0, which the ledger ignores "
         "(Ledger.transfer returns at amount <= 0); the ledger never keeps a zero total from a transfer",
+    "coalitionsim.model.exits.x_resolve__mutmut_154":
+        "'terms[1] if paid' -> 'if paid or True' in the levy's ask: " + _LEVY_ALWAYS_PAID,
+    "coalitionsim.model.exits.x_resolve__mutmut_156":
+        "'else 0.0' -> 'else 1.0' in the levy's ask: the branch is unreachable, " + _LEVY_ALWAYS_PAID,
 }
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the score's categories; None: not yet
