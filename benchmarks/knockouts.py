@@ -364,8 +364,8 @@ KNOCKOUTS: list[Knockout] = [
              "return near and can_carry_start(model, owner, plot, inv)", "return near",
              (PRE + "test_only_an_owner_with_the_right_and_the_money_for_its_start_markets",)),
     Knockout("marketing_without_right", "an owner without a development right sells in advance", MODEL + "model.py",
-             "if (started or (plot.marketing and right)) and plot.sold < plot.segment_homes[\"market\"]:",
-             "if (started or (plot.marketing and plot.is_open)) and plot.sold < plot.segment_homes[\"market\"]:",
+             "if (started or (plot.marketing and right)) and plot.sold < plot.market_homes:",
+             "if (started or (plot.marketing and plot.is_open)) and plot.sold < plot.market_homes:",
              (PRE + "test_only_an_owner_with_the_right_and_the_money_for_its_start_markets",)),
     # ------------------------------------------------------------- issue 24: the GEM as a land company, corporations' rules
     Knockout("gem_claim_at_market_margin", "a bouwclaim is priced at the market's margin, not its builder's own",
