@@ -362,16 +362,10 @@ class Contributions:
 
     def free_riding_index(self) -> float:
         fair = shortfall = 0.0
-        # read once, not per plot (the step series asks for it every quarter)
-        one_off, recurring, paid, steps = self._one_off, self._recurring, self.paid_by_plot, self.model.steps
-        mun = self.model.municipality
-        for p in self.model.area.plots:  # the private plots (private_plots, without its list)
-            if p.owner is mun:
-                continue
-            plot_id = p.plot_id
-            f = one_off[plot_id] + steps * recurring[plot_id]  # fair_share_incurred, inlined
+        for p in self.private_plots():
+            f = self.fair_share_incurred(p)
             fair += f
-            shortfall += max(0.0, f - paid[plot_id])
+            shortfall += max(0.0, f - self.paid_by_plot[p.plot_id])
         return shortfall / fair if fair > 0 else 0.0
 
     def free_rider_share(self) -> float:

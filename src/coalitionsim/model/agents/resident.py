@@ -87,10 +87,7 @@ class Resident(Actor):
     def has_ask_due(self) -> bool:
         """An instalment was asked this quarter, or an ask that has fallen due is still open (postponed by dubbel
         toetsen); a drop-out is asked no more."""
-        if self.dropped_out:
-            return False
-        due = self._due  # due_remaining while it is kept (read for every group twice a quarter)
-        return self.asked_now > 1e-12 or (due if due is not None else self.due_remaining) > 1e-12
+        return not self.dropped_out and (self.asked_now > 1e-12 or self.due_remaining > 1e-12)
 
     @property
     def instalment(self) -> float:
@@ -176,16 +173,12 @@ class Resident(Actor):
     @property
     def failing(self) -> bool:
         """Willing but unable to pay what is asked now; a postponed ask (dubbel toetsen) is not failed."""
-        # (willing read directly, as Actor.willing_unable does: every group each quarter, for the drop-outs)
-        return (not self.dropped_out and self.draagvlak >= self.model.scenario.behaviour.willing_threshold
-                and self.failed_ask)
+        return not self.dropped_out and self.willing and self.failed_ask
 
     def update_capacity(self) -> None:
         """draagkracht: what the group has plus what it can set aside over the remaining instalments,
         against what has fallen due on it (1 when nothing is due)."""
-        remaining = self._due  # due_remaining while it is kept (every group, every quarter)
-        if remaining is None:
-            remaining = self.due_remaining
+        remaining = self.due_remaining
         if remaining <= 1e-12:
             self.draagkracht = 1.0
             return
